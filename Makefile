@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level targets. Every target that needs packages installs them itself
+# (scripts/deps.sh), so each works on a fresh Debian 12 machine.
+#
+#   make             build module/toy.ko against KDIR (default: running kernel)
+#   make userspace   build toycat, toyss and the selftests (static binaries)
+#   make demo        boot Debian's kernel in QEMU and walk a connection
+#   make check       every test tier; ends with "N passed, N failed"
+#   make check-vm    the selftests inside QEMU on Debian's 6.1 and 6.12 kernels
+#   make kunit       KUnit suites in UML
+#   make check-debug the selftests on a KASAN/lockdep/kmemleak kernel
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+CACHE ?= $(HOME)/.cache/toy
+
+.PHONY: all module userspace selftests clean demo check check-vm kunit check-debug deps
+
+all: module
+
+module:
+	@if [ ! -d "$(KDIR)" ]; then \
+		echo "error: no kernel build tree at $(KDIR)."; \
+		echo "  Install the headers for the running kernel:"; \
+		echo "    sudo apt-get install linux-headers-$$(uname -r)"; \
+		echo "  or build against another tree: make KDIR=/usr/src/linux-headers-<version>"; \
+		exit 1; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+selftests:
+	$(MAKE) -C selftests
+
+clean:
+	-[ -d "$(KDIR)" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean
+
+deps:
+	scripts/deps.sh
+
+demo:
+	scripts/demo.sh
+
+check:
+	scripts/check.sh
+
+check-vm:
+	scripts/vm-check.sh
+
+kunit:
+	scripts/kunit.sh
+
+check-debug:
+	scripts/debug-check.sh

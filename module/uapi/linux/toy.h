@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * AF_TOY: the Toy Stream Protocol, a teaching model of a stream socket.
+ *
+ * This header is shared by the kernel module and by userspace. It holds
+ * everything a program needs to open AF_TOY sockets, and the wire format
+ * (struct toyhdr) that docs/protocol.md describes.
+ */
+#ifndef _UAPI_LINUX_TOY_H
+#define _UAPI_LINUX_TOY_H
+
+#include <linux/types.h>
+#include <linux/socket.h>
+
+/*
+ * The address family. AF_TOY has no number of its own in <linux/socket.h>:
+ * the module borrows AF_WANPIPE (25), which no mainline kernel implements,
+ * unless it is loaded with family=N. The number in force is always in
+ * /sys/module/toy/parameters/family; tools should read it from there.
+ */
+#define AF_TOY_DEFAULT		25
+#define PF_TOY_DEFAULT		AF_TOY_DEFAULT
+#define TOY_FAMILY_SYSFS	"/sys/module/toy/parameters/family"
+
+/*
+ * The IP protocol number that carries Toy segments: 253 is reserved for
+ * experimentation by RFC 3692. Overridable with ipproto=N; the number in
+ * force is in /sys/module/toy/parameters/ipproto.
+ */
+#define IPPROTO_TOY		253
+#define TOY_IPPROTO_SYSFS	"/sys/module/toy/parameters/ipproto"
+
+/* Socket option level for the protocol's own knobs, like SOL_TCP == 6. */
+#define SOL_TOY			IPPROTO_TOY
+
+/* stoy_ipver values */
+#define TOY_IPVER_4		4	/* stoy_addr.v4 is in use */
+#define TOY_IPVER_6		6	/* reserved: not supported yet */
+
+/**
+ * struct sockaddr_toy - an AF_TOY endpoint (28 bytes, like sockaddr_in6)
+ * @stoy_family: AF_TOY (the number in force, see above)
+ * @stoy_port: port, network byte order; 0 in bind() asks for an ephemeral one
+ * @stoy_ipver: TOY_IPVER_4; TOY_IPVER_6 is reserved for IPv6 and refused today
+ * @stoy_zero: padding, must be zero (EINVAL otherwise)
+ * @stoy_addr: the IP address; for IPv4 only @v4 is used and @v6[4..15] must be zero
+ * @stoy_scope_id: reserved for IPv6 scope, must be zero
+ */
+struct sockaddr_toy {
+	__kernel_sa_family_t	stoy_family;
+	__be16			stoy_port;
+	__u8			stoy_ipver;
+	__u8			stoy_zero[3];
+	union {
+		__be32		v4;
+		__u8		v6[16];
+	} stoy_addr;
+	__u32			stoy_scope_id;
+};
+
+/*
+ * Options at level SOL_TOY. All take an int. Out-of-range values are
+ * refused with EINVAL; the ranges are documented in docs/protocol.md.
+ */
+#define TOY_NODELAY		1	/* 0/1: send small segments at once */
+#define TOY_SYN_RETRIES		2	/* 1..127: SYN/SYN-ACK retransmissions */
+#define TOY_RETRIES		3	/* 1..255: data/FIN retransmissions */
+#define TOY_RTO_MIN		4	/* ms, 1..60000: lower bound of RTO */
+#define TOY_RTO_MAX		5	/* ms, 1..120000: upper bound of RTO */
+#define TOY_INFO		6	/* read-only: struct toy_info */
+
+/**
+ * struct toy_info - getsockopt(SOL_TOY, TOY_INFO): the connection's state
+ * @state: TCP_* state number (TCP_ESTABLISHED == 1, ... TCP_CLOSING == 11)
+ * @retransmits: retransmissions of the current head segment
+ * @rto_us: current retransmission timeout
+ * @srtt_us: smoothed round-trip time, 0 until measured
+ * @rttvar_us: round-trip time variation
+ * @snd_una: oldest unacknowledged sequence number
+ * @snd_nxt: next sequence number to send
+ * @rcv_nxt: next sequence number expected
+ * @snd_wnd: window last advertised by the peer
+ * @rcv_wnd: window last advertised to the peer
+ * @total_retrans: retransmitted segments over the connection's life
+ * @mss: payload bytes per segment
+ */
+struct toy_info {
+	__u8	state;
+	__u8	retransmits;
+	__u16	mss;
+	__u32	rto_us;
+	__u32	srtt_us;
+	__u32	rttvar_us;
+	__u32	snd_una;
+	__u32	snd_nxt;
+	__u32	rcv_nxt;
+	__u32	snd_wnd;
+	__u32	rcv_wnd;
+	__u32	total_retrans;
+};
+
+/*
+ * The wire format: a Toy segment directly follows the IPv4 header. All
+ * fields are in network byte order. See docs/protocol.md.
+ */
+#define TOYHDR_FIN		0x01
+#define TOYHDR_SYN		0x02
+#define TOYHDR_RST		0x04
+#define TOYHDR_ACK		0x10
+#define TOYHDR_FLAGS		(TOYHDR_FIN | TOYHDR_SYN | TOYHDR_RST | TOYHDR_ACK)
+#define TOYHDR_DOFF		6	/* header length in 32-bit words */
+
+struct toyhdr {
+	__be16	source;
+	__be16	dest;
+	__be32	seq;
+	__be32	ack_seq;
+	__be32	window;		/* free receive space, bytes */
+	__be16	len;		/* payload bytes after the header */
+	__u8	flags;		/* TOYHDR_*; other bits must be zero */
+	__u8	doff;		/* header length in 32-bit words: TOYHDR_DOFF */
+	__sum16	check;		/* Internet checksum, IPv4 pseudo-header + segment */
+	__be16	reserved;	/* must be zero */
+};
+
+#endif /* _UAPI_LINUX_TOY_H */
