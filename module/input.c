@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Toy Stream Protocol: receiving segments.
+ *
+ * toy_rcv() is the IPv4 protocol handler: it validates a segment, finds
+ * its socket and hands it over under the socket lock (or to the backlog
+ * when a process owns the socket). toy_do_rcv() then classifies the
+ * segment into state-machine events (fsm.c) and does the data transfer
+ * part: acknowledgements, windows, in-order and out-of-order data.
+ */
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+
+static const struct toyhdr *toy_hdr(const struct sk_buff *skb)
+{
+	return (const struct toyhdr *)skb_transport_header(skb);
+}
+
+/**
+ * toy_validate - check a header against the length it arrived with
+ * @th: the header
+ * @len: bytes from the start of the header to the end of the IP payload
+ *
+ * Return: true if the header is well formed (docs/protocol.md, 4).
+ */
+bool toy_validate(const struct toyhdr *th, unsigned int len)
+{
+	if (len < TOY_HLEN || th->doff != TOYHDR_DOFF || th->reserved)
+		return false;
+	if (th->flags & ~TOYHDR_FLAGS)
+		return false;
+	if (TOY_HLEN + ntohs(th->len) != len)
+		return false;
+	if ((th->flags & TOYHDR_SYN) && (th->flags & (TOYHDR_FIN | TOYHDR_RST)))
+		return false;
+	return true;
+}
+
+static bool toy_csum_ok(struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (skb->ip_summed == CHECKSUM_COMPLETE &&
+	    !csum_tcpudp_magic(iph->saddr, iph->daddr, skb->len,
+			       iph->protocol, skb->csum))
+		return true;
+	return !csum_tcpudp_magic(iph->saddr, iph->daddr, skb->len,
+				  iph->protocol,
+				  skb_checksum(skb, 0, skb->len, 0));
+}
+
+/* A segment occupies its payload, plus one for SYN and one for FIN. */
+static u32 toy_seg_len(const struct toyhdr *th)
+{
+	return ntohs(th->len) + !!(th->flags & TOYHDR_SYN) +
+	       !!(th->flags & TOYHDR_FIN);
+}
+
+/* The window we must accept data in: what we offered, or more if we can. */
+static u32 toy_accept_window(const struct sock *sk)
+{
+	const struct toy_sock *ts = toy_sk(sk);
+	s32 offered = (s32)(ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt);
+
+	return max_t(u32, max(offered, 0), toy_rcv_window(sk));
+}
+
+/* RFC 9293 3.10.7.4, first check: is any of the segment in the window? */
+static bool toy_seq_acceptable(const struct sock *sk, u32 seq, u32 seg_len)
+{
+	u32 rcv_nxt = toy_sk(sk)->rcv_nxt;
+	u32 wnd = toy_accept_window(sk);
+
+	if (!seg_len)
+		return wnd ? toy_between(seq, rcv_nxt, rcv_nxt + wnd - 1) :
+			     seq == rcv_nxt;
+	if (!wnd)
+		return false;
+	return toy_between(seq, rcv_nxt, rcv_nxt + wnd - 1) ||
+	       toy_between(seq + seg_len - 1, rcv_nxt, rcv_nxt + wnd - 1);
+}
+
+/* The peer's FIN is in order: the stream from the peer has ended. */
+static void toy_fin(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->rcv_nxt++;
+	__skb_queue_purge(&ts->ooo_queue);
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	toy_fsm_event(sk, TOY_EV_RCV_FIN, NULL);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		if (sk->sk_shutdown == SHUTDOWN_MASK ||
+		    sk->sk_state == TCP_CLOSE)
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+		else
+			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+	}
+}
+
+/*
+ * Append an in-order skb (seq <= rcv_nxt) to the receive queue, trimming
+ * what we already have. Return: true if the skb was queued.
+ */
+static bool toy_queue_in_order(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	u32 dup = ts->rcv_nxt - cb->seq;
+
+	if (!toy_after(cb->end_seq, ts->rcv_nxt))
+		return false;
+	if (dup && pskb_pull(skb, dup) == NULL)
+		return false;
+	cb->seq = ts->rcv_nxt;
+	ts->rcv_nxt = cb->end_seq;
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	return true;
+}
+
+static void toy_ooo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *pos;
+
+	/* Keep the queue sorted; drop an exact or covered duplicate. */
+	skb_queue_reverse_walk(&ts->ooo_queue, pos) {
+		struct toy_skb_cb *pcb = TOY_SKB_CB(pos);
+
+		if (!toy_after(pcb->seq, cb->seq)) {
+			if (!toy_after(cb->end_seq, pcb->end_seq) &&
+			    (pcb->flags & TOYHDR_FIN) >= (cb->flags & TOYHDR_FIN)) {
+				TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
+				kfree_skb(skb);
+				return;
+			}
+			__skb_queue_after(&ts->ooo_queue, pos, skb);
+			goto queued;
+		}
+	}
+	__skb_queue_head(&ts->ooo_queue, skb);
+queued:
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
+}
+
+/* Move what became in order from the out-of-order queue. */
+static bool toy_ooo_drain(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+	bool fin = false;
+
+	while ((skb = skb_peek(&ts->ooo_queue)) &&
+	       !toy_after(TOY_SKB_CB(skb)->seq, ts->rcv_nxt)) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		__skb_unlink(skb, &ts->ooo_queue);
+		fin = (cb->flags & TOYHDR_FIN) && !toy_before(cb->end_seq, ts->rcv_nxt);
+		if (!toy_queue_in_order(sk, skb))
+			kfree_skb(skb);
+		if (fin)
+			break;
+	}
+	return fin;
+}
+
+/*
+ * The payload and FIN of an acceptable segment. Return: true if the skb
+ * was kept (queued for the reader or out of order).
+ */
+static bool toy_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	bool fin = cb->flags & TOYHDR_FIN;
+	bool kept = false;
+
+	__skb_pull(skb, TOY_HLEN);
+	if (!skb->len && !fin)
+		return false;
+
+	/* Data or FIN after the user closed: nobody will read it (tcp_reset). */
+	if (sock_flag(sk, SOCK_DEAD) && skb->len &&
+	    toy_after(cb->end_seq, ts->rcv_nxt)) {
+		toy_fsm_event(sk, TOY_EV_ABORT, NULL);
+		return false;
+	}
+
+	if (skb->len && atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+			READ_ONCE(sk->sk_rcvbuf)) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVQDROPS);
+		toy_send_ack(sk);
+		return false;
+	}
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+
+	if (toy_after(cb->seq, ts->rcv_nxt)) {
+		toy_ooo_insert(sk, skb);
+		toy_send_ack(sk);	/* a duplicate ACK: the sender's hint */
+		return true;
+	}
+
+	if (skb->len) {
+		kept = toy_queue_in_order(sk, skb);
+		if (!kept)
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
+	}
+	if (!fin || cb->end_seq != ts->rcv_nxt)
+		fin = toy_ooo_drain(sk);
+	if (kept || !skb_queue_empty(&sk->sk_receive_queue))
+		sk->sk_data_ready(sk);
+	if (fin)
+		toy_fin(sk);
+	else
+		toy_send_ack(sk);
+	return kept;
+}
+
+/* Free what the peer acknowledged; sample the RTT from it (Karn's rule). */
+static void toy_clean_acked(struct sock *sk, u32 ack)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u64 sample_when = 0;
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head &&
+	       !toy_after(TOY_SKB_CB(skb)->end_seq, ack)) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		sample_when = cb->retrans ? 0 : cb->when;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -(int)cb->charge);
+		consume_skb(skb);
+	}
+	if (sample_when)
+		toy_rtt_sample(ts, toy_now_us() - sample_when);
+}
+
+/*
+ * ACK processing for a synchronized connection (RFC 9293 3.10.7.4, fifth
+ * check). Return: false if the segment must be dropped.
+ */
+static bool toy_ack(struct sock *sk, const struct toyhdr *th)
+{
+	u32 ack = ntohl(th->ack_seq), seq = ntohl(th->seq);
+	u32 win = ntohl(th->window);
+	struct toy_sock *ts = toy_sk(sk);
+	bool wnd_changed = false;
+
+	if (toy_after(ack, ts->snd_nxt)) {
+		toy_send_ack(sk);
+		return false;
+	}
+	if (toy_before(ack, ts->snd_una))
+		return true;
+
+	if (toy_before(ts->snd_wl1, seq) ||
+	    (ts->snd_wl1 == seq && !toy_before(ack, ts->snd_wl2))) {
+		wnd_changed = ts->snd_wnd != win;
+		ts->snd_wnd = win;
+		ts->snd_wl1 = seq;
+		ts->snd_wl2 = ack;
+	}
+
+	if (ack == ts->snd_una) {
+		/* A duplicate ACK: the receiver is missing our oldest segment. */
+		if (ts->snd_una != ts->snd_nxt && !th->len && !wnd_changed &&
+		    ++ts->dupacks == 3) {
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_FASTRETRANS);
+			ts->in_recovery = true;
+			ts->high_seq = ts->snd_nxt;
+			toy_retransmit_head(sk);
+		}
+		toy_push(sk);
+		return true;
+	}
+
+	ts->snd_una = ack;
+	ts->dupacks = 0;
+	ts->retransmits = 0;
+	ts->backoff = 0;
+	toy_clean_acked(sk, ack);
+	if (ts->in_recovery) {
+		/* A partial ACK: the next hole is the new head (NewReno). */
+		if (toy_before(ack, ts->high_seq))
+			toy_retransmit_head(sk);
+		else
+			ts->in_recovery = false;
+	}
+	sk->sk_write_space(sk);
+	toy_rearm_rtx(sk, true);
+	toy_push(sk);
+
+	/* Our FIN is acknowledged. */
+	if (ts->fin_queued && ack == ts->fin_seq + 1 &&
+	    ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)))
+		toy_fsm_event(sk, TOY_EV_RCV_ACK, NULL);
+	return sk->sk_state != TCP_CLOSE;
+}
+
+static void toy_rcv_listen(struct sock *sk, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (th->flags & TOYHDR_RST) {
+		toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
+	} else if (th->flags & TOYHDR_ACK) {
+		toy_fsm_event(sk, th->flags & TOYHDR_SYN ? TOY_EV_RCV_SYNACK :
+			      TOY_EV_RCV_ACK, skb);
+	} else if (th->flags & TOYHDR_SYN) {
+		/* Both queues are bounded by the backlog, as sk_acceptq_is_full(). */
+		if (READ_ONCE(ts->syn_qlen) + READ_ONCE(sk->sk_ack_backlog) >
+		    READ_ONCE(sk->sk_max_ack_backlog)) {
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENOVERFLOWS);
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
+			return;
+		}
+		if (toy_fsm_event(sk, TOY_EV_RCV_SYN, skb))
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
+	}
+}
+
+static void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	u32 ack = ntohl(th->ack_seq);
+
+	if ((th->flags & TOYHDR_ACK) && ack != ts->snd_nxt) {
+		toy_reply_rst(sock_net(sk), skb);
+		return;
+	}
+	if (th->flags & TOYHDR_RST) {
+		if (th->flags & TOYHDR_ACK)
+			toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
+		return;
+	}
+	if (!(th->flags & TOYHDR_SYN)) {
+		if (th->flags & TOYHDR_ACK)
+			toy_fsm_event(sk, TOY_EV_RCV_ACK, skb);
+		return;
+	}
+	if (!(th->flags & TOYHDR_ACK)) {
+		toy_fsm_event(sk, TOY_EV_RCV_SYN, skb);
+		return;
+	}
+
+	ts->irs = ntohl(th->seq);
+	ts->rcv_nxt = ts->irs + 1;
+	ts->copied_seq = ts->rcv_nxt;
+	ts->snd_una = ack;
+	ts->snd_wnd = ntohl(th->window);
+	ts->snd_wl1 = ts->irs;
+	ts->snd_wl2 = ack;
+	if (!ts->retransmits)
+		toy_rtt_sample(ts, toy_now_us() - ts->ctl_when);
+	ts->retransmits = 0;
+	ts->backoff = 0;
+	toy_rearm_rtx(sk, true);
+	toy_fsm_event(sk, TOY_EV_RCV_SYNACK, skb);
+}
+
+/* SYN-RECEIVED: the ACK of our SYN-ACK completes the handshake. */
+static bool toy_rcv_syn_recv_ack(struct sock *sk, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	u32 ack = ntohl(th->ack_seq);
+
+	if (ack != ts->snd_nxt) {
+		toy_reply_rst(sock_net(sk), skb);
+		return false;
+	}
+	ts->snd_una = ack;
+	ts->snd_wnd = ntohl(th->window);
+	ts->snd_wl1 = ntohl(th->seq);
+	ts->snd_wl2 = ack;
+	if (!ts->retransmits)
+		toy_rtt_sample(ts, toy_now_us() - ts->ctl_when);
+	ts->retransmits = 0;
+	ts->backoff = 0;
+	toy_rearm_rtx(sk, true);
+	toy_fsm_event(sk, TOY_EV_RCV_ACK, skb);
+	return true;
+}
+
+/* States from SYN-RECEIVED on. Return: true if the skb was kept. */
+static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	u32 seq = ntohl(th->seq);
+
+	if (th->flags & TOYHDR_SYN) {
+		/* In SYN-RECEIVED, the peer's SYN again: resend our SYN-ACK. */
+		if (sk->sk_state == TCP_SYN_RECV && seq != ts->irs)
+			return false;
+		toy_fsm_event(sk, th->flags & TOYHDR_ACK ? TOY_EV_RCV_SYNACK :
+			      TOY_EV_RCV_SYN, skb);
+		return false;
+	}
+
+	/* The peer's FIN again, exactly: our ACK of it was lost. */
+	if ((th->flags & TOYHDR_FIN) && !(th->flags & TOYHDR_RST) &&
+	    seq + ntohs(th->len) + 1 == ts->rcv_nxt &&
+	    ((1 << sk->sk_state) & (TCPF_CLOSE_WAIT | TCPF_CLOSING |
+				    TCPF_LAST_ACK | TCPF_TIME_WAIT))) {
+		toy_fsm_event(sk, TOY_EV_RCV_FIN, skb);
+		return false;
+	}
+
+	if (!toy_seq_acceptable(sk, seq, toy_seg_len(th))) {
+		if (!(th->flags & TOYHDR_RST)) {
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTOFWINDOW);
+			toy_send_ack(sk);
+		}
+		return false;
+	}
+
+	if (th->flags & TOYHDR_RST) {
+		/* RFC 5961 3.2: only an exact match resets the connection. */
+		if (seq == ts->rcv_nxt)
+			toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
+		return false;
+	}
+
+	if (!(th->flags & TOYHDR_ACK))
+		return false;
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (!toy_rcv_syn_recv_ack(sk, skb))
+			return false;
+	} else if (!toy_ack(sk, th)) {
+		return false;
+	}
+
+	/* After the peer's FIN, nothing more of its stream is expected. */
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return false;
+	return toy_data(sk, skb);
+}
+
+/**
+ * toy_do_rcv - process one segment for a socket
+ * @sk: the socket, under bh_lock_sock() or owned (backlog)
+ * @skb: the segment, transport header at skb->data
+ *
+ * Also the socket's sk_backlog_rcv. Always consumes @skb.
+ */
+int toy_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	bool kept = false;
+
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		toy_rcv_listen(sk, skb);
+		break;
+	case TCP_SYN_SENT:
+		toy_rcv_syn_sent(sk, skb);
+		break;
+	case TCP_CLOSE:
+		/* Closed while the segment waited in the backlog. */
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_INNOSOCKET);
+		toy_reply_rst(sock_net(sk), skb);
+		break;
+	default:
+		kept = toy_rcv_synchronized(sk, skb);
+		break;
+	}
+	if (!kept)
+		consume_skb(skb);
+	return 0;
+}
+
+static int toy_deliver(struct sock *sk, struct sk_buff *skb)
+{
+	int ret = 0;
+
+	/* Nested: a listener's lock is held while it creates a child. */
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		ret = toy_do_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					   READ_ONCE(sk->sk_sndbuf))) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVQDROPS);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return ret;
+}
+
+/**
+ * toy_rcv - the IPv4 protocol handler
+ * @skb: a packet for our protocol number, IP header pulled
+ *
+ * Return: 0 (the packet is always consumed).
+ */
+int toy_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	const struct toyhdr *th;
+	const struct iphdr *iph;
+	struct toy_skb_cb *cb;
+	struct sock *sk;
+
+	TOY_INC_STATS(net, TOY_MIB_INSEGS);
+	if (skb->pkt_type != PACKET_HOST ||
+	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		goto discard;
+	if (!pskb_may_pull(skb, TOY_HLEN))
+		goto bad;
+	th = toy_hdr(skb);
+	if (!toy_validate(th, skb->len))
+		goto bad;
+	if (!toy_csum_ok(skb)) {
+		TOY_INC_STATS(net, TOY_MIB_INCSUMERRORS);
+		goto bad;
+	}
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	nf_reset_ct(skb);
+
+	cb = TOY_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = ntohl(th->seq) + !!(th->flags & TOYHDR_SYN);
+	cb->end_seq = cb->seq + ntohs(th->len);
+	cb->flags = th->flags;
+
+	iph = ip_hdr(skb);
+	sk = toy_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	if (!sk) {
+		TOY_INC_STATS(net, TOY_MIB_INNOSOCKET);
+		toy_reply_rst(net, skb);
+		goto discard;
+	}
+	return toy_deliver(sk, skb);
+
+bad:
+	TOY_INC_STATS(net, TOY_MIB_INERRS);
+discard:
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * ICMP errors about our segments. A teaching model can leave path MTU
+ * discovery out: segments are sent without DF and fragment instead. The
+ * error is only counted as TCP counts InErrs for ICMP it cannot use.
+ */
+int toy_err(struct sk_buff *skb, u32 info)
+{
+	return 0;
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Toy Stream Protocol: module init and exit, parameters, per-netns state.
+ *
+ * Nothing else happens here: the socket calls are in socket.c, the state
+ * machine in fsm.c, the wire in input.c/output.c.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/protocol.h>
+
+#include "toy.h"
+
+int toy_family = AF_TOY_DEFAULT;
+module_param_named(family, toy_family, int, 0444);
+MODULE_PARM_DESC(family, "address family number to register (default 25)");
+
+int toy_ipproto = IPPROTO_TOY;
+module_param_named(ipproto, toy_ipproto, int, 0444);
+MODULE_PARM_DESC(ipproto, "IP protocol number carrying segments (default 253)");
+
+unsigned int toy_timewait_ms = 60000;
+module_param_named(timewait_ms, toy_timewait_ms, uint, 0444);
+MODULE_PARM_DESC(timewait_ms, "TIME_WAIT and orphan FIN_WAIT2 lifetime, ms (default 60000)");
+
+unsigned int toy_fixed_isn;
+module_param_named(fixed_isn, toy_fixed_isn, uint, 0444);
+MODULE_PARM_DESC(fixed_isn, "test only: if nonzero, every ISN is this value plus the local port");
+
+static unsigned int toy_net_id __read_mostly;
+
+struct toy_net *toy_pernet(const struct net *net)
+{
+	return net_generic(net, toy_net_id);
+}
+
+static int __net_init toy_net_init(struct net *net)
+{
+	struct toy_net *tn = toy_pernet(net);
+	int err;
+
+	toy_table_init(tn);
+	tn->mib = alloc_percpu(struct toy_mib);
+	if (!tn->mib)
+		return -ENOMEM;
+
+	err = toy_proc_init(net);
+	if (err)
+		goto err_free_mib;
+	return 0;
+
+err_free_mib:
+	free_percpu(tn->mib);
+	return err;
+}
+
+static void __net_exit toy_net_exit(struct net *net)
+{
+	struct toy_net *tn = toy_pernet(net);
+
+	toy_proc_exit(net);
+	free_percpu(tn->mib);
+}
+
+static struct pernet_operations toy_net_ops = {
+	.init = toy_net_init,
+	.exit = toy_net_exit,
+	.id = &toy_net_id,
+	.size = sizeof(struct toy_net),
+};
+
+static struct net_protocol toy_protocol = {
+	.handler = toy_rcv,
+	.err_handler = toy_err,
+	.no_policy = 1,
+};
+
+static int __init toy_init(void)
+{
+	int err;
+
+	if (toy_family <= 0 || toy_family >= NPROTO) {
+		pr_err("family %d out of range 1..%d\n", toy_family, NPROTO - 1);
+		return -EINVAL;
+	}
+	if (toy_ipproto <= 0 || toy_ipproto >= MAX_INET_PROTOS) {
+		pr_err("ipproto %d out of range\n", toy_ipproto);
+		return -EINVAL;
+	}
+	toy_ops.family = toy_family;
+	toy_family_ops.family = toy_family;
+
+	err = proto_register(&toy_proto, 1);
+	if (err)
+		return err;
+
+	err = register_pernet_subsys(&toy_net_ops);
+	if (err)
+		goto err_unreg_proto;
+
+	err = inet_add_protocol(&toy_protocol, toy_ipproto);
+	if (err) {
+		pr_err("IP protocol %d is taken\n", toy_ipproto);
+		err = -EBUSY;
+		goto err_unreg_pernet;
+	}
+
+	err = sock_register(&toy_family_ops);
+	if (err) {
+		pr_err("address family %d is taken (%d)\n", toy_family, err);
+		goto err_del_protocol;
+	}
+
+	pr_info("AF_TOY registered: family %d, IP protocol %d\n",
+		toy_family, toy_ipproto);
+	return 0;
+
+err_del_protocol:
+	inet_del_protocol(&toy_protocol, toy_ipproto);
+	synchronize_net();
+err_unreg_pernet:
+	unregister_pernet_subsys(&toy_net_ops);
+err_unreg_proto:
+	proto_unregister(&toy_proto);
+	return err;
+}
+
+static void __exit toy_exit(void)
+{
+	sock_unregister(toy_family);
+	inet_del_protocol(&toy_protocol, toy_ipproto);
+	/* Wait for input handlers that may still run, then for RCU-freed socks. */
+	synchronize_net();
+	rcu_barrier();
+	unregister_pernet_subsys(&toy_net_ops);
+	proto_unregister(&toy_proto);
+}
+
+module_init(toy_init);
+module_exit(toy_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("AF_TOY: the Toy Stream Protocol, a teaching model of a stream socket");
+MODULE_ALIAS_NETPROTO(AF_TOY_DEFAULT);

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Toy Stream Protocol: building and sending segments.
+ *
+ * Every segment leaves through toy_xmit(): header checksum, route, IPv4
+ * header, ip_local_out(). Segments are sent without a socket attached
+ * (sk == NULL to the IP layer), as the kernel's own control packets are:
+ * the IP layer would otherwise read AF_INET-only fields of our socket.
+ *
+ * Data waits in sk_write_queue, one skb per segment, payload only; each
+ * transmission sends a copy whose head (headers) is private and whose
+ * payload pages are shared, so a retransmission copies no payload.
+ */
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+
+/* Free receive space we offer the peer: half the room left, as memory
+ * (truesize) runs ahead of payload bytes.
+ */
+u32 toy_rcv_window(const struct sock *sk)
+{
+	int room = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	return room > 0 ? room / 2 : 0;
+}
+
+static struct sk_buff *toy_alloc_ctl(void)
+{
+	struct sk_buff *skb = alloc_skb(TOY_MAX_HEADER, GFP_ATOMIC);
+
+	if (skb)
+		skb_reserve(skb, TOY_MAX_HEADER);
+	return skb;
+}
+
+static struct toyhdr *toy_push_header(struct sk_buff *skb, __be16 sport,
+				      __be16 dport, u32 seq, u32 ack, u8 flags,
+				      u32 window)
+{
+	unsigned int len = skb->len;
+	struct toyhdr *th;
+
+	th = skb_push(skb, TOY_HLEN);
+	skb_reset_transport_header(skb);
+	memset(th, 0, TOY_HLEN);
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->window = htonl(window);
+	th->len = htons(len);
+	th->flags = flags;
+	th->doff = TOYHDR_DOFF;
+	return th;
+}
+
+/*
+ * Checksum, route and send a segment whose Toy header is at skb->data.
+ * @payload_csum is the sum of the bytes after the header. Consumes @skb.
+ */
+static int toy_xmit(struct net *net, const struct sock *sk,
+		    struct sk_buff *skb, __be32 saddr, __be32 daddr,
+		    __wsum payload_csum)
+{
+	struct toyhdr *th = (struct toyhdr *)skb->data;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct iphdr *iph;
+	int err;
+
+	th->check = 0;
+	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, toy_ipproto,
+				      csum_partial(th, TOY_HLEN, payload_csum));
+
+	flowi4_init_output(&fl4, sk ? sk->sk_bound_dev_if : 0,
+			   sk ? sk->sk_mark : 0, 0, RT_SCOPE_UNIVERSE,
+			   toy_ipproto, 0, daddr, saddr, 0, 0,
+			   sock_net_uid(net, sk));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt)) {
+		kfree_skb(skb);
+		return PTR_ERR(rt);
+	}
+
+	/* No DF: a segment larger than a later, smaller path MTU fragments. */
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = 0;
+	iph->frag_off = 0;
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = toy_ipproto;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	skb->protocol = htons(ETH_P_IP);
+	skb->priority = sk ? READ_ONCE(sk->sk_priority) : 0;
+	skb->mark = sk ? READ_ONCE(sk->sk_mark) : 0;
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_dst_set(skb, &rt->dst);
+	ip_select_ident(net, skb, NULL);
+
+	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
+	err = ip_local_out(net, NULL, skb);
+	return net_xmit_eval(err);
+}
+
+/* Send a segment of connection @sk: seq and flags given, ack and window ours. */
+static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
+		    __wsum payload_csum)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 ack = 0, window = toy_rcv_window(sk);
+
+	if (flags & TOYHDR_ACK) {
+		ack = ts->rcv_nxt;
+		ts->rcv_wup = ts->rcv_nxt;
+		ts->rcv_wnd = window;
+	}
+	toy_push_header(skb, htons(sk->sk_num), sk->sk_dport, seq, ack, flags,
+			window);
+	return toy_xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
+			payload_csum);
+}
+
+static int toy_send_ctl(struct sock *sk, u32 seq, u8 flags)
+{
+	struct sk_buff *skb = toy_alloc_ctl();
+
+	if (!skb)
+		return -ENOBUFS;
+	return toy_send(sk, skb, seq, flags, 0);
+}
+
+int toy_send_syn(struct sock *sk)
+{
+	int err = toy_send_ctl(sk, toy_sk(sk)->iss, TOYHDR_SYN);
+
+	toy_rearm_rtx(sk, false);
+	return err;
+}
+
+int toy_send_synack(struct sock *sk)
+{
+	int err = toy_send_ctl(sk, toy_sk(sk)->iss, TOYHDR_SYN | TOYHDR_ACK);
+
+	toy_rearm_rtx(sk, false);
+	return err;
+}
+
+void toy_send_ack(struct sock *sk)
+{
+	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOYHDR_ACK);
+}
+
+/* Abort: RST|ACK at the next sequence number, as tcp_send_active_reset(). */
+void toy_send_rst(struct sock *sk)
+{
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTRSTS);
+	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOYHDR_RST | TOYHDR_ACK);
+}
+
+/* Zero-window probe: an old sequence number the peer must answer. */
+void toy_send_probe(struct sock *sk)
+{
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_WINPROBES);
+	toy_send_ctl(sk, toy_sk(sk)->snd_una - 1, TOYHDR_ACK);
+}
+
+/**
+ * toy_reply_rst - answer a segment that no connection accepts
+ * @net: namespace it arrived in
+ * @in: the segment, network and transport headers set
+ *
+ * RFC 9293 3.10.7.1: if it had ACK, the RST takes its ack_seq as
+ * sequence number; otherwise RST|ACK acknowledges all it occupied.
+ */
+void toy_reply_rst(struct net *net, struct sk_buff *in)
+{
+	const struct toyhdr *th = (const struct toyhdr *)skb_transport_header(in);
+	const struct iphdr *iph = ip_hdr(in);
+	u32 seq = 0, ack = 0;
+	struct sk_buff *skb;
+	u8 flags = TOYHDR_RST;
+
+	if (th->flags & TOYHDR_RST)
+		return;
+
+	if (th->flags & TOYHDR_ACK) {
+		seq = ntohl(th->ack_seq);
+	} else {
+		flags |= TOYHDR_ACK;
+		ack = ntohl(th->seq) + ntohs(th->len) +
+		      !!(th->flags & TOYHDR_SYN) + !!(th->flags & TOYHDR_FIN);
+	}
+
+	skb = toy_alloc_ctl();
+	if (!skb)
+		return;
+	toy_push_header(skb, th->dest, th->source, seq, ack, flags, 0);
+	TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
+	toy_xmit(net, NULL, skb, iph->daddr, iph->saddr, 0);
+}
+
+/* Send one queued data skb; the queued skb itself stays for retransmission. */
+static int toy_send_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct sk_buff *copy;
+
+	copy = pskb_copy(skb, GFP_ATOMIC);
+	if (!copy)
+		return -ENOBUFS;
+	return toy_send(sk, copy, cb->seq, TOYHDR_ACK, cb->csum);
+}
+
+/*
+ * Cut @skb after @len bytes, so that its head fits the peer's window; the
+ * rest becomes a new skb right after it in the write queue.
+ */
+static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb), *ncb;
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb(TOY_MAX_HEADER + skb_headlen(skb), GFP_ATOMIC);
+	if (!nskb)
+		return -ENOBUFS;
+	skb_reserve(nskb, TOY_MAX_HEADER);
+	skb_split(skb, nskb, len);
+
+	ncb = TOY_SKB_CB(nskb);
+	ncb->seq = cb->seq + len;
+	ncb->end_seq = cb->end_seq;
+	ncb->csum = skb_checksum(nskb, 0, nskb->len, 0);
+	ncb->charge = nskb->truesize;
+	ncb->retrans = false;
+	cb->end_seq = ncb->seq;
+	cb->csum = skb_checksum(skb, 0, skb->len, 0);
+	sk_wmem_queued_add(sk, nskb->truesize);
+	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	return 0;
+}
+
+static bool toy_can_send_data(const struct sock *sk)
+{
+	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				      TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				      TCPF_LAST_ACK);
+}
+
+/**
+ * toy_push - send what the window allows: queued data, then our FIN
+ * @sk: a connected socket, locked
+ */
+void toy_push(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+
+	if (!toy_can_send_data(sk))
+		return;
+
+	while ((skb = ts->send_head)) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+		u32 wnd_end = ts->snd_una + ts->snd_wnd;
+
+		if (toy_after(cb->end_seq, wnd_end)) {
+			/* Split only with nothing in flight (no silly window). */
+			if (!toy_before(cb->seq, wnd_end) ||
+			    ts->snd_nxt != ts->snd_una ||
+			    toy_split(sk, skb, wnd_end - cb->seq))
+				break;
+		}
+		if (toy_send_data(sk, skb))
+			break;
+		cb->when = toy_now_us();
+		ts->snd_nxt = cb->end_seq;
+		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+	}
+
+	if (!ts->send_head && ts->fin_queued && ts->snd_nxt == ts->fin_seq &&
+	    !toy_send_ctl(sk, ts->fin_seq, TOYHDR_FIN | TOYHDR_ACK))
+		ts->snd_nxt = ts->fin_seq + 1;
+
+	toy_rearm_rtx(sk, false);
+}
+
+/* The retransmission timer fired or three duplicate ACKs came: resend the
+ * oldest unacknowledged segment.
+ */
+void toy_retransmit_head(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		toy_send_ctl(sk, ts->iss, TOYHDR_SYN);
+		break;
+	case TCP_SYN_RECV:
+		toy_send_ctl(sk, ts->iss, TOYHDR_SYN | TOYHDR_ACK);
+		break;
+	default:
+		skb = skb_peek(&sk->sk_write_queue);
+		if (skb && skb != ts->send_head) {
+			TOY_SKB_CB(skb)->retrans = true;
+			if (toy_send_data(sk, skb))
+				return;
+		} else if (ts->fin_queued && ts->snd_una == ts->fin_seq &&
+			   ts->snd_nxt == ts->fin_seq + 1) {
+			toy_send_ctl(sk, ts->fin_seq, TOYHDR_FIN | TOYHDR_ACK);
+		} else {
+			return;
+		}
+	}
+	ts->total_retrans++;
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+}
+
+/**
+ * toy_route_saddr - check that @daddr is reachable and pick our address
+ * @sk: the connecting socket; its MSS is set from the route's MTU
+ * @daddr: destination
+ * @saddr: in: bound address or 0; out: the source address to use
+ *
+ * Return: 0 or the routing error (-ENETUNREACH, ...).
+ */
+int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr)
+{
+	struct net *net = sock_net(sk);
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int mss;
+
+	flowi4_init_output(&fl4, sk->sk_bound_dev_if, sk->sk_mark, 0,
+			   RT_SCOPE_UNIVERSE, toy_ipproto, 0, daddr, *saddr,
+			   0, 0, sock_net_uid(net, sk));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	*saddr = fl4.saddr;
+	mss = dst_mtu(&rt->dst) - (int)sizeof(struct iphdr) - TOY_HLEN;
+	toy_sk(sk)->mss = clamp(mss, TOY_MIN_MSS, 65535 - TOY_HLEN -
+				(int)sizeof(struct iphdr));
+	ip_rt_put(rt);
+	return 0;
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Toy Stream Protocol: /proc/net/toy, /proc/net/toy_stat, /proc/net/toy_fsm.
+ *
+ * /proc/net/toy lists every socket that owns a local port, one line each,
+ * in the layout of /proc/net/tcp (get_tcp4_sock()) so that its readers
+ * feel at home. toy_stat is /proc/net/snmp's "name line, value line" form.
+ * toy_fsm prints the state table with how often each cell was taken.
+ */
+#include <linux/jiffies.h>
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/net_namespace.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+
+const char * const toy_mib_names[__TOY_MIB_MAX] = {
+	[TOY_MIB_ACTIVEOPENS]		= "ActiveOpens",
+	[TOY_MIB_PASSIVEOPENS]		= "PassiveOpens",
+	[TOY_MIB_ATTEMPTFAILS]		= "AttemptFails",
+	[TOY_MIB_ESTABRESETS]		= "EstabResets",
+	[TOY_MIB_CURRESTAB]		= "CurrEstab",
+	[TOY_MIB_INSEGS]		= "InSegs",
+	[TOY_MIB_OUTSEGS]		= "OutSegs",
+	[TOY_MIB_RETRANSSEGS]		= "RetransSegs",
+	[TOY_MIB_INERRS]		= "InErrs",
+	[TOY_MIB_INCSUMERRORS]		= "InCsumErrors",
+	[TOY_MIB_OUTRSTS]		= "OutRsts",
+	[TOY_MIB_INNOSOCKET]		= "InNoSocket",
+	[TOY_MIB_LISTENOVERFLOWS]	= "ListenOverflows",
+	[TOY_MIB_LISTENDROPS]		= "ListenDrops",
+	[TOY_MIB_RCVQDROPS]		= "RcvQDrops",
+	[TOY_MIB_OUTOFWINDOW]		= "OutOfWindow",
+	[TOY_MIB_OFOQUEUED]		= "OfoQueued",
+	[TOY_MIB_DUPSEGS]		= "DupSegs",
+	[TOY_MIB_FASTRETRANS]		= "FastRetrans",
+	[TOY_MIB_TIMEOUTS]		= "Timeouts",
+	[TOY_MIB_WINPROBES]		= "WinProbes",
+};
+
+u64 toy_stat_read(struct toy_net *tn, int field)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(tn->mib, cpu)->mibs[field];
+	return sum;
+}
+
+static struct toy_sock *toy_seq_idx(struct toy_net *tn, loff_t pos)
+{
+	struct toy_sock *ts;
+	int bkt;
+
+	hash_for_each(tn->bind, bkt, ts, bind_node)
+		if (pos-- == 0)
+			return ts;
+	return NULL;
+}
+
+static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
+{
+	struct toy_net *tn = toy_pernet(seq_file_net(seq));
+
+	spin_lock_bh(&tn->lock);
+	return *pos ? toy_seq_idx(tn, *pos - 1) : SEQ_START_TOKEN;
+}
+
+static void *toy_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	++*pos;
+	return toy_seq_idx(toy_pernet(seq_file_net(seq)), *pos - 1);
+}
+
+static void toy_seq_stop(struct seq_file *seq, void *v)
+{
+	spin_unlock_bh(&toy_pernet(seq_file_net(seq))->lock);
+}
+
+static void toy_seq_sock(struct seq_file *seq, struct sock *sk, int sl)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	int state = READ_ONCE(sk->sk_state);
+	unsigned long expires = jiffies;
+	u32 tx_queue, rx_queue;
+	int timer = 0;
+
+	if (timer_pending(&sk->sk_timer)) {
+		timer = TOY_TIMER_TIMEWAIT;
+		expires = sk->sk_timer.expires;
+	} else if (timer_pending(&ts->rtx_timer)) {
+		timer = READ_ONCE(ts->timer_kind);
+		expires = ts->rtx_timer.expires;
+	}
+
+	if (state == TCP_LISTEN) {
+		rx_queue = READ_ONCE(sk->sk_ack_backlog);
+		tx_queue = READ_ONCE(sk->sk_max_ack_backlog);
+	} else {
+		rx_queue = READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq);
+		tx_queue = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una);
+		if ((1 << state) & (TCPF_CLOSE | TCPF_SYN_SENT | TCPF_SYN_RECV))
+			rx_queue = tx_queue = 0;
+	}
+
+	seq_setwidth(seq, 127);
+	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
+		   sl, sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+		   ntohs(sk->sk_dport), state, tx_queue, rx_queue, timer,
+		   timer ? jiffies_delta_to_clock_t(expires - jiffies) : 0,
+		   READ_ONCE(ts->retransmits),
+		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0,
+		   sock_i_ino(sk));
+	seq_pad(seq, '\n');
+}
+
+static int toy_seq_show(struct seq_file *seq, void *v)
+{
+	if (v == SEQ_START_TOKEN) {
+		seq_setwidth(seq, 127);
+		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+		seq_pad(seq, '\n');
+		return 0;
+	}
+	toy_seq_sock(seq, &((struct toy_sock *)v)->sk, seq->index - 1);
+	return 0;
+}
+
+static const struct seq_operations toy_seq_ops = {
+	.start	= toy_seq_start,
+	.next	= toy_seq_next,
+	.stop	= toy_seq_stop,
+	.show	= toy_seq_show,
+};
+
+static int toy_stat_show(struct seq_file *seq, void *v)
+{
+	struct toy_net *tn = toy_pernet(seq_file_single_net(seq));
+	int i;
+
+	seq_puts(seq, "Toy:");
+	for (i = 0; i < __TOY_MIB_MAX; i++)
+		seq_printf(seq, " %s", toy_mib_names[i]);
+	seq_puts(seq, "\nToy:");
+	for (i = 0; i < __TOY_MIB_MAX; i++)
+		seq_printf(seq, " %llu", toy_stat_read(tn, i));
+	seq_putc(seq, '\n');
+	return 0;
+}
+
+static int toy_fsm_show(struct seq_file *seq, void *v)
+{
+	static const char * const acts[] = {
+		"send_syn", "send_synack", "send_fin", "send_ack", "send_rst",
+		"reply_rst", "new_child", "err_refused", "err_reset",
+		"err_timedout", "tw_restart",
+	};
+	int state, ev, bit;
+
+	seq_printf(seq, "%-12s %-10s %-12s %-28s %8s\n",
+		   "state", "event", "next", "actions", "hits");
+	for (state = TCP_ESTABLISHED; state < TOY_NR_STATES; state++) {
+		for (ev = 0; ev < TOY_NR_EVENTS; ev++) {
+			const struct toy_transition *t = &toy_fsm[state][ev];
+			char buf[128] = "-";
+			int n = 0;
+
+			for (bit = 0; bit < ARRAY_SIZE(acts); bit++)
+				if (t->actions & BIT(bit))
+					n += scnprintf(buf + n, sizeof(buf) - n,
+						       "%s%s", n ? "," : "",
+						       acts[bit]);
+			seq_printf(seq, "%-12s %-10s %-12s %-28s %8llu%s%s\n",
+				   toy_state_names[state], toy_event_names[ev],
+				   t->unreachable ? "unreachable" :
+						    toy_state_names[t->next],
+				   buf, toy_fsm_hits(state, ev),
+				   t->unreachable ? " # " : "",
+				   t->unreachable ?: "");
+		}
+	}
+	return 0;
+}
+
+int toy_proc_init(struct net *net)
+{
+	if (!proc_create_net("toy", 0444, net->proc_net, &toy_seq_ops,
+			     sizeof(struct seq_net_private)))
+		return -ENOMEM;
+	if (!proc_create_net_single("toy_stat", 0444, net->proc_net,
+				    toy_stat_show, NULL))
+		goto err_remove_toy;
+	if (!proc_create_net_single("toy_fsm", 0444, net->proc_net,
+				    toy_fsm_show, NULL))
+		goto err_remove_stat;
+	return 0;
+
+err_remove_stat:
+	remove_proc_entry("toy_stat", net->proc_net);
+err_remove_toy:
+	remove_proc_entry("toy", net->proc_net);
+	return -ENOMEM;
+}
+
+void toy_proc_exit(struct net *net)
+{
+	remove_proc_entry("toy_fsm", net->proc_net);
+	remove_proc_entry("toy_stat", net->proc_net);
+	remove_proc_entry("toy", net->proc_net);
+}

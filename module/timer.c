@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Toy Stream Protocol: timers and the retransmission timeout.
+ *
+ * Two timers per socket, each holding a socket reference while pending
+ * (sk_reset_timer()/sk_stop_timer()):
+ *   rtx_timer - retransmission (RFC 6298) or zero-window probe,
+ *   sk_timer  - TIME-WAIT, and the life of an orphan in FIN-WAIT-2.
+ * A timer that finds the socket owned by a process tries again shortly:
+ * it must not touch protocol state the owner is changing.
+ */
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/minmax.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+
+#define TOY_TIMER_RETRY		(HZ / 20)
+
+u64 toy_now_us(void)
+{
+	return ktime_to_us(ktime_get());
+}
+
+/* RTO within the socket's bounds; the upper bound wins if they cross. */
+u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us)
+{
+	rto_us = max_t(u64, rto_us, (u64)ts->rto_min * USEC_PER_MSEC);
+	return min_t(u64, rto_us, (u64)ts->rto_max * USEC_PER_MSEC);
+}
+
+/**
+ * toy_rtt_sample - feed one round-trip measurement to the estimator
+ * @ts: the connection
+ * @rtt_us: the measured RTT of a segment sent once (Karn's rule)
+ *
+ * RFC 6298 section 2: SRTT and RTTVAR with alpha 1/8 and beta 1/4,
+ * RTO = SRTT + max(G, 4 * RTTVAR) with G one clock tick.
+ */
+void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us)
+{
+	u32 g = jiffies_to_usecs(1);
+
+	if (!rtt_us)
+		rtt_us = 1;
+	if (!ts->srtt) {
+		ts->srtt = rtt_us;
+		ts->rttvar = rtt_us / 2;
+	} else {
+		u32 delta = ts->srtt > rtt_us ? ts->srtt - rtt_us :
+						rtt_us - ts->srtt;
+
+		ts->rttvar = (3 * (u64)ts->rttvar + delta) / 4;
+		ts->srtt = (7 * (u64)ts->srtt + rtt_us) / 8;
+	}
+	ts->rto = toy_rto_clamp(ts, (u64)ts->srtt +
+				max_t(u64, g, 4 * (u64)ts->rttvar));
+}
+
+static void toy_reset_rtx_timer(struct sock *sk, u8 kind)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->timer_kind = kind;
+	sk_reset_timer(sk, &ts->rtx_timer,
+		       jiffies + usecs_to_jiffies(ts->rto));
+}
+
+/**
+ * toy_rearm_rtx - make the retransmission timer match what is outstanding
+ * @sk: the socket, locked
+ * @restart: new data was acknowledged (RFC 6298 5.3): start over
+ */
+void toy_rearm_rtx(struct sock *sk, bool restart)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	bool pending = timer_pending(&ts->rtx_timer);
+
+	if (ts->snd_una != ts->snd_nxt) {
+		if (restart || !pending || ts->timer_kind != TOY_TIMER_RETRANS)
+			toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
+	} else if (ts->send_head) {
+		/* Data waits for the window to open: probe it. */
+		if (!pending || ts->timer_kind != TOY_TIMER_PROBE)
+			toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
+	} else if (pending) {
+		ts->timer_kind = TOY_TIMER_NONE;
+		sk_stop_timer(sk, &ts->rtx_timer);
+	}
+}
+
+static void toy_backoff(struct toy_sock *ts)
+{
+	ts->backoff++;
+	ts->rto = toy_rto_clamp(ts, (u64)ts->rto * 2);
+}
+
+static void toy_rtx_expired(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u8 limit;
+
+	if (ts->timer_kind == TOY_TIMER_PROBE) {
+		if (ts->snd_wnd || !ts->send_head) {
+			toy_push(sk);
+			return;
+		}
+		toy_send_probe(sk);
+		toy_backoff(ts);
+		toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
+		return;
+	}
+	if (ts->snd_una == ts->snd_nxt)
+		return;
+
+	limit = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+		ts->syn_retries : ts->retries;
+	if (ts->retransmits >= limit) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
+		toy_fsm_event(sk, TOY_EV_TIMEOUT, NULL);
+		return;
+	}
+	ts->retransmits++;
+	ts->in_recovery = true;
+	ts->high_seq = ts->snd_nxt;
+	ts->dupacks = 0;
+	toy_backoff(ts);
+	toy_retransmit_head(sk);
+	toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
+}
+
+static void toy_rtx_timer(struct timer_list *t)
+{
+	struct toy_sock *ts = from_timer(ts, t, rtx_timer);
+	struct sock *sk = &ts->sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		sk_reset_timer(sk, &ts->rtx_timer, jiffies + TOY_TIMER_RETRY);
+	else if (sk->sk_state != TCP_CLOSE && !timer_pending(&ts->rtx_timer))
+		toy_rtx_expired(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+static void toy_tw_timer(struct timer_list *t)
+{
+	struct sock *sk = from_timer(sk, t, sk_timer);
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		sk_reset_timer(sk, &sk->sk_timer, jiffies + TOY_TIMER_RETRY);
+	else if (!timer_pending(&sk->sk_timer) &&
+		 ((1 << sk->sk_state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2)))
+		toy_fsm_event(sk, TOY_EV_TW_EXPIRE, NULL);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+void toy_arm_timewait(struct sock *sk)
+{
+	sk_reset_timer(sk, &sk->sk_timer,
+		       jiffies + msecs_to_jiffies(toy_timewait_ms));
+}
+
+void toy_timers_init(struct sock *sk)
+{
+	timer_setup(&toy_sk(sk)->rtx_timer, toy_rtx_timer, 0);
+	timer_setup(&sk->sk_timer, toy_tw_timer, 0);
+}
+
+void toy_timers_stop(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->timer_kind = TOY_TIMER_NONE;
+	sk_stop_timer(sk, &ts->rtx_timer);
+	sk_stop_timer(sk, &sk->sk_timer);
+}

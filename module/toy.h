@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Toy Stream Protocol: the objects every part of the module shares.
+ *
+ * Lifetime and locking, in one place:
+ *
+ * - struct toy_sock embeds struct sock and is freed by the last sock_put().
+ *   References are held by: the struct socket (from sk_alloc() until
+ *   release()), or, for a child not yet accepted, by the listener's queue;
+ *   each table the socket is hashed in (bind, listen, est); each pending
+ *   timer (sk_reset_timer()); each lookup in the receive path. A socket that
+ *   reaches TCP_CLOSE is unhashed and its timers stopped, so an orphan dies
+ *   as soon as the context that closed it drops its reference.
+ * - Sockets are freed after an RCU grace period (SOCK_RCU_FREE), so that the
+ *   receive path may walk the tables under rcu_read_lock() and take a
+ *   reference with refcount_inc_not_zero().
+ * - Lock order: socket lock (lock_sock or bh_lock_sock) -> a listener's
+ *   accept_lock -> toy_net.lock. A child's socket lock nests inside its
+ *   listener's (SINGLE_DEPTH_NESTING) only in toy_listen_stop().
+ * - All protocol state in struct toy_sock is protected by the socket lock;
+ *   softirq input runs under bh_lock_sock() and defers to the backlog when
+ *   the socket is owned by a process. Fields read locklessly by /proc and
+ *   poll use READ_ONCE()/WRITE_ONCE().
+ */
+#ifndef _TOY_H
+#define _TOY_H
+
+#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/types.h>
+#include <net/sock.h>
+#include <linux/toy.h>
+
+/* Module parameters (main.c); read-only after load. */
+extern int toy_family;
+extern int toy_ipproto;
+extern unsigned int toy_timewait_ms;
+extern unsigned int toy_fixed_isn;
+
+#define TOY_HLEN		((int)sizeof(struct toyhdr))
+#define TOY_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + TOY_HLEN)
+#define TOY_MIN_MSS		64
+
+#define TOY_EPHEMERAL_LOW	32768
+#define TOY_EPHEMERAL_HIGH	60999
+
+/* Defaults and bounds of the SOL_TOY knobs (docs/protocol.md). */
+#define TOY_RTO_INIT_MS		1000
+#define TOY_RTO_MIN_MS		200
+#define TOY_RTO_MAX_MS		120000
+#define TOY_SYN_RETRIES_DEF	6
+#define TOY_RETRIES_DEF		15
+
+/* Counters of /proc/net/toy_stat, in the order they are printed. */
+enum toy_mib_field {
+	TOY_MIB_ACTIVEOPENS,
+	TOY_MIB_PASSIVEOPENS,
+	TOY_MIB_ATTEMPTFAILS,
+	TOY_MIB_ESTABRESETS,
+	TOY_MIB_CURRESTAB,
+	TOY_MIB_INSEGS,
+	TOY_MIB_OUTSEGS,
+	TOY_MIB_RETRANSSEGS,
+	TOY_MIB_INERRS,
+	TOY_MIB_INCSUMERRORS,
+	TOY_MIB_OUTRSTS,
+	TOY_MIB_INNOSOCKET,
+	TOY_MIB_LISTENOVERFLOWS,
+	TOY_MIB_LISTENDROPS,
+	TOY_MIB_RCVQDROPS,
+	TOY_MIB_OUTOFWINDOW,
+	TOY_MIB_OFOQUEUED,
+	TOY_MIB_DUPSEGS,
+	TOY_MIB_FASTRETRANS,
+	TOY_MIB_TIMEOUTS,
+	TOY_MIB_WINPROBES,
+	__TOY_MIB_MAX
+};
+
+struct toy_mib {
+	u64 mibs[__TOY_MIB_MAX];
+};
+
+#define TOY_EST_BITS		10
+#define TOY_BIND_BITS		8
+#define TOY_LISTEN_BITS		6
+
+/**
+ * struct toy_net - per network namespace state
+ * @lock: serialises writers of the three tables (BH-safe); readers use RCU
+ * @bind: every socket that owns a local port, by port (bind_node)
+ * @listen: listeners, by port (hash_node)
+ * @est: connections from SYN_SENT/SYN_RECV to TIME_WAIT, by 4-tuple
+ *	(hash_node)
+ * @port_rover: where the next ephemeral port search starts, under @lock
+ * @mib: per-CPU counters, summed by /proc/net/toy_stat
+ *
+ * Each table entry holds a reference on its socket.
+ */
+struct toy_net {
+	spinlock_t lock;
+	DECLARE_HASHTABLE(bind, TOY_BIND_BITS);
+	DECLARE_HASHTABLE(listen, TOY_LISTEN_BITS);
+	DECLARE_HASHTABLE(est, TOY_EST_BITS);
+	u32 port_rover;
+	struct toy_mib __percpu *mib;
+};
+
+/* What a socket's timers are doing, as /proc/net/tcp's "tr" column. */
+enum toy_timer_kind {
+	TOY_TIMER_NONE		= 0,
+	TOY_TIMER_RETRANS	= 1,
+	TOY_TIMER_KEEPALIVE	= 2,
+	TOY_TIMER_TIMEWAIT	= 3,
+	TOY_TIMER_PROBE		= 4,
+};
+
+/**
+ * struct toy_sock - an AF_TOY socket
+ * @sk: the generic socket; must stay first
+ * @bind_node: link in toy_net.bind; under toy_net.lock
+ * @hash_node: link in toy_net.listen or toy_net.est; under toy_net.lock
+ * @in_bind: @bind_node is linked; under toy_net.lock
+ * @in_hash: @hash_node is linked; under toy_net.lock
+ *
+ * Listener side, all under @accept_lock:
+ * @accept_lock: protects the two queues, @accepting and each queued
+ *	child's @accept_node
+ * @syn_queue: children in SYN_RECV
+ * @accept_queue: children ESTABLISHED and waiting for accept()
+ * @syn_qlen: length of @syn_queue; sk_ack_backlog counts @accept_queue
+ * @accepting: false once the listener stops; children then abort
+ *
+ * Child side:
+ * @accept_node: link in the listener's queues, under its @accept_lock
+ * @parent: the listener; a reference is held while the child is queued
+ * @in_accept_queue: the child is on accept_queue, not syn_queue
+ *
+ * Everything below is under the socket lock.
+ * @iss: our initial sequence number
+ * @snd_una: oldest unacknowledged sequence number
+ * @snd_nxt: next sequence number to send
+ * @write_seq: sequence number after the last byte sendmsg() queued
+ * @snd_wnd: send window the peer last advertised
+ * @snd_wl1: seq of the segment that last updated @snd_wnd
+ * @snd_wl2: ack of the segment that last updated @snd_wnd
+ * @high_seq: snd_nxt when loss recovery started; recovery while before it
+ * @send_head: first skb of sk_write_queue not yet sent, or NULL
+ * @fin_seq: sequence number of our FIN, valid when @fin_queued
+ * @irs: the peer's initial sequence number
+ * @rcv_nxt: next sequence number expected from the peer
+ * @copied_seq: next sequence number recvmsg() hands to the user
+ * @rcv_wup: rcv_nxt when the window was last advertised
+ * @rcv_wnd: window last advertised
+ * @ooo_queue: out-of-order segments, sorted by sequence number
+ * @rtx_timer: retransmission and zero-window probe timer
+ * @timer_kind: what @rtx_timer or sk_timer is armed for (TOY_TIMER_*)
+ * @rto: retransmission timeout, usecs
+ * @srtt: smoothed RTT, usecs (RFC 6298), 0 until the first sample
+ * @rttvar: RTT variation, usecs
+ * @ctl_when: when our SYN or SYN-ACK was first sent, usecs (RTT sample)
+ * @retransmits: retries of the current head segment (reset by new ACKs)
+ * @backoff: exponent of the current RTO backoff
+ * @dupacks: duplicate ACKs seen in a row
+ * @in_recovery: a loss was repaired and @high_seq is not yet acknowledged
+ * @total_retrans: segments retransmitted over the connection's life
+ * @mss: payload bytes per segment, from the route's MTU
+ * @syn_retries: TOY_SYN_RETRIES
+ * @retries: TOY_RETRIES
+ * @rto_min: TOY_RTO_MIN, ms
+ * @rto_max: TOY_RTO_MAX, ms
+ * @nodelay: TOY_NODELAY
+ * @fin_queued: our FIN is due after the write queue drains
+ */
+struct toy_sock {
+	struct sock sk;
+
+	struct hlist_node bind_node;
+	struct hlist_node hash_node;
+	bool in_bind;
+	bool in_hash;
+
+	spinlock_t accept_lock;
+	struct list_head syn_queue;
+	struct list_head accept_queue;
+	u32 syn_qlen;
+	bool accepting;
+
+	struct list_head accept_node;
+	struct sock *parent;
+	bool in_accept_queue;
+
+	u32 iss;
+	u32 snd_una;
+	u32 snd_nxt;
+	u32 write_seq;
+	u32 snd_wnd;
+	u32 snd_wl1;
+	u32 snd_wl2;
+	u32 high_seq;
+	struct sk_buff *send_head;
+	u32 fin_seq;
+
+	u32 irs;
+	u32 rcv_nxt;
+	u32 copied_seq;
+	u32 rcv_wup;
+	u32 rcv_wnd;
+	struct sk_buff_head ooo_queue;
+
+	struct timer_list rtx_timer;
+	u8 timer_kind;
+	u32 rto;
+	u32 srtt;
+	u32 rttvar;
+	u64 ctl_when;
+	u8 retransmits;
+	u8 backoff;
+	u8 dupacks;
+	bool in_recovery;
+	u32 total_retrans;
+	u16 mss;
+
+	u8 syn_retries;
+	u8 retries;
+	u32 rto_min;
+	u32 rto_max;
+	bool nodelay;
+	bool fin_queued;
+};
+
+static inline struct toy_sock *toy_sk(const struct sock *sk)
+{
+	return container_of(sk, struct toy_sock, sk);
+}
+
+/**
+ * struct toy_skb_cb - per-segment state kept in skb->cb
+ * @seq: first sequence number of the payload
+ * @end_seq: seq + payload length (+1 for a FIN on the receive side)
+ * @csum: checksum of the payload, computed once when queued
+ * @when: time of the first transmission, usecs (RTT sample source)
+ * @charge: bytes charged to sk_wmem_queued for this skb
+ * @flags: TOYHDR_* of the received segment (receive side)
+ * @retrans: retransmitted at least once (Karn's rule: no RTT sample)
+ */
+struct toy_skb_cb {
+	u32 seq;
+	u32 end_seq;
+	__wsum csum;
+	u64 when;
+	u32 charge;
+	u8 flags;
+	bool retrans;
+};
+
+#define TOY_SKB_CB(skb)	((struct toy_skb_cb *)&((skb)->cb[0]))
+
+/* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
+static inline bool toy_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+#define toy_after(a, b)		toy_before(b, a)
+
+static inline bool toy_between(u32 seq, u32 low, u32 high)
+{
+	return high - low >= seq - low;
+}
+
+/* main.c */
+struct toy_net *toy_pernet(const struct net *net);
+
+/* stats */
+#define TOY_INC_STATS(net, field)	\
+	this_cpu_inc(toy_pernet(net)->mib->mibs[field])
+#define TOY_DEC_STATS(net, field)	\
+	this_cpu_dec(toy_pernet(net)->mib->mibs[field])
+u64 toy_stat_read(struct toy_net *tn, int field);
+extern const char * const toy_mib_names[__TOY_MIB_MAX];
+
+/* fsm.c: the connection state machine */
+enum toy_event {
+	TOY_EV_CONNECT,
+	TOY_EV_LISTEN,
+	TOY_EV_CLOSE,
+	TOY_EV_SHUTDOWN,
+	TOY_EV_ABORT,
+	TOY_EV_RCV_SYN,
+	TOY_EV_RCV_SYNACK,
+	TOY_EV_RCV_ACK,
+	TOY_EV_RCV_FIN,
+	TOY_EV_RCV_RST,
+	TOY_EV_TIMEOUT,
+	TOY_EV_TW_EXPIRE,
+	TOY_NR_EVENTS
+};
+
+/* Actions, performed in this order when an event fires. */
+enum toy_action {
+	TOY_ACT_SEND_SYN	= BIT(0),
+	TOY_ACT_SEND_SYNACK	= BIT(1),
+	TOY_ACT_SEND_FIN	= BIT(2),
+	TOY_ACT_SEND_ACK	= BIT(3),
+	TOY_ACT_SEND_RST	= BIT(4),
+	TOY_ACT_REPLY_RST	= BIT(5),
+	TOY_ACT_NEW_CHILD	= BIT(6),
+	TOY_ACT_ERR_REFUSED	= BIT(7),
+	TOY_ACT_ERR_RESET	= BIT(8),
+	TOY_ACT_ERR_TIMEDOUT	= BIT(9),
+	TOY_ACT_TW_RESTART	= BIT(10),
+};
+
+#define TOY_NR_STATES		(TCP_CLOSING + 1)
+
+/**
+ * struct toy_transition - one cell of the state table
+ * @next: state after the event (a TCP_* value; 0 means "not defined")
+ * @actions: TOY_ACT_* mask
+ * @unreachable: why the pair cannot occur, or NULL if it can
+ */
+struct toy_transition {
+	u8 next;
+	u16 actions;
+	const char *unreachable;
+};
+
+extern const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS];
+extern const char * const toy_state_names[TOY_NR_STATES];
+extern const char * const toy_event_names[TOY_NR_EVENTS];
+int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb);
+void toy_set_state(struct sock *sk, int state);
+void toy_fsm_count(int state, int ev);
+u64 toy_fsm_hits(int state, int ev);
+
+/* table.c */
+int toy_bind_port(struct sock *sk, __be32 addr, u16 port);
+void toy_unbind(struct sock *sk);
+void toy_bind_child(struct sock *child);
+void toy_hash_listen(struct sock *sk);
+int toy_hash_est(struct sock *sk);
+void toy_unhash(struct sock *sk);
+struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
+			__be32 daddr, __be16 dport);
+void toy_table_init(struct toy_net *tn);
+
+/* isn.c */
+u32 toy_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+/* output.c */
+int toy_send_syn(struct sock *sk);
+int toy_send_synack(struct sock *sk);
+void toy_send_ack(struct sock *sk);
+void toy_send_rst(struct sock *sk);
+void toy_reply_rst(struct net *net, struct sk_buff *skb);
+void toy_send_probe(struct sock *sk);
+void toy_push(struct sock *sk);
+void toy_retransmit_head(struct sock *sk);
+u32 toy_rcv_window(const struct sock *sk);
+int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr);
+
+/* input.c */
+int toy_rcv(struct sk_buff *skb);
+int toy_err(struct sk_buff *skb, u32 info);
+int toy_do_rcv(struct sock *sk, struct sk_buff *skb);
+bool toy_validate(const struct toyhdr *th, unsigned int len);
+
+/* timer.c */
+void toy_timers_init(struct sock *sk);
+u64 toy_now_us(void);
+void toy_timers_stop(struct sock *sk);
+void toy_rearm_rtx(struct sock *sk, bool restart);
+void toy_arm_timewait(struct sock *sk);
+void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us);
+u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
+
+/* socket.c */
+void toy_sock_init(struct sock *sk);
+extern struct proto toy_proto;
+extern struct proto_ops toy_ops;
+extern struct net_proto_family toy_family_ops;
+void toy_listen_stop(struct sock *sk);
+void toy_child_established(struct sock *child);
+void toy_child_drop(struct sock *child);
+struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb);
+
+/* proc.c */
+int toy_proc_init(struct net *net);
+void toy_proc_exit(struct net *net);
+
+#endif /* _TOY_H */

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libtoy: family lookup, address helpers and /proc parsers for AF_TOY.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libtoy.h"
+
+/*
+ * Read one decimal integer from a sysfs file. A missing file is not an
+ * error here: the caller falls back to the default.
+ */
+static int read_sysfs_int(const char *path, int *val)
+{
+	char buf[32], *end;
+	ssize_t n;
+	long v;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do {
+		n = read(fd, buf, sizeof(buf) - 1);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v < 0 ||
+	    v > INT_MAX)
+		return -EINVAL;
+	*val = (int)v;
+	return 0;
+}
+
+static int cached_sysfs_int(int *cache, const char *path, int def)
+{
+	int err, v = 0;
+
+	if (*cache > 0)
+		return *cache;
+	err = read_sysfs_int(path, &v);
+	if (err == -ENOENT) {
+		/* Module not loaded: socket() will say EAFNOSUPPORT itself. */
+		errno = ENOENT;
+		return def;
+	}
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	*cache = v;
+	return v;
+}
+
+int toy_family(void)
+{
+	static int family;
+
+	return cached_sysfs_int(&family, TOY_FAMILY_SYSFS, AF_TOY_DEFAULT);
+}
+
+int toy_ipproto(void)
+{
+	static int proto;
+
+	return cached_sysfs_int(&proto, TOY_IPPROTO_SYSFS, IPPROTO_TOY);
+}
+
+int toy_socket(int type_flags)
+{
+	int family = toy_family();
+
+	if (family < 0)
+		return -1;
+	return socket(family, SOCK_STREAM | type_flags, 0);
+}
+
+/* Strict decimal 0..65535: no sign, no spaces, no hex */
+static int parse_port(const char *s, unsigned int *port)
+{
+	unsigned long v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > 65535)
+			return -EINVAL;
+	}
+	*port = (unsigned int)v;
+	return 0;
+}
+
+int toy_addr_parse(const char *host, const char *port,
+		   struct sockaddr_toy *sa)
+{
+	struct in_addr in;
+	unsigned int p;
+	int family;
+
+	if (parse_port(port, &p))
+		return -EINVAL;
+
+	if (!host || !strcmp(host, "*"))
+		in.s_addr = htonl(INADDR_ANY);
+	else if (!strcmp(host, "localhost"))
+		in.s_addr = htonl(INADDR_LOOPBACK);
+	else if (inet_pton(AF_INET, host, &in) != 1)	/* dotted quad only */
+		return -EINVAL;
+
+	family = toy_family();
+	if (family < 0)
+		family = AF_TOY_DEFAULT;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->stoy_family = (__kernel_sa_family_t)family;
+	sa->stoy_port = htons((uint16_t)p);
+	sa->stoy_ipver = TOY_IPVER_4;
+	sa->stoy_addr.v4 = in.s_addr;
+	return 0;
+}
+
+const char *toy_addr_str(const struct sockaddr_toy *sa, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr in;
+	int n;
+
+	if (sa->stoy_ipver != TOY_IPVER_4) {
+		errno = EAFNOSUPPORT;
+		return NULL;
+	}
+	in.s_addr = sa->stoy_addr.v4;
+	if (!inet_ntop(AF_INET, &in, ip, sizeof(ip)))
+		return NULL;
+	n = snprintf(buf, len, "%s:%u", ip, ntohs(sa->stoy_port));
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	return buf;
+}
+
+const char *toy_state_name(int tcp_state)
+{
+	/* Indexed by TCP_* number; the names are ss's. */
+	static const char *const names[] = {
+		[1] = "ESTAB",
+		[2] = "SYN-SENT",
+		[3] = "SYN-RECV",
+		[4] = "FIN-WAIT-1",
+		[5] = "FIN-WAIT-2",
+		[6] = "TIME-WAIT",
+		[7] = "UNCONN",
+		[8] = "CLOSE-WAIT",
+		[9] = "LAST-ACK",
+		[10] = "LISTEN",
+		[11] = "CLOSING",
+	};
+
+	if (tcp_state <= 0 || tcp_state >= (int)(sizeof(names) / sizeof(names[0])))
+		return "UNKNOWN";
+	return names[tcp_state];
+}
+
+const char *toy_timer_name(int timer)
+{
+	static const char *const names[] = {
+		"off", "on", "keepalive", "timewait", "persist",
+	};
+
+	if (timer < 0 || timer > TOY_TIMER_PROBE)
+		return "unknown";
+	return names[timer];
+}
+
+unsigned long toy_timer_ms(const struct toy_sock_entry *e)
+{
+	/* The column is in USER_HZ ticks, as in /proc/net/tcp. */
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (hz <= 0)
+		hz = 100;
+	return (e->timer_when * 1000 + (unsigned long)hz - 1) / (unsigned long)hz;
+}
+
+int toy_proc_path(const char *name, char *buf, size_t len)
+{
+	const char *dir = getenv(TOY_PROC_DIR_ENV);
+	int n;
+
+	if (!dir || !*dir)
+		dir = TOY_PROC_DIR_DEFAULT;
+	n = snprintf(buf, len, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static FILE *proc_open(const char *path, const char *name)
+{
+	char buf[PATH_MAX];
+	int err;
+
+	if (!path) {
+		err = toy_proc_path(name, buf, sizeof(buf));
+		if (err) {
+			errno = -err;
+			return NULL;
+		}
+		path = buf;
+	}
+	return fopen(path, "re");
+}
+
+static void set_v4(struct sockaddr_toy *sa, unsigned int addr,
+		   unsigned int port, int family)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->stoy_family = (__kernel_sa_family_t)family;
+	sa->stoy_ipver = TOY_IPVER_4;
+	/* The kernel printed the __be32 as a native u32: store it back as is. */
+	sa->stoy_addr.v4 = addr;
+	sa->stoy_port = htons((uint16_t)port);
+}
+
+static int parse_sock_line(const char *line, struct toy_sock_entry *e,
+			   int family)
+{
+	unsigned int laddr, lport, raddr, rport, st, tr;
+	int n;
+
+	memset(e, 0, sizeof(*e));
+	n = sscanf(line, " %u: %8X:%4X %8X:%4X %2X %8X:%8X %2X:%8lX %8X %u %d %lu",
+		   &e->sl, &laddr, &lport, &raddr, &rport, &st,
+		   &e->tx_queue, &e->rx_queue, &tr, &e->timer_when,
+		   &e->retransmits, &e->uid, &e->timeout, &e->inode);
+	if (n != 14)
+		return -EINVAL;
+	set_v4(&e->local, laddr, lport, family);
+	set_v4(&e->remote, raddr, rport, family);
+	e->state = (int)st;
+	e->timer = (int)tr;
+	return 0;
+}
+
+int toy_proc_read(const char *path, toy_proc_cb cb, void *arg)
+{
+	struct toy_sock_entry e;
+	char *line = NULL;
+	size_t cap = 0;
+	int count = 0, err = 0, family;
+	FILE *f;
+
+	f = proc_open(path, "toy");
+	if (!f)
+		return -errno;
+
+	family = toy_family();
+	if (family < 0)
+		family = AF_TOY_DEFAULT;
+
+	/* The first line is the column header. */
+	if (getline(&line, &cap, f) < 0) {
+		err = ferror(f) ? -EIO : 0;
+		goto out;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		if (line[strspn(line, " \t\n")] == '\0')
+			continue;
+		err = parse_sock_line(line, &e, family);
+		if (err)
+			break;
+		count++;
+		if (cb && cb(&e, arg))
+			break;
+	}
+	if (!err && ferror(f))
+		err = -EIO;
+out:
+	free(line);
+	fclose(f);
+	return err ? err : count;
+}
+
+/* Split "Prefix: a b c" into the prefix and the words after it. */
+static char *split_prefix(char *line, char **rest)
+{
+	char *colon = strchr(line, ':');
+
+	if (!colon)
+		return NULL;
+	*colon = '\0';
+	*rest = colon + 1;
+	return line;
+}
+
+static int parse_stat_pair(char *names, char *values, struct toy_stat *st)
+{
+	char *np, *vp, *nsave, *vsave, *end;
+	const char *sep = " \t\n";
+
+	np = strtok_r(names, sep, &nsave);
+	vp = strtok_r(values, sep, &vsave);
+	while (np && vp) {
+		if (st->n >= TOY_STAT_MAX || strlen(np) >= TOY_STAT_NAMELEN)
+			return -EINVAL;
+		errno = 0;
+		st->v[st->n].value = strtoll(vp, &end, 10);
+		if (errno || *end)
+			return -EINVAL;
+		strcpy(st->v[st->n].name, np);
+		st->n++;
+		np = strtok_r(NULL, sep, &nsave);
+		vp = strtok_r(NULL, sep, &vsave);
+	}
+	return (np || vp) ? -EINVAL : 0;
+}
+
+int toy_stat_read(const char *path, struct toy_stat *st)
+{
+	char *names = NULL, *values = NULL, *nrest, *vrest, *np, *vp;
+	size_t ncap = 0, vcap = 0;
+	int err = 0;
+	FILE *f;
+
+	st->n = 0;
+	f = proc_open(path, "toy_stat");
+	if (!f)
+		return -errno;
+
+	while (getline(&names, &ncap, f) >= 0) {
+		if (names[strspn(names, " \t\n")] == '\0')
+			continue;
+		if (getline(&values, &vcap, f) < 0) {
+			err = -EINVAL;
+			break;
+		}
+		np = split_prefix(names, &nrest);
+		vp = split_prefix(values, &vrest);
+		if (!np || !vp || strcmp(np, vp)) {
+			err = -EINVAL;
+			break;
+		}
+		err = parse_stat_pair(nrest, vrest, st);
+		if (err)
+			break;
+	}
+	if (!err && ferror(f))
+		err = -EIO;
+	free(names);
+	free(values);
+	fclose(f);
+	return err ? err : (int)st->n;
+}
+
+int toy_stat_get(const struct toy_stat *st, const char *name, long long *value)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		if (!strcmp(st->v[i].name, name)) {
+			*value = st->v[i].value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libtoy: the small helpers every AF_TOY tool needs. It finds the family
+ * number in force, opens sockets, parses and prints struct sockaddr_toy,
+ * names TCP states the way ss does, and parses /proc/net/toy and
+ * /proc/net/toy_stat.
+ *
+ * The proc directory is $TOY_PROC_DIR (default /proc/net) so that the
+ * parsers can be exercised on the host with fixture files.
+ */
+#ifndef _LIBTOY_H
+#define _LIBTOY_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <linux/toy.h>
+
+/* "255.255.255.255:65535" plus the NUL */
+#define TOY_ADDRSTRLEN		22
+
+#define TOY_PROC_DIR_ENV	"TOY_PROC_DIR"
+#define TOY_PROC_DIR_DEFAULT	"/proc/net"
+
+/*
+ * The family and IP protocol numbers in force, read once from sysfs and
+ * cached. If the sysfs file does not exist (module not loaded) they return
+ * the compiled-in default and leave errno at ENOENT; any other failure
+ * (unreadable or garbled file) returns -1 with errno set.
+ */
+int toy_family(void);
+int toy_ipproto(void);
+
+/* socket(toy_family(), SOCK_STREAM | type_flags, 0); -1 and errno on error */
+int toy_socket(int type_flags);
+
+/*
+ * Fill @sa from a host and a port. @host is a dotted quad, "localhost",
+ * "*" or NULL (both 0.0.0.0); @port is decimal 0..65535. Returns 0 or
+ * -EINVAL, leaving @sa untouched on error.
+ */
+int toy_addr_parse(const char *host, const char *port,
+		   struct sockaddr_toy *sa);
+
+/* "127.0.0.1:7000" into @buf; NULL (errno ENOSPC/EAFNOSUPPORT) if it can't */
+const char *toy_addr_str(const struct sockaddr_toy *sa, char *buf, size_t len);
+
+/* ss's name for a TCP_* state ("ESTAB", "LISTEN", "UNCONN" for CLOSE...) */
+const char *toy_state_name(int tcp_state);
+
+/*
+ * "$TOY_PROC_DIR/<name>" into @buf. Returns 0, or -ENAMETOOLONG.
+ */
+int toy_proc_path(const char *name, char *buf, size_t len);
+
+/* Timer kinds in the "tr" column of /proc/net/toy */
+enum toy_timer {
+	TOY_TIMER_NONE		= 0,
+	TOY_TIMER_RETRANS	= 1,
+	TOY_TIMER_KEEPALIVE	= 2,
+	TOY_TIMER_TIMEWAIT	= 3,
+	TOY_TIMER_PROBE		= 4,
+};
+
+/* One line of /proc/net/toy, every column */
+struct toy_sock_entry {
+	unsigned int		sl;
+	struct sockaddr_toy	local;
+	struct sockaddr_toy	remote;
+	int			state;		/* TCP_* number */
+	unsigned int		tx_queue;	/* bytes */
+	unsigned int		rx_queue;	/* bytes; accept queue if LISTEN */
+	int			timer;		/* enum toy_timer */
+	unsigned long		timer_when;	/* clock ticks until it fires */
+	unsigned int		retransmits;
+	unsigned int		uid;
+	int			timeout;	/* probes; 0 today */
+	unsigned long		inode;
+};
+
+/* Return nonzero from the callback to stop the walk early. */
+typedef int (*toy_proc_cb)(const struct toy_sock_entry *e, void *arg);
+
+/*
+ * Parse @path (NULL: $TOY_PROC_DIR/toy) and call @cb for every socket line.
+ * Returns the number of lines handed to @cb, or -errno: the open error, or
+ * -EINVAL for a line that does not have the documented format.
+ */
+int toy_proc_read(const char *path, toy_proc_cb cb, void *arg);
+
+/* The timer's remaining time in ms, rounded up like ss does. */
+unsigned long toy_timer_ms(const struct toy_sock_entry *e);
+
+/* ss's names for the timer kinds: "off", "on", "keepalive", ... */
+const char *toy_timer_name(int timer);
+
+#define TOY_STAT_MAX		64
+#define TOY_STAT_NAMELEN	48
+
+struct toy_stat_pair {
+	char		name[TOY_STAT_NAMELEN];
+	long long	value;
+};
+
+/* /proc/net/toy_stat: counters in the file's order */
+struct toy_stat {
+	size_t			n;
+	struct toy_stat_pair	v[TOY_STAT_MAX];
+};
+
+/*
+ * Parse @path (NULL: $TOY_PROC_DIR/toy_stat), a /proc/net/snmp-style file
+ * of "Prefix: names" / "Prefix: values" line pairs. Returns the number of
+ * counters or -errno (-EINVAL when names and values do not pair up).
+ */
+int toy_stat_read(const char *path, struct toy_stat *st);
+
+/* Look a counter up by name: 0 and *value, or -ENOENT */
+int toy_stat_get(const struct toy_stat *st, const char *name, long long *value);
+
+#endif /* _LIBTOY_H */
