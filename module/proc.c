@@ -100,7 +100,7 @@ static void toy_seq_sock(struct seq_file *seq, struct sock *sk, int sl)
 		rx_queue = READ_ONCE(sk->sk_ack_backlog);
 		tx_queue = READ_ONCE(sk->sk_max_ack_backlog);
 	} else {
-		rx_queue = READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq);
+		rx_queue = toy_inq(sk);
 		tx_queue = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una);
 		if ((1 << state) & (TCPF_CLOSE | TCPF_SYN_SENT | TCPF_SYN_RECV))
 			rx_queue = tx_queue = 0;

@@ -98,7 +98,7 @@ static int toy_check_addr(const struct sockaddr_toy *sa, int len)
 }
 
 /* Bytes received in order and not yet read (the FIN occupies one seq). */
-static u32 toy_inq(const struct sock *sk)
+u32 toy_inq(const struct sock *sk)
 {
 	const struct toy_sock *ts = toy_sk(sk);
 	u32 inq = READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq);

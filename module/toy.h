@@ -380,6 +380,7 @@ u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
 
 /* socket.c */
 void toy_sock_init(struct sock *sk);
+u32 toy_inq(const struct sock *sk);
 extern struct proto toy_proto;
 extern struct proto_ops toy_ops;
 extern struct net_proto_family toy_family_ops;
