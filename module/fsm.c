@@ -19,6 +19,9 @@
 
 #include "toy.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 const char * const toy_state_names[TOY_NR_STATES] = {
 	[0]			= "INVALID",
 	[TCP_ESTABLISHED]	= "ESTABLISHED",
@@ -277,6 +280,7 @@ void toy_set_state(struct sock *sk, int state)
 			TOY_INC_STATS(net, TOY_MIB_ATTEMPTFAILS);
 	}
 
+	trace_toy_set_state(sk, old, state);
 	/* Pairs with READ_ONCE() in poll and /proc. */
 	smp_store_release(&sk->sk_state, state);
 

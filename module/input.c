@@ -16,6 +16,7 @@
 #include <net/tcp_states.h>
 
 #include "toy.h"
+#include "trace.h"
 
 static const struct toyhdr *toy_hdr(const struct sk_buff *skb)
 {
@@ -342,8 +343,10 @@ static void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (th->flags & TOYHDR_RST) {
-		if (th->flags & TOYHDR_ACK)
+		if (th->flags & TOYHDR_ACK) {
+			trace_toy_reset(sk, false);
 			toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
+		}
 		return;
 	}
 	if (!(th->flags & TOYHDR_SYN)) {
@@ -430,8 +433,10 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	if (th->flags & TOYHDR_RST) {
 		/* RFC 5961 3.2: only an exact match resets the connection. */
-		if (seq == ts->rcv_nxt)
+		if (seq == ts->rcv_nxt) {
+			trace_toy_reset(sk, false);
 			toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
+		}
 		return false;
 	}
 
@@ -530,6 +535,7 @@ int toy_rcv(struct sk_buff *skb)
 	}
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	nf_reset_ct(skb);
+	trace_toy_segment(false, ip_hdr(skb)->saddr, ip_hdr(skb)->daddr, th);
 
 	cb = TOY_SKB_CB(skb);
 	memset(cb, 0, sizeof(*cb));

@@ -7,6 +7,7 @@
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/netlink.h>
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -114,10 +115,16 @@ static int __init toy_init(void)
 		goto err_del_protocol;
 	}
 
+	err = toy_diag_init();
+	if (err)
+		goto err_unreg_sock;
+
 	pr_info("AF_TOY registered: family %d, IP protocol %d\n",
 		toy_family, toy_ipproto);
 	return 0;
 
+err_unreg_sock:
+	sock_unregister(toy_family);
 err_del_protocol:
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	synchronize_net();
@@ -130,6 +137,7 @@ err_unreg_proto:
 
 static void __exit toy_exit(void)
 {
+	toy_diag_exit();
 	sock_unregister(toy_family);
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	/* Wait for input handlers that may still run, then for RCU-freed socks. */
@@ -145,3 +153,5 @@ module_exit(toy_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("AF_TOY: the Toy Stream Protocol, a teaching model of a stream socket");
 MODULE_ALIAS_NETPROTO(AF_TOY_DEFAULT);
+/* sock_diag requests for the family load the module too. */
+MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_NETLINK, NETLINK_SOCK_DIAG, AF_TOY_DEFAULT);

@@ -19,6 +19,7 @@
 #include <net/tcp_states.h>
 
 #include "toy.h"
+#include "trace.h"
 
 /* Free receive space we offer the peer: half the room left, as memory
  * (truesize) runs ahead of payload bytes.
@@ -106,6 +107,7 @@ static int toy_xmit(struct net *net, const struct sock *sk,
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident(net, skb, NULL);
 
+	trace_toy_segment(true, saddr, daddr, th);
 	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
 	err = ip_local_out(net, NULL, skb);
 	return net_xmit_eval(err);
@@ -162,6 +164,7 @@ void toy_send_ack(struct sock *sk)
 /* Abort: RST|ACK at the next sequence number, as tcp_send_active_reset(). */
 void toy_send_rst(struct sock *sk)
 {
+	trace_toy_reset(sk, true);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTRSTS);
 	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOYHDR_RST | TOYHDR_ACK);
 }
@@ -322,6 +325,7 @@ void toy_retransmit_head(struct sock *sk)
 		}
 	}
 	ts->total_retrans++;
+	trace_toy_retransmit(sk, ts->snd_una, ts->retransmits, ts->rto);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
 }
 

@@ -988,7 +988,7 @@ static int toy_setsockopt(struct socket *sock, int level, int optname,
 	return err;
 }
 
-static void toy_get_info(struct sock *sk, struct toy_info *info)
+void toy_get_info(struct sock *sk, struct toy_info *info)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -1086,6 +1086,7 @@ struct proto toy_proto = {
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct toy_sock),
 	.backlog_rcv	= toy_do_rcv,
+	.diag_destroy	= toy_diag_abort,
 };
 
 /* The family number is a module parameter: main.c sets .family. */

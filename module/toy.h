@@ -381,6 +381,7 @@ u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
 /* socket.c */
 void toy_sock_init(struct sock *sk);
 u32 toy_inq(const struct sock *sk);
+void toy_get_info(struct sock *sk, struct toy_info *info);
 extern struct proto toy_proto;
 extern struct proto_ops toy_ops;
 extern struct net_proto_family toy_family_ops;
@@ -388,6 +389,11 @@ void toy_listen_stop(struct sock *sk);
 void toy_child_established(struct sock *child);
 void toy_child_drop(struct sock *child);
 struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb);
+
+/* diag.c */
+int toy_diag_init(void);
+void toy_diag_exit(void);
+int toy_diag_abort(struct sock *sk, int err);
 
 /* proc.c */
 int toy_proc_init(struct net *net);

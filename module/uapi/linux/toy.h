@@ -123,4 +123,50 @@ struct toyhdr {
 	__be16	reserved;	/* must be zero */
 };
 
+/*
+ * sock_diag: NETLINK_SOCK_DIAG, nlmsg_type SOCK_DIAG_BY_FAMILY with
+ * NLM_F_DUMP lists sockets; SOCK_DESTROY (CAP_NET_ADMIN) aborts the one
+ * whose 4-tuple and cookie the request names, with RST where TCP sends one.
+ */
+struct toy_diag_req {
+	__u8	sdiag_family;	/* AF_TOY (the number in force) */
+	__u8	sdiag_protocol;	/* 0 */
+	__u16	pad;		/* 0 */
+	__u32	tdiag_states;	/* bitmap of 1 << TCP_*; 0 means all */
+	__be16	tdiag_sport;	/* local port to match, 0 for any */
+	__be16	tdiag_dport;	/* peer port to match, 0 for any */
+	__be32	tdiag_src;	/* SOCK_DESTROY: local address */
+	__be32	tdiag_dst;	/* SOCK_DESTROY: peer address */
+	__u32	tdiag_cookie[2];	/* SOCK_DESTROY: from the dump; ~0 ~0 for any */
+};
+
+/* What TOY_DIAG_INFO and the fixed reply carry. */
+struct toy_diag_msg {
+	__u8	tdiag_family;
+	__u8	tdiag_state;	/* TCP_* */
+	__u8	tdiag_timer;	/* 0 none, 1 retransmit, 2 keepalive, 3 TIME-WAIT, 4 probe */
+	__u8	tdiag_retrans;	/* retransmissions of the head segment */
+	__be16	tdiag_sport;
+	__be16	tdiag_dport;
+	__be32	tdiag_src;
+	__be32	tdiag_dst;
+	__u32	tdiag_expires;	/* ms until the timer fires */
+	__u32	tdiag_rqueue;	/* bytes to read; listener: accept queue */
+	__u32	tdiag_wqueue;	/* bytes unacknowledged; listener: backlog */
+	__u32	tdiag_uid;
+	__u32	tdiag_inode;
+	__u32	tdiag_cookie[2];
+};
+
+/* Netlink attributes after struct toy_diag_msg. */
+enum {
+	TOY_DIAG_NONE,
+	TOY_DIAG_INFO,		/* struct toy_info */
+	TOY_DIAG_MEMINFO,	/* __u32[SK_MEMINFO_VARS], as INET_DIAG_SKMEMINFO */
+	TOY_DIAG_SHUTDOWN,	/* __u8: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
+	__TOY_DIAG_MAX,
+};
+
+#define TOY_DIAG_MAX (__TOY_DIAG_MAX - 1)
+
 #endif /* _UAPI_LINUX_TOY_H */

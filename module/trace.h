@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of the Toy Stream Protocol: toy:toy_set_state,
+ * toy:toy_segment, toy:toy_retransmit, toy:toy_reset. They carry the
+ * 4-tuple so that a tool (toytrace, perf, bpftrace) can follow one
+ * connection; toytrace draws the handshake diagram from them.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM toy
+
+#if !defined(_TOY_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TOY_TRACE_H
+
+#include <linux/tracepoint.h>
+#include <net/tcp_states.h>
+
+#define toy_show_state(s)						\
+	__print_symbolic(s,						\
+			 { TCP_ESTABLISHED, "ESTABLISHED" },		\
+			 { TCP_SYN_SENT, "SYN_SENT" },			\
+			 { TCP_SYN_RECV, "SYN_RECV" },			\
+			 { TCP_FIN_WAIT1, "FIN_WAIT1" },		\
+			 { TCP_FIN_WAIT2, "FIN_WAIT2" },		\
+			 { TCP_TIME_WAIT, "TIME_WAIT" },		\
+			 { TCP_CLOSE, "CLOSE" },			\
+			 { TCP_CLOSE_WAIT, "CLOSE_WAIT" },		\
+			 { TCP_LAST_ACK, "LAST_ACK" },			\
+			 { TCP_LISTEN, "LISTEN" },			\
+			 { TCP_CLOSING, "CLOSING" })
+
+#define toy_show_flags(f)						\
+	__print_flags(f, "|",						\
+		      { TOYHDR_SYN, "SYN" }, { TOYHDR_FIN, "FIN" },	\
+		      { TOYHDR_RST, "RST" }, { TOYHDR_ACK, "ACK" })
+
+TRACE_EVENT(toy_set_state,
+	TP_PROTO(const struct sock *sk, int oldstate, int newstate),
+	TP_ARGS(sk, oldstate, newstate),
+	TP_STRUCT__entry(
+		__field(const void *, skaddr)
+		__field(int, oldstate)
+		__field(int, newstate)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+	),
+	TP_fast_assign(
+		__entry->skaddr = sk;
+		__entry->oldstate = oldstate;
+		__entry->newstate = newstate;
+		__entry->sport = sk->sk_num;
+		__entry->dport = ntohs(sk->sk_dport);
+		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
+		memcpy(__entry->daddr, &sk->sk_daddr, 4);
+	),
+	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 oldstate=%s newstate=%s",
+		  __entry->sport, __entry->dport, __entry->saddr,
+		  __entry->daddr, toy_show_state(__entry->oldstate),
+		  toy_show_state(__entry->newstate))
+);
+
+TRACE_EVENT(toy_segment,
+	TP_PROTO(bool out, __be32 saddr, __be32 daddr, const struct toyhdr *th),
+	TP_ARGS(out, saddr, daddr, th),
+	TP_STRUCT__entry(
+		__field(bool, out)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u32, seq)
+		__field(__u32, ack)
+		__field(__u32, window)
+		__field(__u16, len)
+		__field(__u8, flags)
+	),
+	TP_fast_assign(
+		__entry->out = out;
+		__entry->sport = ntohs(th->source);
+		__entry->dport = ntohs(th->dest);
+		memcpy(__entry->saddr, &saddr, 4);
+		memcpy(__entry->daddr, &daddr, 4);
+		__entry->seq = ntohl(th->seq);
+		__entry->ack = ntohl(th->ack_seq);
+		__entry->window = ntohl(th->window);
+		__entry->len = ntohs(th->len);
+		__entry->flags = th->flags;
+	),
+	TP_printk("%s sport=%u dport=%u saddr=%pI4 daddr=%pI4 flags=%s seq=%u ack=%u len=%u window=%u",
+		  __entry->out ? "out" : "in", __entry->sport, __entry->dport,
+		  __entry->saddr, __entry->daddr,
+		  toy_show_flags(__entry->flags), __entry->seq, __entry->ack,
+		  __entry->len, __entry->window)
+);
+
+TRACE_EVENT(toy_retransmit,
+	TP_PROTO(const struct sock *sk, u32 seq, u8 retransmits, u32 rto_us),
+	TP_ARGS(sk, seq, retransmits, rto_us),
+	TP_STRUCT__entry(
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u32, seq)
+		__field(__u8, retransmits)
+		__field(__u32, rto_us)
+		__field(int, state)
+	),
+	TP_fast_assign(
+		__entry->sport = sk->sk_num;
+		__entry->dport = ntohs(sk->sk_dport);
+		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
+		memcpy(__entry->daddr, &sk->sk_daddr, 4);
+		__entry->seq = seq;
+		__entry->retransmits = retransmits;
+		__entry->rto_us = rto_us;
+		__entry->state = sk->sk_state;
+	),
+	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 state=%s seq=%u retransmits=%u rto_us=%u",
+		  __entry->sport, __entry->dport, __entry->saddr,
+		  __entry->daddr, toy_show_state(__entry->state),
+		  __entry->seq, __entry->retransmits, __entry->rto_us)
+);
+
+TRACE_EVENT(toy_reset,
+	TP_PROTO(const struct sock *sk, bool out),
+	TP_ARGS(sk, out),
+	TP_STRUCT__entry(
+		__field(bool, out)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(int, state)
+	),
+	TP_fast_assign(
+		__entry->out = out;
+		__entry->sport = sk->sk_num;
+		__entry->dport = ntohs(sk->sk_dport);
+		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
+		memcpy(__entry->daddr, &sk->sk_daddr, 4);
+		__entry->state = sk->sk_state;
+	),
+	TP_printk("%s sport=%u dport=%u saddr=%pI4 daddr=%pI4 state=%s",
+		  __entry->out ? "sent" : "received", __entry->sport,
+		  __entry->dport, __entry->saddr, __entry->daddr,
+		  toy_show_state(__entry->state))
+);
+
+#endif /* _TOY_TRACE_H */
+
+/* This part must be outside the include guard. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>
