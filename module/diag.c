@@ -51,7 +51,9 @@ static int toy_diag_fill(struct sock *sk, struct sk_buff *skb, u32 portid,
 	rep->tdiag_src = sk->sk_rcv_saddr;
 	rep->tdiag_dst = sk->sk_daddr;
 	if (timer_pending(&sk->sk_timer)) {
-		rep->tdiag_timer = TOY_TIMER_TIMEWAIT;
+		rep->tdiag_timer = (1 << rep->tdiag_state) &
+				   (TCPF_TIME_WAIT | TCPF_FIN_WAIT2) ?
+				   TOY_TIMER_TIMEWAIT : TOY_TIMER_KEEPALIVE;
 		expires = sk->sk_timer.expires;
 	} else if (timer_pending(&ts->rtx_timer)) {
 		rep->tdiag_timer = READ_ONCE(ts->timer_kind);

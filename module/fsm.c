@@ -286,6 +286,7 @@ void toy_set_state(struct sock *sk, int state)
 
 	switch (state) {
 	case TCP_ESTABLISHED:
+		toy_keepalive_reset(sk);
 		if (ts->parent) {
 			toy_child_established(sk);
 		} else {

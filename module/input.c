@@ -442,6 +442,8 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	if (!(th->flags & TOYHDR_ACK))
 		return false;
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		toy_keepalive_reset(sk);
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!toy_rcv_syn_recv_ack(sk, skb))
 			return false;

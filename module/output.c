@@ -176,6 +176,13 @@ void toy_send_probe(struct sock *sk)
 	toy_send_ctl(sk, toy_sk(sk)->snd_una - 1, TOYHDR_ACK);
 }
 
+/* Keepalive probe: the same old sequence number, answered with an ACK. */
+void toy_send_keepalive(struct sock *sk)
+{
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_KEEPALIVEPROBES);
+	toy_send_ctl(sk, toy_sk(sk)->snd_una - 1, TOYHDR_ACK);
+}
+
 /**
  * toy_reply_rst - answer a segment that no connection accepts
  * @net: namespace it arrived in

@@ -38,6 +38,7 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_FASTRETRANS]		= "FastRetrans",
 	[TOY_MIB_TIMEOUTS]		= "Timeouts",
 	[TOY_MIB_WINPROBES]		= "WinProbes",
+	[TOY_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)
@@ -89,7 +90,8 @@ static void toy_seq_sock(struct seq_file *seq, struct sock *sk, int sl)
 	int timer = 0;
 
 	if (timer_pending(&sk->sk_timer)) {
-		timer = TOY_TIMER_TIMEWAIT;
+		timer = (1 << state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2) ?
+			TOY_TIMER_TIMEWAIT : TOY_TIMER_KEEPALIVE;
 		expires = sk->sk_timer.expires;
 	} else if (timer_pending(&ts->rtx_timer)) {
 		timer = READ_ONCE(ts->timer_kind);

@@ -64,6 +64,9 @@ void toy_sock_init(struct sock *sk)
 	ts->rto_max = TOY_RTO_MAX_MS;
 	ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
 	ts->mss = 536;
+	ts->keepidle = TOY_KEEPIDLE_DEF;
+	ts->keepintvl = TOY_KEEPINTVL_DEF;
+	ts->keepcnt = TOY_KEEPCNT_DEF;
 
 	sk->sk_backlog_rcv = toy_do_rcv;
 	sk->sk_write_space = toy_write_space;
@@ -315,6 +318,9 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 	ts->rto_min = lts->rto_min;
 	ts->rto_max = lts->rto_max;
 	ts->nodelay = lts->nodelay;
+	ts->keepidle = lts->keepidle;
+	ts->keepintvl = lts->keepintvl;
+	ts->keepcnt = lts->keepcnt;
 	ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
 	child->sk_state = TCP_CLOSE;
 	child->sk_ack_backlog = 0;
@@ -978,6 +984,26 @@ static int toy_setsockopt(struct socket *sock, int level, int optname,
 		else
 			ts->rto_max = val;
 		break;
+	case TOY_KEEPIDLE:
+		if (val < 1 || val > TOY_KEEP_MAX) {
+			err = -EINVAL;
+		} else {
+			ts->keepidle = val;
+			toy_keepalive_reset(sk);
+		}
+		break;
+	case TOY_KEEPINTVL:
+		if (val < 1 || val > TOY_KEEP_MAX)
+			err = -EINVAL;
+		else
+			ts->keepintvl = val;
+		break;
+	case TOY_KEEPCNT:
+		if (val < 1 || val > 127)
+			err = -EINVAL;
+		else
+			ts->keepcnt = val;
+		break;
 	default:
 		err = -ENOPROTOOPT;
 		break;
@@ -1040,6 +1066,15 @@ static int toy_getsockopt(struct socket *sock, int level, int optname,
 	case TOY_RTO_MAX:
 		val = ts->rto_max;
 		break;
+	case TOY_KEEPIDLE:
+		val = ts->keepidle;
+		break;
+	case TOY_KEEPINTVL:
+		val = ts->keepintvl;
+		break;
+	case TOY_KEEPCNT:
+		val = ts->keepcnt;
+		break;
 	case TOY_INFO:
 		toy_get_info(sk, &info);
 		release_sock(sk);
@@ -1087,6 +1122,7 @@ struct proto toy_proto = {
 	.obj_size	= sizeof(struct toy_sock),
 	.backlog_rcv	= toy_do_rcv,
 	.diag_destroy	= toy_diag_abort,
+	.keepalive	= toy_keepalive,
 };
 
 /* The family number is a module parameter: main.c sets .family. */

@@ -5,7 +5,8 @@
  * Two timers per socket, each holding a socket reference while pending
  * (sk_reset_timer()/sk_stop_timer()):
  *   rtx_timer - retransmission (RFC 6298) or zero-window probe,
- *   sk_timer  - TIME-WAIT, and the life of an orphan in FIN-WAIT-2.
+ *   sk_timer  - TIME-WAIT, the life of an orphan in FIN-WAIT-2, and
+ *               keepalive (SO_KEEPALIVE) in the states that can idle.
  * A timer that finds the socket owned by a process tries again shortly:
  * it must not touch protocol state the owner is changing.
  */
@@ -144,16 +145,75 @@ static void toy_rtx_timer(struct timer_list *t)
 	sock_put(sk);
 }
 
-static void toy_tw_timer(struct timer_list *t)
+static bool toy_keepalive_state(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_KEEPOPEN) &&
+	       ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT));
+}
+
+/* (Re)start the keepalive clock: the peer was just heard, or it is turned on. */
+void toy_keepalive_reset(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->probes_out = 0;
+	ts->last_rcv = jiffies;
+	if (toy_keepalive_state(sk))
+		sk_reset_timer(sk, &sk->sk_timer,
+			       jiffies + (unsigned long)ts->keepidle * HZ);
+}
+
+/* struct proto's keepalive: SO_KEEPALIVE was set or cleared. */
+void toy_keepalive(struct sock *sk, int on)
+{
+	if (on) {
+		sock_set_flag(sk, SOCK_KEEPOPEN);
+		toy_keepalive_reset(sk);
+	} else if (!((1 << sk->sk_state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2))) {
+		sk_stop_timer(sk, &sk->sk_timer);
+	}
+}
+
+/* RFC 9293 3.8.4: probe an idle connection, give up after keepcnt. */
+static void toy_keepalive_expired(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	unsigned long idle = jiffies - ts->last_rcv;
+	unsigned long keepidle = (unsigned long)ts->keepidle * HZ;
+
+	/* Data in flight: the retransmission timer watches the peer. */
+	if (ts->snd_una != ts->snd_nxt || ts->send_head) {
+		sk_reset_timer(sk, &sk->sk_timer, jiffies + keepidle);
+		return;
+	}
+	if (idle < keepidle) {
+		sk_reset_timer(sk, &sk->sk_timer, jiffies + keepidle - idle);
+		return;
+	}
+	if (ts->probes_out >= ts->keepcnt) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
+		toy_fsm_event(sk, TOY_EV_TIMEOUT, NULL);
+		return;
+	}
+	toy_send_keepalive(sk);
+	ts->probes_out++;
+	sk_reset_timer(sk, &sk->sk_timer,
+		       jiffies + (unsigned long)ts->keepintvl * HZ);
+}
+
+static void toy_sk_timer(struct timer_list *t)
 {
 	struct sock *sk = from_timer(sk, t, sk_timer);
 
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk))
 		sk_reset_timer(sk, &sk->sk_timer, jiffies + TOY_TIMER_RETRY);
-	else if (!timer_pending(&sk->sk_timer) &&
-		 ((1 << sk->sk_state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2)))
+	else if (timer_pending(&sk->sk_timer))
+		;	/* re-armed while we waited for the lock */
+	else if ((1 << sk->sk_state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2))
 		toy_fsm_event(sk, TOY_EV_TW_EXPIRE, NULL);
+	else if (toy_keepalive_state(sk))
+		toy_keepalive_expired(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
@@ -167,7 +227,7 @@ void toy_arm_timewait(struct sock *sk)
 void toy_timers_init(struct sock *sk)
 {
 	timer_setup(&toy_sk(sk)->rtx_timer, toy_rtx_timer, 0);
-	timer_setup(&sk->sk_timer, toy_tw_timer, 0);
+	timer_setup(&sk->sk_timer, toy_sk_timer, 0);
 }
 
 void toy_timers_stop(struct sock *sk)

@@ -53,6 +53,10 @@ extern unsigned int toy_fixed_isn;
 #define TOY_RTO_MAX_MS		120000
 #define TOY_SYN_RETRIES_DEF	6
 #define TOY_RETRIES_DEF		15
+#define TOY_KEEPIDLE_DEF	7200
+#define TOY_KEEPINTVL_DEF	75
+#define TOY_KEEPCNT_DEF		9
+#define TOY_KEEP_MAX		32767
 
 /* Counters of /proc/net/toy_stat, in the order they are printed. */
 enum toy_mib_field {
@@ -77,6 +81,7 @@ enum toy_mib_field {
 	TOY_MIB_FASTRETRANS,
 	TOY_MIB_TIMEOUTS,
 	TOY_MIB_WINPROBES,
+	TOY_MIB_KEEPALIVEPROBES,
 	__TOY_MIB_MAX
 };
 
@@ -174,6 +179,11 @@ enum toy_timer_kind {
  * @rto_max: TOY_RTO_MAX, ms
  * @nodelay: TOY_NODELAY
  * @fin_queued: our FIN is due after the write queue drains
+ * @keepidle: TOY_KEEPIDLE, seconds
+ * @keepintvl: TOY_KEEPINTVL, seconds
+ * @keepcnt: TOY_KEEPCNT
+ * @probes_out: keepalive probes sent since the peer was last heard
+ * @last_rcv: jiffies when the peer was last heard
  */
 struct toy_sock {
 	struct sock sk;
@@ -230,6 +240,12 @@ struct toy_sock {
 	u32 rto_max;
 	bool nodelay;
 	bool fin_queued;
+
+	u16 keepidle;
+	u16 keepintvl;
+	u8 keepcnt;
+	u8 probes_out;
+	unsigned long last_rcv;
 };
 
 static inline struct toy_sock *toy_sk(const struct sock *sk)
@@ -358,6 +374,7 @@ void toy_send_ack(struct sock *sk);
 void toy_send_rst(struct sock *sk);
 void toy_reply_rst(struct net *net, struct sk_buff *skb);
 void toy_send_probe(struct sock *sk);
+void toy_send_keepalive(struct sock *sk);
 void toy_push(struct sock *sk);
 void toy_retransmit_head(struct sock *sk);
 u32 toy_rcv_window(const struct sock *sk);
@@ -375,6 +392,8 @@ u64 toy_now_us(void);
 void toy_timers_stop(struct sock *sk);
 void toy_rearm_rtx(struct sock *sk, bool restart);
 void toy_arm_timewait(struct sock *sk);
+void toy_keepalive_reset(struct sock *sk);
+void toy_keepalive(struct sock *sk, int on);
 void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us);
 u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
 

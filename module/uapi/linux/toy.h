@@ -68,6 +68,9 @@ struct sockaddr_toy {
 #define TOY_RTO_MIN		4	/* ms, 1..60000: lower bound of RTO */
 #define TOY_RTO_MAX		5	/* ms, 1..120000: upper bound of RTO */
 #define TOY_INFO		6	/* read-only: struct toy_info */
+#define TOY_KEEPIDLE		7	/* s, 1..32767: idle time before keepalive probes */
+#define TOY_KEEPINTVL		8	/* s, 1..32767: time between keepalive probes */
+#define TOY_KEEPCNT		9	/* 1..127: unanswered probes before ETIMEDOUT */
 
 /**
  * struct toy_info - getsockopt(SOL_TOY, TOY_INFO): the connection's state
