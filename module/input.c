@@ -109,20 +109,35 @@ static void toy_fin(struct sock *sk)
 
 /*
  * Append an in-order skb (seq <= rcv_nxt) to the receive queue, trimming
- * what we already have. Return: true if the skb was queued.
+ * what we already have, and merging it into the tail skb when it fits so
+ * that many small segments do not cost a buffer each (tcp_try_coalesce()).
+ * Return: true if the skb was queued or merged.
  */
 static bool toy_queue_in_order(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct toy_sock *ts = toy_sk(sk);
 	u32 dup = ts->rcv_nxt - cb->seq;
+	struct sk_buff *tail;
+	bool fragstolen;
+	int delta;
 
 	if (!toy_after(cb->end_seq, ts->rcv_nxt))
 		return false;
-	if (dup && pskb_pull(skb, dup) == NULL)
+	if (dup && !pskb_pull(skb, dup))
 		return false;
 	cb->seq = ts->rcv_nxt;
 	ts->rcv_nxt = cb->end_seq;
+
+	tail = skb_peek_tail(&sk->sk_receive_queue);
+	if (tail && skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
+		TOY_SKB_CB(tail)->end_seq = cb->end_seq;
+		atomic_add(delta, &sk->sk_rmem_alloc);
+		kfree_skb_partial(skb, fragstolen);
+		return true;
+	}
+	if (!skb->sk)
+		skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	return true;
 }
@@ -203,9 +218,9 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
 
 	if (toy_after(cb->seq, ts->rcv_nxt)) {
+		skb_set_owner_r(skb, sk);
 		toy_ooo_insert(sk, skb);
 		toy_send_ack(sk);	/* a duplicate ACK: the sender's hint */
 		return true;

@@ -19,6 +19,7 @@
 #include <linux/sockios.h>
 #include <asm/ioctls.h>
 #include <linux/uaccess.h>
+#include <net/checksum.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/sock.h>
@@ -834,6 +835,38 @@ static int toy_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	return ret;
 }
 
+/*
+ * Small writes while the last queued skb is still unsent go into it, so
+ * that they leave as one segment when the window opens (tcp_sendmsg()).
+ * Return: bytes taken, or a negative errno.
+ */
+static int toy_append_tail(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct toy_sock *ts = toy_sk(sk);
+	struct toy_skb_cb *cb;
+	int copy, off;
+
+	if (!skb || !ts->send_head || skb_is_nonlinear(skb))
+		return 0;
+	copy = min_t(int, len, min_t(int, skb_tailroom(skb),
+				       ts->mss - (int)skb->len));
+	if (copy <= 0)
+		return 0;
+
+	off = skb->len;
+	if (copy_from_iter(skb_put(skb, copy), copy, &msg->msg_iter) != copy) {
+		skb_trim(skb, off);
+		return -EFAULT;
+	}
+	cb = TOY_SKB_CB(skb);
+	cb->csum = csum_block_add(cb->csum, csum_partial(skb->data + off, copy, 0),
+				  off);
+	cb->end_seq += copy;
+	ts->write_seq += copy;
+	return copy;
+}
+
 /* One segment's worth of the user's data, queued for sending. */
 static int toy_queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 {
@@ -842,9 +875,14 @@ static int toy_queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 	struct sk_buff *skb;
 	int err;
 
-	/* Small writes stay linear; large ones go in page fragments. */
+	/*
+	 * Small writes stay linear, with room for more small writes to join
+	 * them (toy_append_tail()); large ones go in page fragments.
+	 */
 	if (size < PAGE_SIZE) {
-		skb = alloc_skb(TOY_MAX_HEADER + size, sk->sk_allocation);
+		skb = alloc_skb(TOY_MAX_HEADER +
+				max_t(size_t, size, min_t(size_t, ts->mss, 1024)),
+				sk->sk_allocation);
 		if (skb) {
 			skb_reserve(skb, TOY_MAX_HEADER);
 			skb_put(skb, size);
@@ -901,6 +939,13 @@ static int toy_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto do_error;
+		err = toy_append_tail(sk, msg, size);
+		if (err < 0)
+			goto do_error;
+		if (err) {
+			copied += err;
+			continue;
+		}
 		if (!sk_stream_memory_free(sk)) {
 			toy_push(sk);
 			err = sk_stream_wait_memory(sk, &timeo);
@@ -914,6 +959,7 @@ static int toy_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 		copied += size;
 		toy_push(sk);
 	}
+	toy_push(sk);
 	return copied;
 
 do_error:
