@@ -121,6 +121,14 @@ static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	u32 ack = 0, window = toy_rcv_window(sk);
 
 	if (flags & TOYHDR_ACK) {
+		s32 offered = (s32)(ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt);
+
+		/* Never take back what was offered (RFC 9293 3.8.6.2.2): the
+		 * window only shrinks as data fills it, and duplicate ACKs
+		 * carry the same window, as fast retransmit expects.
+		 */
+		if ((s32)window < offered)
+			window = offered;
 		ack = ts->rcv_nxt;
 		ts->rcv_wup = ts->rcv_nxt;
 		ts->rcv_wnd = window;

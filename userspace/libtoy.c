@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 
 #include "libtoy.h"
 
@@ -382,4 +383,231 @@ int toy_stat_get(const struct toy_stat *st, const char *name, long long *value)
 		}
 	}
 	return -ENOENT;
+}
+
+/* ---- sock_diag -------------------------------------------------------------- */
+
+static void diag_addr(struct sockaddr_toy *sa, int family, __be32 addr,
+		      __be16 port)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->stoy_family = (__kernel_sa_family_t)family;
+	sa->stoy_ipver = TOY_IPVER_4;
+	sa->stoy_addr.v4 = addr;
+	sa->stoy_port = port;
+}
+
+/* One SOCK_DIAG_BY_FAMILY reply: struct toy_diag_msg, then attributes. */
+static int diag_decode(const struct nlmsghdr *nlh, unsigned int sl,
+		       struct toy_diag_entry *d)
+{
+	size_t len = nlh->nlmsg_len - NLMSG_HDRLEN, off;
+	const unsigned char *p = NLMSG_DATA(nlh);
+	const struct toy_diag_msg *m = (const void *)p;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (len < sizeof(*m))
+		return -EINVAL;
+	if (hz <= 0)
+		hz = 100;
+	memset(d, 0, sizeof(*d));
+	d->shutdown = -1;
+	d->e.sl = sl;
+	diag_addr(&d->e.local, m->tdiag_family, m->tdiag_src, m->tdiag_sport);
+	diag_addr(&d->e.remote, m->tdiag_family, m->tdiag_dst, m->tdiag_dport);
+	d->e.state = m->tdiag_state;
+	d->e.tx_queue = m->tdiag_wqueue;
+	d->e.rx_queue = m->tdiag_rqueue;
+	d->e.timer = m->tdiag_timer;
+	d->e.timer_when = ((unsigned long)m->tdiag_expires * (unsigned long)hz +
+			   999) / 1000;
+	d->e.retransmits = m->tdiag_retrans;
+	d->e.uid = m->tdiag_uid;
+	d->e.inode = m->tdiag_inode;
+	d->timer_ms = m->tdiag_expires;
+	d->cookie[0] = m->tdiag_cookie[0];
+	d->cookie[1] = m->tdiag_cookie[1];
+
+	for (off = NLMSG_ALIGN(sizeof(*m)); off + NLA_HDRLEN <= len;) {
+		const struct nlattr *a = (const void *)(p + off);
+		const void *data = p + off + NLA_HDRLEN;
+		size_t alen;
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > len)
+			return -EINVAL;
+		alen = a->nla_len - NLA_HDRLEN;
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case TOY_DIAG_INFO:
+			/* An older or newer struct: take what both know. */
+			memcpy(&d->info, data, alen < sizeof(d->info) ?
+			       alen : sizeof(d->info));
+			d->has_info = true;
+			break;
+		case TOY_DIAG_MEMINFO:
+			d->nmem = (unsigned int)(alen / sizeof(__u32));
+			if (d->nmem > SK_MEMINFO_VARS)
+				d->nmem = SK_MEMINFO_VARS;
+			memcpy(d->mem, data, d->nmem * sizeof(__u32));
+			break;
+		case TOY_DIAG_SHUTDOWN:
+			if (alen >= 1)
+				d->shutdown = *(const __u8 *)data;
+			break;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return 0;
+}
+
+int toy_diag_parse(const void *buf, size_t len, toy_diag_cb cb, void *arg,
+		   bool *done)
+{
+	const struct nlmsghdr *nlh = buf;
+	struct toy_diag_entry d;
+	int count = 0, err;
+	int rest = (int)len;
+
+	for (; NLMSG_OK(nlh, rest); nlh = NLMSG_NEXT(nlh, rest)) {
+		const void *data = NLMSG_DATA(nlh);
+		size_t plen = nlh->nlmsg_len - NLMSG_HDRLEN;
+
+		switch (nlh->nlmsg_type) {
+		case NLMSG_DONE:
+			*done = true;
+			/* A dump that failed half-way says so here. */
+			if (plen >= sizeof(int) && *(const int *)data < 0)
+				return *(const int *)data;
+			return count;
+		case NLMSG_ERROR: {
+			const struct nlmsgerr *e = data;
+
+			if (plen < sizeof(*e))
+				return -EINVAL;
+			*done = true;
+			return e->error < 0 ? e->error : count;
+		}
+		case SOCK_DIAG_BY_FAMILY:
+			err = diag_decode(nlh, (unsigned int)count, &d);
+			if (err)
+				return err;
+			count++;
+			if (cb && cb(&d, arg)) {
+				*done = true;
+				return count;
+			}
+			break;
+		default:
+			break;	/* NLMSG_NOOP and friends */
+		}
+	}
+	/* Leftover bytes that do not make a whole message: truncated. */
+	return rest ? -EINVAL : count;
+}
+
+static int diag_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int diag_send(int fd, __u16 type, __u16 flags,
+		     const struct toy_diag_req *req)
+{
+	struct {
+		struct nlmsghdr		nlh;
+		struct toy_diag_req	req;
+	} msg;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	int family;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_len = sizeof(msg);
+	msg.nlh.nlmsg_type = type;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST | flags;
+	msg.nlh.nlmsg_seq = 1;
+	msg.req = *req;
+	if (!msg.req.sdiag_family) {
+		family = toy_family();
+		if (family < 0)
+			return -errno;
+		msg.req.sdiag_family = (__u8)family;
+	}
+	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Read replies until NLMSG_DONE or an error; @cb may be NULL (acks). */
+static int diag_recv(int fd, toy_diag_cb cb, void *arg)
+{
+	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int count = 0, n;
+	bool done = false;
+	ssize_t got;
+
+	while (!done) {
+		got = recv(fd, buf, sizeof(buf), 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (got == 0)
+			return -EIO;
+		n = toy_diag_parse(buf, (size_t)got, cb, arg, &done);
+		if (n < 0)
+			return n;
+		count += n;
+	}
+	return count;
+}
+
+int toy_diag_dump(const struct toy_diag_req *req, toy_diag_cb cb, void *arg)
+{
+	int fd, err;
+
+	fd = diag_open();
+	if (fd < 0)
+		return fd;
+	err = diag_send(fd, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, req);
+	if (!err)
+		err = diag_recv(fd, cb, arg);
+	close(fd);
+	return err;
+}
+
+int toy_diag_destroy(const struct toy_diag_entry *d)
+{
+	struct toy_diag_req req;
+	int fd, err;
+
+	memset(&req, 0, sizeof(req));
+	req.sdiag_family = (__u8)d->e.local.stoy_family;
+	req.tdiag_sport = d->e.local.stoy_port;
+	req.tdiag_dport = d->e.remote.stoy_port;
+	req.tdiag_src = d->e.local.stoy_addr.v4;
+	req.tdiag_dst = d->e.remote.stoy_addr.v4;
+	req.tdiag_cookie[0] = d->cookie[0];
+	req.tdiag_cookie[1] = d->cookie[1];
+
+	fd = diag_open();
+	if (fd < 0)
+		return fd;
+	err = diag_send(fd, SOCK_DESTROY, NLM_F_ACK, &req);
+	if (!err)
+		err = diag_recv(fd, NULL, NULL);
+	close(fd);
+	return err < 0 ? err : 0;
 }

@@ -11,8 +11,10 @@
 #ifndef _LIBTOY_H
 #define _LIBTOY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 #include <linux/toy.h>
 
 /* "255.255.255.255:65535" plus the NUL */
@@ -116,5 +118,48 @@ int toy_stat_read(const char *path, struct toy_stat *st);
 
 /* Look a counter up by name: 0 and *value, or -ENOENT */
 int toy_stat_get(const struct toy_stat *st, const char *name, long long *value);
+
+/* ---- sock_diag ---------------------------------------------------------- */
+
+/*
+ * One socket of a SOCK_DIAG_BY_FAMILY dump. @e holds what a /proc/net/toy
+ * line would (sl is the position in the dump, timer_when the expiry in
+ * USER_HZ ticks, timeout 0); the rest only sock_diag knows.
+ */
+struct toy_diag_entry {
+	struct toy_sock_entry	e;
+	unsigned long		timer_ms;	/* tdiag_expires */
+	__u32			cookie[2];	/* for SOCK_DESTROY */
+	bool			has_info;	/* TOY_DIAG_INFO was there */
+	struct toy_info		info;
+	unsigned int		nmem;		/* __u32s of TOY_DIAG_MEMINFO */
+	__u32			mem[SK_MEMINFO_VARS];
+	int			shutdown;	/* TOY_DIAG_SHUTDOWN, -1 if absent */
+};
+
+/* Return nonzero from the callback to stop the walk early. */
+typedef int (*toy_diag_cb)(const struct toy_diag_entry *d, void *arg);
+
+/*
+ * Decode one recv() worth of netlink messages answering a dump: call @cb
+ * for every socket; set *@done at NLMSG_DONE (or an ack). Returns the
+ * number of sockets, -errno from an NLMSG_ERROR or a negative NLMSG_DONE,
+ * or -EINVAL for a truncated or malformed message.
+ */
+int toy_diag_parse(const void *buf, size_t len, toy_diag_cb cb, void *arg,
+		   bool *done);
+
+/*
+ * Dump the sockets @req selects (family filled in if 0) through
+ * NETLINK_SOCK_DIAG. Returns the number of sockets or -errno: -ENOENT or
+ * -EINVAL when the module has no sock_diag handler, -EOPNOTSUPP, ...
+ */
+int toy_diag_dump(const struct toy_diag_req *req, toy_diag_cb cb, void *arg);
+
+/*
+ * SOCK_DESTROY the connection @d describes (4-tuple and cookie). Returns 0
+ * or -errno: -EPERM without CAP_NET_ADMIN, -ENOENT if it is gone.
+ */
+int toy_diag_destroy(const struct toy_diag_entry *d);
 
 #endif /* _LIBTOY_H */

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-side unit test for libtoy and toyss: address parsing, the
- * /proc/net/toy and /proc/net/toy_stat parsers, and toyss's exact output
- * on the fixtures in testdata/ (golden files in testdata/golden/).
+ * Host-side unit test for libtoy, toyss and toytrace: address parsing, the
+ * /proc/net/toy and /proc/net/toy_stat parsers, the sock_diag decoder on
+ * constructed netlink buffers, toyss's exact output on the fixtures in
+ * testdata/ (from /proc files and from recorded sock_diag replies), and
+ * toytrace's diagrams of the saved traces in testdata/trace/ (golden files
+ * in testdata/golden/; the SVG is checked to be well-formed XML).
  *
  * Run from userspace/ (make test). UPDATE_GOLDEN=1 rewrites the golden
- * files from the current toyss instead of comparing: review the diff.
+ * files from the current tools instead of comparing: review the diff.
  * Ends with "N passed, N failed"; exits 1 if anything failed.
  */
 #include <arpa/inet.h>
@@ -20,11 +23,16 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 
 #include "libtoy.h"
 
 #define TESTDATA	"testdata"
 #define TOYSS		"./toyss"
+#define TOYTRACE	"./toytrace"
+
+/* Recorded sock_diag replies for toyss (TOY_DIAG_FILE), or NULL */
+static const char *diag_file;
 
 static int passed, failed;
 
@@ -297,9 +305,12 @@ static void test_stat(const char *tmpdir)
 
 /* ---- toyss golden output -------------------------------------------------- */
 
-/* Run toyss on fixture @procdir (and fake /proc @procroot); collect stdout. */
-static int run_toyss(char *const argv[], const char *procdir,
-		     const char *procroot, char *out, size_t len, size_t *got)
+/*
+ * Run @prog with $TOY_PROC_DIR at @procdir (and a fake /proc at @procroot)
+ * if given, $TOY_DIAG_FILE at diag_file; collect stdout, drop stderr.
+ */
+static int run_prog(const char *prog, char *const argv[], const char *procdir,
+		    const char *procroot, char *out, size_t len, size_t *got)
 {
 	int pfd[2], status, devnull;
 	ssize_t n;
@@ -316,10 +327,13 @@ static int run_toyss(char *const argv[], const char *procdir,
 		dup2(devnull, STDERR_FILENO);
 		close(pfd[0]);
 		close(pfd[1]);
-		setenv(TOY_PROC_DIR_ENV, procdir, 1);
+		if (procdir)
+			setenv(TOY_PROC_DIR_ENV, procdir, 1);
 		if (procroot)
 			setenv("TOY_PROC_ROOT", procroot, 1);
-		execv(TOYSS, argv);
+		if (diag_file)
+			setenv("TOY_DIAG_FILE", diag_file, 1);
+		execv(prog, argv);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -331,6 +345,12 @@ static int run_toyss(char *const argv[], const char *procdir,
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+static int run_toyss(char *const argv[], const char *procdir,
+		     const char *procroot, char *out, size_t len, size_t *got)
+{
+	return run_prog(TOYSS, argv, procdir, procroot, out, len, got);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -468,6 +488,571 @@ static void test_toyss(const char *fakeproc)
 	check(rc == 1 && got == 0, "toyss without /proc/net/toy exits 1");
 }
 
+/* ---- sock_diag decoding ---------------------------------------------------- */
+
+/* A netlink stream under construction, as the kernel would send it. */
+struct nlbuf {
+	unsigned char	b[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	size_t		n;
+};
+
+static struct nlmsghdr *nl_msg(struct nlbuf *nb, __u16 type, __u16 flags,
+			       const void *data, size_t len)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(nb->b + nb->n);
+
+	memset(h, 0, NLMSG_SPACE(len));
+	h->nlmsg_len = (__u32)NLMSG_LENGTH(len);
+	h->nlmsg_type = type;
+	h->nlmsg_flags = flags;
+	h->nlmsg_seq = 1;
+	memcpy(NLMSG_DATA(h), data, len);
+	nb->n += NLMSG_SPACE(len);
+	return h;
+}
+
+static void nl_attr(struct nlbuf *nb, struct nlmsghdr *h, __u16 type,
+		    const void *data, size_t len)
+{
+	struct nlattr *a = (struct nlattr *)(nb->b + nb->n);
+
+	memset(a, 0, NLA_ALIGN(NLA_HDRLEN + len));
+	a->nla_len = (__u16)(NLA_HDRLEN + len);
+	a->nla_type = type;
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	nb->n += NLA_ALIGN(NLA_HDRLEN + len);
+	h->nlmsg_len = (__u32)((unsigned char *)nb->b + nb->n - (unsigned char *)h);
+}
+
+static struct toy_diag_msg diag_msg(int state, const char *src, unsigned int sport,
+				    const char *dst, unsigned int dport,
+				    unsigned int rq, unsigned int wq, int timer,
+				    unsigned int expires, unsigned int retrans,
+				    unsigned int uid, unsigned int ino)
+{
+	struct toy_diag_msg m;
+	struct in_addr a;
+
+	memset(&m, 0, sizeof(m));
+	m.tdiag_family = AF_TOY_DEFAULT;
+	m.tdiag_state = (__u8)state;
+	m.tdiag_timer = (__u8)timer;
+	m.tdiag_retrans = (__u8)retrans;
+	m.tdiag_sport = htons((uint16_t)sport);
+	m.tdiag_dport = htons((uint16_t)dport);
+	inet_pton(AF_INET, src, &a);
+	m.tdiag_src = a.s_addr;
+	inet_pton(AF_INET, dst, &a);
+	m.tdiag_dst = a.s_addr;
+	m.tdiag_expires = expires;
+	m.tdiag_rqueue = rq;
+	m.tdiag_wqueue = wq;
+	m.tdiag_uid = uid;
+	m.tdiag_inode = ino;
+	m.tdiag_cookie[0] = ino * 7 + 1;
+	m.tdiag_cookie[1] = 0xffff8880u;
+	return m;
+}
+
+/*
+ * The sockets of testdata/proc/toy as a sock_diag dump would give them,
+ * with info, meminfo and shutdown attributes on the connections, and the
+ * closing NLMSG_DONE. toyss must print the same rows from both.
+ */
+static void diag_fixture(struct nlbuf *nb)
+{
+	struct toy_info info;
+	struct toy_diag_msg m;
+	struct nlmsghdr *h;
+	__u32 mem[SK_MEMINFO_VARS] = { 0, 131072, 0, 16384, 0, 0, 0, 0, 0 };
+	__u8 shut;
+	int done = 0;
+
+	nb->n = 0;
+	m = diag_msg(10, "0.0.0.0", 7000, "0.0.0.0", 0, 1, 0, 0, 0, 0, 1000, 21337);
+	h = nl_msg(nb, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, &m, sizeof(m));
+	memset(&info, 0, sizeof(info));
+	info.state = 10;
+	info.rto_us = 1000000;
+	info.mss = 65467;
+	nl_attr(nb, h, TOY_DIAG_INFO, &info, sizeof(info));
+	nl_attr(nb, h, TOY_DIAG_MEMINFO, mem, sizeof(mem));
+
+	m = diag_msg(1, "127.0.0.1", 7000, "127.0.0.1", 41234, 5, 0, 0, 0, 0, 1000, 21345);
+	h = nl_msg(nb, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, &m, sizeof(m));
+	info.state = 1;
+	info.rto_us = 204000;
+	info.srtt_us = 123;
+	info.rttvar_us = 61;
+	info.snd_una = info.snd_nxt = 3000000001u;
+	info.rcv_nxt = 1006;
+	info.snd_wnd = 106496;
+	info.rcv_wnd = 106491;
+	nl_attr(nb, h, TOY_DIAG_INFO, &info, sizeof(info));
+	mem[SK_MEMINFO_RMEM_ALLOC] = 768;
+	mem[SK_MEMINFO_FWD_ALLOC] = 3328;
+	nl_attr(nb, h, TOY_DIAG_MEMINFO, mem, sizeof(mem));
+	shut = 1;
+	nl_attr(nb, h, TOY_DIAG_SHUTDOWN, &shut, 1);
+
+	m = diag_msg(1, "127.0.0.1", 41234, "127.0.0.1", 7000, 0, 12, 1, 1200, 1, 1000, 21344);
+	h = nl_msg(nb, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, &m, sizeof(m));
+	info.rto_us = 2000000;
+	info.srtt_us = 1500;
+	info.rttvar_us = 750;
+	info.retransmits = 1;
+	info.total_retrans = 3;
+	info.snd_una = 1001;
+	info.snd_nxt = 1013;
+	info.rcv_nxt = 3000000001u;
+	info.snd_wnd = 0;
+	info.rcv_wnd = 106496;
+	nl_attr(nb, h, TOY_DIAG_INFO, &info, sizeof(info));
+	mem[SK_MEMINFO_RMEM_ALLOC] = 0;
+	mem[SK_MEMINFO_WMEM_QUEUED] = 2316;
+	mem[SK_MEMINFO_DROPS] = 2;
+	nl_attr(nb, h, TOY_DIAG_MEMINFO, mem, sizeof(mem));
+	shut = 0;
+	nl_attr(nb, h, TOY_DIAG_SHUTDOWN, &shut, 1);
+
+	/* TIME_WAIT: no file, no attributes worth sending */
+	m = diag_msg(6, "127.0.0.1", 41230, "127.0.0.1", 7000, 0, 0, 3, 200, 0, 0, 0);
+	nl_msg(nb, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, &m, sizeof(m));
+	nl_msg(nb, NLMSG_DONE, NLM_F_MULTI, &done, sizeof(done));
+}
+
+struct diag_got {
+	struct toy_diag_entry	d[8];
+	int			n, stop_after;
+};
+
+static int diag_collect(const struct toy_diag_entry *d, void *arg)
+{
+	struct diag_got *g = arg;
+
+	if (g->n < 8)
+		g->d[g->n] = *d;
+	g->n++;
+	return g->stop_after && g->n >= g->stop_after;
+}
+
+static void test_diag_parse(void)
+{
+	static struct nlbuf nb;
+	struct diag_got g = { 0 };
+	struct toy_diag_entry *d;
+	struct nlmsgerr err;
+	struct nlmsghdr *h;
+	struct toy_diag_msg m;
+	__u8 shortinfo[8] = { 1, 0, 0xbb, 0xff, 0x40, 0x1f, 0x03, 0x00 };
+	bool done = false;
+	int r, neg;
+
+	diag_fixture(&nb);
+	r = toy_diag_parse(nb.b, nb.n, diag_collect, &g, &done);
+	check(r == 4 && g.n == 4 && done,
+	      "toy_diag_parse(4 sockets + NLMSG_DONE) = 4, done (got %d)", r);
+	d = &g.d[2];
+	check(entry_is(&d->e, 2, "127.0.0.1", 41234, "127.0.0.1", 7000, 1, 12, 0,
+		       1, d->e.timer_when, 1, 1000, 0, 21344) &&
+	      d->e.local.stoy_family == AF_TOY_DEFAULT,
+	      "socket 2: 4-tuple, state, queues, timer, retrans, uid, inode");
+	check(d->timer_ms == 1200 && d->cookie[0] == 21344 * 7 + 1 &&
+	      d->cookie[1] == 0xffff8880u, "socket 2: expires 1200 ms, cookie");
+	check(d->has_info && d->info.rto_us == 2000000 && d->info.srtt_us == 1500 &&
+	      d->info.total_retrans == 3 && d->info.snd_nxt == 1013 &&
+	      d->info.mss == 65467, "socket 2: TOY_DIAG_INFO decoded");
+	check(d->nmem == SK_MEMINFO_VARS && d->mem[SK_MEMINFO_RCVBUF] == 131072 &&
+	      d->mem[SK_MEMINFO_WMEM_QUEUED] == 2316 && d->mem[SK_MEMINFO_DROPS] == 2,
+	      "socket 2: TOY_DIAG_MEMINFO decoded");
+	check(d->shutdown == 0 && g.d[1].shutdown == 1 && g.d[0].shutdown == -1,
+	      "TOY_DIAG_SHUTDOWN decoded, -1 when absent");
+	check(!g.d[3].has_info && g.d[3].nmem == 0 && g.d[3].e.state == 6 &&
+	      g.d[3].e.timer == 3 && g.d[3].timer_ms == 200,
+	      "socket 3: TIME_WAIT without attributes");
+	if (sysconf(_SC_CLK_TCK) == 100)
+		check(d->e.timer_when == 120, "expires in ms -> 120 USER_HZ ticks");
+
+	memset(&g, 0, sizeof(g));
+	g.stop_after = 2;
+	done = false;
+	r = toy_diag_parse(nb.b, nb.n, diag_collect, &g, &done);
+	check(r == 2 && g.n == 2 && done, "a nonzero callback return stops the walk");
+
+	/* A dump split over two recv()s: the first half has no DONE. */
+	memset(&g, 0, sizeof(g));
+	done = false;
+	h = (struct nlmsghdr *)nb.b;
+	r = toy_diag_parse(nb.b, NLMSG_ALIGN(h->nlmsg_len), diag_collect, &g, &done);
+	check(r == 1 && !done, "a part of a dump: 1 socket, not done");
+
+	check(toy_diag_parse(nb.b, nb.n - 3, NULL, NULL, &done) == -EINVAL,
+	      "a truncated buffer: -EINVAL");
+
+	nb.n = 0;
+	memset(&err, 0, sizeof(err));
+	err.error = -EPERM;
+	nl_msg(&nb, NLMSG_ERROR, 0, &err, sizeof(err));
+	done = false;
+	check(toy_diag_parse(nb.b, nb.n, NULL, NULL, &done) == -EPERM && done,
+	      "NLMSG_ERROR -EPERM: -EPERM");
+	nb.n = 0;
+	err.error = 0;
+	nl_msg(&nb, NLMSG_ERROR, 0, &err, sizeof(err));
+	done = false;
+	check(toy_diag_parse(nb.b, nb.n, NULL, NULL, &done) == 0 && done,
+	      "an ack (NLMSG_ERROR 0): 0, done");
+	nb.n = 0;
+	neg = -ENOENT;
+	nl_msg(&nb, NLMSG_DONE, NLM_F_MULTI, &neg, sizeof(neg));
+	check(toy_diag_parse(nb.b, nb.n, NULL, NULL, &done) == -ENOENT,
+	      "NLMSG_DONE carrying -ENOENT: -ENOENT");
+
+	nb.n = 0;
+	nl_msg(&nb, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, &m, sizeof(m) - 4);
+	check(toy_diag_parse(nb.b, nb.n, NULL, NULL, &done) == -EINVAL,
+	      "a reply shorter than struct toy_diag_msg: -EINVAL");
+
+	nb.n = 0;
+	m = diag_msg(1, "10.0.2.15", 22000, "10.0.2.2", 51000, 0, 0, 0, 0, 0, 0, 9);
+	h = nl_msg(&nb, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, &m, sizeof(m));
+	nl_attr(&nb, h, TOY_DIAG_INFO, shortinfo, sizeof(shortinfo));
+	memset(&g, 0, sizeof(g));
+	r = toy_diag_parse(nb.b, nb.n, diag_collect, &g, &done);
+	check(r == 1 && g.d[0].has_info && g.d[0].info.mss == 0xffbb &&
+	      g.d[0].info.rto_us == 0x31f40 && g.d[0].info.srtt_us == 0,
+	      "a shorter (older) toy_info: known part kept, rest zero");
+	((struct nlattr *)(nb.b + NLMSG_SPACE(sizeof(m))))->nla_len = 200;
+	check(toy_diag_parse(nb.b, nb.n, NULL, NULL, &done) == -EINVAL,
+	      "an attribute running past its message: -EINVAL");
+}
+
+/* ---- toyss from sock_diag ---------------------------------------------------- */
+
+static const struct golden diag_goldens[] = {
+	{ "diag-all-info-mem",	"proc",      false, { "--source=diag", "-aim" } },
+	{ "diag-extended",	"proc",      false, { "--source=diag", "-e", "-m" } },
+	{ "diag-json",		"proc",      false, { "--source=diag", "-aj" } },
+};
+
+/* Argument sets whose output must not depend on the source. */
+static const char *const same_args[][6] = {
+	{ NULL }, { "-a" }, { "-l" }, { "-ae" }, { "-ao" }, { "-aH" },
+	{ "state", "time-wait" }, { "-a", "sport", "=", ":7000" },
+	{ "dport", ":7000" }, { "-a", "exclude", "listening" }, { "-s" },
+};
+
+static void test_toyss_diag(const char *tmpdir)
+{
+	static char out[65536], out2[65536];
+	static struct nlbuf nb;
+	bool update = getenv("UPDATE_GOLDEN") != NULL;
+	char path[PATH_MAX], dump[PATH_MAX], args[256];
+	char *argv[10], *want;
+	size_t i, j, got, got2, wlen;
+	int rc, rc2;
+
+	diag_fixture(&nb);
+	snprintf(dump, sizeof(dump), "%s/diag.bin", tmpdir);
+	{
+		FILE *f = fopen(dump, "w");
+
+		if (!f || fwrite(nb.b, 1, nb.n, f) != nb.n || fclose(f)) {
+			check(false, "write %s", dump);
+			return;
+		}
+	}
+
+	for (i = 0; i < sizeof(same_args) / sizeof(same_args[0]); i++) {
+		argv[0] = "toyss";
+		argv[1] = "--source=proc";
+		args[0] = '\0';
+		for (j = 0; same_args[i][j]; j++) {
+			argv[j + 2] = (char *)same_args[i][j];
+			strcat(args, " ");
+			strcat(args, same_args[i][j]);
+		}
+		argv[j + 2] = NULL;
+		diag_file = NULL;
+		rc = run_toyss(argv, TESTDATA "/proc", "/nonexistent", out,
+			       sizeof(out), &got);
+		argv[1] = "--source=diag";
+		diag_file = dump;
+		rc2 = run_toyss(argv, TESTDATA "/proc", "/nonexistent", out2,
+				sizeof(out2), &got2);
+		check(rc == 0 && rc2 == 0 && got == got2 && got &&
+		      !memcmp(out, out2, got),
+		      "toyss%s: --source=diag prints what --source=proc does", args);
+		if (got != got2 || memcmp(out, out2, got))
+			printf("--- proc\n%s--- diag\n%s---\n", out, out2);
+	}
+
+	/* $TOY_DIAG_FILE makes diag the automatic choice despite TOY_PROC_DIR */
+	argv[0] = "toyss";
+	argv[1] = "-aj";
+	argv[2] = NULL;
+	rc = run_toyss(argv, TESTDATA "/proc", "/nonexistent", out, sizeof(out), &got);
+	check(rc == 0 && strstr(out, "\"cookie\": \"ffff8880"),
+	      "toyss -aj: auto source reads $TOY_DIAG_FILE");
+
+	for (i = 0; i < sizeof(diag_goldens) / sizeof(diag_goldens[0]); i++) {
+		const struct golden *g = &diag_goldens[i];
+
+		argv[0] = "toyss";
+		args[0] = '\0';
+		for (j = 0; g->argv[j]; j++) {
+			argv[j + 1] = (char *)g->argv[j];
+			strcat(args, " ");
+			strcat(args, g->argv[j]);
+		}
+		argv[j + 1] = NULL;
+		snprintf(path, sizeof(path), TESTDATA "/golden/%s.out", g->name);
+		rc = run_toyss(argv, TESTDATA "/proc", "/nonexistent", out,
+			       sizeof(out), &got);
+		if (update) {
+			write_file(path, out);
+			printf("wrote %s\n", path);
+			continue;
+		}
+		want = slurp(path, &wlen);
+		check(rc == 0 && want && wlen == got && !memcmp(want, out, got),
+		      "toyss%s on the diag fixture matches golden/%s.out", args,
+		      g->name);
+		if (want && (wlen != got || memcmp(want, out, got)))
+			printf("--- want\n%s--- got\n%s---\n", want, out);
+	}
+
+	argv[1] = "--source=proc";
+	argv[2] = "-K";
+	argv[3] = NULL;
+	rc = run_toyss(argv, TESTDATA "/proc", "/nonexistent", out, sizeof(out), &got);
+	check(rc == 2 && got == 0, "toyss -K --source=proc refuses (exit 2)");
+	argv[1] = "--source=bogus";
+	argv[2] = NULL;
+	rc = run_toyss(argv, TESTDATA "/proc", "/nonexistent", out, sizeof(out), &got);
+	check(rc == 2, "toyss --source=bogus exits 2");
+	diag_file = NULL;
+
+	if (access(TOY_FAMILY_SYSFS, F_OK) == 0)
+		return;
+	argv[1] = "--source=diag";
+	argv[2] = "-a";
+	argv[3] = NULL;
+	rc = run_toyss(argv, NULL, "/nonexistent", out, sizeof(out), &got);
+	check(rc == 1 && got == 0, "toyss --source=diag without the module exits 1");
+}
+
+/* ---- toytrace ------------------------------------------------------------------- */
+
+/*
+ * Well-formed enough for any XML parser: one root, tags nest and close,
+ * attribute values quoted, no raw '<' or '&' outside markup and entities.
+ */
+static bool xml_ok(const char *s)
+{
+	char stack[32][32];
+	int depth = 0, roots = 0;
+	const char *p = s;
+
+	if (!strncmp(p, "<?xml", 5)) {
+		p = strstr(p, "?>");
+		if (!p)
+			return false;
+		p += 2;
+	}
+	while (*p) {
+		if (*p == '&') {
+			size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz#0123456789");
+
+			if (!n || p[1 + n] != ';')
+				return false;
+			p += n + 2;
+		} else if (*p == '<') {
+			bool close = p[1] == '/';
+			const char *name = p + 1 + close, *end;
+			size_t nlen = strcspn(name, " \t\n/>");
+			char quote = 0;
+
+			if (!nlen || nlen >= sizeof(stack[0]))
+				return false;
+			for (end = name + nlen; *end && (quote || *end != '>'); end++) {
+				if (quote && *end == quote)
+					quote = 0;
+				else if (!quote && (*end == '"' || *end == '\''))
+					quote = *end;
+				else if (!quote && *end == '=' &&
+					 end[1] != '"' && end[1] != '\'')
+					return false;
+				else if (*end == '<')
+					return false;
+			}
+			if (!*end)
+				return false;
+			if (close) {
+				if (!depth || strncmp(stack[depth - 1], name, nlen) ||
+				    stack[depth - 1][nlen])
+					return false;
+				depth--;
+			} else if (end[-1] != '/') {
+				if (depth == 32)
+					return false;
+				if (!depth)
+					roots++;
+				memcpy(stack[depth], name, nlen);
+				stack[depth++][nlen] = '\0';
+			} else if (!depth) {
+				roots++;
+			}
+			p = end + 1;
+		} else {
+			if (!depth && !strchr(" \t\r\n", *p))
+				return false;
+			p++;
+		}
+	}
+	return depth == 0 && roots == 1;
+}
+
+static const struct {
+	const char	*name;		/* testdata/golden/<name>.out */
+	const char	*argv[6];
+} trace_goldens[] = {
+	{ "trace-full",		{ "-r", TESTDATA "/trace/full.txt" } },
+	{ "trace-full-rel-win",	{ "-R", "-w", "-r", TESTDATA "/trace/full.txt" } },
+	{ "trace-refused",	{ "-r", TESTDATA "/trace/refused.txt" } },
+	{ "trace-lost-syn",	{ "-r", TESTDATA "/trace/lost-syn.txt" } },
+	{ "trace-lost-syn-rel",	{ "--relative", "-r", TESTDATA "/trace/lost-syn.txt" } },
+	{ "trace-all",		{ "-r", TESTDATA "/trace/all.txt" } },
+};
+
+static size_t count(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+static void test_toytrace(const char *tmpdir)
+{
+	static const struct {
+		const char	*file;
+		size_t		arrows, lost;
+	} svgs[] = {
+		{ "full.txt", 11, 0 }, { "refused.txt", 2, 0 },
+		{ "lost-syn.txt", 5, 1 }, { "all.txt", 18, 1 },
+	};
+	static char out[65536];
+	bool update = getenv("UPDATE_GOLDEN") != NULL;
+	char path[PATH_MAX], svg[PATH_MAX], trace[PATH_MAX], args[256];
+	char cmd[PATH_MAX + 128];
+	char *argv[10], *want;
+	size_t i, j, got, wlen;
+	bool python;
+	int rc;
+
+	diag_file = NULL;
+	for (i = 0; i < sizeof(trace_goldens) / sizeof(trace_goldens[0]); i++) {
+		argv[0] = "toytrace";
+		args[0] = '\0';
+		for (j = 0; trace_goldens[i].argv[j]; j++) {
+			argv[j + 1] = (char *)trace_goldens[i].argv[j];
+			strcat(args, " ");
+			strcat(args, trace_goldens[i].argv[j]);
+		}
+		argv[j + 1] = NULL;
+		snprintf(path, sizeof(path), TESTDATA "/golden/%s.out",
+			 trace_goldens[i].name);
+		rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+		if (update) {
+			write_file(path, out);
+			printf("wrote %s\n", path);
+			continue;
+		}
+		want = slurp(path, &wlen);
+		check(rc == 0 && want && wlen == got && !memcmp(want, out, got),
+		      "toytrace%s matches golden/%s.out", args, trace_goldens[i].name);
+		if (want && (wlen != got || memcmp(want, out, got)))
+			printf("--- want\n%s--- got\n%s---\n", want, out);
+	}
+
+	python = system("python3 -c 'import xml.dom.minidom' >/dev/null 2>&1") == 0;
+	for (i = 0; i < sizeof(svgs) / sizeof(svgs[0]); i++) {
+		char *s;
+
+		snprintf(svg, sizeof(svg), "%s/out.svg", tmpdir);
+		snprintf(trace, sizeof(trace), TESTDATA "/trace/%s", svgs[i].file);
+		argv[0] = "toytrace";
+		argv[1] = "-q";
+		argv[2] = "-o";
+		argv[3] = svg;
+		argv[4] = "-r";
+		argv[5] = trace;
+		argv[6] = NULL;
+		unlink(svg);
+		rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+		s = slurp(svg, &wlen);
+		check(rc == 0 && got == 0 && s && xml_ok(s) &&
+		      strstr(s, "<svg xmlns=\"http://www.w3.org/2000/svg\""),
+		      "toytrace -q -o out.svg -r %s: well-formed SVG, no text", svgs[i].file);
+		check(s && count(s, "<line class=\"seg\"") + count(s, "<line class=\"lost\"") ==
+		      svgs[i].arrows && count(s, "<line class=\"lost\"") == svgs[i].lost,
+		      "%s: %zu arrows, %zu lost", svgs[i].file, svgs[i].arrows, svgs[i].lost);
+		if (python) {
+			snprintf(cmd, sizeof(cmd),
+				 "python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' '%s'",
+				 svg);
+			check(system(cmd) == 0, "%s: python3's XML parser accepts the SVG",
+			      svgs[i].file);
+		}
+	}
+	check(!xml_ok("<svg><text>a<b</text></svg>") && !xml_ok("<svg><g></svg>") &&
+	      !xml_ok("<svg x=1/>") && !xml_ok("<svg>&</svg>") &&
+	      xml_ok("<?xml version=\"1.0\"?>\n<svg a=\"&lt;\"><g/>x &amp; y</svg>\n"),
+	      "the XML checker itself catches broken markup");
+
+	/* A garbled toy line is reported and skipped; the rest still renders. */
+	snprintf(trace, sizeof(trace), "%s/bad.txt", tmpdir);
+	write_file(trace, "# tracer: nop\n"
+		   "  toycat-1 [000] ..... 1.000000: toy_segment: out sport=1 garbage\n"
+		   "  toycat-1 [000] ..... 1.000001: toy_segment: out sport=40000 dport=7000 saddr=127.0.0.1 daddr=127.0.0.1 flags= seq=7 ack=0 len=0 window=0\n"
+		   "  toycat-1 [000] ..... 1.000002: sched_switch: prev_comm=x\n");
+	argv[0] = "toytrace";
+	argv[1] = "-r";
+	argv[2] = trace;
+	argv[3] = NULL;
+	rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+	check(rc == 0 && strstr(out, "---- (no flags) seq=7 ") &&
+	      strstr(out, "\n1 segment"),
+	      "toytrace skips a garbled line and other events; flags= is \"(no flags)\"");
+	write_file(trace, "# tracer: nop\n");
+	rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+	check(rc == 0 && !strcmp(out, "No AF_TOY connection in the trace.\n"),
+	      "toytrace on an empty trace says so");
+
+	argv[1] = "-r";
+	argv[2] = "/nonexistent";
+	rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+	check(rc == 1, "toytrace -r of a missing file exits 1");
+	argv[1] = NULL;
+	rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+	check(rc == 2, "toytrace without a command or -r exits 2");
+	argv[1] = "-h";
+	argv[2] = NULL;
+	rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+	check(rc == 0 && !strncmp(out, "Usage: toytrace", 15), "toytrace -h prints usage");
+	argv[1] = "-t";
+	argv[2] = (char *)tmpdir;
+	argv[3] = "--";
+	argv[4] = "true";
+	argv[5] = NULL;
+	rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+	check(rc == 1 && got == 0, "toytrace -t with no toy events there exits 1");
+}
+
 int main(void)
 {
 	char tmpdir[] = "/tmp/test_libtoy.XXXXXX", fake[64];
@@ -490,6 +1075,9 @@ int main(void)
 	test_proc(tmpdir);
 	test_stat(tmpdir);
 	test_toyss(fake);
+	test_diag_parse();
+	test_toyss_diag(tmpdir);
+	test_toytrace(tmpdir);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd))

@@ -2,10 +2,12 @@
 /*
  * toyss: list AF_TOY sockets the way `ss -tn` lists TCP ones.
  *
- * Rows come from a source backend (today /proc/net/toy; a sock_diag
- * netlink backend can be added to `sources[]` later and feed the same
- * struct row), then pass the state and port filters, and are printed as
- * an ss-style table, as JSON, or counted for the summary.
+ * Rows come from a source backend, sock_diag (NETLINK_SOCK_DIAG, the
+ * default) or /proc/net/toy (the fallback when the module has no diag
+ * handler), and both fill the same struct row so that they print alike.
+ * The state and port filters go into the sock_diag request (the kernel
+ * filters) and are applied again here, for /proc. Rows are printed as an
+ * ss-style table, as JSON, or counted for the summary; -K destroys them.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -24,6 +26,8 @@
 #include "libtoy.h"
 
 #define PROC_ROOT_ENV	"TOY_PROC_ROOT"	/* where -p looks for /proc/<pid>/fd */
+/* Raw netlink replies to decode instead of asking the kernel (tests). */
+#define DIAG_FILE_ENV	"TOY_DIAG_FILE"
 
 /* TCP_* state numbers, as in /proc/net/toy */
 enum {
@@ -48,8 +52,14 @@ struct owner {
 	char		comm[64];
 };
 
+/*
+ * A socket from either source. d.e is the /proc view; what only sock_diag
+ * knows (info, meminfo, cookie) is flagged absent when it came from /proc.
+ */
 struct row {
-	struct toy_sock_entry	e;
+	struct toy_diag_entry	d;
+	bool			from_diag;	/* d.cookie is valid: -K works */
+	bool			hide;		/* -K could not destroy it */
 	const struct owner	**owners;	/* -p: who holds the inode */
 	size_t			nowners;
 };
@@ -61,14 +71,20 @@ struct rows {
 
 enum source_id {
 	SRC_PROC,	/* /proc/net/toy, text */
-	/* SRC_NETLINK: sock_diag, to be written */
-	SRC_MAX
+	SRC_DIAG,	/* sock_diag netlink dump */
+	SRC_MAX,
+	SRC_AUTO = SRC_MAX,	/* diag, falling back to proc */
 };
 
 struct source {
 	const char	*name;
-	/* Append every socket to @rows; 0 or -errno, *what names the culprit */
-	int		(*collect)(struct rows *rows, const char **what);
+	/*
+	 * Append the sockets @req selects (a source may return more: the
+	 * filters are applied again) to @rows; 0 or -errno, *what names the
+	 * culprit.
+	 */
+	int		(*collect)(struct rows *rows, const struct toy_diag_req *req,
+				   const char **what);
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -81,34 +97,86 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-static int rows_add(const struct toy_sock_entry *e, void *arg)
+static struct row *rows_new(struct rows *rows)
 {
-	struct rows *rows = arg;
-
 	if (rows->n == rows->cap) {
 		rows->cap = rows->cap ? rows->cap * 2 : 16;
 		rows->v = xrealloc(rows->v, rows->cap * sizeof(*rows->v));
 	}
 	memset(&rows->v[rows->n], 0, sizeof(rows->v[0]));
-	rows->v[rows->n++].e = *e;
+	return &rows->v[rows->n++];
+}
+
+static int proc_add(const struct toy_sock_entry *e, void *arg)
+{
+	struct row *r = rows_new(arg);
+
+	r->d.e = *e;
+	r->d.timer_ms = toy_timer_ms(e);
+	r->d.shutdown = -1;
 	return 0;
 }
 
-static int proc_collect(struct rows *rows, const char **what)
+static int proc_collect(struct rows *rows, const struct toy_diag_req *req,
+			const char **what)
 {
 	static char path[PATH_MAX];
 	int n;
 
+	(void)req;	/* /proc has no filter: row_match() does it all */
 	n = toy_proc_path("toy", path, sizeof(path));
 	*what = path;
 	if (n)
 		return n;
-	n = toy_proc_read(path, rows_add, rows);
+	n = toy_proc_read(path, proc_add, rows);
+	return n < 0 ? n : 0;
+}
+
+static int diag_add(const struct toy_diag_entry *d, void *arg)
+{
+	struct row *r = rows_new(arg);
+
+	r->d = *d;
+	r->from_diag = true;
+	return 0;
+}
+
+/* $TOY_DIAG_FILE: recorded netlink replies, decoded as if just received. */
+static int diag_collect_file(const char *path, struct rows *rows)
+{
+	static char buf[1 << 20] __attribute__((aligned(4)));
+	bool done = false;
+	size_t len;
+	FILE *f;
+	int n;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	n = toy_diag_parse(buf, len, diag_add, rows, &done);
+	return n < 0 ? n : 0;
+}
+
+static int diag_collect(struct rows *rows, const struct toy_diag_req *req,
+			const char **what)
+{
+	const char *file = getenv(DIAG_FILE_ENV);
+	int n;
+
+	if (file && *file) {
+		*what = file;
+		return diag_collect_file(file, rows);
+	}
+	*what = "sock_diag";
+	n = toy_diag_dump(req, diag_add, rows);
 	return n < 0 ? n : 0;
 }
 
 static const struct source sources[SRC_MAX] = {
 	[SRC_PROC] = { "proc", proc_collect },
+	[SRC_DIAG] = { "diag", diag_collect },
 };
 
 /* ---- -p: map socket inodes to processes ----------------------------- */
@@ -211,10 +279,10 @@ static void find_owners(struct rows *rows, struct owners *o)
 	for (i = 0; i < rows->n; i++) {
 		struct row *r = &rows->v[i];
 
-		if (!r->e.inode)
+		if (!r->d.e.inode)
 			continue;	/* TIME_WAIT: no socket file */
 		for (j = 0; j < o->n; j++) {
-			if (o->v[j].inode != r->e.inode)
+			if (o->v[j].inode != r->d.e.inode)
 				continue;
 			r->owners = xrealloc(r->owners,
 					     (r->nowners + 1) * sizeof(*r->owners));
@@ -337,11 +405,11 @@ static bool row_match(const struct filter *f, const struct row *r)
 {
 	size_t i;
 
-	if (r->e.state <= 0 || r->e.state >= ST_MAX ||
-	    !(f->states & SB(r->e.state)))
+	if (r->hide || r->d.e.state <= 0 || r->d.e.state >= ST_MAX ||
+	    !(f->states & SB(r->d.e.state)))
 		return false;
 	for (i = 0; i < f->nconds; i++)
-		if (!cond_match(&f->conds[i], &r->e))
+		if (!cond_match(&f->conds[i], &r->d.e))
 			return false;
 	return true;
 }
@@ -400,11 +468,33 @@ static int parse_filter(int argc, char **argv, struct filter *f)
 	return 0;
 }
 
+/*
+ * What the kernel can filter for us: the state bitmap as is (its bits are
+ * 1 << TCP_*, as tdiag_states), and a port that a condition asks for
+ * exactly. Anything fancier (!=, <, ...) is left to row_match().
+ */
+static void filter_req(const struct filter *f, struct toy_diag_req *req)
+{
+	size_t i;
+
+	memset(req, 0, sizeof(*req));
+	req->tdiag_states = f->states;
+	for (i = 0; i < f->nconds; i++) {
+		const struct port_cond *c = &f->conds[i];
+		__be16 *port = c->dst ? &req->tdiag_dport : &req->tdiag_sport;
+
+		/* Port 0 in the request means "any": keep it for row_match(). */
+		if (c->op == CMP_EQ && c->port && !*port)
+			*port = htons((uint16_t)c->port);
+	}
+}
+
 /* ---- the ss-style table ------------------------------------------------ */
 
 enum col {
 	COL_STATE, COL_RECVQ, COL_SENDQ, COL_ADDR, COL_SERV, COL_RADDR,
-	COL_RSERV, COL_EXT, COL_MAX
+	COL_RSERV, COL_EXT, COL_MAX,
+	COL_TAIL = COL_MAX,	/* -i/-m: a second line, "\t skmem:(...) rto:..." */
 };
 
 enum align { ALIGN_LEFT, ALIGN_RIGHT };
@@ -432,7 +522,7 @@ static struct column columns[COL_MAX] = {
 
 /* A table of cells; a NULL cell is a disabled column. */
 struct table {
-	char	*(*cells)[COL_MAX];
+	char	*(*cells)[COL_MAX + 1];
 	size_t	n, cap;
 	size_t	nheader;	/* leading header rows */
 };
@@ -491,7 +581,7 @@ static void table_free(struct table *t)
 	int c;
 
 	for (i = 0; i < t->n; i++)
-		for (c = 0; c < COL_MAX; c++)
+		for (c = 0; c <= COL_TAIL; c++)
 			free(t->cells[i][c]);
 	free(t->cells);
 }
@@ -617,6 +707,8 @@ static void table_print(const struct table *t)
 				printf("%*s", col->width - printed, "");
 		}
 		putchar('\n');
+		if (t->cells[i][COL_TAIL])
+			printf("\t%s\n", t->cells[i][COL_TAIL]);
 	}
 }
 
@@ -624,6 +716,7 @@ static void table_print(const struct table *t)
 
 struct opts {
 	bool		numeric, header, summary, json, users, timer, details;
+	bool		info, mem, kill;
 	enum source_id	source;
 };
 
@@ -673,9 +766,46 @@ static unsigned int timer_count(const struct toy_sock_entry *e)
 	       (unsigned int)e->timeout;
 }
 
+/* ss's print_skmeminfo(): bl and d only when the kernel sent them */
+static void skmem_str(const struct toy_diag_entry *d, char **s)
+{
+	const __u32 *m = d->mem;
+
+	strcatf(s, " skmem:(r%u,rb%u,t%u,tb%u,f%u,w%u,o%u",
+		m[SK_MEMINFO_RMEM_ALLOC], m[SK_MEMINFO_RCVBUF],
+		m[SK_MEMINFO_WMEM_ALLOC], m[SK_MEMINFO_SNDBUF],
+		m[SK_MEMINFO_FWD_ALLOC], m[SK_MEMINFO_WMEM_QUEUED],
+		m[SK_MEMINFO_OPTMEM]);
+	if (d->nmem > SK_MEMINFO_BACKLOG)
+		strcatf(s, ",bl%u", m[SK_MEMINFO_BACKLOG]);
+	if (d->nmem > SK_MEMINFO_DROPS)
+		strcatf(s, ",d%u", m[SK_MEMINFO_DROPS]);
+	strcatf(s, ")");
+}
+
+/*
+ * As ss -i prints tcp_info: times in ms with %g, rtt only once measured,
+ * retrans as head/total only when there was one. The sequence numbers are
+ * Toy's own addition: they are what a beginner wants to compare.
+ */
+static void info_str(const struct toy_info *in, char **s)
+{
+	if (in->rto_us)
+		strcatf(s, " rto:%g", in->rto_us / 1000.0);
+	if (in->srtt_us)
+		strcatf(s, " rtt:%g/%g", in->srtt_us / 1000.0,
+			in->rttvar_us / 1000.0);
+	if (in->mss)
+		strcatf(s, " mss:%u", in->mss);
+	if (in->retransmits || in->total_retrans)
+		strcatf(s, " retrans:%u/%u", in->retransmits, in->total_retrans);
+	strcatf(s, " snd_wnd:%u rcv_wnd:%u snd_una:%u snd_nxt:%u rcv_nxt:%u",
+		in->snd_wnd, in->rcv_wnd, in->snd_una, in->snd_nxt, in->rcv_nxt);
+}
+
 static void row_cells(const struct row *r, const struct opts *o, char **cells)
 {
-	const struct toy_sock_entry *e = &r->e;
+	const struct toy_sock_entry *e = &r->d.e;
 	char tbuf[64];
 	size_t i;
 
@@ -697,13 +827,17 @@ static void row_cells(const struct row *r, const struct opts *o, char **cells)
 	if (o->timer && e->timer)
 		strcatf(&cells[COL_EXT], " timer:(%s,%s,%u)",
 			toy_timer_name(e->timer),
-			ms_timer(toy_timer_ms(e), tbuf, sizeof(tbuf)),
+			ms_timer(r->d.timer_ms, tbuf, sizeof(tbuf)),
 			timer_count(e));
 	if (o->details) {
 		if (e->uid)
 			strcatf(&cells[COL_EXT], " uid:%u", e->uid);
 		strcatf(&cells[COL_EXT], " ino:%lu", e->inode);
 	}
+	if (o->mem && r->d.nmem)
+		skmem_str(&r->d, &cells[COL_TAIL]);
+	if (o->info && r->d.has_info)
+		info_str(&r->d.info, &cells[COL_TAIL]);
 }
 
 static void print_table(const struct rows *rows, const struct filter *f,
@@ -760,9 +894,52 @@ static void json_addr(const struct sockaddr_toy *sa)
 	free(port);
 }
 
+/* The sock_diag-only fields: null when the row came from /proc. */
+static void json_diag(const struct row *r)
+{
+	const struct toy_diag_entry *d = &r->d;
+	const struct toy_info *in = &d->info;
+
+	printf(", \"cookie\": ");
+	if (r->from_diag)
+		printf("\"%08x%08x\"", d->cookie[1], d->cookie[0]);
+	else
+		printf("null");
+	printf(", \"shutdown\": ");
+	if (d->shutdown >= 0)
+		printf("%d", d->shutdown);
+	else
+		printf("null");
+	printf(", \"info\": ");
+	if (d->has_info)
+		printf("{\"rto_ms\": %g, \"rtt_ms\": %g, \"rttvar_ms\": %g, "
+		       "\"mss\": %u, \"retransmits\": %u, \"total_retrans\": %u, "
+		       "\"snd_wnd\": %u, \"rcv_wnd\": %u, \"snd_una\": %u, "
+		       "\"snd_nxt\": %u, \"rcv_nxt\": %u}",
+		       in->rto_us / 1000.0, in->srtt_us / 1000.0,
+		       in->rttvar_us / 1000.0, in->mss, in->retransmits,
+		       in->total_retrans, in->snd_wnd, in->rcv_wnd, in->snd_una,
+		       in->snd_nxt, in->rcv_nxt);
+	else
+		printf("null");
+	printf(", \"skmem\": ");
+	if (d->nmem > SK_MEMINFO_OPTMEM) {
+		static const char *const names[SK_MEMINFO_VARS] = {
+			"r", "rb", "t", "tb", "f", "w", "o", "bl", "d",
+		};
+		unsigned int i;
+
+		for (i = 0; i < d->nmem && i < SK_MEMINFO_VARS; i++)
+			printf("%s\"%s\": %u", i ? ", " : "{", names[i], d->mem[i]);
+		putchar('}');
+	} else {
+		printf("null");
+	}
+}
+
 static void json_row(const struct row *r, const struct opts *o)
 {
-	const struct toy_sock_entry *e = &r->e;
+	const struct toy_sock_entry *e = &r->d.e;
 	size_t i;
 
 	printf("{\"state\": ");
@@ -776,7 +953,7 @@ static void json_row(const struct row *r, const struct opts *o)
 	if (e->timer) {
 		printf("{\"kind\": ");
 		json_str(toy_timer_name(e->timer));
-		printf(", \"ms\": %lu, \"retrans\": %u}", toy_timer_ms(e),
+		printf(", \"ms\": %lu, \"retrans\": %u}", r->d.timer_ms,
 		       timer_count(e));
 	} else {
 		printf("null");
@@ -794,6 +971,7 @@ static void json_row(const struct row *r, const struct opts *o)
 		}
 		putchar(']');
 	}
+	json_diag(r);
 	putchar('}');
 }
 
@@ -825,8 +1003,8 @@ static int print_summary(const struct rows *rows)
 	int s, err;
 
 	for (i = 0; i < rows->n; i++)
-		if (rows->v[i].e.state > 0 && rows->v[i].e.state < ST_MAX)
-			count[rows->v[i].e.state]++;
+		if (rows->v[i].d.e.state > 0 && rows->v[i].d.e.state < ST_MAX)
+			count[rows->v[i].d.e.state]++;
 
 	printf("Total: %zu\n", rows->n);
 	for (s = 1; s < ST_MAX; s++)
@@ -849,10 +1027,85 @@ static int print_summary(const struct rows *rows)
 
 /* ---- main ---------------------------------------------------------------- */
 
+/* ---- -K ------------------------------------------------------------------ */
+
+/*
+ * SOCK_DESTROY every row the filter selects, as ss -K does: the ones that
+ * were destroyed stay to be printed, the ones that are gone (ENOENT) or
+ * cannot be destroyed (EOPNOTSUPP) are hidden, and any other error stops
+ * the killing (what is left is hidden too). Returns 0 or 1.
+ */
+static int kill_rows(struct rows *rows, const struct filter *f)
+{
+	char l[TOY_ADDRSTRLEN], p[TOY_ADDRSTRLEN];
+	bool stop = false;
+	int err, rc = 0;
+	size_t i;
+
+	for (i = 0; i < rows->n; i++) {
+		struct row *r = &rows->v[i];
+
+		if (!row_match(f, r))
+			continue;
+		if (stop) {
+			r->hide = true;
+			continue;
+		}
+		err = toy_diag_destroy(&r->d);
+		if (!err)
+			continue;
+		r->hide = true;
+		if (err == -ENOENT || err == -EOPNOTSUPP)
+			continue;
+		fprintf(stderr, "toyss: SOCK_DESTROY %s -> %s: %s%s\n",
+			toy_addr_str(&r->d.e.local, l, sizeof(l)) ? l : "?",
+			toy_addr_str(&r->d.e.remote, p, sizeof(p)) ? p : "?",
+			strerror(-err), err == -EPERM ?
+			" (-K needs CAP_NET_ADMIN: run it as root)" : "");
+		stop = true;
+		rc = 1;
+	}
+	return rc;
+}
+
+/*
+ * Fill @rows from the source @o asks for. Auto means sock_diag, unless
+ * $TOY_PROC_DIR points at other proc files (then the user wants those), and
+ * /proc/net/toy when sock_diag fails: a module built without diag answers
+ * ENOENT, an old kernel EINVAL or EOPNOTSUPP. Returns 0 or 1.
+ */
+static int collect(struct opts *o, const struct toy_diag_req *req,
+		   struct rows *rows)
+{
+	const char *what = "", *env = getenv(TOY_PROC_DIR_ENV);
+	int err;
+
+	if (o->source == SRC_AUTO) {
+		if (env && *env && !getenv(DIAG_FILE_ENV)) {
+			o->source = SRC_PROC;
+		} else {
+			err = sources[SRC_DIAG].collect(rows, req, &what);
+			if (!err) {
+				o->source = SRC_DIAG;
+				return 0;
+			}
+			rows->n = 0;
+			o->source = SRC_PROC;
+		}
+	}
+	err = sources[o->source].collect(rows, req, &what);
+	if (err) {
+		fprintf(stderr, "toyss: %s: %s%s\n", what, strerror(-err),
+			err == -ENOENT ? " (is the toy module loaded?)" : "");
+		return 1;
+	}
+	return 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: toyss [-alnpeoHsj] [FILTER]\n"
+"Usage: toyss [-alnpeoimKHsj] [--source=diag|proc] [FILTER]\n"
 "List AF_TOY sockets like `ss -tn` lists TCP sockets.\n"
 "\n"
 "  -a, --all          all sockets (default: connected and closing ones)\n"
@@ -861,10 +1114,19 @@ static void usage(FILE *out)
 "  -p, --processes    show the processes using each socket\n"
 "  -e, --extended     show timer, uid and inode\n"
 "  -o, --options      show timer information\n"
+"  -i, --info         show protocol internals on a second line: rto, rtt\n"
+"                     (srtt/rttvar), mss, retrans (head/total), windows,\n"
+"                     snd_una, snd_nxt, rcv_nxt (times in ms, as ss -i)\n"
+"  -m, --memory       show socket memory: skmem:(r,rb,t,tb,f,w,o,bl,d)\n"
+"  -K, --kill         destroy (SOCK_DESTROY) every socket listed, like\n"
+"                     ss -K: needs CAP_NET_ADMIN; prints what it destroyed\n"
 "  -H, --no-header    do not print the header line\n"
 "  -s, --summary      socket counts by state and the toy_stat counters\n"
 "  -j, --json         JSON array of sockets (state, recv_q, send_q, local,\n"
-"                     peer, uid, inode, timer, process)\n"
+"                     peer, uid, inode, timer, process, and from sock_diag\n"
+"                     cookie, shutdown, info, skmem; null from /proc)\n"
+"      --source=SRC   diag: sock_diag netlink only; proc: /proc/net/toy only\n"
+"                     (default: diag, falling back to proc)\n"
 "  -t, --tcp          ignored (toyss only knows AF_TOY)\n"
 "  -h, --help         this help\n"
 "\n"
@@ -877,8 +1139,10 @@ static void usage(FILE *out)
 "  sport [OP] :PORT   local port; OP is = (default) != < <= > >=\n"
 "  dport [OP] :PORT   peer port\n"
 "\n"
-"Environment: TOY_PROC_DIR (default /proc/net) holds toy and toy_stat;\n"
-"TOY_PROC_ROOT (default /proc) is scanned for -p.\n"
+"Environment: TOY_PROC_DIR (default /proc/net) holds toy and toy_stat (when\n"
+"set, the default source is proc); TOY_PROC_ROOT (default /proc) is scanned\n"
+"for -p; TOY_DIAG_FILE holds raw netlink replies to decode instead of\n"
+"asking the kernel (for tests).\n"
 "Examples: toyss -ltn    toyss -a state time-wait    toyss sport = :7000\n");
 }
 
@@ -891,6 +1155,10 @@ int main(int argc, char **argv)
 		{ "processes",	no_argument, NULL, 'p' },
 		{ "extended",	no_argument, NULL, 'e' },
 		{ "options",	no_argument, NULL, 'o' },
+		{ "info",	no_argument, NULL, 'i' },
+		{ "memory",	no_argument, NULL, 'm' },
+		{ "kill",	no_argument, NULL, 'K' },
+		{ "source",	required_argument, NULL, 'S' },
 		{ "no-header",	no_argument, NULL, 'H' },
 		{ "summary",	no_argument, NULL, 's' },
 		{ "json",	no_argument, NULL, 'j' },
@@ -898,15 +1166,15 @@ int main(int argc, char **argv)
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .header = true, .source = SRC_PROC };
+	struct opts o = { .header = true, .source = SRC_AUTO };
+	struct toy_diag_req req;
 	struct filter f = { .states = SS_CONN };
 	struct owners owners = { 0 };
 	struct rows rows = { 0 };
-	const char *what = "";
 	int ch, err;
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, "+alnpeoHsjth", longopts,
+	while ((ch = getopt_long(argc, argv, "+alnpeoimKHsjth", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'a': f.states = SS_ALL; break;
@@ -915,6 +1183,20 @@ int main(int argc, char **argv)
 		case 'p': o.users = true; break;
 		case 'e': o.details = o.timer = true; break;
 		case 'o': o.timer = true; break;
+		case 'i': o.info = true; break;
+		case 'm': o.mem = true; break;
+		case 'K': o.kill = true; break;
+		case 'S':
+			if (!strcmp(optarg, "diag")) {
+				o.source = SRC_DIAG;
+			} else if (!strcmp(optarg, "proc")) {
+				o.source = SRC_PROC;
+			} else {
+				fprintf(stderr, "toyss: --source is diag or proc, not %s\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'H': o.header = false; break;
 		case 's': o.summary = true; break;
 		case 'j': o.json = true; break;
@@ -928,17 +1210,30 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	err = sources[o.source].collect(&rows, &what);
-	if (err) {
-		fprintf(stderr, "toyss: %s: %s%s\n", what, strerror(-err),
-			err == -ENOENT ? " (is the toy module loaded?)" : "");
+	if (o.kill && o.source == SRC_PROC) {
+		fprintf(stderr, "toyss: -K needs sock_diag, not --source=proc\n");
+		return 2;
+	}
+
+	/* -s counts every state: only a listing is filtered in the kernel. */
+	filter_req(&f, &req);
+	if (o.summary)
+		memset(&req, 0, sizeof(req));
+	if (collect(&o, &req, &rows))
+		return 1;
+	if (o.kill && o.source != SRC_DIAG) {
+		fprintf(stderr, "toyss: -K needs sock_diag, which this toy module does not offer\n");
 		return 1;
 	}
+	if ((o.info || o.mem) && o.source != SRC_DIAG)
+		fprintf(stderr, "toyss: -i/-m need sock_diag: reading /proc/net/toy, which has neither\n");
+
+	err = o.kill ? kill_rows(&rows, &f) : 0;
 	if (o.users)
 		find_owners(&rows, &owners);
 
 	if (o.summary)
-		err = print_summary(&rows);
+		err |= print_summary(&rows);
 	else if (o.json)
 		print_json(&rows, &f, &o);
 	else
