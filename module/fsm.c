@@ -344,7 +344,7 @@ int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb)
 	toy_fsm_count(sk->sk_state, ev);
 	if (unlikely(!t->next || t->unreachable)) {
 		/* Counted above: the coverage check reports it. */
-		net_warn_ratelimited("toy: unexpected event %s in state %s\n",
+		net_warn_ratelimited("unexpected event %s in state %s\n",
 				     toy_event_names[ev],
 				     toy_state_names[sk->sk_state]);
 		return -EPROTO;
@@ -384,3 +384,7 @@ int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb)
 		err = -ENOBUFS;
 	return err;
 }
+
+#if IS_ENABLED(CONFIG_TOY_KUNIT_TEST)
+#include "test/fsm-test.c"
+#endif

@@ -376,6 +376,7 @@ static void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 
 	ts->irs = ntohl(th->seq);
 	ts->rcv_nxt = ts->irs + 1;
+	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
 	ts->snd_una = ack;
 	ts->snd_wnd = ntohl(th->window);
@@ -585,3 +586,7 @@ int toy_err(struct sk_buff *skb, u32 info)
 {
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_TOY_KUNIT_TEST)
+#include "test/input-test.c"
+#endif

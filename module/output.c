@@ -376,3 +376,7 @@ int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr)
 	ip_rt_put(rt);
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_TOY_KUNIT_TEST)
+#include "test/output-test.c"
+#endif

@@ -346,6 +346,7 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 
 	ts->irs = ntohl(th->seq);
 	ts->rcv_nxt = ts->irs + 1;
+	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
 	ts->snd_wnd = ntohl(th->window);
 	ts->snd_wl1 = ts->irs;

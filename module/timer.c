@@ -238,3 +238,7 @@ void toy_timers_stop(struct sock *sk)
 	sk_stop_timer(sk, &ts->rtx_timer);
 	sk_stop_timer(sk, &sk->sk_timer);
 }
+
+#if IS_ENABLED(CONFIG_TOY_KUNIT_TEST)
+#include "test/timer-test.c"
+#endif

@@ -256,7 +256,7 @@ static inline struct toy_sock *toy_sk(const struct sock *sk)
 /**
  * struct toy_skb_cb - per-segment state kept in skb->cb
  * @seq: first sequence number of the payload
- * @end_seq: seq + payload length (+1 for a FIN on the receive side)
+ * @end_seq: seq + payload length (a FIN is kept in @flags, not counted)
  * @csum: checksum of the payload, computed once when queued
  * @when: time of the first transmission, usecs (RTT sample source)
  * @charge: bytes charged to sk_wmem_queued for this skb

@@ -194,11 +194,17 @@ static void toy_fsm_doc_table_sane(struct kunit *test)
 	int i, j;
 
 	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(toy_doc_table), 84);
-	for (i = 0; i < ARRAY_SIZE(toy_doc_table); i++)
-		for (j = i + 1; j < ARRAY_SIZE(toy_doc_table); j++)
-			KUNIT_EXPECT_FALSE(test,
-				toy_doc_table[i].state == toy_doc_table[j].state &&
-				toy_doc_table[i].ev == toy_doc_table[j].ev);
+	for (i = 0; i < ARRAY_SIZE(toy_doc_table); i++) {
+		const struct toy_doc_row *a = &toy_doc_table[i];
+
+		for (j = i + 1; j < ARRAY_SIZE(toy_doc_table); j++) {
+			const struct toy_doc_row *b = &toy_doc_table[j];
+
+			KUNIT_EXPECT_FALSE_MSG(test, a->state == b->state && a->ev == b->ev,
+					       "%s/%s twice", toy_doc_states[a->state],
+					       toy_doc_events[a->ev]);
+		}
+	}
 }
 
 static void toy_fsm_expect(struct kunit *test, int state, int ev, int next,

@@ -506,9 +506,12 @@ static struct kunit_suite toy_seq_test_suite = {
 
 /* ---- out-of-order queue ---- */
 
-/* A received payload as toy_rcv() leaves it: cb filled, header pulled. */
-static struct sk_buff *toy_test_data(struct kunit *test, u32 seq,
-				     const char *data, u8 flags)
+/*
+ * A received payload as toy_data() queues it out of order: cb filled by
+ * toy_rcv(), header pulled, charged to the socket.
+ */
+static struct sk_buff *toy_test_data(struct kunit *test, struct sock *sk,
+				     u32 seq, const char *data, u8 flags)
 {
 	int len = strlen(data);
 	struct toy_skb_cb *cb;
@@ -522,26 +525,55 @@ static struct sk_buff *toy_test_data(struct kunit *test, u32 seq,
 	cb->seq = seq;
 	cb->end_seq = seq + len;
 	cb->flags = flags;
+	skb_set_owner_r(skb, sk);
 	return skb;
 }
 
-/* The sequence numbers and bytes of a queue, for comparison. */
-static void toy_test_queue_str(struct sk_buff_head *q, char *buf, size_t size)
+/*
+ * A queue as text, "seq:bytes" per skb, to compare with what a case
+ * expects. With @runs, an skb that continues the previous one is printed
+ * as part of the same run: the receive queue may coalesce segments
+ * (skb_try_coalesce()) or not, depending on room in the tail skb, and only
+ * the stream matters. An skb whose length disagrees with its sequence
+ * numbers is marked "!".
+ */
+static void toy_test_queue_str(struct sk_buff_head *q, bool runs, char *buf,
+			       size_t size)
 {
 	struct sk_buff *skb;
+	bool first = true;
+	u32 next = 0;
 	size_t n = 0;
 
 	buf[0] = 0;
-	skb_queue_walk(q, skb)
-		n += scnprintf(buf + n, size - n, "%u:%.*s ", TOY_SKB_CB(skb)->seq,
-			       skb->len, skb->data);
+	skb_queue_walk(q, skb) {
+		const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+		int len = min_t(int, skb->len, 64);
+		char data[64];
+
+		if (skb_copy_bits(skb, 0, data, len))
+			len = 0;
+		if (first || !runs || cb->seq != next)
+			n += scnprintf(buf + n, size - n, "%s%u:", first ? "" : " ",
+				       cb->seq);
+		n += scnprintf(buf + n, size - n, "%.*s%s", len, data,
+			       cb->end_seq - cb->seq == skb->len ? "" : "!");
+		next = cb->end_seq;
+		first = false;
+	}
 }
 
-#define TOY_EXPECT_QUEUE(test, q, want) do {				\
+#define TOY_EXPECT_QUEUE(test, q, runs, want) do {			\
 	char __buf[256];						\
-	toy_test_queue_str(q, __buf, sizeof(__buf));			\
+	toy_test_queue_str(q, runs, __buf, sizeof(__buf));		\
 	KUNIT_EXPECT_STREQ(test, __buf, want);				\
 } while (0)
+
+/* The out-of-order queue skb by skb; the receive queue as a byte stream. */
+#define TOY_EXPECT_OOO(test, ts, want)					\
+	TOY_EXPECT_QUEUE(test, &(ts)->ooo_queue, false, want)
+#define TOY_EXPECT_RCVQ(test, sk, want)					\
+	TOY_EXPECT_QUEUE(test, &(sk)->sk_receive_queue, true, want)
 
 struct toy_ooo_ctx {
 	struct socket *sock;
@@ -578,6 +610,8 @@ static void toy_ooo_exit(struct kunit *test)
 	__skb_queue_purge(&ctx->sk->sk_receive_queue);
 	__skb_queue_purge(&ctx->ts->ooo_queue);
 	ctx->ts->copied_seq = ctx->ts->rcv_nxt;
+	/* Every byte charged on the way (coalescing included) came back. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->sk->sk_rmem_alloc), 0);
 	toy_test_release_check(test, ctx->sock);
 }
 
@@ -587,12 +621,12 @@ static void toy_ooo_sorted_drain(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, 1020, "CCCCCCCCCC", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1040, "EEEEE", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1010, "BBBBBBBBBB", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1030, "DDDDDDDDDD", 0));
-	TOY_EXPECT_QUEUE(test, &ctx->ts->ooo_queue,
-			 "1010:BBBBBBBBBB 1020:CCCCCCCCCC 1030:DDDDDDDDDD 1040:EEEEE ");
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1020, "CCCCCCCCCC", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1040, "EEEEE", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "BBBBBBBBBB", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1030, "DDDDDDDDDD", 0));
+	TOY_EXPECT_OOO(test, ctx->ts,
+		       "1010:BBBBBBBBBB 1020:CCCCCCCCCC 1030:DDDDDDDDDD 1040:EEEEE");
 
 	/* Nothing is in order yet. */
 	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
@@ -600,13 +634,11 @@ static void toy_ooo_sorted_drain(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sk->sk_receive_queue));
 
 	/* The hole is filled: everything moves, rcv_nxt follows. */
-	toy_ooo_insert(sk, toy_test_data(test, 1000, "AAAAAAAAAA", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "AAAAAAAAAA", 0));
 	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1045);
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
-	TOY_EXPECT_QUEUE(test, &sk->sk_receive_queue,
-			 "1000:AAAAAAAAAA 1010:BBBBBBBBBB 1020:CCCCCCCCCC "
-			 "1030:DDDDDDDDDD 1040:EEEEE ");
+	TOY_EXPECT_RCVQ(test, sk, "1000:AAAAAAAAAABBBBBBBBBBCCCCCCCCCCDDDDDDDDDDEEEEE");
 }
 
 /* Only what is contiguous with rcv_nxt moves; a later hole stops the drain. */
@@ -615,13 +647,13 @@ static void toy_ooo_partial_drain(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, 1030, "DDDDD", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1000, "AAAAA", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1005, "BBBBB", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1030, "DDDDD", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "AAAAA", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1005, "BBBBB", 0));
 	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1010);
-	TOY_EXPECT_QUEUE(test, &sk->sk_receive_queue, "1000:AAAAA 1005:BBBBB ");
-	TOY_EXPECT_QUEUE(test, &ctx->ts->ooo_queue, "1030:DDDDD ");
+	TOY_EXPECT_RCVQ(test, sk, "1000:AAAAABBBBB");
+	TOY_EXPECT_OOO(test, ctx->ts, "1030:DDDDD");
 }
 
 /* Exact and covered duplicates are dropped on insert and counted. */
@@ -631,22 +663,21 @@ static void toy_ooo_duplicates(struct kunit *test)
 	u64 dups = toy_test_stat(TOY_MIB_DUPSEGS);
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, 1010, "0123456789", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1010, "0123456789", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1012, "234", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1019, "9", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1012, "234", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1019, "9", 0));
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&ctx->ts->ooo_queue), 1);
 	KUNIT_EXPECT_EQ(test, toy_test_stat(TOY_MIB_DUPSEGS), dups + 3);
 
 	/* Longer than the queued one: kept, to be trimmed on drain. */
-	toy_ooo_insert(sk, toy_test_data(test, 1010, "0123456789ab", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789ab", 0));
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&ctx->ts->ooo_queue), 2);
 
-	toy_ooo_insert(sk, toy_test_data(test, 1000, "xxxxxxxxxx", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "xxxxxxxxxx", 0));
 	toy_ooo_drain(sk);
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1022);
-	TOY_EXPECT_QUEUE(test, &sk->sk_receive_queue,
-			 "1000:xxxxxxxxxx 1010:0123456789 1020:ab ");
+	TOY_EXPECT_RCVQ(test, sk, "1000:xxxxxxxxxx0123456789ab");
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
 }
 
@@ -656,15 +687,13 @@ static void toy_ooo_overlap_trimmed(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, 1015, "fghijklmno", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1005, "56789abcde", 0));
-	toy_ooo_insert(sk, toy_test_data(test, 1000, "0123456789", 0));
-	TOY_EXPECT_QUEUE(test, &ctx->ts->ooo_queue,
-			 "1000:0123456789 1005:56789abcde 1015:fghijklmno ");
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1015, "fghijklmno", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1005, "56789abcde", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "0123456789", 0));
+	TOY_EXPECT_OOO(test, ctx->ts, "1000:0123456789 1005:56789abcde 1015:fghijklmno");
 	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1025);
-	TOY_EXPECT_QUEUE(test, &sk->sk_receive_queue,
-			 "1000:0123456789 1010:abcde 1015:fghijklmno ");
+	TOY_EXPECT_RCVQ(test, sk, "1000:0123456789abcdefghijklmno");
 }
 
 /* A segment entirely below rcv_nxt is freed, not delivered twice. */
@@ -673,7 +702,7 @@ static void toy_ooo_old_dropped(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, 990, "old-bytes!", 0));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 990, "old-bytes!", 0));
 	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1000);
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
@@ -686,13 +715,13 @@ static void toy_ooo_fin(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, 1005, "world", TOYHDR_FIN | TOYHDR_ACK));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1005, "world", TOYHDR_FIN | TOYHDR_ACK));
 	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
-	toy_ooo_insert(sk, toy_test_data(test, 1000, "hello", TOYHDR_ACK));
+	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "hello", TOYHDR_ACK));
 	KUNIT_EXPECT_TRUE(test, toy_ooo_drain(sk));
 	/* The FIN's own sequence number is toy_fin()'s to consume. */
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1010);
-	TOY_EXPECT_QUEUE(test, &sk->sk_receive_queue, "1000:hello 1005:world ");
+	TOY_EXPECT_RCVQ(test, sk, "1000:helloworld");
 }
 
 static struct kunit_case toy_ooo_test_cases[] = {
@@ -817,6 +846,16 @@ struct toy_test_child_view {
 	u32 ack_backlog;
 	struct sock *child;	/* first on the SYN queue, held */
 	struct sock *found;	/* toy_lookup() of the 4-tuple, held */
+	/*
+	 * The child's identity at that moment: once BH is back on, the
+	 * SYN-ACK meets no peer on lo, the RST that answers it resets the
+	 * child, and unhashing clears its port.
+	 */
+	int state;
+	struct sock *parent;
+	u16 num;
+	__be16 dport;
+	__be32 daddr;
 };
 
 static void toy_test_look(struct sock *lsk, struct toy_test_child_view *v)
@@ -829,8 +868,14 @@ static void toy_test_look(struct sock *lsk, struct toy_test_child_view *v)
 	v->ack_backlog = READ_ONCE(lsk->sk_ack_backlog);
 	ts = list_first_entry_or_null(&lts->syn_queue, struct toy_sock, accept_node);
 	v->child = ts ? &ts->sk : NULL;
-	if (v->child)
+	if (v->child) {
 		sock_hold(v->child);
+		v->state = v->child->sk_state;
+		v->parent = ts->parent;
+		v->num = v->child->sk_num;
+		v->dport = v->child->sk_dport;
+		v->daddr = v->child->sk_daddr;
+	}
 	spin_unlock_bh(&lts->accept_lock);
 	v->found = toy_lookup(&init_net, lo, htons(TOY_TEST_PEER_PORT), lo,
 			      htons(TOY_TEST_PORT));
@@ -846,11 +891,11 @@ static void toy_test_check_child(struct kunit *test, struct sock *lsk,
 	KUNIT_ASSERT_NOT_NULL(test, v->child);
 	KUNIT_EXPECT_PTR_EQ(test, v->found, v->child);
 	ts = toy_sk(v->child);
-	KUNIT_EXPECT_EQ(test, v->child->sk_state, TCP_SYN_RECV);
-	KUNIT_EXPECT_PTR_EQ(test, ts->parent, lsk);
-	KUNIT_EXPECT_EQ(test, v->child->sk_num, TOY_TEST_PORT);
-	KUNIT_EXPECT_EQ(test, ntohs(v->child->sk_dport), TOY_TEST_PEER_PORT);
-	KUNIT_EXPECT_EQ(test, v->child->sk_daddr, htonl(INADDR_LOOPBACK));
+	KUNIT_EXPECT_EQ(test, v->state, TCP_SYN_RECV);
+	KUNIT_EXPECT_PTR_EQ(test, v->parent, lsk);
+	KUNIT_EXPECT_EQ(test, v->num, TOY_TEST_PORT);
+	KUNIT_EXPECT_EQ(test, ntohs(v->dport), TOY_TEST_PEER_PORT);
+	KUNIT_EXPECT_EQ(test, v->daddr, htonl(INADDR_LOOPBACK));
 	KUNIT_EXPECT_EQ(test, ts->irs, 1000);
 	KUNIT_EXPECT_EQ(test, ts->rcv_nxt, 1001);
 	KUNIT_EXPECT_EQ(test, ts->snd_wnd, 65536);
