@@ -1,0 +1,534 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one of Debian's stock kernels in QEMU (TCG) with a busybox initramfs
+# holding toy.ko, the userspace tools and the selftests, run a guest script
+# in it, and judge the run. Library (source it) and command:
+#
+#   scripts/vm.sh [--mode MODE] [--stream] KERNEL GUEST_SCRIPT [ARG...]
+#
+# KERNEL is a `uname -r` string, or 6.1 / 6.12 for the version Debian's
+# meta-package names today. GUEST_SCRIPT is a host path; ARGs reach it in the
+# guest (no commas or spaces inside one ARG: they travel on the kernel
+# command line as toy.args=a,b,c). MODE: run (default: insmod toy.ko
+# timewait_ms=200 first) or noinsmod (the script loads it itself, e.g. to
+# test autoloading through net-pf-25).
+#
+# A run passes only if the guest's /init ended the side channel (ttyS1, a
+# file on the host; never the console, where kernel messages could cut or
+# fake it) with "TOY-RESULT: success" after the script exited 0, QEMU ended
+# before the timeout, and neither the
+# console nor the guest's final dmesg (ttyS2) shows an oops, WARN, BUG,
+# KASAN/UBSAN/lockdep/kmemleak report.
+#
+# Environment:
+#   TOY_CACHE        where everything built goes (default ~/.cache/toy)
+#   TOY_VM_TIMEOUT   seconds before a run is killed (default 900)
+#   TOY_VM_APPEND    extra kernel command line
+#   TOY_VM_QEMU_ARGS extra QEMU options (word-split)
+#   TOY_MODULE_SRC   tree with Kbuild and module/ (default: this repo)
+#   TOY_VM_KMODS     kernel modules the guest gets (default: veth dummy
+#                    sch_netem), with their dependencies
+set -euo pipefail
+
+[ -n "${_TOY_VM_LOADED:-}" ] && return 0
+_TOY_VM_LOADED=1
+
+TOY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOY_CACHE=${TOY_CACHE:-$HOME/.cache/toy}
+TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-900}
+TOY_MODULE_SRC=${TOY_MODULE_SRC:-$TOY_ROOT}
+TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem}
+
+# shellcheck source=scripts/kernels.sh
+source "$TOY_ROOT/scripts/kernels.sh"
+
+# What in a console log or the guest's dmesg fails a run.
+TOY_VM_BAD='Oops|WARNING:|BUG:|KASAN|UBSAN|kernel BUG|Call Trace|general protection|possible circular locking|unreferenced object|Kernel panic'
+
+toy_log() { echo "vm: $*" >&2; }
+
+# Accept "6.1"/"6.12" as shorthands for today's Debian versions.
+toy_vm_kernel() {
+	case $1 in
+	6.1) toy_kernels | head -n 1 ;;
+	6.12) toy_kernel_612 ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# --- a. the module --------------------------------------------------------
+
+# Build toy.ko for kernel $1 out of tree; print its path. Any compiler or
+# modpost warning fails the build, and then the build dir is wiped so that
+# the next incremental build recompiles (and re-warns) every file.
+toy_build_module() {
+	local ver=$1 kdir=/usr/src/linux-headers-$1
+	local bdir=$TOY_CACHE/build/$ver log=$TOY_CACHE/build/$ver.log
+	if [ ! -d "$kdir" ]; then
+		toy_log "no headers at $kdir (scripts/deps.sh installs them)"
+		return 1
+	fi
+	if [ ! -f "$TOY_MODULE_SRC/Kbuild" ] || [ ! -d "$TOY_MODULE_SRC/module" ]; then
+		toy_log "no Kbuild + module/ in $TOY_MODULE_SRC"
+		return 1
+	fi
+	mkdir -p "$bdir"
+	# Build products are excluded, so --delete keeps them (incremental
+	# builds) yet removes sources that left the tree. --checksum and no -t:
+	# a file is rewritten, with a fresh mtime, exactly when its content
+	# changed, so make rebuilds it even if the source's own mtime is older
+	# than our object (another checkout, another TOY_MODULE_SRC).
+	rsync -rl --checksum --delete \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.a' \
+		--exclude='modules.order' --exclude='Module.symvers' \
+		--exclude='.tmp_*' --exclude='*.dwo' \
+		"$TOY_MODULE_SRC/Kbuild" "$TOY_MODULE_SRC/module" "$bdir/"
+	if ! make -C "$kdir" M="$bdir" W=1 -j"$(nproc)" modules >"$log" 2>&1; then
+		cat "$log" >&2
+		toy_log "module build failed for $ver (log: $log)"
+		return 1
+	fi
+	if grep -E '(warning|WARNING):' "$log" >&2; then
+		toy_log "module build for $ver has warnings: failing (log: $log)"
+		rm -rf "$bdir"
+		return 1
+	fi
+	local ko
+	ko=$(find "$bdir" -name toy.ko -print -quit)
+	if [ -z "$ko" ]; then
+		toy_log "the build produced no toy.ko in $bdir"
+		return 1
+	fi
+	echo "$ko"
+}
+
+# --- b. userspace and selftests -------------------------------------------
+
+# Print the files of built directory $1 that go into the guest: what
+# `make print-bins` names if the Makefile has that target, else every
+# executable; plus every *.sh (the guest scripts).
+_toy_dir_files() {
+	local dir=$1 list f
+	if list=$(make -s --no-print-directory -C "$dir" print-bins 2>/dev/null) &&
+		[ -n "$list" ]; then
+		for f in $list; do
+			case $f in
+			/*) echo "$f" ;;
+			*) echo "$dir/$f" ;;
+			esac
+		done
+	else
+		find "$dir" -maxdepth 1 -type f -perm -u+x
+	fi
+	find "$dir" -maxdepth 1 -type f -name '*.sh'
+}
+
+# Build userspace/ and selftests/ (if they have Makefiles yet) on the host.
+toy_build_userspace() {
+	local d
+	for d in userspace selftests; do
+		if [ -f "$TOY_ROOT/$d/Makefile" ]; then
+			make -s -C "$TOY_ROOT/$d" -j"$(nproc)" >&2 ||
+				{ toy_log "make -C $d failed"; return 1; }
+		fi
+	done
+}
+
+# --- c. the initramfs -----------------------------------------------------
+
+# Copy ELF $1 to $2 (a path in the image root $3) with the shared
+# libraries it needs, so dynamically linked tools run in the guest too.
+_toy_copy_elf() {
+	local src=$1 dst=$2 root=$3 lib
+	mkdir -p "$root/$(dirname "$dst")"
+	cp -L "$src" "$root/$dst"
+	# Static binaries make ldd fail: nothing more to copy then.
+	for lib in $(ldd "$src" 2>/dev/null |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		if [ ! -e "$root/$lib" ]; then
+			mkdir -p "$root/$(dirname "$lib")"
+			cp -L "$lib" "$root/$lib"
+		fi
+	done
+}
+
+# Print the modules.dep paths of kernel modules "$@" (names) and all their
+# dependencies, for kernel $ver.
+_toy_kmod_closure() {
+	local ver=$1
+	shift
+	awk -v want="$*" '
+		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) need[w[i]] = 1 }
+		{
+			path = $1; sub(/:$/, "", path)
+			name = path; sub(/.*\//, "", name); sub(/\.ko(\.[a-z]+)?$/, "", name)
+			gsub(/-/, "_", name)
+			deps[path] = ""
+			for (i = 2; i <= NF; i++) deps[path] = deps[path] " " $i
+			byname[name] = path
+		}
+		END {
+			for (m in need) {
+				key = m; gsub(/-/, "_", key)
+				if (!(key in byname)) { print "missing:" m; continue }
+				todo[byname[key]] = 1
+			}
+			do {
+				more = 0
+				for (p in todo) {
+					if (p in done) continue
+					done[p] = 1; print p
+					k = split(deps[p], d, " ")
+					for (i = 1; i <= k; i++) if (!(d[i] in done)) { todo[d[i]] = 1; more = 1 }
+				}
+			} while (more)
+		}' "/lib/modules/$ver/modules.dep"
+}
+
+# The guest's /init. Kept here so that the base image's cache key (this
+# file's hash) changes whenever it does.
+_toy_guest_init() {
+	cat <<'INIT'
+#!/bin/sh
+# Guest init: set up, load toy.ko, run the guest script, report on ttyS1.
+export PATH=/toy/bin:/toy/selftests:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb
+export TOY_KO=/toy/toy.ko TOY_BIN_DIR=/toy/bin TOY_SELFTESTS_DIR=/toy/selftests
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+[ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+[ -d /sys/kernel/tracing ] && mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+ip link set lo up
+hostname toyvm
+
+# loglevel=4 keeps the boot quiet; from now on let KERN_WARNING through too,
+# so a WARN or a lockdep report reaches the console log that the host scans.
+echo 5 >/proc/sys/kernel/printk
+
+# The side channel: only this port carries test output and the verdict.
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+exec 3>/dev/ttyS1
+
+finish() {
+	# kmemleak (debug kernels only): scan, and print leaks on the console.
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		sleep 6	# kmemleak ignores objects younger than 5 s
+		echo scan >/sys/kernel/debug/kmemleak
+		echo scan >/sys/kernel/debug/kmemleak
+		cat /sys/kernel/debug/kmemleak >/dev/console
+	fi
+	# A WARN, oops, bad page or soft lockup taints the kernel even when the
+	# message itself was lost: fail on those taint bits.
+	t=$(cat /proc/sys/kernel/tainted)
+	if [ $((t & 17056)) -ne 0 ]; then
+		echo "TOY-TAINT: kernel tainted $t" >&3
+		[ "$1" = success ] && set -- failure "(tainted $t)"
+	fi
+	dmesg >/dev/ttyS2 2>/dev/null
+	echo "TOY-UPTIME: end $(cut -d' ' -f1 /proc/uptime)" >&3
+	echo "TOY-RESULT: $*" >&3
+	exec 3>&-	# closing a tty waits for its output to drain
+	poweroff -f
+	sleep 10
+}
+
+mode=run args= script=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	toy.mode=*) mode=${w#toy.mode=} ;;
+	toy.args=*) args=${w#toy.args=} ;;
+	toy.script=*) script=${w#toy.script=} ;;
+	esac
+done
+echo "TOY-UPTIME: start $(cut -d' ' -f1 /proc/uptime)" >&3
+
+if [ "$mode" != noinsmod ]; then
+	for dep in $(modinfo -F depends /toy/toy.ko 2>/dev/null | tr , ' '); do
+		modprobe "$dep"
+	done
+	if ! insmod /toy/toy.ko timewait_ms=200 >&3 2>&3; then
+		finish failure "(insmod /toy/toy.ko failed)"
+	fi
+fi
+
+if [ -z "$script" ] || [ ! -f "$script" ]; then
+	finish failure "(no guest script '$script')"
+fi
+oldifs=$IFS
+IFS=,
+# shellcheck disable=SC2086 # toy.args is a comma-separated list
+set -- $args
+IFS=$oldifs
+cd "$(dirname "$script")"
+if [ -x "$script" ]; then
+	"$script" "$@" </dev/null >&3 2>&3
+else
+	sh "$script" "$@" </dev/null >&3 2>&3
+fi
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	finish success
+fi
+finish failure "(guest script exited $rc)"
+INIT
+}
+
+# Build (or reuse) the part of the image that does not depend on toy.ko,
+# the tools or the guest script: busybox, ip/tc/ss/bash, kernel modules and
+# /init. Print the path of its stage dir; its .cpio.gz sits beside it.
+toy_initramfs_base() {
+	local ver=$1 key stage root kmod path
+	key=$( {
+		echo "$ver $TOY_VM_KMODS"
+		sha256sum "${BASH_SOURCE[0]}" "$(command -v busybox)" \
+			/usr/sbin/ip /usr/sbin/tc /bin/dash /bin/bash
+	} | sha256sum | cut -c1-16)
+	stage=$TOY_CACHE/initramfs/$ver/base-$key
+	if [ -f "$stage.cpio.gz" ]; then
+		echo "$stage"
+		return 0
+	fi
+	toy_log "building the base initramfs for $ver"
+	rm -rf "$TOY_CACHE/initramfs/$ver"
+	root=$stage/root
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/modprobe.d,proc,sys,dev,tmp,run,root,toy/bin,toy/selftests}
+
+	# busybox-static and its applet links (relative targets work anywhere).
+	cp "$(command -v busybox)" "$root/bin/busybox"
+	local applet
+	for applet in $(busybox --list-full); do
+		[ -e "$root/$applet" ] && continue
+		mkdir -p "$root/$(dirname "$applet")"
+		ln -s /bin/busybox "$root/$applet"
+	done
+	# The real iproute2 (busybox tc has no netem, busybox ip lacks most of
+	# `ip link add`), bash for scripts that ask for it, and dash as /bin/sh
+	# as on Debian: busybox's sh runs its own applets for ip/tc whatever
+	# PATH says, so it must not be the shell that runs the tests.
+	rm -f "$root/sbin/ip" "$root/sbin/tc" "$root/bin/bash" "$root/bin/sh"
+	_toy_copy_elf /usr/sbin/ip sbin/ip "$root"
+	_toy_copy_elf /usr/sbin/tc sbin/tc "$root"
+	_toy_copy_elf /bin/bash bin/bash "$root"
+	_toy_copy_elf /bin/dash bin/dash "$root"
+	ln -s dash "$root/bin/sh"
+
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+		>"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	printf '127.0.0.1\tlocalhost\n' >"$root/etc/hosts"
+	# Autoloading (socket(AF_TOY) -> net-pf-25) gets the test options too.
+	echo 'options toy timewait_ms=200' >"$root/etc/modprobe.d/toy.conf"
+
+	# Kernel modules the tests need, decompressed (busybox modprobe reads
+	# plain .ko), plus the files depmod needs to know what is built in.
+	local mdir=$root/lib/modules/$ver
+	mkdir -p "$mdir"
+	for kmod in $(_toy_kmod_closure "$ver" "$TOY_VM_KMODS"); do
+		case $kmod in missing:*)
+			toy_log "kernel $ver has no module ${kmod#missing:}"
+			return 1 ;;
+		esac
+		path=$mdir/$kmod
+		mkdir -p "$(dirname "$path")"
+		case $kmod in
+		*.ko.xz) xz -dc "/lib/modules/$ver/$kmod" >"${path%.xz}" ;;
+		*.ko.zst) zstd -qdc "/lib/modules/$ver/$kmod" >"${path%.zst}" ;;
+		*.ko.gz) gzip -dc "/lib/modules/$ver/$kmod" >"${path%.gz}" ;;
+		*) cp "/lib/modules/$ver/$kmod" "$path" ;;
+		esac
+	done
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -f "/lib/modules/$ver/$f" ] && cp "/lib/modules/$ver/$f" "$mdir/"
+	done
+
+	_toy_guest_init >"$root/init"
+	chmod 755 "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz.tmp"
+	mv "$stage.cpio.gz.tmp" "$stage.cpio.gz"
+	echo "$stage"
+}
+
+# Build the image for kernel $1 with toy.ko $2 and guest script $3: the
+# cached base plus a small second archive (the kernel unpacks concatenated
+# archives in order). Prints the image path.
+toy_initramfs() {
+	local ver=$1 ko=$2 script=$3 base out stage f
+	base=$(toy_initramfs_base "$ver") || return 1
+	out=$TOY_CACHE/initramfs/$ver
+	stage=$(mktemp -d "$out/payload.XXXXXX")
+	mkdir -p "$stage/toy/bin" "$stage/toy/selftests" "$stage/toy/guest"
+	cp "$ko" "$stage/toy/toy.ko" || return 1
+	if [ -d "$TOY_ROOT/userspace" ]; then
+		for f in $(_toy_dir_files "$TOY_ROOT/userspace"); do
+			_toy_copy_elf_or_file "$f" "toy/bin/$(basename "$f")" "$stage"
+		done
+	fi
+	if [ -d "$TOY_ROOT/selftests" ]; then
+		for f in $(_toy_dir_files "$TOY_ROOT/selftests"); do
+			_toy_copy_elf_or_file "$f" "toy/selftests/$(basename "$f")" "$stage"
+		done
+	fi
+	cp "$script" "$stage/toy/guest/$(basename "$script")"
+	chmod 755 "$stage/toy/guest/$(basename "$script")"
+
+	# modules.dep/alias covering toy.ko (extra/) and the kernel modules, so
+	# busybox modprobe and net-pf-25 autoloading work: depmod over a
+	# hard-linked copy of the base tree, then ship the results.
+	local tree
+	tree=$(mktemp -d "$out/depmod.XXXXXX")
+	cp -al "$base/root/lib" "$tree/lib"
+	mkdir -p "$tree/lib/modules/$ver/extra"
+	cp "$ko" "$tree/lib/modules/$ver/extra/toy.ko"
+	depmod -b "$tree" "$ver" || return 1
+	mkdir -p "$stage/lib/modules/$ver/extra"
+	cp "$ko" "$stage/lib/modules/$ver/extra/toy.ko"
+	cp "$tree/lib/modules/$ver"/modules.* "$stage/lib/modules/$ver/"
+	rm -rf "$tree"
+
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
+	cat "$base.cpio.gz" "$stage.cpio.gz" >"$out/initrd.img"
+	rm -rf "$stage" "$stage.cpio.gz"
+	echo "$out/initrd.img"
+}
+
+# Scripts go in as they are; ELF files with their libraries.
+_toy_copy_elf_or_file() {
+	if [ "$(head -c 4 "$1")" = $'\x7fELF' ]; then
+		_toy_copy_elf "$1" "$2" "$3"
+	else
+		mkdir -p "$3/$(dirname "$2")"
+		cp "$1" "$3/$2"
+	fi
+}
+
+# --- d./e. boot and judge -------------------------------------------------
+
+# Boot kernel $1 with initrd $2, guest script path (in the guest) $3, mode
+# $4, comma-joined args $5; logs go to dir $6. Returns QEMU's status via
+# timeout (124: timed out). TOY_VM_STREAM=1 prints the side channel live.
+_toy_qemu() {
+	local ver=$1 initrd=$2 script=$3 mode=$4 args=$5 dir=$6 kernel qpid rc=0
+	kernel=/boot/vmlinuz-$ver
+	if [ ! -r "$kernel" ]; then
+		# Debian's /boot/vmlinuz-* is root-only: keep a readable copy.
+		mkdir -p "$TOY_CACHE/boot"
+		toy_as_root cat "$kernel" >"$TOY_CACHE/boot/vmlinuz-$ver"
+		kernel=$TOY_CACHE/boot/vmlinuz-$ver
+	fi
+	: >"$dir/console.log"
+	: >"$dir/result.log"
+	: >"$dir/dmesg.log"
+	local append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic loglevel=4"
+	append+=" toy.mode=$mode toy.script=$script"
+	[ -n "$args" ] && append+=" toy.args=$args"
+	[ -n "${TOY_VM_APPEND:-}" ] && append+=" $TOY_VM_APPEND"
+	local extra=()
+	read -ra extra <<<"${TOY_VM_QEMU_ARGS:-}"
+	timeout -k 10 "$TOY_VM_TIMEOUT" qemu-system-x86_64 \
+		-accel tcg -m 1024 -smp 2 -nographic -no-reboot -nodefaults \
+		-monitor none \
+		-serial "file:$dir/console.log" \
+		-serial "file:$dir/result.log" \
+		-serial "file:$dir/dmesg.log" \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		"${extra[@]}" \
+		</dev/null >"$dir/qemu.log" 2>&1 &
+	qpid=$!
+	if [ "${TOY_VM_STREAM:-0}" = 1 ]; then
+		# tail ends by itself when QEMU (its --pid) has gone.
+		tail -n +1 -s 0.2 -F --pid="$qpid" "$dir/result.log" 2>/dev/null |
+			sed -u -e 's/\r$//' -e '/^TOY-UPTIME:/d' || true
+	fi
+	wait "$qpid" || rc=$?
+	return "$rc"
+}
+
+# Run guest script $2 (host path) on kernel $1 with args "${@:3}".
+# Mode from TOY_VM_MODE (run|noinsmod). Sets TOY_VM_DIR (logs) and
+# TOY_VM_SECONDS (wall time); returns 0 only for a clean, successful run.
+toy_vm_run() {
+	local ver=$1 script=$2 mode=${TOY_VM_MODE:-run}
+	shift 2
+	local args ko initrd name gscript t0 rc=0 ok=1
+	args=$(IFS=,; echo "$*")
+	ko=$(toy_build_module "$ver") || return 1
+	toy_build_userspace || return 1
+	initrd=$(toy_initramfs "$ver" "$ko" "$script") || return 1
+	name=$(basename "$script" .sh)
+	TOY_VM_DIR=$TOY_CACHE/runs/$ver/$name
+	mkdir -p "$TOY_VM_DIR"
+	# Selftests run where they were packaged (they may find siblings via
+	# $0); any other script from /toy/guest/.
+	case $(cd "$(dirname "$script")" && pwd) in
+	"$TOY_ROOT/selftests") gscript=/toy/selftests/$(basename "$script") ;;
+	*) gscript=/toy/guest/$(basename "$script") ;;
+	esac
+	t0=$(date +%s.%N)
+	_toy_qemu "$ver" "$initrd" "$gscript" "$mode" "$args" "$TOY_VM_DIR" || rc=$?
+	TOY_VM_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc | xargs printf '%.1f')
+	tr -d '\r' <"$TOY_VM_DIR/result.log" >"$TOY_VM_DIR/result.txt"
+
+	local why=()
+	[ "$rc" -eq 124 ] && why+=("timed out after ${TOY_VM_TIMEOUT}s")
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && why+=("qemu exited $rc")
+	# The verdict is the channel's last line: /init writes it after the
+	# script has exited, so a stray "TOY-RESULT:" from a test cannot count.
+	if [ "$(tail -n 1 "$TOY_VM_DIR/result.txt")" != 'TOY-RESULT: success' ]; then
+		why+=("no success signal ($(grep '^TOY-RESULT:' "$TOY_VM_DIR/result.txt" |
+			tail -n 1 | grep . || echo 'no TOY-RESULT line'))")
+	fi
+	local bad
+	bad=$(grep -aEn "$TOY_VM_BAD" "$TOY_VM_DIR/console.log" "$TOY_VM_DIR/dmesg.log" || true)
+	[ -n "$bad" ] && why+=("kernel reported a problem")
+	if [ "${#why[@]}" -gt 0 ]; then
+		ok=0
+		{
+			echo "=== $ver: FAILED: ${why[*]}"
+			echo "--- console tail ($TOY_VM_DIR/console.log)"
+			tail -n 40 "$TOY_VM_DIR/console.log" | tr -d '\r'
+			echo "--- side channel tail ($TOY_VM_DIR/result.txt)"
+			tail -n 20 "$TOY_VM_DIR/result.txt"
+			if [ -n "$bad" ]; then
+				echo "--- offending lines"
+				echo "$bad" | tr -d '\r' | head -n 40
+			fi
+			[ -s "$TOY_VM_DIR/qemu.log" ] && cat "$TOY_VM_DIR/qemu.log"
+		} >&2
+	fi
+	toy_log "$ver: $name $([ "$ok" = 1 ] && echo passed || echo FAILED)" \
+		"in ${TOY_VM_SECONDS}s (boot to init: $(awk '$1 == "TOY-UPTIME:" && $2 == "start" { print $3 "s" }' "$TOY_VM_DIR/result.txt"), logs: $TOY_VM_DIR)"
+	[ "$ok" = 1 ]
+}
+
+toy_vm_main() {
+	local mode=run
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--mode) mode=$2; shift 2 ;;
+		--stream) export TOY_VM_STREAM=1; shift ;;
+		-h|--help) sed -n '3,/^set -e/p' "${BASH_SOURCE[0]}" | sed '$d'; return 0 ;;
+		*) break ;;
+		esac
+	done
+	if [ $# -lt 2 ]; then
+		echo "usage: $0 [--mode run|noinsmod] [--stream] KERNEL GUEST_SCRIPT [ARG...]" >&2
+		return 2
+	fi
+	local ver
+	ver=$(toy_vm_kernel "$1") || return 1
+	shift
+	TOY_VM_MODE=$mode toy_vm_run "$ver" "$@"
+}
+
+if [ "${#BASH_SOURCE[@]}" -eq 1 ]; then
+	toy_vm_main "$@"
+fi
