@@ -211,8 +211,13 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
+	/*
+	 * The window offers half the free buffer in bytes, which small
+	 * segments (more overhead per byte) can overrun: data we offered room
+	 * for may use up to twice the buffer, and not a byte more.
+	 */
 	if (skb->len && atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-			READ_ONCE(sk->sk_rcvbuf)) {
+			2 * READ_ONCE(sk->sk_rcvbuf)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVQDROPS);
 		toy_send_ack(sk);
 		return false;
@@ -514,7 +519,7 @@ static int toy_deliver(struct sock *sk, struct sk_buff *skb)
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		ret = toy_do_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+	} else if (sk_add_backlog(sk, skb, 2 * READ_ONCE(sk->sk_rcvbuf) +
 					   READ_ONCE(sk->sk_sndbuf))) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVQDROPS);
 		kfree_skb(skb);
