@@ -18,7 +18,21 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOY_KO=${TOY_KO:-/toy/toy.ko}
 export TOY_KO
 TIMEOUT=${TOY_TEST_TIMEOUT:-600}
-TESTS=${*:-"toy_errno toy_handshake toy_data toy_counters toy_malformed toy_module.sh"}
+# Every toy_* program, then every toy_*.sh script, toy_module.sh last: it
+# unloads and reloads the module.
+default_tests() {
+	for f in "$HERE"/toy_*; do
+		case ${f##*/} in
+		*.sh | *.c) ;;
+		*) [ -x "$f" ] && echo "${f##*/}" ;;
+		esac
+	done
+	for f in "$HERE"/toy_*.sh; do
+		[ "${f##*/}" = toy_module.sh ] || echo "${f##*/}"
+	done
+	echo toy_module.sh
+}
+TESTS=${*:-$(default_tests)}
 OUT=${TMPDIR:-/tmp}/toy-selftest.$$
 
 passed=0

@@ -6,14 +6,14 @@
 # socket() autoloads the module, and the family/ipproto parameters show in
 # sysfs. Prints TAP. Leaves the module loaded with timewait_ms=200, as found.
 #
-# Environment: TOY_KO (default /toy/toy.ko); toy_hold next to this script.
+# Environment: TOY_KO (default /toy/toy.ko); util_hold next to this script.
 
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOY_KO=${TOY_KO:-/toy/toy.ko}
 PARAMS=/sys/module/toy/parameters
-HOLD=$HERE/toy_hold
+HOLD=$HERE/util_hold
 TMP=${TMPDIR:-/tmp}/toy_module.$$
 HOLD_PID=
 
@@ -73,7 +73,7 @@ wait_idle() {
 	done
 }
 
-# Waits up to 5 s for "ready PORT" from toy_hold listen.
+# Waits up to 5 s for "ready PORT" from util_hold listen.
 wait_ready() {
 	tries=50
 	until grep -q '^ready ' "$TMP.hold" 2>/dev/null; do

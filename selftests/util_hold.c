@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toy_hold: small helper for toy_module.sh.
+ * util_hold: small helper for toy_module.sh.
  *
- *   toy_hold listen [SECS]   open a listener on 127.0.0.1, print "ready PORT",
+ *   util_hold listen [SECS]   open a listener on 127.0.0.1, print "ready PORT",
  *                            then hold it for SECS seconds (default 60) or
  *                            until killed
- *   toy_hold timewait        make one loopback connection and close it so the
+ *   util_hold timewait        make one loopback connection and close it so the
  *                            client is left in TIME_WAIT; print "timewait PORT"
  *                            and exit (the TIME_WAIT socket outlives us)
- *   toy_hold probe FAMILY    socket(FAMILY, SOCK_STREAM, 0): exit 0 if that
+ *   util_hold probe FAMILY    socket(FAMILY, SOCK_STREAM, 0): exit 0 if that
  *                            works (it may autoload the module), 1 if not
  */
 #define _GNU_SOURCE
@@ -20,7 +20,7 @@ static int do_listen(int secs)
 
 	fd = toy_listener(TOY_LO, 1, &port);
 	if (fd < 0) {
-		perror("toy_hold: listener");
+		perror("util_hold: listener");
 		return 1;
 	}
 	printf("ready %d\n", port);
@@ -36,18 +36,18 @@ static int do_timewait(void)
 	char c;
 
 	if (toy_pair(&lfd, &cfd, &sfd, &lport, &cport)) {
-		perror("toy_hold: connection");
+		perror("util_hold: connection");
 		return 1;
 	}
 	close(cfd);			/* client: active close */
 	if (recv(sfd, &c, 1, 0) != 0) {
-		perror("toy_hold: no EOF");
+		perror("util_hold: no EOF");
 		return 1;
 	}
 	close(sfd);
 	close(lfd);
 	if (toy_wait_state(cport, lport, TOY_ST_TIME_WAIT, 2000)) {
-		fprintf(stderr, "toy_hold: client never reached TIME_WAIT\n");
+		fprintf(stderr, "util_hold: client never reached TIME_WAIT\n");
 		return 1;
 	}
 	printf("timewait %d\n", cport);
@@ -59,7 +59,7 @@ static int do_probe(int family)
 	int fd = socket(family, SOCK_STREAM, 0);
 
 	if (fd < 0) {
-		fprintf(stderr, "toy_hold: socket(%d, SOCK_STREAM, 0): %s\n",
+		fprintf(stderr, "util_hold: socket(%d, SOCK_STREAM, 0): %s\n",
 			family, strerror(errno));
 		return 1;
 	}
