@@ -12,22 +12,24 @@
 
 /*
  * 6.10 passes accept() its flags in struct proto_accept_arg. The module
- * implements the older (flags, kern) form; this wraps it as @name.
+ * implements the older (flags, kern) form as toy_accept(); proto_ops points
+ * at toy_compat_accept(), which is either a wrapper or toy_accept() itself.
  */
+struct socket;
+int toy_accept(struct socket *sock, struct socket *newsock, int flags,
+	       bool kern);
+
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define TOY_COMPAT_ACCEPT(name, fn)					\
-static int name(struct socket *sock, struct socket *newsock,		\
-		struct proto_accept_arg *arg)				\
-{									\
-	return fn(sock, newsock, arg->flags, arg->kern);		\
+#include <net/sock.h>
+
+static inline int toy_compat_accept(struct socket *sock,
+				    struct socket *newsock,
+				    struct proto_accept_arg *arg)
+{
+	return toy_accept(sock, newsock, arg->flags, arg->kern);
 }
 #else
-#define TOY_COMPAT_ACCEPT(name, fn)					\
-static int name(struct socket *sock, struct socket *newsock,		\
-		int flags, bool kern)					\
-{									\
-	return fn(sock, newsock, flags, kern);				\
-}
+#define toy_compat_accept toy_accept
 #endif
 
 #endif /* _TOY_COMPAT_H */

@@ -75,14 +75,21 @@ const char * const toy_event_names[TOY_NR_EVENTS] = {
 #define R_NOTIMER	"no retransmission or TIME-WAIT timer runs in this state"
 #define R_NOFIN		"RCV_ACK means our SYN or FIN was acknowledged: neither is outstanding"
 #define R_NORETX	"all we sent is acknowledged: nothing to retransmit"
+#define R_SHUTCLOSED	"shutdown() of an unconnected socket fails ENOTCONN first"
+#define R_ABORTCLOSED	"aborting a closed socket is a plain close"
+#define R_ABORTLISTEN	"a listener has no peer to reset: it is closed instead"
+#define R_FINLISTEN	"a FIN with ACK to a listener is RCV_ACK; without ACK it is dropped"
+#define R_FINSYNSENT	"a FIN before SYN-ACK is dropped before classification"
+#define R_FINSYNRECV	"a FIN acking our SYN is RCV_ACK first; one that does not is reset"
+#define R_TWSTART	"the orphan timer starts in FIN-WAIT-2"
 
 const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS] = {
 	[TCP_CLOSE] = {
 		[TOY_EV_CONNECT]	= GO(SYN_SENT, SEND_SYN),
 		[TOY_EV_LISTEN]		= GO(LISTEN, 0),
 		[TOY_EV_CLOSE]		= GO(CLOSE, 0),
-		[TOY_EV_SHUTDOWN]	= NEVER(CLOSE, "shutdown() of an unconnected socket fails ENOTCONN first"),
-		[TOY_EV_ABORT]		= NEVER(CLOSE, "aborting a closed socket is a plain close"),
+		[TOY_EV_SHUTDOWN]	= NEVER(CLOSE, R_SHUTCLOSED),
+		[TOY_EV_ABORT]		= NEVER(CLOSE, R_ABORTCLOSED),
 		/* The child a listener creates for a SYN starts here. */
 		[TOY_EV_RCV_SYN]	= GO(SYN_RECV, SEND_SYNACK),
 		[TOY_EV_RCV_SYNACK]	= NEVER(CLOSE, R_NOTABLE),
@@ -98,11 +105,11 @@ const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS] = {
 		/* toy_listen_stop() resets the children still queued. */
 		[TOY_EV_CLOSE]		= GO(CLOSE, 0),
 		[TOY_EV_SHUTDOWN]	= GO(LISTEN, 0),
-		[TOY_EV_ABORT]		= NEVER(LISTEN, "a listener has no peer to reset: it is closed instead"),
+		[TOY_EV_ABORT]		= NEVER(LISTEN, R_ABORTLISTEN),
 		[TOY_EV_RCV_SYN]	= GO(LISTEN, NEW_CHILD),
 		[TOY_EV_RCV_SYNACK]	= GO(LISTEN, REPLY_RST),
 		[TOY_EV_RCV_ACK]	= GO(LISTEN, REPLY_RST),
-		[TOY_EV_RCV_FIN]	= NEVER(LISTEN, "a FIN with ACK to a listener is RCV_ACK; without ACK it is dropped"),
+		[TOY_EV_RCV_FIN]	= NEVER(LISTEN, R_FINLISTEN),
 		[TOY_EV_RCV_RST]	= GO(LISTEN, 0),
 		[TOY_EV_TIMEOUT]	= NEVER(LISTEN, R_NOTIMER),
 		[TOY_EV_TW_EXPIRE]	= NEVER(LISTEN, R_NOTIMER),
@@ -119,7 +126,7 @@ const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS] = {
 		[TOY_EV_RCV_SYNACK]	= GO(ESTABLISHED, SEND_ACK),
 		/* An ACK without SYN that acks our SYN is dropped (RFC 9293). */
 		[TOY_EV_RCV_ACK]	= GO(SYN_SENT, 0),
-		[TOY_EV_RCV_FIN]	= NEVER(SYN_SENT, "a FIN before SYN-ACK is dropped before classification"),
+		[TOY_EV_RCV_FIN]	= NEVER(SYN_SENT, R_FINSYNSENT),
 		[TOY_EV_RCV_RST]	= GO(CLOSE, ERR_REFUSED),
 		[TOY_EV_TIMEOUT]	= GO(CLOSE, ERR_TIMEDOUT),
 		[TOY_EV_TW_EXPIRE]	= NEVER(SYN_SENT, R_NOTIMER),
@@ -135,7 +142,7 @@ const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS] = {
 		[TOY_EV_RCV_SYN]	= GO(SYN_RECV, SEND_SYNACK),
 		[TOY_EV_RCV_SYNACK]	= GO(SYN_RECV, REPLY_RST),
 		[TOY_EV_RCV_ACK]	= GO(ESTABLISHED, 0),
-		[TOY_EV_RCV_FIN]	= NEVER(SYN_RECV, "a FIN acking our SYN is RCV_ACK first; one that does not is reset"),
+		[TOY_EV_RCV_FIN]	= NEVER(SYN_RECV, R_FINSYNRECV),
 		[TOY_EV_RCV_RST]	= GO(CLOSE, 0),
 		[TOY_EV_TIMEOUT]	= GO(CLOSE, 0),
 		[TOY_EV_TW_EXPIRE]	= NEVER(SYN_RECV, R_NOTIMER),
@@ -167,7 +174,7 @@ const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS] = {
 		[TOY_EV_RCV_FIN]	= GO(CLOSING, SEND_ACK),
 		[TOY_EV_RCV_RST]	= GO(CLOSE, ERR_RESET),
 		[TOY_EV_TIMEOUT]	= GO(CLOSE, ERR_TIMEDOUT),
-		[TOY_EV_TW_EXPIRE]	= NEVER(FIN_WAIT1, "the orphan timer starts in FIN-WAIT-2"),
+		[TOY_EV_TW_EXPIRE]	= NEVER(FIN_WAIT1, R_TWSTART),
 	},
 	[TCP_FIN_WAIT2] = {
 		[TOY_EV_CONNECT]	= NEVER(FIN_WAIT2, R_ISCONN),

@@ -247,10 +247,16 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	return kept;
 }
 
-/* Free what the peer acknowledged; sample the RTT from it (Karn's rule). */
+/*
+ * Free what the peer acknowledged; sample the RTT from it (Karn's rule).
+ * No sample if the ACK covers a retransmitted segment: it was sent when
+ * that hole was repaired, so the later segments' send times would count
+ * the whole recovery (RTOs included) as RTT (FLAG_RETRANS_DATA_ACKED).
+ */
 static void toy_clean_acked(struct sock *sk, u32 ack)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	bool retrans_acked = false;
 	u64 sample_when = 0;
 	struct sk_buff *skb;
 
@@ -258,12 +264,13 @@ static void toy_clean_acked(struct sock *sk, u32 ack)
 	       !toy_after(TOY_SKB_CB(skb)->end_seq, ack)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
-		sample_when = cb->retrans ? 0 : cb->when;
+		retrans_acked |= cb->retrans;
+		sample_when = cb->when;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -(int)cb->charge);
 		consume_skb(skb);
 	}
-	if (sample_when)
+	if (sample_when && !retrans_acked)
 		toy_rtt_sample(ts, toy_now_us() - sample_when);
 }
 
@@ -446,6 +453,9 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 
 	if (!toy_seq_acceptable(sk, seq, toy_seg_len(th))) {
 		if (!(th->flags & TOYHDR_RST)) {
+			/* Data we already have, entirely: also a duplicate. */
+			if (th->len && !toy_after(seq + toy_seg_len(th), ts->rcv_nxt))
+				TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTOFWINDOW);
 			toy_send_ack(sk);
 		}

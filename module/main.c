@@ -91,7 +91,6 @@ static int __init toy_init(void)
 		pr_err("ipproto %d out of range\n", toy_ipproto);
 		return -EINVAL;
 	}
-	toy_ops.family = toy_family;
 	toy_family_ops.family = toy_family;
 
 	err = proto_register(&toy_proto, 1);

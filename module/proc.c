@@ -51,23 +51,28 @@ u64 toy_stat_read(struct toy_net *tn, int field)
 	return sum;
 }
 
+/*
+ * The listing walks the bind table under RCU: sockets are freed after a
+ * grace period (SOCK_RCU_FREE), and a line may race with a state change
+ * as /proc/net/tcp's do.
+ */
 static struct toy_sock *toy_seq_idx(struct toy_net *tn, loff_t pos)
 {
 	struct toy_sock *ts;
 	int bkt;
 
-	hash_for_each(tn->bind, bkt, ts, bind_node)
+	hash_for_each_rcu(tn->bind, bkt, ts, bind_node)
 		if (pos-- == 0)
 			return ts;
 	return NULL;
 }
 
 static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
+	__acquires(RCU)
 {
-	struct toy_net *tn = toy_pernet(seq_file_net(seq));
-
-	spin_lock_bh(&tn->lock);
-	return *pos ? toy_seq_idx(tn, *pos - 1) : SEQ_START_TOKEN;
+	rcu_read_lock();
+	return *pos ? toy_seq_idx(toy_pernet(seq_file_net(seq)), *pos - 1) :
+		      SEQ_START_TOKEN;
 }
 
 static void *toy_seq_next(struct seq_file *seq, void *v, loff_t *pos)
@@ -77,8 +82,9 @@ static void *toy_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 }
 
 static void toy_seq_stop(struct seq_file *seq, void *v)
+	__releases(RCU)
 {
-	spin_unlock_bh(&toy_pernet(seq_file_net(seq))->lock);
+	rcu_read_unlock();
 }
 
 static void toy_seq_sock(struct seq_file *seq, struct sock *sk, int sl)
@@ -104,8 +110,10 @@ static void toy_seq_sock(struct seq_file *seq, struct sock *sk, int sl)
 	} else {
 		rx_queue = toy_inq(sk);
 		tx_queue = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una);
-		if ((1 << state) & (TCPF_CLOSE | TCPF_SYN_SENT | TCPF_SYN_RECV))
-			rx_queue = tx_queue = 0;
+		if ((1 << state) & (TCPF_CLOSE | TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+			rx_queue = 0;
+			tx_queue = 0;
+		}
 	}
 
 	seq_setwidth(seq, 127);

@@ -312,6 +312,8 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 	child = sk_clone_lock(lsk, GFP_ATOMIC);
 	if (!child)
 		return NULL;
+	/* sk_clone_lock() returns the child bh-locked. */
+	__acquire(&child->sk_lock.slock);
 	ts = toy_sk(child);
 	toy_sock_init(child);
 	ts->syn_retries = lts->syn_retries;
@@ -333,6 +335,7 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 
 	if (toy_route_saddr(child, iph->saddr, &saddr) ||
 	    saddr != iph->daddr) {
+		__release(&child->sk_lock.slock);
 		sk_free_unlock_clone(child);
 		return NULL;
 	}
@@ -340,6 +343,7 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 	toy_bind_child(child);
 	if (toy_hash_est(child)) {
 		toy_unbind(child);
+		__release(&child->sk_lock.slock);
 		sk_free_unlock_clone(child);
 		return NULL;
 	}
@@ -484,8 +488,8 @@ static int toy_accept_locked(struct sock *sk, struct sock **childp, int flags)
 	return err;
 }
 
-static int toy_accept(struct socket *sock, struct socket *newsock, int flags,
-		      bool kern)
+int toy_accept(struct socket *sock, struct socket *newsock, int flags,
+	       bool kern)
 {
 	struct sock *sk = sock->sk, *child = NULL;
 	int err;
@@ -506,8 +510,6 @@ static int toy_accept(struct socket *sock, struct socket *newsock, int flags,
 	sock_put(sk);	/* the child's reference on its listener */
 	return 0;
 }
-
-TOY_COMPAT_ACCEPT(toy_compat_accept, toy_accept)
 
 static int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
@@ -549,6 +551,7 @@ static __poll_t toy_poll(struct file *file, struct socket *sock,
 
 	sock_poll_wait(file, sock, wait);
 
+	/* Pairs with smp_store_release() in toy_set_state(). */
 	state = smp_load_acquire(&sk->sk_state);
 	if (state == TCP_LISTEN)
 		return READ_ONCE(sk->sk_ack_backlog) ? EPOLLIN | EPOLLRDNORM : 0;
@@ -569,7 +572,9 @@ static __poll_t toy_poll(struct file *file, struct socket *sock,
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-				/* Race with an ACK freeing space: look again. */
+				/* Order the bit before the second look, against
+				 * an ACK freeing space meanwhile (tcp_poll()).
+				 */
 				smp_mb__after_atomic();
 				if (sk_stream_is_writeable(sk))
 					mask |= EPOLLOUT | EPOLLWRNORM;
@@ -850,8 +855,8 @@ static int toy_append_tail(struct sock *sk, struct msghdr *msg, size_t len)
 
 	if (!skb || !ts->send_head || skb_is_nonlinear(skb))
 		return 0;
-	copy = min_t(int, len, min_t(int, skb_tailroom(skb),
-				       ts->mss - (int)skb->len));
+	copy = min_t(int, skb_tailroom(skb), ts->mss - (int)skb->len);
+	copy = min_t(int, copy, len);
 	if (copy <= 0)
 		return 0;
 
@@ -1172,8 +1177,12 @@ struct proto toy_proto = {
 	.keepalive	= toy_keepalive,
 };
 
-/* The family number is a module parameter: main.c sets .family. */
-struct proto_ops toy_ops = {
+/*
+ * .family is informational here (the core never reads it); the number in
+ * force, a module parameter, is toy_family.
+ */
+const struct proto_ops toy_ops = {
+	.family		= AF_TOY_DEFAULT,
 	.owner		= THIS_MODULE,
 	.release	= toy_release,
 	.bind		= toy_bind,

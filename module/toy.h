@@ -106,7 +106,7 @@ struct toy_mib {
  * Each table entry holds a reference on its socket.
  */
 struct toy_net {
-	spinlock_t lock;
+	spinlock_t lock;		/* the tables and port_rover */
 	DECLARE_HASHTABLE(bind, TOY_BIND_BITS);
 	DECLARE_HASHTABLE(listen, TOY_LISTEN_BITS);
 	DECLARE_HASHTABLE(est, TOY_EST_BITS);
@@ -193,7 +193,7 @@ struct toy_sock {
 	bool in_bind;
 	bool in_hash;
 
-	spinlock_t accept_lock;
+	spinlock_t accept_lock;		/* the queues, accepting */
 	struct list_head syn_queue;
 	struct list_head accept_queue;
 	u32 syn_qlen;
@@ -402,7 +402,7 @@ void toy_sock_init(struct sock *sk);
 u32 toy_inq(const struct sock *sk);
 void toy_get_info(struct sock *sk, struct toy_info *info);
 extern struct proto toy_proto;
-extern struct proto_ops toy_ops;
+extern const struct proto_ops toy_ops;
 extern struct net_proto_family toy_family_ops;
 void toy_listen_stop(struct sock *sk);
 void toy_child_established(struct sock *child);
