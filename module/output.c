@@ -289,6 +289,15 @@ void toy_push(struct sock *sk)
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 		u32 wnd_end = ts->snd_una + ts->snd_wnd;
 
+		/*
+		 * Nagle (RFC 896), unless TOY_NODELAY: a short last segment
+		 * waits while data is in flight, and later writes join it.
+		 */
+		if (!ts->nodelay && skb->len < ts->mss &&
+		    ts->snd_nxt != ts->snd_una &&
+		    skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+
 		if (toy_after(cb->end_seq, wnd_end)) {
 			/* Split only with nothing in flight (no silly window). */
 			if (!toy_before(cb->seq, wnd_end) ||
