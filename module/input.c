@@ -317,6 +317,16 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	ts->dupacks = 0;
 	ts->retransmits = 0;
 	ts->backoff = 0;
+	/*
+	 * The path delivers again: drop the backed-off RTO too. Karn's rule
+	 * takes no sample from ACKs that cover retransmissions, which on a
+	 * lossy path is most of them, so waiting for a sample would let
+	 * each loss double the RTO for good (seconds, then minutes).
+	 */
+	if (ts->srtt)
+		ts->rto = toy_rto_clamp(ts, (u64)ts->srtt +
+					max_t(u64, jiffies_to_usecs(1),
+					      4 * (u64)ts->rttvar));
 	toy_clean_acked(sk, ack);
 	if (ts->in_recovery) {
 		/* A partial ACK: the next hole is the new head (NewReno). */

@@ -183,6 +183,10 @@ static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 	ts->snd_nxt = ts->iss + 1;
 	ts->write_seq = ts->iss + 1;
 	ts->ctl_when = toy_now_us();
+	/* As tcp_connect_init(): a new attempt gets a fresh SYN budget. */
+	ts->retransmits = 0;
+	ts->backoff = 0;
+	ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_ACTIVEOPENS);
 	toy_fsm_event(sk, TOY_EV_CONNECT, NULL);
 	return 0;
@@ -249,6 +253,11 @@ static int __toy_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk) ?: -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
+		/* As tcp_disconnect(): no EOF, no shutdown, may connect again. */
+		WRITE_ONCE(sk->sk_shutdown, 0);
+		sock_reset_flag(sk, SOCK_DONE);
+		if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+			sk->sk_rcv_saddr = 0;
 		return err;
 	}
 	sock->state = SS_CONNECTED;

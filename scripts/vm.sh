@@ -8,11 +8,13 @@
 #   scripts/vm.sh [--mode MODE] [--stream] KERNEL GUEST_SCRIPT [ARG...]
 #
 # KERNEL is a `uname -r` string, or 6.1 / 6.12 for the version Debian's
-# meta-package names today. GUEST_SCRIPT is a host path; ARGs reach it in the
-# guest (no commas or spaces inside one ARG: they travel on the kernel
-# command line as toy.args=a,b,c). MODE: run (default: insmod toy.ko
-# timewait_ms=200 first) or noinsmod (the script loads it itself, e.g. to
-# test autoloading through net-pf-25).
+# meta-package names today, or debug for the KASAN/lockdep/kmemleak kernel
+# of scripts/debug-kernel.sh (built or reused; sets the TOY_VM_KERNEL_IMAGE,
+# TOY_VM_KBUILD and TOY_VM_MODULES_DIR below). GUEST_SCRIPT is a host path;
+# ARGs reach it in the guest (no commas or spaces inside one ARG: they
+# travel on the kernel command line as toy.args=a,b,c). MODE: run (default:
+# insmod toy.ko timewait_ms=200 first) or noinsmod (the script loads it
+# itself, e.g. to test autoloading through net-pf-25).
 #
 # A run passes only if the guest's /init ended the side channel (ttyS1, a
 # file on the host; never the console, where kernel messages could cut or
@@ -21,6 +23,11 @@
 # console nor the guest's final dmesg (ttyS2) shows an oops, WARN, BUG,
 # KASAN/UBSAN/lockdep/kmemleak report.
 #
+# Files come back from the guest too: whatever the script leaves in
+# $TOY_EXPORT_DIR (/tmp/toy-export) when it ends travels base64-encoded on
+# the side channel (between "TOY-EXPORT-BEGIN name" and "TOY-EXPORT-END"
+# lines, which --stream hides) and lands in $TOY_VM_DIR/export/ on the host.
+#
 # Environment:
 #   TOY_CACHE        where everything built goes (default ~/.cache/toy)
 #   TOY_VM_TIMEOUT   seconds before a run is killed (default 900)
@@ -28,7 +35,14 @@
 #   TOY_VM_QEMU_ARGS extra QEMU options (word-split)
 #   TOY_MODULE_SRC   tree with Kbuild and module/ (default: this repo)
 #   TOY_VM_KMODS     kernel modules the guest gets (default: veth dummy
-#                    sch_netem), with their dependencies
+#                    sch_netem), with their dependencies; built-in ones
+#                    are skipped
+# A kernel that is not a Debian package (KERNEL is then its `uname -r`):
+#   TOY_VM_KERNEL_IMAGE  the bzImage to boot (default /boot/vmlinuz-KERNEL)
+#   TOY_VM_KBUILD        its build tree for toy.ko (default
+#                        /usr/src/linux-headers-KERNEL)
+#   TOY_VM_MODULES_DIR   the dir holding KERNEL/modules.dep (default
+#                        /lib/modules)
 set -euo pipefail
 
 [ -n "${_TOY_VM_LOADED:-}" ] && return 0
@@ -39,12 +53,15 @@ TOY_CACHE=${TOY_CACHE:-$HOME/.cache/toy}
 TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-900}
 TOY_MODULE_SRC=${TOY_MODULE_SRC:-$TOY_ROOT}
 TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem}
+TOY_VM_MODULES_DIR=${TOY_VM_MODULES_DIR:-/lib/modules}
 
 # shellcheck source=scripts/kernels.sh
 source "$TOY_ROOT/scripts/kernels.sh"
 
-# What in a console log or the guest's dmesg fails a run.
-TOY_VM_BAD='Oops|WARNING:|BUG:|KASAN|UBSAN|kernel BUG|Call Trace|general protection|possible circular locking|unreferenced object|Kernel panic'
+# What in a console log or the guest's dmesg fails a run. Most reports
+# start with BUG: or WARNING:; the rest are named so that a report whose
+# first line got cut still counts (lockdep, RCU, debug objects, kmemleak).
+TOY_VM_BAD='Oops|WARNING:|BUG:|KASAN|UBSAN|kernel BUG|Call Trace|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|ODEBUG|unreferenced object|Kernel panic'
 
 toy_log() { echo "vm: $*" >&2; }
 
@@ -63,8 +80,12 @@ toy_vm_kernel() {
 # modpost warning fails the build, and then the build dir is wiped so that
 # the next incremental build recompiles (and re-warns) every file.
 toy_build_module() {
-	local ver=$1 kdir=/usr/src/linux-headers-$1
-	local bdir=$TOY_CACHE/build/$ver log=$TOY_CACHE/build/$ver.log
+	local ver=$1 kdir=${TOY_VM_KBUILD:-/usr/src/linux-headers-$1}
+	local bdir=$TOY_CACHE/build/$ver
+	# A custom tree may be rebuilt under the same version: one dir per tree.
+	[ -n "${TOY_VM_KBUILD:-}" ] &&
+		bdir+=-$(echo "$TOY_VM_KBUILD" | sha256sum | cut -c1-8)
+	local log=$bdir.log
 	if [ ! -d "$kdir" ]; then
 		toy_log "no headers at $kdir (scripts/deps.sh installs them)"
 		return 1
@@ -155,12 +176,19 @@ _toy_copy_elf() {
 }
 
 # Print the modules.dep paths of kernel modules "$@" (names) and all their
-# dependencies, for kernel $ver.
+# dependencies, for kernel $ver; built-in ones (modules.builtin) need none.
 _toy_kmod_closure() {
-	local ver=$1
+	local ver=$1 mdir=$TOY_VM_MODULES_DIR/$1 builtin=/dev/null
 	shift
-	awk -v want="$*" '
+	[ -f "$mdir/modules.builtin" ] && builtin=$mdir/modules.builtin
+	awk -v want="$*" -v builtin="$builtin" '
 		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) need[w[i]] = 1 }
+		FILENAME == builtin {
+			name = $1; sub(/.*\//, "", name); sub(/\.ko$/, "", name)
+			gsub(/-/, "_", name)
+			inkernel[name] = 1
+			next
+		}
 		{
 			path = $1; sub(/:$/, "", path)
 			name = path; sub(/.*\//, "", name); sub(/\.ko(\.[a-z]+)?$/, "", name)
@@ -172,6 +200,7 @@ _toy_kmod_closure() {
 		END {
 			for (m in need) {
 				key = m; gsub(/-/, "_", key)
+				if (key in inkernel) continue
 				if (!(key in byname)) { print "missing:" m; continue }
 				todo[byname[key]] = 1
 			}
@@ -184,7 +213,7 @@ _toy_kmod_closure() {
 					for (i = 1; i <= k; i++) if (!(d[i] in done)) { todo[d[i]] = 1; more = 1 }
 				}
 			} while (more)
-		}' "/lib/modules/$ver/modules.dep"
+		}' "$builtin" "$mdir/modules.dep"
 }
 
 # The guest's /init. Kept here so that the base image's cache key (this
@@ -196,6 +225,7 @@ _toy_guest_init() {
 export PATH=/toy/bin:/toy/selftests:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb
 export TOY_KO=/toy/toy.ko TOY_BIN_DIR=/toy/bin TOY_SELFTESTS_DIR=/toy/selftests
+export TOY_EXPORT_DIR=/tmp/toy-export
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -205,6 +235,7 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+mkdir -p "$TOY_EXPORT_DIR"
 [ -d /sys/kernel/debug ] && mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 [ -d /sys/kernel/tracing ] && mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 ip link set lo up
@@ -219,9 +250,16 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3>/dev/ttyS1
 
 finish() {
-	# kmemleak (debug kernels only): scan, and print leaks on the console.
+	# kmemleak (debug kernels only): unload toy.ko so that whatever it
+	# allocated and did not free is unreferenced, then scan twice (a leak
+	# must stay unreferenced across scans) and print leaks on the console.
 	if [ -w /sys/kernel/debug/kmemleak ]; then
-		sleep 6	# kmemleak ignores objects younger than 5 s
+		if [ -d /sys/module/toy ] && ! unload_toy; then
+			echo "TOY-RMMOD: toy.ko still in use after the script" >&3
+			[ "$1" = success ] && set -- failure "(rmmod toy failed)"
+		fi
+		# RCU callbacks run; kmemleak ignores objects younger than 5 s.
+		sleep 6
 		echo scan >/sys/kernel/debug/kmemleak
 		echo scan >/sys/kernel/debug/kmemleak
 		cat /sys/kernel/debug/kmemleak >/dev/console
@@ -234,11 +272,29 @@ finish() {
 		[ "$1" = success ] && set -- failure "(tainted $t)"
 	fi
 	dmesg >/dev/ttyS2 2>/dev/null
+	# Files for the host: base64 on the side channel, which only we write
+	# now that the script has ended.
+	for f in "$TOY_EXPORT_DIR"/*; do
+		[ -f "$f" ] || continue
+		echo "TOY-EXPORT-BEGIN ${f##*/}" >&3
+		base64 "$f" >&3
+		echo "TOY-EXPORT-END" >&3
+	done
 	echo "TOY-UPTIME: end $(cut -d' ' -f1 /proc/uptime)" >&3
 	echo "TOY-RESULT: $*" >&3
 	exec 3>&-	# closing a tty waits for its output to drain
 	poweroff -f
 	sleep 10
+}
+
+# rmmod toy, retried for 30 s: sockets in TIME_WAIT hold the module.
+unload_toy() {
+	i=0
+	while ! rmmod toy 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -lt 60 ] || { rmmod toy >&3 2>&3; return 1; }
+		sleep 0.5
+	done
 }
 
 mode=run args= script=
@@ -288,7 +344,7 @@ INIT
 toy_initramfs_base() {
 	local ver=$1 key stage root kmod path
 	key=$( {
-		echo "$ver $TOY_VM_KMODS"
+		echo "$ver $TOY_VM_KMODS $TOY_VM_MODULES_DIR"
 		sha256sum "${BASH_SOURCE[0]}" "$(command -v busybox)" \
 			/usr/sbin/ip /usr/sbin/tc /bin/dash /bin/bash
 	} | sha256sum | cut -c1-16)
@@ -330,7 +386,7 @@ toy_initramfs_base() {
 
 	# Kernel modules the tests need, decompressed (busybox modprobe reads
 	# plain .ko), plus the files depmod needs to know what is built in.
-	local mdir=$root/lib/modules/$ver
+	local mdir=$root/lib/modules/$ver src=$TOY_VM_MODULES_DIR/$ver
 	mkdir -p "$mdir"
 	for kmod in $(_toy_kmod_closure "$ver" "$TOY_VM_KMODS"); do
 		case $kmod in missing:*)
@@ -340,14 +396,14 @@ toy_initramfs_base() {
 		path=$mdir/$kmod
 		mkdir -p "$(dirname "$path")"
 		case $kmod in
-		*.ko.xz) xz -dc "/lib/modules/$ver/$kmod" >"${path%.xz}" ;;
-		*.ko.zst) zstd -qdc "/lib/modules/$ver/$kmod" >"${path%.zst}" ;;
-		*.ko.gz) gzip -dc "/lib/modules/$ver/$kmod" >"${path%.gz}" ;;
-		*) cp "/lib/modules/$ver/$kmod" "$path" ;;
+		*.ko.xz) xz -dc "$src/$kmod" >"${path%.xz}" ;;
+		*.ko.zst) zstd -qdc "$src/$kmod" >"${path%.zst}" ;;
+		*.ko.gz) gzip -dc "$src/$kmod" >"${path%.gz}" ;;
+		*) cp "$src/$kmod" "$path" ;;
 		esac
 	done
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
-		[ -f "/lib/modules/$ver/$f" ] && cp "/lib/modules/$ver/$f" "$mdir/"
+		[ -f "$src/$f" ] && cp "$src/$f" "$mdir/"
 	done
 
 	_toy_guest_init >"$root/init"
@@ -376,6 +432,10 @@ toy_initramfs() {
 		for f in $(_toy_dir_files "$TOY_ROOT/selftests"); do
 			_toy_copy_elf_or_file "$f" "toy/selftests/$(basename "$f")" "$stage"
 		done
+	fi
+	# What the selftests compare their output with (toy_trace.sh).
+	if [ -d "$TOY_ROOT/selftests/golden" ]; then
+		cp -r "$TOY_ROOT/selftests/golden" "$stage/toy/selftests/golden"
 	fi
 	cp "$script" "$stage/toy/guest/$(basename "$script")"
 	chmod 755 "$stage/toy/guest/$(basename "$script")"
@@ -417,7 +477,7 @@ _toy_copy_elf_or_file() {
 # timeout (124: timed out). TOY_VM_STREAM=1 prints the side channel live.
 _toy_qemu() {
 	local ver=$1 initrd=$2 script=$3 mode=$4 args=$5 dir=$6 kernel qpid rc=0
-	kernel=/boot/vmlinuz-$ver
+	kernel=${TOY_VM_KERNEL_IMAGE:-/boot/vmlinuz-$ver}
 	if [ ! -r "$kernel" ]; then
 		# Debian's /boot/vmlinuz-* is root-only: keep a readable copy.
 		mkdir -p "$TOY_CACHE/boot"
@@ -446,15 +506,43 @@ _toy_qemu() {
 	if [ "${TOY_VM_STREAM:-0}" = 1 ]; then
 		# tail ends by itself when QEMU (its --pid) has gone.
 		tail -n +1 -s 0.2 -F --pid="$qpid" "$dir/result.log" 2>/dev/null |
-			sed -u -e 's/\r$//' -e '/^TOY-UPTIME:/d' || true
+			sed -u -e 's/\r$//' -e '/^TOY-UPTIME:/d' \
+				-e '/^TOY-EXPORT-BEGIN /,/^TOY-EXPORT-END$/d' || true
 	fi
 	wait "$qpid" || rc=$?
 	return "$rc"
 }
 
+# Unpack the files the guest exported (see the header) from side channel
+# $1 into directory $2, which is emptied first. Names are reduced to their
+# last component so that a guest cannot write outside $2.
+_toy_vm_exports() {
+	local chan=$1 dir=$2 name='' line tmp
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tmp=$dir/.b64
+	while IFS= read -r line; do
+		case $line in
+		'TOY-EXPORT-BEGIN '*)
+			name=${line#TOY-EXPORT-BEGIN }
+			name=${name##*/}
+			: >"$tmp" ;;
+		TOY-EXPORT-END)
+			if [ -n "$name" ] && [ "$name" != . ] && [ "$name" != .. ]; then
+				base64 -d "$tmp" >"$dir/$name" ||
+					toy_log "export $name: bad base64"
+			fi
+			name= ;;
+		*) [ -n "$name" ] && echo "$line" >>"$tmp" ;;
+		esac
+	done <"$chan"
+	rm -f "$tmp"
+}
+
 # Run guest script $2 (host path) on kernel $1 with args "${@:3}".
-# Mode from TOY_VM_MODE (run|noinsmod). Sets TOY_VM_DIR (logs) and
-# TOY_VM_SECONDS (wall time); returns 0 only for a clean, successful run.
+# Mode from TOY_VM_MODE (run|noinsmod). Sets TOY_VM_DIR (logs; the guest's
+# exported files in its export/) and TOY_VM_SECONDS (wall time); returns 0
+# only for a clean, successful run.
 toy_vm_run() {
 	local ver=$1 script=$2 mode=${TOY_VM_MODE:-run}
 	shift 2
@@ -476,6 +564,7 @@ toy_vm_run() {
 	_toy_qemu "$ver" "$initrd" "$gscript" "$mode" "$args" "$TOY_VM_DIR" || rc=$?
 	TOY_VM_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc | xargs printf '%.1f')
 	tr -d '\r' <"$TOY_VM_DIR/result.log" >"$TOY_VM_DIR/result.txt"
+	_toy_vm_exports "$TOY_VM_DIR/result.txt" "$TOY_VM_DIR/export"
 
 	local why=()
 	[ "$rc" -eq 124 ] && why+=("timed out after ${TOY_VM_TIMEOUT}s")
@@ -524,9 +613,26 @@ toy_vm_main() {
 		return 2
 	fi
 	local ver
-	ver=$(toy_vm_kernel "$1") || return 1
+	if [ "$1" = debug ]; then
+		toy_vm_use_debug_kernel || return 1
+		ver=$TOY_VM_DEBUG_VER
+	else
+		ver=$(toy_vm_kernel "$1") || return 1
+	fi
 	shift
 	TOY_VM_MODE=$mode toy_vm_run "$ver" "$@"
+}
+
+# Build or reuse the debug kernel and point the run at it: sets
+# TOY_VM_KERNEL_IMAGE, TOY_VM_KBUILD, TOY_VM_MODULES_DIR and
+# TOY_VM_DEBUG_VER (its `uname -r`).
+toy_vm_use_debug_kernel() {
+	local dir
+	dir=$("$TOY_ROOT/scripts/debug-kernel.sh") || return 1
+	TOY_VM_KERNEL_IMAGE=$dir/bzImage
+	TOY_VM_KBUILD=$dir/build
+	TOY_VM_MODULES_DIR=$dir/modules/lib/modules
+	TOY_VM_DEBUG_VER=$(cat "$dir/kernelrelease")
 }
 
 if [ "${#BASH_SOURCE[@]}" -eq 1 ]; then
