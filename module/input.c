@@ -324,9 +324,7 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	 * each loss double the RTO for good (seconds, then minutes).
 	 */
 	if (ts->srtt)
-		ts->rto = toy_rto_clamp(ts, (u64)ts->srtt +
-					max_t(u64, jiffies_to_usecs(1),
-					      4 * (u64)ts->rttvar));
+		toy_rto_update(ts);
 	toy_clean_acked(sk, ack);
 	if (ts->in_recovery) {
 		/* A partial ACK: the next hole is the new head (NewReno). */
@@ -369,6 +367,23 @@ static void toy_rcv_listen(struct sock *sk, struct sk_buff *skb)
 	}
 }
 
+/* Our SYN or SYN-ACK is acknowledged by @th: the send side starts. */
+static void toy_syn_acked(struct sock *sk, const struct toyhdr *th)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->snd_una = ntohl(th->ack_seq);
+	ts->snd_wnd = ntohl(th->window);
+	ts->snd_wl1 = ntohl(th->seq);
+	ts->snd_wl2 = ts->snd_una;
+	/* Karn's rule: a retransmitted SYN gives no sample. */
+	if (!ts->retransmits)
+		toy_rtt_sample(ts, toy_now_us() - ts->ctl_when);
+	ts->retransmits = 0;
+	ts->backoff = 0;
+	toy_rearm_rtx(sk, true);
+}
+
 static void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
@@ -400,15 +415,7 @@ static void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ts->rcv_nxt = ts->irs + 1;
 	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
-	ts->snd_una = ack;
-	ts->snd_wnd = ntohl(th->window);
-	ts->snd_wl1 = ts->irs;
-	ts->snd_wl2 = ack;
-	if (!ts->retransmits)
-		toy_rtt_sample(ts, toy_now_us() - ts->ctl_when);
-	ts->retransmits = 0;
-	ts->backoff = 0;
-	toy_rearm_rtx(sk, true);
+	toy_syn_acked(sk, th);
 	toy_fsm_event(sk, TOY_EV_RCV_SYNACK, skb);
 }
 
@@ -423,15 +430,7 @@ static bool toy_rcv_syn_recv_ack(struct sock *sk, struct sk_buff *skb)
 		toy_reply_rst(sock_net(sk), skb);
 		return false;
 	}
-	ts->snd_una = ack;
-	ts->snd_wnd = ntohl(th->window);
-	ts->snd_wl1 = ntohl(th->seq);
-	ts->snd_wl2 = ack;
-	if (!ts->retransmits)
-		toy_rtt_sample(ts, toy_now_us() - ts->ctl_when);
-	ts->retransmits = 0;
-	ts->backoff = 0;
-	toy_rearm_rtx(sk, true);
+	toy_syn_acked(sk, th);
 	toy_fsm_event(sk, TOY_EV_RCV_ACK, skb);
 	return true;
 }

@@ -41,8 +41,6 @@ u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us)
  */
 void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us)
 {
-	u32 g = jiffies_to_usecs(1);
-
 	if (!rtt_us)
 		rtt_us = 1;
 	if (!ts->srtt) {
@@ -55,8 +53,15 @@ void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us)
 		ts->rttvar = (3 * (u64)ts->rttvar + delta) / 4;
 		ts->srtt = (7 * (u64)ts->srtt + rtt_us) / 8;
 	}
+	toy_rto_update(ts);
+}
+
+/* RTO = SRTT + max(G, 4 * RTTVAR), G one clock tick (RFC 6298 2.3). */
+void toy_rto_update(struct toy_sock *ts)
+{
 	ts->rto = toy_rto_clamp(ts, (u64)ts->srtt +
-				max_t(u64, g, 4 * (u64)ts->rttvar));
+				max_t(u64, jiffies_to_usecs(1),
+				      4 * (u64)ts->rttvar));
 }
 
 static void toy_reset_rtx_timer(struct sock *sk, u8 kind)

@@ -395,6 +395,7 @@ void toy_arm_timewait(struct sock *sk);
 void toy_keepalive_reset(struct sock *sk);
 void toy_keepalive(struct sock *sk, int on);
 void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us);
+void toy_rto_update(struct toy_sock *ts);
 u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
 
 /* socket.c */
