@@ -37,7 +37,7 @@ u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us)
  * @rtt_us: the measured RTT of a segment sent once (Karn's rule)
  *
  * RFC 6298 section 2: SRTT and RTTVAR with alpha 1/8 and beta 1/4,
- * RTO = SRTT + max(G, 4 * RTTVAR) with G one clock tick.
+ * RTO = SRTT + max(G, 4 * RTTVAR, RTO_MIN) with G one clock tick.
  */
 void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us)
 {
@@ -56,12 +56,18 @@ void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us)
 	toy_rto_update(ts);
 }
 
-/* RTO = SRTT + max(G, 4 * RTTVAR), G one clock tick (RFC 6298 2.3). */
+/*
+ * RTO = SRTT + max(G, 4 * RTTVAR) (RFC 6298 2.3), G one clock tick, with
+ * TOY_RTO_MIN as a floor under the variance term as Linux puts it
+ * (tcp_rtt_estimator()): on a steady path RTTVAR decays towards zero and
+ * RTO would hug SRTT, firing at the first hiccup of a virtual machine.
+ */
 void toy_rto_update(struct toy_sock *ts)
 {
-	ts->rto = toy_rto_clamp(ts, (u64)ts->srtt +
-				max_t(u64, jiffies_to_usecs(1),
-				      4 * (u64)ts->rttvar));
+	u64 var = max_t(u64, jiffies_to_usecs(1), 4 * (u64)ts->rttvar);
+
+	var = max_t(u64, var, (u64)ts->rto_min * USEC_PER_MSEC);
+	ts->rto = toy_rto_clamp(ts, (u64)ts->srtt + var);
 }
 
 static void toy_reset_rtx_timer(struct sock *sk, u8 kind)

@@ -27,7 +27,7 @@ static u32 toy_test_g(void)
 	return jiffies_to_usecs(1);
 }
 
-/* First sample R: SRTT = R, RTTVAR = R/2, RTO = SRTT + max(G, 4 RTTVAR). */
+/* First sample R: SRTT = R, RTTVAR = R/2, RTO = SRTT + max(G, 4 RTTVAR, RTO_MIN). */
 static void toy_rtt_first_sample(struct kunit *test)
 {
 	struct toy_sock *ts = toy_test_rto_sock(test, TOY_RTO_MIN_MS, TOY_RTO_MAX_MS);
@@ -37,12 +37,12 @@ static void toy_rtt_first_sample(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ts->rttvar, 50000);
 	KUNIT_EXPECT_EQ(test, ts->rto, 300000);
 
-	/* 10 ms gives 30 ms, raised to the 200 ms floor. */
+	/* 10 ms: the variance term (20 ms) is raised to the 200 ms floor. */
 	ts = toy_test_rto_sock(test, TOY_RTO_MIN_MS, TOY_RTO_MAX_MS);
 	toy_rtt_sample(ts, 10000);
 	KUNIT_EXPECT_EQ(test, ts->srtt, 10000);
 	KUNIT_EXPECT_EQ(test, ts->rttvar, 5000);
-	KUNIT_EXPECT_EQ(test, ts->rto, 200000);
+	KUNIT_EXPECT_EQ(test, ts->rto, 210000);
 
 	/* The same with a 1 ms floor: 10 + 4 * 5 = 30 ms (G is at most 10 ms). */
 	ts = toy_test_rto_sock(test, 1, TOY_RTO_MAX_MS);
@@ -66,15 +66,15 @@ static void toy_rtt_granularity(struct kunit *test)
 	toy_rtt_sample(ts, 200);
 	KUNIT_EXPECT_EQ(test, ts->srtt, 200);
 	KUNIT_EXPECT_EQ(test, ts->rttvar, 100);
-	/* 4 * 100 us is below any tick; the 1 ms floor may still win. */
-	KUNIT_EXPECT_EQ(test, ts->rto, max(200 + max(g, 400U), 1000U));
+	/* 4 * 100 us is below any tick and below the 1 ms floor. */
+	KUNIT_EXPECT_EQ(test, ts->rto, 200 + max(g, 1000U));
 
 	/* A zero sample counts as 1 us, so SRTT stays "measured" (non-zero). */
 	ts = toy_test_rto_sock(test, 1, TOY_RTO_MAX_MS);
 	toy_rtt_sample(ts, 0);
 	KUNIT_EXPECT_EQ(test, ts->srtt, 1);
 	KUNIT_EXPECT_EQ(test, ts->rttvar, 0);
-	KUNIT_EXPECT_EQ(test, ts->rto, max(1 + g, 1000U));
+	KUNIT_EXPECT_EQ(test, ts->rto, 1 + max(g, 1000U));
 }
 
 /* RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R|, then SRTT = 7/8 SRTT + 1/8 R. */
@@ -85,11 +85,11 @@ static void toy_rtt_later_samples(struct kunit *test)
 	} steps[] = {
 		{ 100000, 100000, 50000, 300000 },
 		/* delta 40000: (150000 + 40000) / 4, (700000 + 60000) / 8 */
-		{ 60000, 95000, 47500, 285000 },
+		{ 60000, 95000, 47500, 295000 },	/* 4 RTTVAR < 200 ms */
 		/* delta 105000: (142500 + 105000) / 4, (665000 + 200000) / 8 */
 		{ 200000, 108125, 61875, 355625 },
 		/* delta 0: 185625 / 4 rounds down */
-		{ 108125, 108125, 46406, 293749 },
+		{ 108125, 108125, 46406, 308125 },	/* 4 RTTVAR < 200 ms */
 		/* a fast sample: the 200 ms floor is not reached yet */
 		{ 1000, 94734, 61585, 341074 },
 	};
