@@ -3,7 +3,9 @@
 #
 # Runs the AF_TOY selftests inside the VM (busybox sh, no bash): every
 # harness binary, then toy_module.sh last (it unloads and reloads the
-# module). Each program gets an overall timeout. Ends with
+# module). Each program gets an overall timeout. Then one more test, the
+# state table coverage (every reachable cell of /proc/net/toy_fsm taken by
+# some program; only when no TEST is named). Ends with
 #   # toy-selftests: N passed, N failed, N skipped
 # and exits 1 if anything failed.
 #
@@ -33,7 +35,12 @@ default_tests() {
 	echo toy_module.sh
 }
 TESTS=${*:-$(default_tests)}
+NARGS=$#	# coverage is judged on the full suite only
 OUT=${TMPDIR:-/tmp}/toy-selftest.$$
+# Snapshots of /proc/net/toy_fsm, one per program: a module reload resets
+# the hit counters, so coverage is the union over all of them.
+FSM=${TMPDIR:-/tmp}/toy-fsm.$$
+mkdir -p "$FSM"
 
 passed=0
 failed=0
@@ -88,6 +95,7 @@ for t in $TESTS; do
 	fi
 	run_limited "$prog" > "$OUT" 2>&1
 	rc=$?
+	cat /proc/net/toy_fsm > "$FSM/$t" 2>/dev/null || rm -f "$FSM/$t"
 	cat "$OUT"
 	before=$failed
 	case $t in
@@ -105,6 +113,43 @@ for t in $TESTS; do
 	fi
 done
 rm -f "$OUT"
+
+# The state table check: every reachable (state, event) cell of
+# /proc/net/toy_fsm was taken in some snapshot, and no "unreachable" one was.
+# Columns: state event next actions hits [# reason].
+fsm_coverage() {
+	set -- "$FSM"/*
+	[ -f "$1" ] || { echo "# no /proc/net/toy_fsm snapshot"; return 1; }
+	awk '$1 == "state" { next }
+	{ c = $1 " " $2; if (!(c in seen)) { seen[c] = 1; cell[++n] = c } }
+	$3 == "unreachable" { never[c] = 1 }
+	$5 > 0 { hit[c] = 1 }
+	END {
+		for (i = 1; i <= n; i++) {
+			c = cell[i]
+			if (c in never) {
+				u++
+				if (c in hit) { print "# unreachable cell taken: " c; bad++ }
+			} else if (c in hit) {
+				h++
+			} else {
+				print "# not exercised: " c; bad++
+			}
+		}
+		printf "# state table: %d pairs defined, %d reachable, %d unreachable with a reason, %d exercised\n", n, n - u, u, h
+		printf "%s - state table coverage: %d of %d reachable pairs exercised\n", bad ? "not ok " N : "ok " N, h, n - u
+		exit bad != 0
+	}' N=$((passed + failed + skipped + 1)) "$@"
+}
+echo "# ==== state table coverage"
+if [ "$NARGS" -gt 0 ]; then
+	echo "# skipped: a subset of the tests ran"
+elif fsm_coverage; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+rm -rf "$FSM"
 
 echo "# toy-selftests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

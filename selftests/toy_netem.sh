@@ -110,10 +110,23 @@ cleanup() {
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	# A connection left behind (a killed transfer whose RST was lost, an
+	# orphan still sending its FIN) would retransmit into a deleted path
+	# for minutes, holding its namespace and toy.ko: abort them all, as an
+	# administrator would with ss -K, and wait for the tables to empty.
+	for ns in $NS_CLI $NS_SRV $NS_ISO; do
+		ip netns exec "$ns" "$TOYSS" -K -a >/dev/null 2>&1 || true
+		poll 50 ns_toy_empty "$ns" || true
+	done
 	for ns in $NS_CLI $NS_RTR $NS_SRV $NS_ISO; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	rm -f "$TMP".*
+}
+
+# ns_toy_empty NS: /proc/net/toy in NS lists no socket (only its header).
+ns_toy_empty() {
+	[ "$(ip netns exec "$1" cat /proc/net/toy 2>/dev/null | wc -l)" -le 1 ]
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A fake Toy peer that speaks raw Ethernet, written from docs/protocol.md
+ * and <linux/toy.h> only (no module source): the independent implementation
+ * of the wire format the protocol document promises. It frames IPv4 + Toy
+ * segments itself, computes and verifies both checksums and validates what
+ * it receives in the order of section 4, so the module never has the last
+ * word on its own wire format.
+ *
+ * It owns an IPv4 address that no interface has: the segments go through an
+ * AF_PACKET socket, so the host stack (and toy.ko) of the namespace the
+ * peer lives in never sees them. The other side needs a static neighbour
+ * entry for that address, since nobody answers ARP for it.
+ *
+ * Used as a library by toy_fsm.c (which defines TOY_PEER_LIB before
+ * including this file); as a program it checks the checksum examples of
+ * docs/protocol.md sections 5.1 and 5.2:
+ *
+ *   util_peer csum      print both checksums; exit 0 if they match the text
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/if_packet.h>
+#include <linux/toy.h>
+
+/* Not every program uses every function. */
+#define PEER_API	static __attribute__((unused))
+
+#define PEER_HLEN	((int)sizeof(struct toyhdr))	/* 24 */
+#define PEER_MAXDATA	2048
+
+/* ---- checksum (section 5) ------------------------------------------------ */
+
+/* Adds bytes as big-endian 16-bit words; an odd tail is padded with 0. */
+PEER_API uint32_t peer_sum(uint32_t sum, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += (p[0] << 8) | p[1];
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+PEER_API uint16_t peer_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * Folded sum of the pseudo-header (addresses in network order) and the
+ * segment as it is: 0xffff over a received segment means the check is right.
+ */
+PEER_API uint16_t peer_seg_sum(in_addr_t src, in_addr_t dst, int proto,
+			     const void *seg, size_t len)
+{
+	unsigned char ph[12];
+	uint16_t l = htons(len);
+
+	memcpy(ph, &src, 4);
+	memcpy(ph + 4, &dst, 4);
+	ph[8] = 0;
+	ph[9] = proto;
+	memcpy(ph + 10, &l, 2);
+	return peer_fold(peer_sum(peer_sum(0, ph, sizeof(ph)), seg, len));
+}
+
+/* The value for `check`: computed with check = 0, stored unchanged (even 0). */
+PEER_API uint16_t peer_seg_check(in_addr_t src, in_addr_t dst, int proto,
+			       unsigned char *seg, size_t len)
+{
+	struct toyhdr *h = (struct toyhdr *)seg;
+
+	h->check = 0;
+	return (uint16_t)~peer_seg_sum(src, dst, proto, seg, len);
+}
+
+/*
+ * Section 4, in its order. Returns 0 for a valid segment, else the number
+ * of the rule it breaks (1..7).
+ */
+PEER_API int peer_validate(in_addr_t src, in_addr_t dst, int proto,
+			 const unsigned char *seg, size_t len)
+{
+	const struct toyhdr *h = (const struct toyhdr *)seg;
+
+	if (len < (size_t)PEER_HLEN)
+		return 1;
+	if (h->doff != TOYHDR_DOFF)
+		return 2;
+	if (h->reserved)
+		return 3;
+	if (h->flags & ~TOYHDR_FLAGS)
+		return 4;
+	if ((size_t)h->doff * 4 + ntohs(h->len) != len)
+		return 5;
+	if (peer_seg_sum(src, dst, proto, seg, len) != 0xffff)
+		return 6;
+	if ((h->flags & TOYHDR_SYN) && (h->flags & (TOYHDR_FIN | TOYHDR_RST)))
+		return 7;
+	return 0;
+}
+
+/* ---- the peer ----------------------------------------------------------- */
+
+/**
+ * struct toy_peer - one end of a conversation over raw Ethernet
+ * @fd: AF_PACKET/SOCK_RAW socket bound to the interface, ETH_P_IP only
+ * @ifindex: that interface
+ * @mac: its hardware address (our source MAC)
+ * @dst_mac: the other side's MAC (no ARP: the caller knows it)
+ * @addr: our IPv4 address, network order; configured on no interface
+ * @dst: the other side's IPv4 address, network order
+ * @proto: IP protocol number in force
+ * @port: our Toy port, host order
+ * @dport: the other side's port, host order; 0 accepts any
+ * @window: the window we advertise
+ * @bad: invalid segments received (section 4), for the caller to assert on
+ * @bad_rule: the section 4 rule the last invalid segment broke
+ * @ip_id: IPv4 identification of the next datagram
+ */
+struct toy_peer {
+	int fd;
+	int ifindex;
+	unsigned char mac[ETH_ALEN];
+	unsigned char dst_mac[ETH_ALEN];
+	in_addr_t addr, dst;
+	int proto;
+	uint16_t port, dport;
+	uint32_t window;
+	unsigned int bad, bad_rule;
+	uint16_t ip_id;
+};
+
+/* A received segment, host order. */
+struct toy_seg {
+	uint16_t sport, dport;
+	uint32_t seq, ack, window;
+	uint8_t flags;
+	uint16_t len;
+	unsigned char data[PEER_MAXDATA];
+};
+
+/*
+ * Opens the packet socket on ifname (in the caller's network namespace).
+ * The caller fills in the addresses, ports, proto and dst_mac.
+ */
+PEER_API int peer_open(struct toy_peer *p, const char *ifname)
+{
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+
+	memset(p, 0, sizeof(*p));
+	p->window = 65536;
+	p->fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+	if (p->fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(p->fd, SIOCGIFINDEX, &ifr))
+		goto fail;
+	p->ifindex = ifr.ifr_ifindex;
+	if (ioctl(p->fd, SIOCGIFHWADDR, &ifr))
+		goto fail;
+	memcpy(p->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_ifindex = p->ifindex;
+	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)))
+		goto fail;
+	return 0;
+fail:
+	close(p->fd);
+	p->fd = -1;
+	return -1;
+}
+
+PEER_API void peer_close(struct toy_peer *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+/* RFC 791 header checksum. */
+PEER_API uint16_t peer_ip_check(const unsigned char *iph, size_t len)
+{
+	return (uint16_t)~peer_fold(peer_sum(0, iph, len));
+}
+
+/**
+ * peer_send - send one well-formed segment from our port to the other side
+ * @p: the peer
+ * @seq, @ack: sequence and acknowledgement numbers (ack sent as 0 without ACK)
+ * @flags: TOYHDR_*
+ * @data, @len: payload
+ *
+ * Return: 0, or -1 with errno set.
+ */
+PEER_API int peer_send(struct toy_peer *p, uint32_t seq, uint32_t ack, int flags,
+		     const void *data, size_t len)
+{
+	unsigned char frame[ETH_HLEN + 20 + PEER_HLEN + PEER_MAXDATA];
+	unsigned char *ip = frame + ETH_HLEN, *seg = ip + 20;
+	struct toyhdr *h = (struct toyhdr *)seg;
+	size_t seglen = PEER_HLEN + len;
+	struct sockaddr_ll to;
+	uint16_t v16;
+
+	if (len > PEER_MAXDATA) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memset(frame, 0, ETH_HLEN + 20 + PEER_HLEN);
+	/* Ethernet */
+	memcpy(frame, p->dst_mac, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
+	frame[12] = ETH_P_IP >> 8;
+	frame[13] = ETH_P_IP & 0xff;
+	/* IPv4, no options, DF clear as the module sends (section 2) */
+	ip[0] = 0x45;
+	v16 = htons(20 + seglen);
+	memcpy(ip + 2, &v16, 2);
+	v16 = htons(p->ip_id++);
+	memcpy(ip + 4, &v16, 2);
+	ip[8] = 64;
+	ip[9] = p->proto;
+	memcpy(ip + 12, &p->addr, 4);
+	memcpy(ip + 16, &p->dst, 4);
+	v16 = htons(peer_ip_check(ip, 20));
+	memcpy(ip + 10, &v16, 2);
+	/* Toy (section 3) */
+	h->source = htons(p->port);
+	h->dest = htons(p->dport);
+	h->seq = htonl(seq);
+	h->ack_seq = htonl(flags & TOYHDR_ACK ? ack : 0);
+	h->window = htonl(flags & TOYHDR_RST ? 0 : p->window);
+	h->len = htons(len);
+	h->flags = flags;
+	h->doff = TOYHDR_DOFF;
+	if (len)
+		memcpy(seg + PEER_HLEN, data, len);
+	h->check = htons(peer_seg_check(p->addr, p->dst, p->proto, seg, seglen));
+
+	memset(&to, 0, sizeof(to));
+	to.sll_family = AF_PACKET;
+	to.sll_protocol = htons(ETH_P_IP);
+	to.sll_ifindex = p->ifindex;
+	to.sll_halen = ETH_ALEN;
+	memcpy(to.sll_addr, p->dst_mac, ETH_ALEN);
+	if (sendto(p->fd, frame, ETH_HLEN + 20 + seglen, 0,
+		   (struct sockaddr *)&to, sizeof(to)) != (ssize_t)(ETH_HLEN + 20 + seglen))
+		return -1;
+	return 0;
+}
+
+PEER_API long peer_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/**
+ * peer_recv - wait for the next segment from the other side to our port
+ * @p: the peer
+ * @s: where the segment goes
+ * @ms: how long to wait
+ *
+ * Frames that are not IPv4 protocol @p->proto from @p->dst to @p->addr,
+ * or not between our ports, are skipped. A segment that fails section 4 is
+ * counted in @p->bad and skipped too, so the caller asserts on @p->bad.
+ *
+ * Return: 1 with *s filled, 0 on timeout, -1 on error.
+ */
+PEER_API int peer_recv(struct toy_peer *p, struct toy_seg *s, int ms)
+{
+	unsigned char frame[65536 + ETH_HLEN];
+	long end = peer_now_ms() + ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+		long left = end - peer_now_ms();
+		struct sockaddr_ll from;
+		socklen_t flen = sizeof(from);
+		const unsigned char *ip, *seg;
+		const struct toyhdr *h;
+		size_t ihl, tot;
+		in_addr_t sa, da;
+		ssize_t n;
+		int rule;
+
+		if (left <= 0)
+			return 0;
+		n = poll(&pfd, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (!n)
+			return 0;
+		n = recvfrom(p->fd, frame, sizeof(frame), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			continue;
+		/* our own frames come back as PACKET_OUTGOING */
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if (n < ETH_HLEN + 20 || frame[12] != (ETH_P_IP >> 8) ||
+		    frame[13] != (ETH_P_IP & 0xff))
+			continue;
+		ip = frame + ETH_HLEN;
+		ihl = (ip[0] & 0x0f) * 4;
+		tot = (ip[2] << 8) | ip[3];
+		if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl ||
+		    tot > (size_t)n - ETH_HLEN || ip[9] != p->proto)
+			continue;
+		/* fragments: the module sends small segments; not reassembled */
+		if (((ip[6] << 8) | ip[7]) & 0x3fff)
+			continue;
+		memcpy(&sa, ip + 12, 4);
+		memcpy(&da, ip + 16, 4);
+		if (sa != p->dst || da != p->addr)
+			continue;
+		if (peer_ip_check(ip, ihl) != 0) {
+			p->bad++;
+			p->bad_rule = 0;
+			continue;
+		}
+		seg = ip + ihl;
+		rule = peer_validate(sa, da, p->proto, seg, tot - ihl);
+		if (rule) {
+			p->bad++;
+			p->bad_rule = rule;
+			continue;
+		}
+		h = (const struct toyhdr *)seg;
+		if (ntohs(h->dest) != p->port ||
+		    (p->dport && ntohs(h->source) != p->dport))
+			continue;
+		s->sport = ntohs(h->source);
+		s->dport = ntohs(h->dest);
+		s->seq = ntohl(h->seq);
+		s->ack = ntohl(h->ack_seq);
+		s->window = ntohl(h->window);
+		s->flags = h->flags;
+		s->len = ntohs(h->len);
+		memcpy(s->data, seg + PEER_HLEN,
+		       s->len < PEER_MAXDATA ? s->len : PEER_MAXDATA);
+		return 1;
+	}
+}
+
+/* Flags as text ("SYN|ACK"), for messages. */
+PEER_API const char *peer_flags(int flags, char *buf, size_t len)
+{
+	static const char * const names[] = { "FIN", "SYN", "RST", "?08", "ACK" };
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 4; i >= 0; i--)
+		if (flags & (1 << i))
+			n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "",
+				      names[i]);
+	if (!n)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+#ifndef TOY_PEER_LIB
+/* The examples of docs/protocol.md 5.1 and 5.2, from their field values. */
+static int csum_examples(void)
+{
+	unsigned char seg[PEER_HLEN + 3];
+	struct toyhdr *h = (struct toyhdr *)seg;
+	in_addr_t lo = htonl(INADDR_LOOPBACK);
+	uint16_t c1, c2;
+
+	memset(seg, 0, sizeof(seg));
+	h->source = htons(40000);
+	h->dest = htons(7000);
+	h->seq = htonl(1000);
+	h->window = htonl(65536);
+	h->flags = TOYHDR_SYN;
+	h->doff = TOYHDR_DOFF;
+	c1 = peer_seg_check(lo, lo, IPPROTO_TOY, seg, PEER_HLEN);
+
+	h->seq = htonl(1001);
+	h->ack_seq = htonl(5001);
+	h->len = htons(3);
+	h->flags = TOYHDR_ACK;
+	memcpy(seg + PEER_HLEN, "abc", 3);
+	c2 = peer_seg_check(lo, lo, IPPROTO_TOY, seg, sizeof(seg));
+
+	printf("5.1 SYN: 0x%04x (document: 0x4360)\n", c1);
+	printf("5.2 ACK+abc: 0x%04x (document: 0x5d6d)\n", c2);
+	return c1 == 0x4360 && c2 == 0x5d6d ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "csum"))
+		return csum_examples();
+	fprintf(stderr, "usage: %s csum\n", argv[0]);
+	return 2;
+}
+#endif
