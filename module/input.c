@@ -325,6 +325,8 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	 */
 	if (ts->srtt)
 		toy_rto_update(ts);
+	else	/* never measured (a lost SYN): back to the initial RTO */
+		ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
 	toy_clean_acked(sk, ack);
 	if (ts->in_recovery) {
 		/* A partial ACK: the next hole is the new head (NewReno). */
