@@ -21,16 +21,25 @@ TOY_KO=${TOY_KO:-/toy/toy.ko}
 export TOY_KO
 TIMEOUT=${TOY_TEST_TIMEOUT:-600}
 # Every toy_* program, then every toy_*.sh script, toy_module.sh last: it
-# unloads and reloads the module.
+# unloads and reloads the module. TOY_SKIP_TESTS (comma-separated names)
+# leaves some out of the full suite, e.g. the bulk transfers of
+# toy_netem.sh on a KASAN kernel under TCG.
+skipped_test() {
+	case ",${TOY_SKIP_TESTS:-}," in
+	*",$1,"*) echo "# $1: skipped (TOY_SKIP_TESTS)" >&2; return 0 ;;
+	esac
+	return 1
+}
 default_tests() {
 	for f in "$HERE"/toy_*; do
 		case ${f##*/} in
 		*.sh | *.c) ;;
-		*) [ -x "$f" ] && echo "${f##*/}" ;;
+		*) [ -x "$f" ] && ! skipped_test "${f##*/}" && echo "${f##*/}" ;;
 		esac
 	done
 	for f in "$HERE"/toy_*.sh; do
-		[ "${f##*/}" = toy_module.sh ] || echo "${f##*/}"
+		[ "${f##*/}" = toy_module.sh ] || skipped_test "${f##*/}" ||
+			echo "${f##*/}"
 	done
 	echo toy_module.sh
 }
