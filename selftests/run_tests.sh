@@ -22,8 +22,7 @@ export TOY_KO
 TIMEOUT=${TOY_TEST_TIMEOUT:-600}
 # Every toy_* program, then every toy_*.sh script, toy_module.sh last: it
 # unloads and reloads the module. TOY_SKIP_TESTS (comma-separated names)
-# leaves some out of the full suite, e.g. the bulk transfers of
-# toy_netem.sh on a KASAN kernel under TCG.
+# leaves some out of the full suite.
 skipped_test() {
 	case ",${TOY_SKIP_TESTS:-}," in
 	*",$1,"*) echo "# $1: skipped (TOY_SKIP_TESTS)" >&2; return 0 ;;
