@@ -24,20 +24,6 @@ TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-5400}
 # shellcheck source=scripts/vm.sh
 source "$here/vm.sh"
 
-# Print "passed failed skipped" for side-channel log $1: run_tests.sh's
-# summary line if it got that far, else its TAP lines so far (as
-# vm-check.sh counts).
-counts() {
-	local sum
-	sum=$(sed -n 's/^# toy-selftests: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" | tail -n 1)
-	if [ -n "$sum" ]; then
-		echo "$sum"
-		return 0
-	fi
-	awk '/^ok .*# *SKIP/ { s++; next } /^ok / { p++ } /^not ok / { f++ }
-		END { print p + 0, f + 0, s + 0 }' "$1"
-}
-
 # Print the kernel reports of run dir $1: the console from the first line
 # vm.sh's judge objects to, to the end (the console carries only warnings
 # and up, and kmemleak's list), at most 400 lines.
@@ -74,7 +60,7 @@ main() {
 	toy_vm_run "$ver" "$script" "$@" || ok=0
 	if [ -n "$TOY_VM_DIR" ] && [ -f "$TOY_VM_DIR/result.txt" ]; then
 		grep -v '^TOY-' "$TOY_VM_DIR/result.txt" || true
-		read -r p f s < <(counts "$TOY_VM_DIR/result.txt")
+		read -r p f s < <(toy_vm_counts "$TOY_VM_DIR/result.txt")
 		[ "$ok" = 1 ] || print_reports "$TOY_VM_DIR"
 	fi
 	# A failed run (kernel report, leak, timeout) counts one failure

@@ -15,19 +15,6 @@ here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=scripts/vm.sh
 source "$here/vm.sh"
 
-# Print "passed failed skipped" for side-channel log $1: the script's summary
-# line if it got that far, else its TAP lines so far.
-_toy_counts() {
-	local sum
-	sum=$(sed -n 's/^# toy-selftests: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" | tail -n 1)
-	if [ -n "$sum" ]; then
-		echo "$sum"
-		return 0
-	fi
-	awk '/^ok .*# *SKIP/ { s++; next } /^ok / { p++ } /^not ok / { f++ }
-		END { print p + 0, f + 0, s + 0 }' "$1"
-}
-
 main() {
 	local script=${1:-$TOY_ROOT/selftests/run_tests.sh}
 	[ $# -gt 0 ] && shift
@@ -43,7 +30,7 @@ main() {
 		if [ -n "$TOY_VM_DIR" ] && [ -f "$TOY_VM_DIR/result.txt" ]; then
 			# The test output, for the CI log.
 			grep -v '^TOY-' "$TOY_VM_DIR/result.txt" || true
-			read -r p f s < <(_toy_counts "$TOY_VM_DIR/result.txt")
+			read -r p f s < <(toy_vm_counts "$TOY_VM_DIR/result.txt")
 		else
 			p=0 f=0 s=0	# never booted (build failure)
 		fi

@@ -65,6 +65,19 @@ TOY_VM_BAD='Oops|WARNING:|BUG:|KASAN|UBSAN|kernel BUG|Call Trace|general protect
 
 toy_log() { echo "vm: $*" >&2; }
 
+# Print "passed failed skipped" for side-channel log $1: run_tests.sh's
+# summary line if it got that far, else its TAP lines so far.
+toy_vm_counts() {
+	local sum
+	sum=$(sed -n 's/^# toy-selftests: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" | tail -n 1)
+	if [ -n "$sum" ]; then
+		echo "$sum"
+		return 0
+	fi
+	awk '/^ok .*# *SKIP/ { s++; next } /^ok / { p++ } /^not ok / { f++ }
+		END { print p + 0, f + 0, s + 0 }' "$1"
+}
+
 # Accept "6.1"/"6.12" as shorthands for today's Debian versions.
 toy_vm_kernel() {
 	case $1 in
