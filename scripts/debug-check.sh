@@ -30,7 +30,7 @@ source "$here/vm.sh"
 print_reports() {
 	local con=$1/console.log first
 	[ -f "$con" ] || return 0
-	first=$(grep -anE "$TOY_VM_BAD" "$con" | head -n 1 | cut -d: -f1)
+	first=$(grep -anE "$TOY_VM_BAD" "$con" | head -n 1 | cut -d: -f1 || true)
 	[ -n "$first" ] || return 0
 	echo "=== kernel report ($con from line $first)"
 	tail -n +"$first" "$con" | tr -d '\r' | head -n 400

@@ -403,4 +403,24 @@ TEST(mss_loopback)
 	close(lfd);
 }
 
+
+/*
+ * An orphan in FIN-WAIT-2 whose peer never closes is not kept forever: it
+ * dies when the FIN-WAIT-2 timer (timewait_ms, 200 ms here) expires, while
+ * the peer still sits in CLOSE-WAIT.
+ */
+TEST(orphan_fin_wait2_expires)
+{
+	int lfd, cfd, sfd, lport, cport;
+
+	ASSERT_EQ(0, toy_pair(&lfd, &cfd, &sfd, &lport, &cport));
+	close(cfd);
+	ASSERT_EQ(0, toy_wait_state(lport, cport, TOY_ST_CLOSE_WAIT, 2000));
+	ASSERT_EQ(0, toy_wait_gone(cport, lport, 3000));
+	ASSERT_EQ(0, toy_wait_state(lport, cport, TOY_ST_CLOSE_WAIT, 100));
+	close(sfd);
+	close(lfd);
+	EXPECT_EQ(0, toy_wait_gone(lport, cport, 3000));
+}
+
 TEST_HARNESS_MAIN
