@@ -32,13 +32,21 @@ static const struct toyhdr *toy_hdr(const struct sk_buff *skb)
  */
 bool toy_validate(const struct toyhdr *th, unsigned int len)
 {
-	if (len < TOY_HLEN || th->doff != TOYHDR_DOFF || th->reserved)
+	unsigned int nsack = (th->doff - TOYHDR_DOFF) / 2;
+
+	if (len < TOY_HLEN || th->doff < TOYHDR_DOFF || th->reserved)
+		return false;
+	/* Past the header only whole SACK blocks, and only on an ACK. */
+	if ((th->doff - TOYHDR_DOFF) % 2 || nsack > TOYHDR_SACK_MAX ||
+	    (nsack && (th->flags & (TOYHDR_ACK | TOYHDR_SYN)) != TOYHDR_ACK))
 		return false;
 	if (th->flags & ~TOYHDR_FLAGS)
 		return false;
-	if (TOY_HLEN + ntohs(th->len) != len)
+	if (th->doff * 4 + ntohs(th->len) != len)
 		return false;
 	if ((th->flags & TOYHDR_SYN) && (th->flags & (TOYHDR_FIN | TOYHDR_RST)))
+		return false;
+	if ((th->flags & TOYHDR_SACKOK) && !(th->flags & TOYHDR_SYN))
 		return false;
 	return true;
 }
@@ -142,11 +150,33 @@ static bool toy_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
+/*
+ * Merge @skb into @prev when it continues it exactly, as
+ * tcp_ooo_try_coalesce(): a run of segments behind one hole then costs
+ * one skb, and toy_sack_build() walks one entry per block.
+ */
+static bool toy_ooo_coalesce(struct sock *sk, struct sk_buff *prev,
+			     struct sk_buff *skb)
+{
+	struct toy_skb_cb *pcb = TOY_SKB_CB(prev), *cb = TOY_SKB_CB(skb);
+	bool fragstolen;
+	int delta;
+
+	if (pcb->end_seq != cb->seq || (pcb->flags & TOYHDR_FIN) ||
+	    !skb_try_coalesce(prev, skb, &fragstolen, &delta))
+		return false;
+	pcb->end_seq = cb->end_seq;
+	pcb->flags |= cb->flags;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	kfree_skb_partial(skb, fragstolen);
+	return true;
+}
+
 static void toy_ooo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *pos;
+	struct sk_buff *pos, *next;
 
 	/* Keep the queue sorted; drop an exact or covered duplicate. */
 	skb_queue_reverse_walk(&ts->ooo_queue, pos) {
@@ -159,13 +189,25 @@ static void toy_ooo_insert(struct sock *sk, struct sk_buff *skb)
 				kfree_skb(skb);
 				return;
 			}
-			__skb_queue_after(&ts->ooo_queue, pos, skb);
-			goto queued;
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
+			if (toy_ooo_coalesce(sk, pos, skb)) {
+				skb = pos;
+			} else {
+				__skb_queue_after(&ts->ooo_queue, pos, skb);
+			}
+			goto merge_next;
 		}
 	}
-	__skb_queue_head(&ts->ooo_queue, skb);
-queued:
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
+	__skb_queue_head(&ts->ooo_queue, skb);
+merge_next:
+	/* The hole after @skb may be closed now. */
+	if (!skb_queue_is_last(&ts->ooo_queue, skb)) {
+		next = skb->next;
+		__skb_unlink(next, &ts->ooo_queue);
+		if (!toy_ooo_coalesce(sk, skb, next))
+			__skb_queue_after(&ts->ooo_queue, skb, next);
+	}
 }
 
 /* Move what became in order from the out-of-order queue. */
@@ -190,6 +232,31 @@ static bool toy_ooo_drain(struct sock *sk)
 }
 
 /*
+ * Is there memory for @skb? The window offers half the free buffer in
+ * bytes, which small segments (more overhead per byte) can overrun: data
+ * we offered room for may use up to twice the buffer, and not a byte more.
+ * When that is used up, out-of-order data beyond @skb makes room, as
+ * tcp_prune_ofo_queue() does: otherwise the segment that fills the first
+ * hole could never be taken, and the connection would stall for good.
+ */
+static bool toy_rmem_room(struct sock *sk, struct sk_buff *skb)
+{
+	unsigned int limit = 2 * READ_ONCE(sk->sk_rcvbuf);
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *last;
+
+	while (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit) {
+		last = skb_peek_tail(&ts->ooo_queue);
+		if (!last || !toy_after(TOY_SKB_CB(last)->seq, TOY_SKB_CB(skb)->seq))
+			return false;
+		__skb_unlink(last, &ts->ooo_queue);
+		kfree_skb(last);
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOPRUNED);
+	}
+	return true;
+}
+
+/*
  * The payload and FIN of an acceptable segment. Return: true if the skb
  * was kept (queued for the reader or out of order).
  */
@@ -200,7 +267,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	bool fin = cb->flags & TOYHDR_FIN;
 	bool kept = false;
 
-	__skb_pull(skb, TOY_HLEN);
+	__skb_pull(skb, toy_hdr(skb)->doff * 4);
 	if (!skb->len && !fin)
 		return false;
 
@@ -211,13 +278,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	/*
-	 * The window offers half the free buffer in bytes, which small
-	 * segments (more overhead per byte) can overrun: data we offered room
-	 * for may use up to twice the buffer, and not a byte more.
-	 */
-	if (skb->len && atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-			2 * READ_ONCE(sk->sk_rcvbuf)) {
+	if (skb->len && !toy_rmem_room(sk, skb)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVQDROPS);
 		toy_send_ack(sk);
 		return false;
@@ -225,6 +286,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	skb_dst_drop(skb);
 
 	if (toy_after(cb->seq, ts->rcv_nxt)) {
+		ts->ooo_last = cb->seq;
 		skb_set_owner_r(skb, sk);
 		toy_ooo_insert(sk, skb);
 		toy_send_ack(sk);	/* a duplicate ACK: the sender's hint */
@@ -266,12 +328,37 @@ static void toy_clean_acked(struct sock *sk, u32 ack)
 
 		retrans_acked |= cb->retrans;
 		sample_when = cb->when;
+		if (ts->sack_ok && !cb->sacked) {
+			toy_sack_reordered(ts, cb);
+			toy_sack_delivered(ts, cb);
+		}
+		toy_sack_unlink(sk, skb);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -(int)cb->charge);
 		consume_skb(skb);
 	}
 	if (sample_when && !retrans_acked)
 		toy_rtt_sample(ts, toy_now_us() - sample_when);
+}
+
+/*
+ * Three duplicate ACKs, or SACK blocks TOY_DUPTHRESH segments beyond the
+ * head: resend the head without waiting for the RTO (fast retransmit),
+ * and with SACK every other hole known to be lost.
+ */
+static void toy_enter_recovery(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_FASTRETRANS);
+	ts->in_recovery = true;
+	ts->high_seq = ts->snd_nxt;
+	if (ts->sack_ok) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRECOVERY);
+		toy_sack_recover(sk);
+	} else {
+		toy_retransmit_head(sk);
+	}
 }
 
 /*
@@ -300,14 +387,25 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 		ts->snd_wl2 = ack;
 	}
 
+	if (ts->sack_ok && th->doff > TOYHDR_DOFF)
+		toy_sack_update(sk, th);
+
 	if (ack == ts->snd_una) {
-		/* A duplicate ACK: the receiver is missing our oldest segment. */
-		if (ts->snd_una != ts->snd_nxt && !th->len && !wnd_changed &&
-		    ++ts->dupacks == 3) {
-			TOY_INC_STATS(sock_net(sk), TOY_MIB_FASTRETRANS);
-			ts->in_recovery = true;
-			ts->high_seq = ts->snd_nxt;
-			toy_retransmit_head(sk);
+		/*
+		 * A duplicate ACK: the receiver is missing our oldest segment.
+		 * With SACK, the blocks may show the loss before 3 of them.
+		 */
+		bool dup = ts->snd_una != ts->snd_nxt && !th->len && !wnd_changed;
+
+		if (dup)
+			ts->dupacks++;
+		if (!ts->sack_ok) {
+			if (dup && ts->dupacks == TOY_DUPTHRESH)
+				toy_enter_recovery(sk);
+		} else if (ts->in_recovery) {
+			toy_sack_retransmit(sk);
+		} else if (ts->dupacks >= TOY_DUPTHRESH || toy_sack_head_lost(sk)) {
+			toy_enter_recovery(sk);
 		}
 		toy_push(sk);
 		return true;
@@ -328,12 +426,16 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	else	/* never measured (a lost SYN): back to the initial RTO */
 		ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
 	toy_clean_acked(sk, ack);
+	if (ts->in_recovery && !toy_before(ack, ts->high_seq))
+		ts->in_recovery = false;
 	if (ts->in_recovery) {
 		/* A partial ACK: the next hole is the new head (NewReno). */
-		if (toy_before(ack, ts->high_seq))
-			toy_retransmit_head(sk);
+		if (ts->sack_ok)
+			toy_sack_retransmit(sk);
 		else
-			ts->in_recovery = false;
+			toy_retransmit_head(sk);
+	} else if (ts->sack_ok && toy_sack_head_lost(sk)) {
+		toy_enter_recovery(sk);
 	}
 	sk->sk_write_space(sk);
 	toy_rearm_rtx(sk, true);
@@ -417,6 +519,7 @@ static void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ts->rcv_nxt = ts->irs + 1;
 	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
+	ts->sack_ok &= !!(th->flags & TOYHDR_SACKOK);
 	toy_syn_acked(sk, th);
 	toy_fsm_event(sk, TOY_EV_RCV_SYNACK, skb);
 }
@@ -573,6 +676,10 @@ int toy_rcv(struct sk_buff *skb)
 	th = toy_hdr(skb);
 	if (!toy_validate(th, skb->len))
 		goto bad;
+	/* The SACK blocks too: toy_ack() reads them in place. */
+	if (!pskb_may_pull(skb, th->doff * 4))
+		goto bad;
+	th = toy_hdr(skb);
 	if (!toy_csum_ok(skb)) {
 		TOY_INC_STATS(net, TOY_MIB_INCSUMERRORS);
 		goto bad;

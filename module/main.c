@@ -31,6 +31,10 @@ unsigned int toy_fixed_isn;
 module_param_named(fixed_isn, toy_fixed_isn, uint, 0444);
 MODULE_PARM_DESC(fixed_isn, "test only: if nonzero, every ISN is this value plus the local port");
 
+bool toy_sack = true;
+module_param_named(sack, toy_sack, bool, 0644);
+MODULE_PARM_DESC(sack, "offer and accept selective acknowledgements in new connections (default Y)");
+
 static unsigned int toy_net_id __read_mostly;
 
 struct toy_net *toy_pernet(const struct net *net)
@@ -82,6 +86,8 @@ static struct net_protocol toy_protocol = {
 static int __init toy_init(void)
 {
 	int err;
+
+	BUILD_BUG_ON(sizeof(struct toy_skb_cb) > sizeof_field(struct sk_buff, cb));
 
 	if (toy_family <= 0 || toy_family >= NPROTO) {
 		pr_err("family %d out of range 1..%d\n", toy_family, NPROTO - 1);

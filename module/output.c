@@ -33,18 +33,23 @@ u32 toy_rcv_window(const struct sock *sk)
 
 static struct sk_buff *toy_alloc_ctl(void)
 {
-	struct sk_buff *skb = alloc_skb(TOY_MAX_HEADER, GFP_ATOMIC);
+	struct sk_buff *skb = alloc_skb(TOY_MAX_HEADER + TOY_SACK_BYTES,
+					GFP_ATOMIC);
 
-	if (skb)
+	if (skb)	/* the tailroom left is for SACK blocks */
 		skb_reserve(skb, TOY_MAX_HEADER);
 	return skb;
 }
 
+/*
+ * Push the header in front of the payload, and of the @nsack SACK blocks
+ * the caller pushed before it.
+ */
 static struct toyhdr *toy_push_header(struct sk_buff *skb, __be16 sport,
 				      __be16 dport, u32 seq, u32 ack, u8 flags,
-				      u32 window)
+				      u32 window, int nsack)
 {
-	unsigned int len = skb->len;
+	unsigned int len = skb->len - nsack * sizeof(struct toy_sack_block);
 	struct toyhdr *th;
 
 	th = skb_push(skb, TOY_HLEN);
@@ -57,7 +62,7 @@ static struct toyhdr *toy_push_header(struct sk_buff *skb, __be16 sport,
 	th->window = htonl(window);
 	th->len = htons(len);
 	th->flags = flags;
-	th->doff = TOYHDR_DOFF;
+	th->doff = TOYHDR_DOFF + 2 * nsack;
 	return th;
 }
 
@@ -77,7 +82,7 @@ static int toy_xmit(struct net *net, const struct sock *sk,
 
 	th->check = 0;
 	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, toy_ipproto,
-				      csum_partial(th, TOY_HLEN, payload_csum));
+				      csum_partial(th, th->doff * 4, payload_csum));
 
 	flowi4_init_output(&fl4, sk ? sk->sk_bound_dev_if : 0,
 			   sk ? sk->sk_mark : 0, 0, RT_SCOPE_UNIVERSE,
@@ -119,6 +124,17 @@ static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u32 ack = 0, window = toy_rcv_window(sk);
+	int nsack = 0;
+
+	/* SACK blocks ride on pure ACKs only: data keeps its full MSS. */
+	if ((flags & TOYHDR_ACK) && !skb->len && ts->sack_ok &&
+	    !skb_queue_empty(&ts->ooo_queue) &&
+	    skb_tailroom(skb) >= TOY_SACK_BYTES) {
+		struct toy_sack_block blocks[TOYHDR_SACK_MAX];
+
+		nsack = toy_sack_build(sk, blocks);
+		skb_put_data(skb, blocks, nsack * sizeof(*blocks));
+	}
 
 	if (flags & TOYHDR_ACK) {
 		s32 offered = (s32)(ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt);
@@ -134,7 +150,7 @@ static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 		ts->rcv_wnd = window;
 	}
 	toy_push_header(skb, htons(sk->sk_num), sk->sk_dport, seq, ack, flags,
-			window);
+			window, nsack);
 	return toy_xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
 			payload_csum);
 }
@@ -148,9 +164,17 @@ static int toy_send_ctl(struct sock *sk, u32 seq, u8 flags)
 	return toy_send(sk, skb, seq, flags, 0);
 }
 
+/* SYN or SYN-ACK, offering SACK when we do (SYN-SENT) or both do. */
+static int toy_send_syn_flags(struct sock *sk, u8 flags)
+{
+	if (toy_sk(sk)->sack_ok)
+		flags |= TOYHDR_SACKOK;
+	return toy_send_ctl(sk, toy_sk(sk)->iss, flags);
+}
+
 int toy_send_syn(struct sock *sk)
 {
-	int err = toy_send_ctl(sk, toy_sk(sk)->iss, TOYHDR_SYN);
+	int err = toy_send_syn_flags(sk, TOYHDR_SYN);
 
 	toy_rearm_rtx(sk, false);
 	return err;
@@ -158,7 +182,7 @@ int toy_send_syn(struct sock *sk)
 
 int toy_send_synack(struct sock *sk)
 {
-	int err = toy_send_ctl(sk, toy_sk(sk)->iss, TOYHDR_SYN | TOYHDR_ACK);
+	int err = toy_send_syn_flags(sk, TOYHDR_SYN | TOYHDR_ACK);
 
 	toy_rearm_rtx(sk, false);
 	return err;
@@ -221,7 +245,7 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
 	skb = toy_alloc_ctl();
 	if (!skb)
 		return;
-	toy_push_header(skb, th->dest, th->source, seq, ack, flags, 0);
+	toy_push_header(skb, th->dest, th->source, seq, ack, flags, 0, 0);
 	TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
 	toy_xmit(net, NULL, skb, iph->daddr, iph->saddr, 0);
 }
@@ -320,6 +344,37 @@ void toy_push(struct sock *sk)
 	toy_rearm_rtx(sk, false);
 }
 
+static void toy_count_retransmit(struct sock *sk, u32 seq)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->total_retrans++;
+	trace_toy_retransmit(sk, seq, ts->retransmits, ts->rto);
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+}
+
+/**
+ * toy_retransmit_skb - send a segment of sk_write_queue again
+ * @sk: the socket, locked
+ * @skb: a sent, unacknowledged skb
+ *
+ * Return: 0, or the error that kept it from leaving (not counted).
+ */
+int toy_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	int err;
+
+	cb->retrans = true;
+	cb->rtx_epoch = toy_sk(sk)->rtx_epoch;
+	cb->when = toy_now_us();	/* Karn: no RTT sample from it now */
+	err = toy_send_data(sk, skb);
+	if (err)
+		return err;
+	toy_count_retransmit(sk, cb->seq);
+	return 0;
+}
+
 /* The retransmission timer fired or three duplicate ACKs came: resend the
  * oldest unacknowledged segment.
  */
@@ -330,27 +385,23 @@ void toy_retransmit_head(struct sock *sk)
 
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
-		toy_send_ctl(sk, ts->iss, TOYHDR_SYN);
+		toy_send_syn_flags(sk, TOYHDR_SYN);
 		break;
 	case TCP_SYN_RECV:
-		toy_send_ctl(sk, ts->iss, TOYHDR_SYN | TOYHDR_ACK);
+		toy_send_syn_flags(sk, TOYHDR_SYN | TOYHDR_ACK);
 		break;
 	default:
 		skb = skb_peek(&sk->sk_write_queue);
 		if (skb && skb != ts->send_head) {
-			TOY_SKB_CB(skb)->retrans = true;
-			if (toy_send_data(sk, skb))
-				return;
-		} else if (ts->fin_queued && ts->snd_una == ts->fin_seq &&
-			   ts->snd_nxt == ts->fin_seq + 1) {
-			toy_send_ctl(sk, ts->fin_seq, TOYHDR_FIN | TOYHDR_ACK);
-		} else {
+			toy_retransmit_skb(sk, skb);
 			return;
 		}
+		if (!ts->fin_queued || ts->snd_una != ts->fin_seq ||
+		    ts->snd_nxt != ts->fin_seq + 1)
+			return;
+		toy_send_ctl(sk, ts->fin_seq, TOYHDR_FIN | TOYHDR_ACK);
 	}
-	ts->total_retrans++;
-	trace_toy_retransmit(sk, ts->snd_una, ts->retransmits, ts->rto);
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+	toy_count_retransmit(sk, ts->snd_una);
 }
 
 /**

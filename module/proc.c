@@ -39,6 +39,13 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_TIMEOUTS]		= "Timeouts",
 	[TOY_MIB_WINPROBES]		= "WinProbes",
 	[TOY_MIB_KEEPALIVEPROBES]	= "KeepAliveProbes",
+	[TOY_MIB_OFOPRUNED]		= "OfoPruned",
+	[TOY_MIB_SACKRECOVERY]		= "SackRecovery",
+	[TOY_MIB_SACKRETRANS]		= "SackRetrans",
+	[TOY_MIB_SACKLOSTRETRANS]	= "SackLostRetrans",
+	[TOY_MIB_SACKRENEGING]		= "SackReneging",
+	[TOY_MIB_SACKDISCARD]		= "SackDiscard",
+	[TOY_MIB_RTOEXPIRES]		= "RtoExpires",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)

@@ -147,6 +147,26 @@ out:
 	return err;
 }
 
+/*
+ * The send side of a connection about to send its SYN or SYN-ACK, whose
+ * addresses and ports are set. @sack: offer SACK (SYN), or agree to it.
+ */
+static void toy_init_send(struct sock *sk, bool sack)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->iss = toy_isn(sk->sk_rcv_saddr, sk->sk_daddr, htons(sk->sk_num),
+			  sk->sk_dport);
+	ts->snd_una = ts->iss;
+	ts->snd_nxt = ts->iss + 1;
+	ts->write_seq = ts->iss + 1;
+	ts->ctl_when = toy_now_us();
+	ts->sack_ok = sack;
+	ts->reordering = TOY_DUPTHRESH;
+	ts->rack_when = 0;
+	toy_sack_reset(sk);
+}
+
 static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 {
 	__be32 daddr = sa->stoy_addr.v4 ?: htonl(INADDR_LOOPBACK);
@@ -178,11 +198,7 @@ static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 		return err;
 	}
 
-	ts->iss = toy_isn(saddr, daddr, htons(sk->sk_num), sk->sk_dport);
-	ts->snd_una = ts->iss;
-	ts->snd_nxt = ts->iss + 1;
-	ts->write_seq = ts->iss + 1;
-	ts->ctl_when = toy_now_us();
+	toy_init_send(sk, READ_ONCE(toy_sack));
 	/* As tcp_connect_init(): a new attempt gets a fresh SYN budget. */
 	ts->retransmits = 0;
 	ts->backoff = 0;
@@ -363,12 +379,7 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 	ts->copied_seq = ts->rcv_nxt;
 	ts->snd_wnd = ntohl(th->window);
 	ts->snd_wl1 = ts->irs;
-	ts->iss = toy_isn(child->sk_rcv_saddr, child->sk_daddr,
-			  htons(child->sk_num), child->sk_dport);
-	ts->snd_una = ts->iss;
-	ts->snd_nxt = ts->iss + 1;
-	ts->write_seq = ts->iss + 1;
-	ts->ctl_when = toy_now_us();
+	toy_init_send(child, READ_ONCE(toy_sack) && (th->flags & TOYHDR_SACKOK));
 
 	/*
 	 * sk_clone_lock() gave two references: the queue keeps one. The

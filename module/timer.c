@@ -133,12 +133,20 @@ static void toy_rtx_expired(struct sock *sk)
 		toy_fsm_event(sk, TOY_EV_TIMEOUT, NULL);
 		return;
 	}
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_RTOEXPIRES);
 	ts->retransmits++;
 	ts->in_recovery = true;
 	ts->high_seq = ts->snd_nxt;
 	ts->dupacks = 0;
 	toy_backoff(ts);
+	if (ts->sack_ok) {
+		/* Whatever was resent and is still missing is lost again. */
+		toy_sack_reneged(sk);
+		toy_sack_new_episode(sk, true);
+	}
 	toy_retransmit_head(sk);
+	if (ts->sack_ok)
+		toy_sack_retransmit(sk);
 	toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
 }
 

@@ -39,9 +39,14 @@ extern int toy_family;
 extern int toy_ipproto;
 extern unsigned int toy_timewait_ms;
 extern unsigned int toy_fixed_isn;
+extern bool toy_sack;
 
 #define TOY_HLEN		((int)sizeof(struct toyhdr))
 #define TOY_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + TOY_HLEN)
+#define TOY_SACK_BYTES		(TOYHDR_SACK_MAX * sizeof(struct toy_sack_block))
+/* Segments SACKed above a hole before it counts as lost (RFC 6675). */
+#define TOY_DUPTHRESH		3
+#define TOY_MAX_REORDERING	300	/* as Linux's sysctl_tcp_max_reordering */
 #define TOY_MIN_MSS		64
 
 #define TOY_EPHEMERAL_LOW	32768
@@ -82,6 +87,13 @@ enum toy_mib_field {
 	TOY_MIB_TIMEOUTS,
 	TOY_MIB_WINPROBES,
 	TOY_MIB_KEEPALIVEPROBES,
+	TOY_MIB_OFOPRUNED,
+	TOY_MIB_SACKRECOVERY,
+	TOY_MIB_SACKRETRANS,
+	TOY_MIB_SACKLOSTRETRANS,
+	TOY_MIB_SACKRENEGING,
+	TOY_MIB_SACKDISCARD,
+	TOY_MIB_RTOEXPIRES,
 	__TOY_MIB_MAX
 };
 
@@ -153,6 +165,17 @@ enum toy_timer_kind {
  * @snd_wl1: seq of the segment that last updated @snd_wnd
  * @snd_wl2: ack of the segment that last updated @snd_wnd
  * @high_seq: snd_nxt when loss recovery started; recovery while before it
+ * @sacked_out: skbs of sk_write_queue the peer SACKed (TOY_SKB_CB.sacked)
+ * @high_sacked: highest end_seq SACKed, valid while @sacked_out
+ * @rtx_epoch: counts RTOs; an skb whose rtx_epoch equals it was
+ *	retransmitted since the last one
+ * @rtx_hint: where the SACK loss walk resumes, or NULL for the head; an
+ *	skb of sk_write_queue, cleared before that skb is freed
+ * @sack_hint: where marking the last SACK block stopped, as @rtx_hint
+ * @rack_when: the latest @when of a segment acknowledged or SACKed: what
+ *	was sent before it and is still missing was likely lost (RACK)
+ * @reordering: segments SACKed beyond a hole before it counts as lost;
+ *	TOY_DUPTHRESH, raised when the path is seen to reorder more
  * @send_head: first skb of sk_write_queue not yet sent, or NULL
  * @fin_seq: sequence number of our FIN, valid when @fin_queued
  * @irs: the peer's initial sequence number
@@ -161,6 +184,8 @@ enum toy_timer_kind {
  * @rcv_wup: rcv_nxt when the window was last advertised
  * @rcv_wnd: window last advertised
  * @ooo_queue: out-of-order segments, sorted by sequence number
+ * @ooo_last: first sequence number of the latest out-of-order arrival;
+ *	its block goes first in our SACK blocks (RFC 2018 4)
  * @rtx_timer: retransmission and zero-window probe timer
  * @timer_kind: what @rtx_timer or sk_timer is armed for (TOY_TIMER_*)
  * @rto: retransmission timeout, usecs
@@ -178,6 +203,7 @@ enum toy_timer_kind {
  * @rto_min: TOY_RTO_MIN, ms
  * @rto_max: TOY_RTO_MAX, ms
  * @nodelay: TOY_NODELAY
+ * @sack_ok: SACK is on: offered in our SYN (SYN-SENT), else agreed by both
  * @fin_queued: our FIN is due after the write queue drains
  * @keepidle: TOY_KEEPIDLE, seconds
  * @keepintvl: TOY_KEEPINTVL, seconds
@@ -211,6 +237,13 @@ struct toy_sock {
 	u32 snd_wl1;
 	u32 snd_wl2;
 	u32 high_seq;
+	u32 sacked_out;
+	u32 high_sacked;
+	u16 rtx_epoch;
+	struct sk_buff *rtx_hint;
+	struct sk_buff *sack_hint;
+	u32 reordering;
+	u64 rack_when;
 	struct sk_buff *send_head;
 	u32 fin_seq;
 
@@ -220,6 +253,7 @@ struct toy_sock {
 	u32 rcv_wup;
 	u32 rcv_wnd;
 	struct sk_buff_head ooo_queue;
+	u32 ooo_last;
 
 	struct timer_list rtx_timer;
 	u8 timer_kind;
@@ -239,6 +273,7 @@ struct toy_sock {
 	u32 rto_min;
 	u32 rto_max;
 	bool nodelay;
+	bool sack_ok;
 	bool fin_queued;
 
 	u16 keepidle;
@@ -258,10 +293,13 @@ static inline struct toy_sock *toy_sk(const struct sock *sk)
  * @seq: first sequence number of the payload
  * @end_seq: seq + payload length (a FIN is kept in @flags, not counted)
  * @csum: checksum of the payload, computed once when queued
- * @when: time of the first transmission, usecs (RTT sample source)
+ * @when: time of the last transmission, usecs: the RTT sample of a
+ *	segment sent once (Karn), or when a retransmission left
  * @charge: bytes charged to sk_wmem_queued for this skb
  * @flags: TOYHDR_* of the received segment (receive side)
  * @retrans: retransmitted at least once (Karn's rule: no RTT sample)
+ * @sacked: the peer SACKed all of it (send side)
+ * @rtx_epoch: toy_sock.rtx_epoch when last retransmitted (send side)
  */
 struct toy_skb_cb {
 	u32 seq;
@@ -271,6 +309,8 @@ struct toy_skb_cb {
 	u32 charge;
 	u8 flags;
 	bool retrans;
+	bool sacked;
+	u16 rtx_epoch;
 };
 
 #define TOY_SKB_CB(skb)	((struct toy_skb_cb *)&((skb)->cb[0]))
@@ -377,8 +417,22 @@ void toy_send_probe(struct sock *sk);
 void toy_send_keepalive(struct sock *sk);
 void toy_push(struct sock *sk);
 void toy_retransmit_head(struct sock *sk);
+int toy_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 u32 toy_rcv_window(const struct sock *sk);
 int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr);
+
+/* sack.c */
+int toy_sack_build(const struct sock *sk, struct toy_sack_block *blocks);
+void toy_sack_update(struct sock *sk, const struct toyhdr *th);
+bool toy_sack_head_lost(const struct sock *sk);
+void toy_sack_retransmit(struct sock *sk);
+void toy_sack_new_episode(struct sock *sk, bool rto);
+void toy_sack_recover(struct sock *sk);
+bool toy_sack_reneged(struct sock *sk);
+void toy_sack_unlink(struct sock *sk, struct sk_buff *skb);
+void toy_sack_reset(struct sock *sk);
+void toy_sack_reordered(struct toy_sock *ts, const struct toy_skb_cb *cb);
+void toy_sack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb);
 
 /* input.c */
 int toy_rcv(struct sk_buff *skb);

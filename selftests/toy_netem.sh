@@ -58,9 +58,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 XFER=$HERE/util_xfer
 TOYSS=$(command -v toyss 2>/dev/null || echo "${TOY_BIN_DIR:-/toy/bin}/toyss")
 BYTES=${TOY_NETEM_BYTES:-4194304}
-# "all" (every fault at once) is left out by default: it stalls for more
-# than 30 s now and then (open issue); TOY_NETEM_PROFILES=... adds it.
-PROFILES=${TOY_NETEM_PROFILES:-clean loss dup reorder corrupt delay mtu1280}
+PROFILES=${TOY_NETEM_PROFILES:-clean loss dup reorder corrupt delay all mtu1280}
+BUF=${TOY_NETEM_BUF:-2097152}
 RTO_MIN=${TOY_NETEM_RTO_MIN:-20}
 TIMEOUT=${TOY_NETEM_TIMEOUT:-600}
 BENCH_MIB=${TOY_BENCH_MIB:-16}
@@ -170,7 +169,8 @@ set_mtu() {
 set_netem() {
 	for dev in r0 r1; do
 		rtr tc qdisc del dev "$dev" root 2>/dev/null || true
-		[ $# -eq 0 ] || rtr tc qdisc add dev "$dev" root netem "$@"
+		# netem queues 1000 packets by default: less than the window.
+		[ $# -eq 0 ] || rtr tc qdisc add dev "$dev" root netem limit 100000 "$@"
 	done
 }
 
@@ -196,6 +196,17 @@ snap() { ip netns exec "$1" cat /proc/net/toy_stat >"$2"; }
 counter() {
 	awk -v k="$2" 'NR == 1 { for (i = 2; i <= NF; i++) if ($i == k) c = i }
 		NR == 2 && c { print $c }' "$1"
+}
+
+# changed SIDE: "Name=increase" for each counter of SIDE (cli or srv) that
+# moved between the .0 and .1 snapshots.
+changed() {
+	awk 'FNR == 1 { for (i = 2; i <= NF; i++) name[i] = $i }
+		FNR == 2 { for (i = 2; i <= NF; i++) v[FILENAME, i] = $i; n = NF }
+		END { for (i = 2; i <= n; i++) {
+			d = v[ARGV[2], i] - v[ARGV[1], i]
+			if (d) printf "%s=%d ", name[i], d } }' \
+		"$TMP.stat.$1.0" "$TMP.stat.$1.1"
 }
 
 # delta NAME: increase of NAME in cli plus srv between the .0 and .1 snapshots.
@@ -329,7 +340,7 @@ xfer() {
 	dir=$2
 	rto=$(profile_rto_min "$profile")
 	if cli "$XFER" -c "$SRV_IP" -p "$PORT" -n "$BYTES" -d "$dir" \
-		--rto-min "$rto" -t "$TIMEOUT" >"$TMP.out" 2>"$TMP.err"; then
+		--rto-min "$rto" --buf "$BUF" -t "$TIMEOUT" >"$TMP.out" 2>"$TMP.err"; then
 		rc=0
 	else
 		rc=$?
@@ -383,8 +394,11 @@ run_profile() {
 	dups=$(delta DupSegs)
 	ofo=$(delta OfoQueued)
 	fast=$(delta FastRetrans)
-	tmo=$(delta Timeouts)
-	echo "$profile $retr $csum $dups $ofo $fast $tmo $XFER_MSS" >>"$TMP.counters"
+	tmo=$(delta RtoExpires)
+	srtx=$(delta SackRetrans)
+	diag "$profile: cli $(changed cli)"
+	diag "$profile: srv $(changed srv)"
+	echo "$profile $retr $csum $dups $ofo $fast $tmo $srtx $XFER_MSS" >>"$TMP.counters"
 
 	case $profile in
 	loss)
@@ -411,21 +425,21 @@ run_profile() {
 
 summary() {
 	diag "summary (counters: cli + srv over both transfers of the profile)"
-	diag "$(printf '%-8s %-4s %10s %8s %8s | %7s %7s %7s %7s %7s %7s %9s' \
+	diag "$(printf '%-8s %-4s %10s %8s %8s | %7s %7s %7s %7s %7s %7s %7s %9s' \
 		profile dir bytes secs mbps Retrans CsumErr DupSegs OfoQ \
-		FastRtx Timeout mss)"
+		FastRtx RTOs SackRtx mss)"
 	while read -r profile dir bytes secs mbps; do
-		c=$(awk -v p="$profile" '$1 == p { print $2, $3, $4, $5, $6, $7, $8 }' \
+		c=$(awk -v p="$profile" '$1 == p { print $2, $3, $4, $5, $6, $7, $8, $9 }' \
 			"$TMP.counters")
 		# shellcheck disable=SC2086 # split the counters
 		set -- $c
-		diag "$(printf '%-8s %-4s %10s %8s %8s | %7s %7s %7s %7s %7s %7s %9s' \
+		diag "$(printf '%-8s %-4s %10s %8s %8s | %7s %7s %7s %7s %7s %7s %7s %9s' \
 			"$profile" "$dir" "$bytes" "$secs" "$mbps" "$@")"
 	done <"$TMP.rows"
 }
 
 run_netem() {
-	diag "netem: $BYTES bytes each way per profile; TOY_RTO_MIN ${RTO_MIN} ms on lossy profiles"
+	diag "netem: $BYTES bytes each way per profile; TOY_RTO_MIN ${RTO_MIN} ms on lossy profiles; buffers $BUF"
 	: >"$TMP.rows"
 	: >"$TMP.counters"
 	t0=$(date +%s)

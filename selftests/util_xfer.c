@@ -5,7 +5,8 @@
  *
  *   util_xfer -s [-f toy|tcp] [-b addr] -p port [-t secs]
  *   util_xfer -c addr -p port -n BYTES [-d up|down|both] [-f toy|tcp]
- *             [--rto-min ms] [--seed N] [-t secs] [--io-timeout secs]
+ *             [--rto-min ms] [--buf BYTES] [--seed N] [-t secs]
+ *             [--io-timeout secs]
  *
  * The server serves clients one after the other until -t seconds have
  * passed without one (default: forever). The client connects and sends a
@@ -32,6 +33,11 @@
  * SO_RCVTIMEO/SO_SNDTIMEO (--io-timeout, default 30 s, means "no progress
  * for that long") and an alarm for the whole transfer (-t, default 600 s).
  * On an AF_TOY error the socket's struct toy_info goes to stderr.
+ *
+ * --buf sets SO_SNDBUF and SO_RCVBUF on both ends (with the FORCE variants
+ * when allowed, so past net.core.[rw]mem_max): a path with a long round
+ * trip needs a window of bandwidth times RTT, which TCP reaches by
+ * autotuning and AF_TOY only by asking.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -57,7 +63,7 @@ struct xfer_req {
 	uint64_t bytes;
 	uint64_t seed;
 	uint32_t rto_min_ms;
-	uint32_t pad;
+	uint32_t buf_bytes;	/* SO_SNDBUF/SO_RCVBUF for both ends, 0: default */
 };
 
 struct xfer_trailer {
@@ -337,6 +343,23 @@ static socklen_t make_addr(struct sockaddr_storage *ss, const char *host,
 	}
 }
 
+static int set_bufs(int fd, int bytes)
+{
+	if (bytes <= 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)))
+		goto err;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)))
+		goto err;
+	return 0;
+err:
+	fprintf(stderr, "%s: buffers of %d bytes: %s\n", prog, bytes,
+		strerror(errno));
+	return -1;
+}
+
 static int set_rto_min(int fd, int ms)
 {
 	if (!use_toy || ms <= 0)
@@ -375,7 +398,8 @@ static int serve_one(int fd)
 		fprintf(stderr, "%s: server: bad request\n", prog);
 		return -1;
 	}
-	if (set_rto_min(fd, ntohl(req.rto_min_ms)))
+	if (set_rto_min(fd, ntohl(req.rto_min_ms)) ||
+	    set_bufs(fd, ntohl(req.buf_bytes)))
 		return -1;
 
 	down.seed = stream_seed(req.seed, DIR_DOWN);
@@ -455,7 +479,7 @@ static int run_server(const char *bind_addr, int port, int life_s)
 /* --- client ------------------------------------------------------------ */
 
 static int run_client(const char *host, int port, uint64_t bytes, int dir,
-		      uint64_t seed, int rto_min)
+		      uint64_t seed, int rto_min, int buf)
 {
 	struct stream up = { .what = "up" }, down = { .what = "down" };
 	struct sockaddr_storage ss;
@@ -476,7 +500,7 @@ static int run_client(const char *host, int port, uint64_t bytes, int dir,
 	if (fd < 0)
 		return 3;
 	xfer_fd = fd;
-	if (set_rto_min(fd, rto_min))
+	if (set_rto_min(fd, rto_min) || set_bufs(fd, buf))
 		return 3;
 	t0 = now_s();
 	if (connect(fd, (struct sockaddr *)&ss, sl)) {
@@ -491,6 +515,7 @@ static int run_client(const char *host, int port, uint64_t bytes, int dir,
 	req.bytes = hton64(bytes);
 	req.seed = hton64(seed);
 	req.rto_min_ms = htonl(rto_min > 0 ? rto_min : 0);
+	req.buf_bytes = htonl(buf > 0 ? buf : 0);
 	if (write_all(fd, &req, sizeof(req))) {
 		fprintf(stderr, "%s: request: %s\n", prog, strerror(errno));
 		return 3;
@@ -590,7 +615,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s -s [-f toy|tcp] [-b addr] -p port [-t secs]\n"
 		"       %s -c addr -p port -n BYTES [-d up|down|both] [-f toy|tcp]\n"
-		"          [--rto-min ms] [--seed N] [-t secs] [--io-timeout secs]\n",
+		"          [--rto-min ms] [--buf BYTES] [--seed N] [-t secs]\n"
+		"          [--io-timeout secs]\n",
 		prog, prog);
 }
 
@@ -598,6 +624,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "rto-min", required_argument, NULL, 'R' },
+		{ "buf", required_argument, NULL, 'B' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "io-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
@@ -605,6 +632,7 @@ int main(int argc, char **argv)
 	};
 	const char *host = NULL, *bind_addr = NULL;
 	int server = 0, port = -1, dir = DIR_UP, rto_min = 0, timeout_s = -1;
+	int buf = 0;
 	uint64_t bytes = 0, seed = 1;
 	char *end;
 	int ch;
@@ -637,6 +665,7 @@ int main(int argc, char **argv)
 			break;
 		case 't': timeout_s = atoi(optarg); break;
 		case 'R': rto_min = atoi(optarg); break;
+		case 'B': buf = atoi(optarg); break;
 		case 'S': seed = strtoull(optarg, NULL, 0); break;
 		case 'T': io_timeout_s = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
@@ -654,5 +683,5 @@ int main(int argc, char **argv)
 
 	signal(SIGALRM, on_alarm);
 	alarm(timeout_s > 0 ? timeout_s : 600);
-	return run_client(host, port, bytes, dir, seed, rto_min);
+	return run_client(host, port, bytes, dir, seed, rto_min, buf);
 }

@@ -110,8 +110,11 @@ struct toy_info {
 #define TOYHDR_SYN		0x02
 #define TOYHDR_RST		0x04
 #define TOYHDR_ACK		0x10
-#define TOYHDR_FLAGS		(TOYHDR_FIN | TOYHDR_SYN | TOYHDR_RST | TOYHDR_ACK)
+#define TOYHDR_SACKOK		0x20	/* SYN only: I send and take SACK blocks */
+#define TOYHDR_FLAGS		(TOYHDR_FIN | TOYHDR_SYN | TOYHDR_RST | \
+				 TOYHDR_ACK | TOYHDR_SACKOK)
 #define TOYHDR_DOFF		6	/* header length in 32-bit words */
+#define TOYHDR_SACK_MAX		4	/* SACK blocks a header may carry */
 
 struct toyhdr {
 	__be16	source;
@@ -124,6 +127,17 @@ struct toyhdr {
 	__u8	doff;		/* header length in 32-bit words: TOYHDR_DOFF */
 	__sum16	check;		/* Internet checksum, IPv4 pseudo-header + segment */
 	__be16	reserved;	/* must be zero */
+};
+
+/*
+ * Selective acknowledgement (the idea of RFC 2018): when both SYNs carried
+ * TOYHDR_SACKOK, an ACK may describe out-of-order data the receiver holds
+ * in up to TOYHDR_SACK_MAX blocks right after the header, doff growing by
+ * two words per block. Each block is the half-open range [start, end).
+ */
+struct toy_sack_block {
+	__be32	start;
+	__be32	end;
 };
 
 /*
