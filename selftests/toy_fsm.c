@@ -34,15 +34,6 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
 
-#define NS_A		"toyfsm-a"
-#define NS_B		"toyfsm-b"
-#define IF_A		"toyfsm-a"
-#define IF_B		"toyfsm-b"
-#define MAC_A		"02:77:00:00:00:01"
-#define MAC_B		"02:77:00:00:00:02"
-#define ADDR_A		"10.77.0.1"
-#define ADDR_B		"10.77.0.2"
-#define NETNS_DIR	"/run/netns/"
 
 #define PEER_PORT	7777
 #define PEER_ISS	0xfffffff0U	/* our sequence numbers wrap */
@@ -113,78 +104,17 @@ FIXTURE_VARIANT(fsm) {
 	enum ev ev;
 };
 
-/* ---- namespaces ---------------------------------------------------------- */
-
-static void ns_cleanup(void)
-{
-	toy_sh("ip netns del " NS_A);
-	toy_sh("ip netns del " NS_B);
-}
-
-static int ns_create(void)
-{
-	static const char * const cmds[] = {
-		"ip -n " NS_A " link add " IF_A " address " MAC_A
-			" type veth peer name " IF_B " address " MAC_B
-			" netns " NS_B,
-		"ip -n " NS_A " addr add " ADDR_A "/24 dev " IF_A,
-		"ip -n " NS_A " link set lo up",
-		"ip -n " NS_A " link set " IF_A " up",
-		"ip -n " NS_B " link set " IF_B " up",
-		"ip -n " NS_A " neigh replace " ADDR_B " lladdr " MAC_B
-			" dev " IF_A " nud permanent",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (toy_sh(cmds[i]))
-			return -1;
-	return 0;
-}
-
-static void mac_parse(const char *s, unsigned char *mac)
-{
-	unsigned int b[6];
-	int i;
-
-	sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]);
-	for (i = 0; i < 6; i++)
-		mac[i] = b[i];
-}
-
 FIXTURE_SETUP(fsm)
 {
-	int ns_b;
+	int err;
 
 	self->fd = self->lfd = -1;
-	self->p.fd = -1;
-	self->ns_a = -1;
 	self->ns_orig = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_LE(0, self->ns_orig);
-	toy_sh("modprobe veth");
-	ns_cleanup();
-	if (toy_sh("ip netns add " NS_A) || toy_sh("ip netns add " NS_B)) {
-		ns_cleanup();
-		SKIP(return, "ip netns is not available");
-	}
-	if (ns_create()) {
-		ns_cleanup();
-		SKIP(return, "no veth pair (modprobe veth?)");
-	}
-
-	/* The peer's packet socket belongs to toyfsm-b, everything else to -a. */
-	ns_b = open(NETNS_DIR NS_B, O_RDONLY);
-	self->ns_a = open(NETNS_DIR NS_A, O_RDONLY);
-	ASSERT_LE(0, ns_b);
-	ASSERT_LE(0, self->ns_a);
-	ASSERT_EQ(0, setns(ns_b, CLONE_NEWNET));
-	ASSERT_EQ(0, peer_open(&self->p, IF_B)) TH_LOG("packet socket: %s", strerror(errno));
-	ASSERT_EQ(0, setns(self->ns_a, CLONE_NEWNET));
-	close(ns_b);
-	mac_parse(MAC_A, self->p.dst_mac);
-	self->p.addr = inet_addr(ADDR_B);
-	self->p.dst = inet_addr(ADDR_A);
-	self->p.proto = toy_ipproto();
+	err = peer_netns_open(&self->p, &self->ns_a);
+	if (err > 0)
+		SKIP(return, "no network namespaces or veth (modprobe veth?)");
+	ASSERT_EQ(0, err) TH_LOG("peer network: %s", strerror(errno));
 	self->p.port = PEER_PORT;
 }
 
@@ -211,8 +141,7 @@ FIXTURE_TEARDOWN(fsm)
 	toy_close(&self->fd);
 	toy_close(&self->lfd);
 	peer_close(&self->p);
-	if (self->ns_orig >= 0 && !setns(self->ns_orig, CLONE_NEWNET))
-		ns_cleanup();
+	peer_netns_close(self->ns_orig, self->ns_a);
 }
 
 /* ---- segments ------------------------------------------------------------ */
@@ -432,7 +361,7 @@ static void drive(struct __test_metadata *_metadata, FIXTURE_DATA(fsm) *self,
 	self->p.dport = self->lport;
 	ASSERT_EQ(1, peer_recv(&self->p, &s, REPLY_MS)) TH_LOG("no SYN");
 	self->segs++;
-	ASSERT_EQ(TOYHDR_SYN, s.flags);
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_SACKOK, s.flags);
 	ASSERT_EQ(0U, s.ack);
 	ASSERT_EQ(0, s.len);
 	sent_add(self, &s);

@@ -263,10 +263,15 @@ FIXTURE_VARIANT_ADD(bad, truncated_0) { BAD_TRUNC, 0, 0 };
 FIXTURE_VARIANT_ADD(bad, doff_5) { BAD_DOFF, 5, 0 };
 FIXTURE_VARIANT_ADD(bad, doff_7) { BAD_DOFF, 7, 0 };
 FIXTURE_VARIANT_ADD(bad, doff_0) { BAD_DOFF, 0, 0 };
+/* SACK blocks (doff 8..14) ride on ACKs only, never on a SYN; at most 4. */
+FIXTURE_VARIANT_ADD(bad, doff_8_on_syn) { BAD_DOFF, 8, 0 };
+FIXTURE_VARIANT_ADD(bad, doff_9) { BAD_DOFF, 9, 0 };
+FIXTURE_VARIANT_ADD(bad, doff_16) { BAD_DOFF, 16, 0 };
 FIXTURE_VARIANT_ADD(bad, reserved_1) { BAD_RESERVED, 1, 0 };
 FIXTURE_VARIANT_ADD(bad, reserved_8000) { BAD_RESERVED, 0x8000, 0 };
 FIXTURE_VARIANT_ADD(bad, flag_08) { BAD_FLAGS, TOYHDR_SYN | 0x08, 0 };
-FIXTURE_VARIANT_ADD(bad, flag_20) { BAD_FLAGS, TOYHDR_SYN | 0x20, 0 };
+FIXTURE_VARIANT_ADD(bad, sackok_without_syn) {
+	BAD_FLAGS, TOYHDR_ACK | TOYHDR_SACKOK, 0 };
 FIXTURE_VARIANT_ADD(bad, flag_40) { BAD_FLAGS, TOYHDR_SYN | 0x40, 0 };
 FIXTURE_VARIANT_ADD(bad, flag_80) { BAD_FLAGS, TOYHDR_SYN | 0x80, 0 };
 FIXTURE_VARIANT_ADD(bad, syn_fin) { BAD_FLAGS, TOYHDR_SYN | TOYHDR_FIN, 0 };

@@ -99,9 +99,15 @@ PEER_API int peer_validate(in_addr_t src, in_addr_t dst, int proto,
 {
 	const struct toyhdr *h = (const struct toyhdr *)seg;
 
+	int nsack;
+
 	if (len < (size_t)PEER_HLEN)
 		return 1;
-	if (h->doff != TOYHDR_DOFF)
+	/* doff: 6, or 6 + 2 per SACK block on an ACK without SYN (3.1) */
+	nsack = (h->doff - TOYHDR_DOFF) / 2;
+	if (h->doff < TOYHDR_DOFF || (h->doff - TOYHDR_DOFF) % 2 ||
+	    nsack > TOYHDR_SACK_MAX ||
+	    (nsack && (h->flags & (TOYHDR_ACK | TOYHDR_SYN)) != TOYHDR_ACK))
 		return 2;
 	if (h->reserved)
 		return 3;
@@ -113,6 +119,8 @@ PEER_API int peer_validate(in_addr_t src, in_addr_t dst, int proto,
 		return 6;
 	if ((h->flags & TOYHDR_SYN) && (h->flags & (TOYHDR_FIN | TOYHDR_RST)))
 		return 7;
+	if ((h->flags & TOYHDR_SACKOK) && !(h->flags & TOYHDR_SYN))
+		return 8;
 	return 0;
 }
 
@@ -147,12 +155,14 @@ struct toy_peer {
 	uint16_t ip_id;
 };
 
-/* A received segment, host order. */
+/* A received segment, host order; sack[i] = { start, end }. */
 struct toy_seg {
 	uint16_t sport, dport;
 	uint32_t seq, ack, window;
 	uint8_t flags;
 	uint16_t len;
+	int nsack;
+	uint32_t sack[TOYHDR_SACK_MAX][2];
 	unsigned char data[PEER_MAXDATA];
 };
 
@@ -205,29 +215,33 @@ PEER_API uint16_t peer_ip_check(const unsigned char *iph, size_t len)
 }
 
 /**
- * peer_send - send one well-formed segment from our port to the other side
+ * peer_send_sack - send one segment, with SACK blocks after the header
  * @p: the peer
  * @seq, @ack: sequence and acknowledgement numbers (ack sent as 0 without ACK)
  * @flags: TOYHDR_*
+ * @sack, @nsack: blocks { start, end } (section 3.1); doff = 6 + 2 * @nsack
  * @data, @len: payload
  *
  * Return: 0, or -1 with errno set.
  */
-PEER_API int peer_send(struct toy_peer *p, uint32_t seq, uint32_t ack, int flags,
-		     const void *data, size_t len)
+PEER_API int peer_send_sack(struct toy_peer *p, uint32_t seq, uint32_t ack,
+			    int flags, const uint32_t (*sack)[2], int nsack,
+			    const void *data, size_t len)
 {
-	unsigned char frame[ETH_HLEN + 20 + PEER_HLEN + PEER_MAXDATA];
+	unsigned char frame[ETH_HLEN + 20 + PEER_HLEN + 8 * TOYHDR_SACK_MAX +
+			    PEER_MAXDATA];
 	unsigned char *ip = frame + ETH_HLEN, *seg = ip + 20;
 	struct toyhdr *h = (struct toyhdr *)seg;
-	size_t seglen = PEER_HLEN + len;
+	size_t hlen = PEER_HLEN + 8 * nsack, seglen = hlen + len;
 	struct sockaddr_ll to;
 	uint16_t v16;
+	int i;
 
-	if (len > PEER_MAXDATA) {
+	if (len > PEER_MAXDATA || nsack < 0 || nsack > TOYHDR_SACK_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	memset(frame, 0, ETH_HLEN + 20 + PEER_HLEN);
+	memset(frame, 0, ETH_HLEN + 20 + hlen);
 	/* Ethernet */
 	memcpy(frame, p->dst_mac, ETH_ALEN);
 	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
@@ -253,9 +267,14 @@ PEER_API int peer_send(struct toy_peer *p, uint32_t seq, uint32_t ack, int flags
 	h->window = htonl(flags & TOYHDR_RST ? 0 : p->window);
 	h->len = htons(len);
 	h->flags = flags;
-	h->doff = TOYHDR_DOFF;
+	h->doff = TOYHDR_DOFF + 2 * nsack;
+	for (i = 0; i < nsack; i++) {
+		uint32_t be[2] = { htonl(sack[i][0]), htonl(sack[i][1]) };
+
+		memcpy(seg + PEER_HLEN + 8 * i, be, 8);
+	}
 	if (len)
-		memcpy(seg + PEER_HLEN, data, len);
+		memcpy(seg + hlen, data, len);
 	h->check = htons(peer_seg_check(p->addr, p->dst, p->proto, seg, seglen));
 
 	memset(&to, 0, sizeof(to));
@@ -268,6 +287,13 @@ PEER_API int peer_send(struct toy_peer *p, uint32_t seq, uint32_t ack, int flags
 		   (struct sockaddr *)&to, sizeof(to)) != (ssize_t)(ETH_HLEN + 20 + seglen))
 		return -1;
 	return 0;
+}
+
+/* peer_send_sack() without blocks: the usual segment. */
+PEER_API int peer_send(struct toy_peer *p, uint32_t seq, uint32_t ack, int flags,
+		       const void *data, size_t len)
+{
+	return peer_send_sack(p, seq, ack, flags, NULL, 0, data, len);
 }
 
 PEER_API long peer_now_ms(void)
@@ -362,7 +388,15 @@ PEER_API int peer_recv(struct toy_peer *p, struct toy_seg *s, int ms)
 		s->window = ntohl(h->window);
 		s->flags = h->flags;
 		s->len = ntohs(h->len);
-		memcpy(s->data, seg + PEER_HLEN,
+		s->nsack = (h->doff - TOYHDR_DOFF) / 2;
+		for (rule = 0; rule < s->nsack; rule++) {
+			uint32_t be[2];
+
+			memcpy(be, seg + PEER_HLEN + 8 * rule, 8);
+			s->sack[rule][0] = ntohl(be[0]);
+			s->sack[rule][1] = ntohl(be[1]);
+		}
+		memcpy(s->data, seg + h->doff * 4,
 		       s->len < PEER_MAXDATA ? s->len : PEER_MAXDATA);
 		return 1;
 	}
@@ -371,12 +405,14 @@ PEER_API int peer_recv(struct toy_peer *p, struct toy_seg *s, int ms)
 /* Flags as text ("SYN|ACK"), for messages. */
 PEER_API const char *peer_flags(int flags, char *buf, size_t len)
 {
-	static const char * const names[] = { "FIN", "SYN", "RST", "?08", "ACK" };
+	static const char * const names[] = {
+		"FIN", "SYN", "RST", "?08", "ACK", "SACKOK",
+	};
 	size_t n = 0;
 	int i;
 
 	buf[0] = 0;
-	for (i = 4; i >= 0; i--)
+	for (i = 5; i >= 0; i--)
 		if (flags & (1 << i))
 			n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "",
 				      names[i]);
@@ -384,6 +420,107 @@ PEER_API const char *peer_flags(int flags, char *buf, size_t len)
 		snprintf(buf, len, "-");
 	return buf;
 }
+
+#ifdef TOY_PEER_LIB
+/*
+ * ---- the test network ------------------------------------------------------
+ *
+ * Namespace NS_A holds ADDR_A on one end of a veth; the peer's packet socket
+ * sits on the other end, in NS_B, and owns ADDR_B. Needs toy_sh() and
+ * toy_ipproto() (toy_test.h).
+ */
+#define NS_A		"toyfsm-a"
+#define NS_B		"toyfsm-b"
+#define IF_A		"toyfsm-a"
+#define IF_B		"toyfsm-b"
+#define MAC_A		"02:77:00:00:00:01"
+#define MAC_B		"02:77:00:00:00:02"
+#define ADDR_A		"10.77.0.1"
+#define ADDR_B		"10.77.0.2"
+#define NETNS_DIR	"/run/netns/"
+
+static void ns_cleanup(void)
+{
+	toy_sh("ip netns del " NS_A);
+	toy_sh("ip netns del " NS_B);
+}
+
+static int ns_create(void)
+{
+	static const char * const cmds[] = {
+		"ip -n " NS_A " link add " IF_A " address " MAC_A
+			" type veth peer name " IF_B " address " MAC_B
+			" netns " NS_B,
+		"ip -n " NS_A " addr add " ADDR_A "/24 dev " IF_A,
+		"ip -n " NS_A " link set lo up",
+		"ip -n " NS_A " link set " IF_A " up",
+		"ip -n " NS_B " link set " IF_B " up",
+		"ip -n " NS_A " neigh replace " ADDR_B " lladdr " MAC_B
+			" dev " IF_A " nud permanent",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (toy_sh(cmds[i]))
+			return -1;
+	return 0;
+}
+
+static void mac_parse(const char *s, unsigned char *mac)
+{
+	unsigned int b[6];
+	int i;
+
+	sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]);
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+}
+
+/**
+ * peer_netns_open - build the network and open the peer in it
+ * @p: the peer; addresses, protocol and MACs are filled in
+ * @ns_a: out: a descriptor of NS_A, which the caller is left in
+ *
+ * Return: 0; 1 if namespaces or veth are not available (skip); -1 on
+ * another error, errno set.
+ */
+PEER_API int peer_netns_open(struct toy_peer *p, int *ns_a)
+{
+	int ns_b, err;
+
+	p->fd = -1;
+	*ns_a = -1;
+	toy_sh("modprobe veth");
+	ns_cleanup();
+	if (toy_sh("ip netns add " NS_A) || toy_sh("ip netns add " NS_B) ||
+	    ns_create()) {
+		ns_cleanup();
+		return 1;
+	}
+	ns_b = open(NETNS_DIR NS_B, O_RDONLY);
+	*ns_a = open(NETNS_DIR NS_A, O_RDONLY);
+	if (ns_b < 0 || *ns_a < 0 || setns(ns_b, CLONE_NEWNET))
+		return -1;
+	err = peer_open(p, IF_B);
+	close(ns_b);
+	if (err || setns(*ns_a, CLONE_NEWNET))
+		return -1;
+	mac_parse(MAC_A, p->dst_mac);
+	p->addr = inet_addr(ADDR_B);
+	p->dst = inet_addr(ADDR_A);
+	p->proto = toy_ipproto();
+	return 0;
+}
+
+/* Back to the namespace @ns_orig and tear the network down. */
+PEER_API void peer_netns_close(int ns_orig, int ns_a)
+{
+	if (ns_a >= 0)
+		close(ns_a);
+	if (ns_orig >= 0 && !setns(ns_orig, CLONE_NEWNET))
+		ns_cleanup();
+}
+#endif /* TOY_PEER_LIB */
 
 #ifndef TOY_PEER_LIB
 /* The examples of docs/protocol.md 5.1 and 5.2, from their field values. */

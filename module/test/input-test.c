@@ -118,7 +118,7 @@ static u64 toy_test_stat(int field)
 	return toy_stat_read(toy_pernet(&init_net), field);
 }
 
-/* ---- toy_validate: docs/protocol.md section 4, rules 1-5 and 7 ---- */
+/* ---- toy_validate: docs/protocol.md section 4, rules 1-5, 7 and 8 ---- */
 
 struct toy_validate_case {
 	const char *desc;
@@ -144,6 +144,11 @@ static const struct toy_validate_case toy_validate_cases[] = {
 	TOY_V("doff 7", 28, 4, TOYHDR_ACK, 7, 0, false),
 	TOY_V("doff 0", 24, 0, TOYHDR_ACK, 0, 0, false),
 	TOY_V("doff 255", 24, 0, TOYHDR_ACK, 255, 0, false),
+	TOY_V("doff 8, no room for the block", 24, 0, TOYHDR_ACK, 8, 0, false),
+	TOY_V("doff 9: half a block", 36, 0, TOYHDR_ACK, 9, 0, false),
+	TOY_V("doff 16: five blocks", 64, 0, TOYHDR_ACK, 16, 0, false),
+	TOY_V("blocks on SYN|ACK", 32, 0, TOYHDR_SYN | TOYHDR_ACK, 8, 0, false),
+	TOY_V("blocks without ACK", 32, 0, TOYHDR_RST, 8, 0, false),
 	/* rule 3: reserved */
 	TOY_V("reserved 0x0001", 24, 0, TOYHDR_ACK, 6, 0x0001, false),
 	TOY_V("reserved 0x8000", 24, 0, TOYHDR_ACK, 6, 0x8000, false),
@@ -165,7 +170,15 @@ static const struct toy_validate_case toy_validate_cases[] = {
 	TOY_V("SYN|RST", 24, 0, TOYHDR_SYN | TOYHDR_RST, 6, 0, false),
 	TOY_V("SYN|FIN|ACK", 24, 0, TOYHDR_SYN | TOYHDR_FIN | TOYHDR_ACK, 6, 0, false),
 	TOY_V("SYN|RST|ACK", 24, 0, TOYHDR_SYN | TOYHDR_RST | TOYHDR_ACK, 6, 0, false),
+	/* rule 8: SACKOK only on a SYN */
+	TOY_V("ACK|SACKOK", 24, 0, TOYHDR_ACK | TOYHDR_SACKOK, 6, 0, false),
+	TOY_V("FIN|ACK|SACKOK", 24, 0, TOYHDR_FIN | TOYHDR_ACK | TOYHDR_SACKOK, 6, 0, false),
 	/* well-formed */
+	TOY_V("SYN|SACKOK", 24, 0, TOYHDR_SYN | TOYHDR_SACKOK, 6, 0, true),
+	TOY_V("SYN|ACK|SACKOK", 24, 0, TOYHDR_SYN | TOYHDR_ACK | TOYHDR_SACKOK, 6, 0, true),
+	TOY_V("ACK, 1 SACK block", 32, 0, TOYHDR_ACK, 8, 0, true),
+	TOY_V("ACK, 4 SACK blocks", 56, 0, TOYHDR_ACK, 14, 0, true),
+	TOY_V("ACK, 1 block and 4 bytes", 36, 4, TOYHDR_ACK, 8, 0, true),
 	TOY_V("SYN", 24, 0, TOYHDR_SYN, 6, 0, true),
 	TOY_V("SYN|ACK", 24, 0, TOYHDR_SYN | TOYHDR_ACK, 6, 0, true),
 	TOY_V("ACK", 24, 0, TOYHDR_ACK, 6, 0, true),
@@ -615,7 +628,7 @@ static void toy_ooo_exit(struct kunit *test)
 	toy_test_release_check(test, ctx->sock);
 }
 
-/* Segments inserted in any order come out in sequence order. */
+/* Segments inserted in any order are kept in order, touching ones merged. */
 static void toy_ooo_sorted_drain(struct kunit *test)
 {
 	struct toy_ooo_ctx *ctx = test->priv;
@@ -626,7 +639,7 @@ static void toy_ooo_sorted_drain(struct kunit *test)
 	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "BBBBBBBBBB", 0));
 	toy_ooo_insert(sk, toy_test_data(test, sk, 1030, "DDDDDDDDDD", 0));
 	TOY_EXPECT_OOO(test, ctx->ts,
-		       "1010:BBBBBBBBBB 1020:CCCCCCCCCC 1030:DDDDDDDDDD 1040:EEEEE");
+		       "1010:BBBBBBBBBBCCCCCCCCCCDDDDDDDDDDEEEEE");
 
 	/* Nothing is in order yet. */
 	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
@@ -690,7 +703,8 @@ static void toy_ooo_overlap_trimmed(struct kunit *test)
 	toy_ooo_insert(sk, toy_test_data(test, sk, 1015, "fghijklmno", 0));
 	toy_ooo_insert(sk, toy_test_data(test, sk, 1005, "56789abcde", 0));
 	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "0123456789", 0));
-	TOY_EXPECT_OOO(test, ctx->ts, "1000:0123456789 1005:56789abcde 1015:fghijklmno");
+	/* 1005 continues 1015 exactly and merges; 1000 overlaps and does not */
+	TOY_EXPECT_OOO(test, ctx->ts, "1000:0123456789 1005:56789abcdefghijklmno");
 	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1025);
 	TOY_EXPECT_RCVQ(test, sk, "1000:0123456789abcdefghijklmno");
@@ -1033,7 +1047,7 @@ static void toy_rcv_malformed_rejected(struct kunit *test)
 		{ "doff 5", 0, 5, 0, 0 },
 		{ "doff 7", 0, 7, 0, 0 },
 		{ "reserved", 0, 6, 1, 0 },
-		{ "flag 0x20", 0x20, 6, 0, 0 },
+		{ "flag 0x40", 0x40, 6, 0, 0 },
 		{ "SYN|FIN", TOYHDR_FIN, 6, 0, 0 },
 		{ "SYN|RST", TOYHDR_RST, 6, 0, 0 },
 		{ "trailing byte", 0, 6, 0, 1 },

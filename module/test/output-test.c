@@ -73,7 +73,7 @@ static struct sk_buff *toy_test_build(struct kunit *test, u32 seq, u32 ack,
 	payload = csum_partial(skb->data, len, 0);
 
 	th = toy_push_header(skb, htons(40000), htons(7000), seq, ack, flags,
-			     65536);
+			     65536, 0);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)th, (void *)skb->data);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)th, (void *)skb_transport_header(skb));
 	th->check = 0;

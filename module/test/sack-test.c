@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for selective acknowledgements (sack.c): the blocks a
+ * receiver builds from its out-of-order queue, and the sender's scoreboard
+ * (marking, the loss rule, reordering, reneging, hints). #included at the
+ * end of sack.c when CONFIG_TOY_KUNIT_TEST is set.
+ *
+ * The socket is a zeroed struct toy_sock in init_net with hand-made queues:
+ * nothing here sends a segment (the wire side is in selftests/toy_sack.c).
+ */
+#include <kunit/test.h>
+
+#define TOY_TEST_MSS	1000
+
+static void toy_test_sack_free(void *arg)
+{
+	struct toy_sock *ts = arg;
+
+	__skb_queue_purge(&ts->sk.sk_write_queue);
+	__skb_queue_purge(&ts->ooo_queue);
+}
+
+static struct toy_sock *toy_test_sack_sock(struct kunit *test)
+{
+	struct toy_sock *ts = kunit_kzalloc(test, sizeof(*ts), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ts);
+	sock_net_set(&ts->sk, &init_net);
+	skb_queue_head_init(&ts->sk.sk_write_queue);
+	skb_queue_head_init(&ts->ooo_queue);
+	ts->mss = TOY_TEST_MSS;
+	ts->sack_ok = true;
+	ts->reordering = TOY_DUPTHRESH;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, toy_test_sack_free,
+							ts), 0);
+	return ts;
+}
+
+static struct sk_buff *toy_test_seg(struct kunit *test, u32 seq, u32 end)
+{
+	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	TOY_SKB_CB(skb)->seq = seq;
+	TOY_SKB_CB(skb)->end_seq = end;
+	return skb;
+}
+
+/* The out-of-order queue holds [seq, end) pairs, in order. */
+static void toy_test_ooo(struct kunit *test, struct toy_sock *ts,
+			 const u32 (*segs)[2], int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		__skb_queue_tail(&ts->ooo_queue,
+				 toy_test_seg(test, segs[i][0], segs[i][1]));
+}
+
+static void toy_test_expect_blocks(struct kunit *test, struct toy_sock *ts,
+				   const u32 (*want)[2], int n)
+{
+	struct toy_sack_block b[TOYHDR_SACK_MAX];
+	int i, got = toy_sack_build(&ts->sk, b);
+
+	KUNIT_ASSERT_EQ(test, got, n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, ntohl(b[i].start), want[i][0], "block %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, ntohl(b[i].end), want[i][1], "block %d", i);
+	}
+}
+
+static void toy_sack_build_empty(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_sack_sock(test);
+
+	toy_test_expect_blocks(test, ts, NULL, 0);
+}
+
+/* Touching segments make one block; the latest arrival's block goes first. */
+static void toy_sack_build_merges_and_orders(struct kunit *test)
+{
+	static const u32 q[][2] = {
+		{ 100, 200 }, { 200, 300 }, { 400, 500 }, { 450, 600 }, { 700, 800 },
+	};
+	static const u32 want[][2] = { { 400, 600 }, { 100, 300 }, { 700, 800 } };
+	struct toy_sock *ts = toy_test_sack_sock(test);
+
+	toy_test_ooo(test, ts, q, ARRAY_SIZE(q));
+	ts->ooo_last = 450;
+	toy_test_expect_blocks(test, ts, want, ARRAY_SIZE(want));
+}
+
+/* Six blocks: the latest, then the three lowest others. */
+static void toy_sack_build_at_most_four(struct kunit *test)
+{
+	static const u32 q[][2] = {
+		{ 10, 20 }, { 30, 40 }, { 50, 60 }, { 70, 80 }, { 90, 100 }, { 110, 120 },
+	};
+	static const u32 want[][2] = { { 90, 100 }, { 10, 20 }, { 30, 40 }, { 50, 60 } };
+	static const u32 last[][2] = { { 110, 120 }, { 10, 20 }, { 30, 40 }, { 50, 60 } };
+	struct toy_sock *ts = toy_test_sack_sock(test);
+
+	toy_test_ooo(test, ts, q, ARRAY_SIZE(q));
+	ts->ooo_last = 95;
+	toy_test_expect_blocks(test, ts, want, ARRAY_SIZE(want));
+	ts->ooo_last = 110;
+	toy_test_expect_blocks(test, ts, last, ARRAY_SIZE(last));
+}
+
+/* The latest arrival is gone (drained): the lowest blocks, nothing else. */
+static void toy_sack_build_without_latest(struct kunit *test)
+{
+	static const u32 q[][2] = { { 100, 200 }, { 300, 400 } };
+	struct toy_sock *ts = toy_test_sack_sock(test);
+
+	toy_test_ooo(test, ts, q, ARRAY_SIZE(q));
+	ts->ooo_last = 50;
+	toy_test_expect_blocks(test, ts, q, ARRAY_SIZE(q));
+}
+
+/* Blocks across 2^32. */
+static void toy_sack_build_wraps(struct kunit *test)
+{
+	static const u32 q[][2] = { { 0xfffffff0, 0x10 }, { 0x20, 0x30 } };
+	static const u32 want[][2] = { { 0x20, 0x30 }, { 0xfffffff0, 0x10 } };
+	struct toy_sock *ts = toy_test_sack_sock(test);
+
+	toy_test_ooo(test, ts, q, ARRAY_SIZE(q));
+	ts->ooo_last = 0x20;
+	toy_test_expect_blocks(test, ts, want, ARRAY_SIZE(want));
+}
+
+/* A sender with @n segments of TOY_TEST_MSS in flight from @una. */
+static struct toy_sock *toy_test_sender(struct kunit *test, u32 una, int n)
+{
+	struct toy_sock *ts = toy_test_sack_sock(test);
+	int i;
+
+	for (i = 0; i < n; i++)
+		__skb_queue_tail(&ts->sk.sk_write_queue,
+				 toy_test_seg(test, una + i * TOY_TEST_MSS,
+					      una + (i + 1) * TOY_TEST_MSS));
+	ts->snd_una = una;
+	ts->snd_nxt = una + n * TOY_TEST_MSS;
+	toy_sack_reset(&ts->sk);
+	return ts;
+}
+
+/* An ACK header followed by @n blocks, as toy_rcv() leaves it linear. */
+static void toy_test_sack_ack(struct toy_sock *ts, const u32 (*blocks)[2], int n)
+{
+	struct {
+		struct toyhdr th;
+		struct toy_sack_block b[TOYHDR_SACK_MAX];
+	} seg = {};
+	int i;
+
+	seg.th.doff = TOYHDR_DOFF + 2 * n;
+	seg.th.flags = TOYHDR_ACK;
+	for (i = 0; i < n; i++) {
+		seg.b[i].start = htonl(blocks[i][0]);
+		seg.b[i].end = htonl(blocks[i][1]);
+	}
+	toy_sack_update(&ts->sk, &seg.th);
+}
+
+/* Which of the first @n skbs are marked, as a bitmap. */
+static u32 toy_test_sacked(struct toy_sock *ts)
+{
+	struct sk_buff *skb;
+	u32 map = 0;
+	int i = 0;
+
+	skb_queue_walk(&ts->sk.sk_write_queue, skb)
+		map |= (u32)TOY_SKB_CB(skb)->sacked << i++;
+	return map;
+}
+
+static void toy_sack_marks_whole_segments(struct kunit *test)
+{
+	static const u32 b1[][2] = { { 2000, 4000 } };
+	static const u32 b2[][2] = { { 4000, 4500 }, { 5000, 6000 } };
+	struct toy_sock *ts = toy_test_sender(test, 0, 8);
+
+	toy_test_sack_ack(ts, b1, 1);
+	KUNIT_EXPECT_EQ(test, toy_test_sacked(ts), 0x0cU);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 2U);
+	KUNIT_EXPECT_EQ(test, ts->high_sacked, 4000U);
+
+	/* half of segment 4 is not all of it; segment 5 is */
+	toy_test_sack_ack(ts, b2, 2);
+	KUNIT_EXPECT_EQ(test, toy_test_sacked(ts), 0x2cU);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 3U);
+	KUNIT_EXPECT_EQ(test, ts->high_sacked, 6000U);
+
+	/* the same again changes nothing */
+	toy_test_sack_ack(ts, b1, 1);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 3U);
+}
+
+static void toy_sack_discards_nonsense(struct kunit *test)
+{
+	static const u32 bad[][2] = {
+		{ 7000, 9000 },		/* past snd_nxt */
+		{ 0xffffff00, 1000 },	/* before snd_una */
+		{ 3000, 3000 },		/* empty */
+		{ 4000, 3000 },		/* backwards */
+	};
+	struct toy_sock *ts = toy_test_sender(test, 0, 8);
+	struct toy_net *tn = toy_pernet(&init_net);
+	u64 before = toy_stat_read(tn, TOY_MIB_SACKDISCARD);
+
+	toy_test_sack_ack(ts, bad, ARRAY_SIZE(bad));
+	KUNIT_EXPECT_EQ(test, toy_test_sacked(ts), 0U);
+	KUNIT_EXPECT_EQ(test, toy_stat_read(tn, TOY_MIB_SACKDISCARD) - before, 4ULL);
+}
+
+/* Lost once data TOY_DUPTHRESH segments beyond it is SACKed (FACK). */
+static void toy_sack_head_lost_rule(struct kunit *test)
+{
+	static const u32 two[][2] = { { 3000, 4000 } };
+	static const u32 three[][2] = { { 3000, 5000 } };
+	struct toy_sock *ts = toy_test_sender(test, 1000, 8);
+
+	KUNIT_EXPECT_FALSE(test, toy_sack_head_lost(&ts->sk));
+	toy_test_sack_ack(ts, two, 1);		/* head ends at 2000 */
+	KUNIT_EXPECT_FALSE(test, toy_sack_head_lost(&ts->sk));
+	toy_test_sack_ack(ts, three, 1);
+	KUNIT_EXPECT_TRUE(test, toy_sack_head_lost(&ts->sk));
+
+	/* a path seen to reorder by 5 segments needs more */
+	ts->reordering = 5;
+	KUNIT_EXPECT_FALSE(test, toy_sack_head_lost(&ts->sk));
+}
+
+/* A never-resent segment SACKed far below the highest raises reordering. */
+static void toy_sack_learns_reordering(struct kunit *test)
+{
+	static const u32 high[][2] = { { 6000, 7000 } };
+	static const u32 low[][2] = { { 1000, 2000 } };
+	struct toy_sock *ts = toy_test_sender(test, 0, 8);
+
+	toy_test_sack_ack(ts, high, 1);
+	KUNIT_EXPECT_EQ(test, ts->reordering, (u32)TOY_DUPTHRESH);
+	toy_test_sack_ack(ts, low, 1);
+	/* 2000 arrived with 7000 SACKed: 5 segments late, plus itself */
+	KUNIT_EXPECT_EQ(test, ts->reordering, 6U);
+}
+
+static void toy_sack_resent_is_not_reordering(struct kunit *test)
+{
+	static const u32 high[][2] = { { 6000, 7000 } };
+	static const u32 low[][2] = { { 1000, 2000 } };
+	struct toy_sock *ts = toy_test_sender(test, 0, 8);
+
+	TOY_SKB_CB(skb_peek(&ts->sk.sk_write_queue)->next)->retrans = true;
+	toy_test_sack_ack(ts, high, 1);
+	toy_test_sack_ack(ts, low, 1);
+	KUNIT_EXPECT_EQ(test, ts->reordering, (u32)TOY_DUPTHRESH);
+}
+
+/* The head SACKed at RTO time: the receiver dropped it; forget all marks. */
+static void toy_sack_reneging(struct kunit *test)
+{
+	static const u32 b[][2] = { { 0, 1000 }, { 3000, 4000 } };
+	struct toy_sock *ts = toy_test_sender(test, 0, 8);
+
+	KUNIT_EXPECT_FALSE(test, toy_sack_reneged(&ts->sk));
+	toy_test_sack_ack(ts, b, 2);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 2U);
+	KUNIT_EXPECT_TRUE(test, toy_sack_reneged(&ts->sk));
+	KUNIT_EXPECT_EQ(test, toy_test_sacked(ts), 0U);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 0U);
+	KUNIT_EXPECT_NULL(test, ts->sack_hint);
+}
+
+/* Unlinking keeps the count and never leaves a hint dangling. */
+static void toy_sack_unlink_hints(struct kunit *test)
+{
+	static const u32 b[][2] = { { 0, 2000 } };
+	struct toy_sock *ts = toy_test_sender(test, 0, 4);
+	struct sk_buff *head = skb_peek(&ts->sk.sk_write_queue);
+
+	toy_test_sack_ack(ts, b, 1);
+	ts->rtx_hint = head;
+	KUNIT_EXPECT_PTR_EQ(test, ts->sack_hint, head->next->next);
+	toy_sack_unlink(&ts->sk, head);
+	__skb_unlink(head, &ts->sk.sk_write_queue);
+	kfree_skb(head);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 1U);
+	KUNIT_EXPECT_NULL(test, ts->rtx_hint);
+	KUNIT_EXPECT_NOT_NULL(test, ts->sack_hint);
+}
+
+static struct kunit_case toy_sack_test_cases[] = {
+	KUNIT_CASE(toy_sack_build_empty),
+	KUNIT_CASE(toy_sack_build_merges_and_orders),
+	KUNIT_CASE(toy_sack_build_at_most_four),
+	KUNIT_CASE(toy_sack_build_without_latest),
+	KUNIT_CASE(toy_sack_build_wraps),
+	KUNIT_CASE(toy_sack_marks_whole_segments),
+	KUNIT_CASE(toy_sack_discards_nonsense),
+	KUNIT_CASE(toy_sack_head_lost_rule),
+	KUNIT_CASE(toy_sack_learns_reordering),
+	KUNIT_CASE(toy_sack_resent_is_not_reordering),
+	KUNIT_CASE(toy_sack_reneging),
+	KUNIT_CASE(toy_sack_unlink_hints),
+	{}
+};
+
+static struct kunit_suite toy_sack_test_suite = {
+	.name = "toy_sack",
+	.test_cases = toy_sack_test_cases,
+};
+
+kunit_test_suites(&toy_sack_test_suite);
