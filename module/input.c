@@ -185,7 +185,7 @@ static void toy_ooo_insert(struct sock *sk, struct sk_buff *skb)
 		if (!toy_after(pcb->seq, cb->seq)) {
 			if (!toy_after(cb->end_seq, pcb->end_seq) &&
 			    (pcb->flags & TOYHDR_FIN) >= (cb->flags & TOYHDR_FIN)) {
-				TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
+				toy_sack_duplicate(sk, cb->seq, cb->end_seq);
 				kfree_skb(skb);
 				return;
 			}
@@ -296,7 +296,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	if (skb->len) {
 		kept = toy_queue_in_order(sk, skb);
 		if (!kept)
-			TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
+			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
 	}
 	if (!fin || cb->end_seq != ts->rcv_nxt)
 		fin = toy_ooo_drain(sk);
@@ -315,7 +315,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
  * that hole was repaired, so the later segments' send times would count
  * the whole recovery (RTOs included) as RTT (FLAG_RETRANS_DATA_ACKED).
  */
-static void toy_clean_acked(struct sock *sk, u32 ack)
+static bool toy_clean_acked(struct sock *sk, u32 ack, u32 prior_fack)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	bool retrans_acked = false;
@@ -329,7 +329,7 @@ static void toy_clean_acked(struct sock *sk, u32 ack)
 		retrans_acked |= cb->retrans;
 		sample_when = cb->when;
 		if (ts->sack_ok && !cb->sacked) {
-			toy_sack_reordered(ts, cb);
+			toy_sack_reordered(ts, cb, prior_fack);
 			toy_sack_delivered(ts, cb);
 		}
 		toy_sack_unlink(sk, skb);
@@ -337,8 +337,10 @@ static void toy_clean_acked(struct sock *sk, u32 ack)
 		sk_wmem_queued_add(sk, -(int)cb->charge);
 		consume_skb(skb);
 	}
-	if (sample_when && !retrans_acked)
-		toy_rtt_sample(ts, toy_now_us() - sample_when);
+	if (!sample_when || retrans_acked)
+		return false;
+	toy_rtt_sample(ts, toy_now_us() - sample_when);
+	return true;
 }
 
 /*
@@ -370,7 +372,9 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	u32 ack = ntohl(th->ack_seq), seq = ntohl(th->seq);
 	u32 win = ntohl(th->window);
 	struct toy_sock *ts = toy_sk(sk);
+	u32 prior_fack = toy_sack_fack(ts);
 	bool wnd_changed = false;
+	u64 sack_when = 0;
 
 	if (toy_after(ack, ts->snd_nxt)) {
 		toy_send_ack(sk);
@@ -388,7 +392,7 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	}
 
 	if (ts->sack_ok && th->doff > TOYHDR_DOFF)
-		toy_sack_update(sk, th);
+		sack_when = toy_sack_update(sk, th, prior_fack);
 
 	if (ack == ts->snd_una) {
 		/*
@@ -396,6 +400,9 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 		 * With SACK, the blocks may show the loss before 3 of them.
 		 */
 		bool dup = ts->snd_una != ts->snd_nxt && !th->len && !wnd_changed;
+
+		if (sack_when)
+			toy_rtt_sample(ts, toy_now_us() - sack_when);
 
 		if (dup)
 			ts->dupacks++;
@@ -425,9 +432,12 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 		toy_rto_update(ts);
 	else	/* never measured (a lost SYN): back to the initial RTO */
 		ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
-	toy_clean_acked(sk, ack);
-	if (ts->in_recovery && !toy_before(ack, ts->high_seq))
+	if (!toy_clean_acked(sk, ack, prior_fack) && sack_when)
+		toy_rtt_sample(ts, toy_now_us() - sack_when);
+	if (ts->in_recovery && !toy_before(ack, ts->high_seq)) {
 		ts->in_recovery = false;
+		ts->loss_all = false;
+	}
 	if (ts->in_recovery) {
 		/* A partial ACK: the next hole is the new head (NewReno). */
 		if (ts->sack_ok)
@@ -569,7 +579,7 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		if (!(th->flags & TOYHDR_RST)) {
 			/* Data we already have, entirely: also a duplicate. */
 			if (th->len && !toy_after(seq + toy_seg_len(th), ts->rcv_nxt))
-				TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
+				toy_sack_duplicate(sk, seq, seq + ntohs(th->len));
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTOFWINDOW);
 			toy_send_ack(sk);
 		}

@@ -128,7 +128,7 @@ static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 
 	/* SACK blocks ride on pure ACKs only: data keeps its full MSS. */
 	if ((flags & TOYHDR_ACK) && !skb->len && ts->sack_ok &&
-	    !skb_queue_empty(&ts->ooo_queue) &&
+	    (!skb_queue_empty(&ts->ooo_queue) || ts->dsack) &&
 	    skb_tailroom(skb) >= TOY_SACK_BYTES) {
 		struct toy_sack_block blocks[TOYHDR_SACK_MAX];
 

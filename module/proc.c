@@ -46,6 +46,7 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_SACKRENEGING]		= "SackReneging",
 	[TOY_MIB_SACKDISCARD]		= "SackDiscard",
 	[TOY_MIB_RTOEXPIRES]		= "RtoExpires",
+	[TOY_MIB_DSACKRECV]		= "DsackRecv",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)

@@ -10,7 +10,9 @@
  *
  * Receiver: toy_sack_build() describes the out-of-order queue in at most
  * TOYHDR_SACK_MAX blocks, the block of the latest arrival first, so that
- * over a window every block is reported at least once (RFC 2018 4).
+ * over a window every block is reported at least once (RFC 2018 4). Data
+ * that arrives twice is reported once, ahead of the others, as a D-SACK
+ * block (RFC 2883): the sender learns that it resent too early.
  *
  * Sender: toy_sack_update() marks the skbs of sk_write_queue a block
  * covers (the scoreboard). A segment is taken as lost once @reordering
@@ -38,16 +40,10 @@
 
 #include "toy.h"
 
-/**
- * toy_sack_build - the blocks to send with an ACK
- * @sk: the receiving socket, locked, with SACK agreed
- * @blocks: room for TOYHDR_SACK_MAX blocks, filled in network order
- *
- * Return: the number of blocks, 0 if nothing is out of order.
- */
-int toy_sack_build(const struct sock *sk, struct toy_sack_block *blocks)
+/* Up to @max blocks of the out-of-order queue, the latest arrival's first. */
+static int toy_sack_ooo_blocks(const struct toy_sock *ts,
+			       struct toy_sack_block *blocks, int max)
 {
-	const struct toy_sock *ts = toy_sk(sk);
 	u32 start = 0, end = 0, last = ts->ooo_last;
 	bool open = false, have_last = false;
 	struct sk_buff *skb;
@@ -67,7 +63,7 @@ int toy_sack_build(const struct sock *sk, struct toy_sack_block *blocks)
 				blocks[0].start = htonl(start);
 				blocks[0].end = htonl(end);
 				have_last = true;
-			} else if (n < TOYHDR_SACK_MAX) {
+			} else if (n < max) {
 				blocks[n].start = htonl(start);
 				blocks[n].end = htonl(end);
 				n++;
@@ -84,7 +80,7 @@ int toy_sack_build(const struct sock *sk, struct toy_sack_block *blocks)
 			blocks[0].start = htonl(start);
 			blocks[0].end = htonl(end);
 			have_last = true;
-		} else if (n < TOYHDR_SACK_MAX) {
+		} else if (n < max) {
 			blocks[n].start = htonl(start);
 			blocks[n].end = htonl(end);
 			n++;
@@ -97,20 +93,72 @@ int toy_sack_build(const struct sock *sk, struct toy_sack_block *blocks)
 	return n - 1;
 }
 
-/*
- * @cb arrived although data @high_sacked reaches beyond it: if it was never
- * resent, the path reordered by that many segments.
+/**
+ * toy_sack_build - the blocks to send with an ACK
+ * @sk: the receiving socket, locked, with SACK agreed
+ * @blocks: room for TOYHDR_SACK_MAX blocks, filled in network order
+ *
+ * A pending D-SACK block goes first, and only in this ACK.
+ *
+ * Return: the number of blocks, 0 if there is nothing to report.
  */
-void toy_sack_reordered(struct toy_sock *ts, const struct toy_skb_cb *cb)
+int toy_sack_build(struct sock *sk, struct toy_sack_block *blocks)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (!ts->dsack)
+		return toy_sack_ooo_blocks(ts, blocks, TOYHDR_SACK_MAX);
+	ts->dsack = false;
+	blocks[0].start = htonl(ts->dsack_start);
+	blocks[0].end = htonl(ts->dsack_end);
+	return 1 + toy_sack_ooo_blocks(ts, blocks + 1, TOYHDR_SACK_MAX - 1);
+}
+
+/**
+ * toy_sack_duplicate - data in [@seq, @end) arrived that we already had
+ * @sk: the receiving socket, locked
+ * @seq: its first sequence number
+ * @end: the one after its last
+ */
+void toy_sack_duplicate(struct sock *sk, u32 seq, u32 end)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
+	if (!ts->sack_ok || !toy_before(seq, end))
+		return;
+	ts->dsack = true;
+	ts->dsack_start = seq;
+	ts->dsack_end = end;
+}
+
+/* Data ending at @end arrived after data up to @fack: raise @reordering. */
+static void toy_sack_reorder_seen(struct toy_sock *ts, u32 end, u32 fack)
 {
 	u32 dist;
 
-	if (cb->retrans || !ts->sacked_out ||
-	    !toy_after(ts->high_sacked, cb->end_seq))
+	if (!toy_after(fack, end))
 		return;
-	dist = DIV_ROUND_UP(ts->high_sacked - cb->end_seq, ts->mss) + 1;
+	dist = DIV_ROUND_UP(fack - end, ts->mss) + 1;
 	if (dist > ts->reordering)
 		ts->reordering = min_t(u32, dist, TOY_MAX_REORDERING);
+}
+
+/*
+ * toy_sack_reordered - @cb is newly acknowledged or SACKed
+ * @ts: the sender
+ * @cb: the segment
+ * @prior_fack: the highest end SACKed before this ACK (toy_sack_fack())
+ *
+ * If data beyond it had been SACKed before, and it was never resent, it
+ * was overtaken: the path reordered by that many segments. (Only earlier
+ * ACKs count: one ACK reports the latest block first and lower ones after.)
+ */
+void toy_sack_reordered(struct toy_sock *ts, const struct toy_skb_cb *cb,
+			u32 prior_fack)
+{
+	if (!cb->retrans)
+		toy_sack_reorder_seen(ts, cb->end_seq, prior_fack);
 }
 
 /* @cb was acknowledged or SACKed: so was everything sent before it? */
@@ -122,7 +170,8 @@ void toy_sack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb)
 
 /* Mark what [start, end) covers, from @skb on. Return: where it stopped. */
 static struct sk_buff *toy_sack_mark(struct sock *sk, struct sk_buff *skb,
-				     u32 start, u32 end)
+				     u32 start, u32 end, u32 prior_fack,
+				     u64 *first_when)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -138,31 +187,60 @@ static struct sk_buff *toy_sack_mark(struct sock *sk, struct sk_buff *skb,
 		    toy_after(cb->end_seq, end))
 			continue;	/* known, or covered only in part */
 		cb->sacked = true;
-		toy_sack_reordered(ts, cb);
+		toy_sack_reordered(ts, cb, prior_fack);
 		toy_sack_delivered(ts, cb);
+		if (!cb->retrans && (!*first_when || cb->when < *first_when))
+			*first_when = cb->when;
 		if (!ts->sacked_out++ || toy_after(cb->end_seq, ts->high_sacked))
 			ts->high_sacked = cb->end_seq;
 	}
 	return skb;
 }
 
+/* The highest end SACKed so far, or snd_una if nothing is. */
+u32 toy_sack_fack(const struct toy_sock *ts)
+{
+	return ts->sacked_out ? ts->high_sacked : ts->snd_una;
+}
+
 /**
  * toy_sack_update - take in the SACK blocks of an acceptable ACK
  * @sk: the sending socket, locked, with SACK agreed
  * @th: the ACK; its header and blocks are linear
+ * @prior_fack: toy_sack_fack() before this ACK
  *
  * Blocks outside [snd_una, snd_nxt] or empty are ignored and counted
  * (SackDiscard), as Linux ignores them.
+ *
+ * Return: when the earliest segment newly SACKed was sent, if it was sent
+ * only once (an RTT sample, Karn's rule permitting, as Linux's sack_rtt),
+ * else 0.
  */
-void toy_sack_update(struct sock *sk, const struct toyhdr *th)
+u64 toy_sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack)
 {
 	const struct toy_sack_block *b = (const struct toy_sack_block *)(th + 1);
 	int i, n = (th->doff - TOYHDR_DOFF) / 2;
 	struct toy_sock *ts = toy_sk(sk);
+	u64 first_when = 0;
 
 	for (i = 0; i < n; i++) {
 		u32 start = ntohl(b[i].start), end = ntohl(b[i].end);
 		struct sk_buff *from = ts->sack_hint;
+
+		/*
+		 * D-SACK (RFC 2883 4): a first block below the cumulative
+		 * ACK, or inside the second block, reports data received
+		 * twice. Without loss, that is a retransmission sent while
+		 * the original was only late: learn how late.
+		 */
+		if (!i && toy_before(start, end) &&
+		    (!toy_after(end, ntohl(th->ack_seq)) ||
+		     (n > 1 && !toy_before(start, ntohl(b[1].start)) &&
+		      !toy_after(end, ntohl(b[1].end))))) {
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_DSACKRECV);
+			toy_sack_reorder_seen(ts, end, prior_fack);
+			continue;
+		}
 
 		if (!toy_before(start, end) || toy_before(start, ts->snd_una) ||
 		    toy_after(end, ts->snd_nxt)) {
@@ -172,8 +250,10 @@ void toy_sack_update(struct sock *sk, const struct toyhdr *th)
 		/* Blocks mostly grow at the right edge: start where we were. */
 		if (!from || toy_after(TOY_SKB_CB(from)->seq, start))
 			from = skb_peek(&sk->sk_write_queue);
-		ts->sack_hint = toy_sack_mark(sk, from, start, end);
+		ts->sack_hint = toy_sack_mark(sk, from, start, end, prior_fack,
+					      &first_when);
 	}
+	return first_when;
 }
 
 /* Was @skb resent since the last RTO (and so is in flight again)? */
@@ -183,12 +263,18 @@ static bool toy_sack_resent(const struct toy_sock *ts,
 	return cb->retrans && cb->rtx_epoch == ts->rtx_epoch;
 }
 
-/* Is the un-SACKed @skb lost: @reordering segments SACKed beyond it? */
+/*
+ * Is the un-SACKed @skb lost: @reordering segments SACKed beyond it? After
+ * an RTO, anything below the highest SACK is (tcp_enter_loss()): the
+ * reordering allowance would leave the last holes of a transfer, with too
+ * little data after them, to one RTO each.
+ */
 static bool toy_sack_lost(const struct toy_sock *ts, const struct sk_buff *skb)
 {
+	u32 allowance = ts->loss_all ? 0 : ts->reordering * ts->mss;
+
 	return ts->sacked_out &&
-	       !toy_before(ts->high_sacked,
-			   TOY_SKB_CB(skb)->end_seq + ts->reordering * ts->mss);
+	       !toy_before(ts->high_sacked, TOY_SKB_CB(skb)->end_seq + allowance);
 }
 
 /**
@@ -297,6 +383,7 @@ void toy_sack_new_episode(struct sock *sk, bool rto)
 
 	if (rto)
 		ts->rtx_epoch++;
+	ts->loss_all = rto;
 	ts->rtx_hint = NULL;
 }
 

@@ -164,6 +164,8 @@ static void toy_init_send(struct sock *sk, bool sack)
 	ts->sack_ok = sack;
 	ts->reordering = TOY_DUPTHRESH;
 	ts->rack_when = 0;
+	ts->dsack = false;
+	ts->loss_all = false;
 	toy_sack_reset(sk);
 }
 

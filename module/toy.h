@@ -94,6 +94,7 @@ enum toy_mib_field {
 	TOY_MIB_SACKRENEGING,
 	TOY_MIB_SACKDISCARD,
 	TOY_MIB_RTOEXPIRES,
+	TOY_MIB_DSACKRECV,
 	__TOY_MIB_MAX
 };
 
@@ -174,6 +175,7 @@ enum toy_timer_kind {
  * @sack_hint: where marking the last SACK block stopped, as @rtx_hint
  * @rack_when: the latest @when of a segment acknowledged or SACKed: what
  *	was sent before it and is still missing was likely lost (RACK)
+ * @loss_all: recovery after an RTO: every hole below @high_sacked is lost
  * @reordering: segments SACKed beyond a hole before it counts as lost;
  *	TOY_DUPTHRESH, raised when the path is seen to reorder more
  * @send_head: first skb of sk_write_queue not yet sent, or NULL
@@ -186,6 +188,7 @@ enum toy_timer_kind {
  * @ooo_queue: out-of-order segments, sorted by sequence number
  * @ooo_last: first sequence number of the latest out-of-order arrival;
  *	its block goes first in our SACK blocks (RFC 2018 4)
+ * @dsack: our next ACK reports [@dsack_start, @dsack_end), received twice
  * @rtx_timer: retransmission and zero-window probe timer
  * @timer_kind: what @rtx_timer or sk_timer is armed for (TOY_TIMER_*)
  * @rto: retransmission timeout, usecs
@@ -243,6 +246,7 @@ struct toy_sock {
 	struct sk_buff *rtx_hint;
 	struct sk_buff *sack_hint;
 	u32 reordering;
+	bool loss_all;
 	u64 rack_when;
 	struct sk_buff *send_head;
 	u32 fin_seq;
@@ -254,6 +258,9 @@ struct toy_sock {
 	u32 rcv_wnd;
 	struct sk_buff_head ooo_queue;
 	u32 ooo_last;
+	u32 dsack_start;
+	u32 dsack_end;
+	bool dsack;
 
 	struct timer_list rtx_timer;
 	u8 timer_kind;
@@ -422,8 +429,10 @@ u32 toy_rcv_window(const struct sock *sk);
 int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr);
 
 /* sack.c */
-int toy_sack_build(const struct sock *sk, struct toy_sack_block *blocks);
-void toy_sack_update(struct sock *sk, const struct toyhdr *th);
+int toy_sack_build(struct sock *sk, struct toy_sack_block *blocks);
+void toy_sack_duplicate(struct sock *sk, u32 seq, u32 end);
+u32 toy_sack_fack(const struct toy_sock *ts);
+u64 toy_sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack);
 bool toy_sack_head_lost(const struct sock *sk);
 void toy_sack_retransmit(struct sock *sk);
 void toy_sack_new_episode(struct sock *sk, bool rto);
@@ -431,7 +440,8 @@ void toy_sack_recover(struct sock *sk);
 bool toy_sack_reneged(struct sock *sk);
 void toy_sack_unlink(struct sock *sk, struct sk_buff *skb);
 void toy_sack_reset(struct sock *sk);
-void toy_sack_reordered(struct toy_sock *ts, const struct toy_skb_cb *cb);
+void toy_sack_reordered(struct toy_sock *ts, const struct toy_skb_cb *cb,
+			u32 prior_fack);
 void toy_sack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb);
 
 /* input.c */

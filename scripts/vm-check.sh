@@ -15,6 +15,11 @@ here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=scripts/vm.sh
 source "$here/vm.sh"
 
+# 64 MiB each way per netem profile: toy_netem.sh alone takes ~5 min.
+export TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-2700}
+TOY_VM_APPEND="TOY_TEST_TIMEOUT=${TOY_TEST_TIMEOUT:-1500}${TOY_VM_APPEND:+ $TOY_VM_APPEND}"
+export TOY_VM_APPEND
+
 main() {
 	local script=${1:-$TOY_ROOT/selftests/run_tests.sh}
 	[ $# -gt 0 ] && shift

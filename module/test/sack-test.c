@@ -147,8 +147,9 @@ static struct toy_sock *toy_test_sender(struct kunit *test, u32 una, int n)
 	return ts;
 }
 
-/* An ACK header followed by @n blocks, as toy_rcv() leaves it linear. */
-static void toy_test_sack_ack(struct toy_sock *ts, const u32 (*blocks)[2], int n)
+/* An ACK of @ack followed by @n blocks, as toy_rcv() leaves it linear. */
+static void toy_test_sack_ack_at(struct toy_sock *ts, u32 ack,
+				 const u32 (*blocks)[2], int n)
 {
 	struct {
 		struct toyhdr th;
@@ -158,11 +159,17 @@ static void toy_test_sack_ack(struct toy_sock *ts, const u32 (*blocks)[2], int n
 
 	seg.th.doff = TOYHDR_DOFF + 2 * n;
 	seg.th.flags = TOYHDR_ACK;
+	seg.th.ack_seq = htonl(ack);
 	for (i = 0; i < n; i++) {
 		seg.b[i].start = htonl(blocks[i][0]);
 		seg.b[i].end = htonl(blocks[i][1]);
 	}
-	toy_sack_update(&ts->sk, &seg.th);
+	toy_sack_update(&ts->sk, &seg.th, toy_sack_fack(ts));
+}
+
+static void toy_test_sack_ack(struct toy_sock *ts, const u32 (*blocks)[2], int n)
+{
+	toy_test_sack_ack_at(ts, ts->snd_una, blocks, n);
 }
 
 /* Which of the first @n skbs are marked, as a bitmap. */
@@ -248,6 +255,17 @@ static void toy_sack_learns_reordering(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ts->reordering, 6U);
 }
 
+/* One ACK reports the latest block first: lower blocks in it are no news. */
+static void toy_sack_one_ack_is_not_reordering(struct kunit *test)
+{
+	static const u32 b[][2] = { { 6000, 7000 }, { 1000, 2000 } };
+	struct toy_sock *ts = toy_test_sender(test, 0, 8);
+
+	toy_test_sack_ack(ts, b, 2);
+	KUNIT_EXPECT_EQ(test, toy_test_sacked(ts), 0x42U);
+	KUNIT_EXPECT_EQ(test, ts->reordering, (u32)TOY_DUPTHRESH);
+}
+
 static void toy_sack_resent_is_not_reordering(struct kunit *test)
 {
 	static const u32 high[][2] = { { 6000, 7000 } };
@@ -258,6 +276,43 @@ static void toy_sack_resent_is_not_reordering(struct kunit *test)
 	toy_test_sack_ack(ts, high, 1);
 	toy_test_sack_ack(ts, low, 1);
 	KUNIT_EXPECT_EQ(test, ts->reordering, (u32)TOY_DUPTHRESH);
+}
+
+/*
+ * D-SACK: a first block below the ACK, or inside the second block, is data
+ * received twice. It is counted, marks nothing, and shows reordering.
+ */
+static void toy_sack_dsack(struct kunit *test)
+{
+	static const u32 high[][2] = { { 7000, 8000 } };
+	static const u32 below[][2] = { { 500, 1000 } };
+	static const u32 inside[][2] = { { 7200, 7400 }, { 7000, 8000 } };
+	struct toy_sock *ts = toy_test_sender(test, 1000, 8);
+	struct toy_net *tn = toy_pernet(&init_net);
+	u64 before = toy_stat_read(tn, TOY_MIB_DSACKRECV);
+
+	toy_test_sack_ack(ts, high, 1);
+	toy_test_sack_ack_at(ts, 1000, below, 1);
+	KUNIT_EXPECT_EQ(test, toy_stat_read(tn, TOY_MIB_DSACKRECV) - before, 1ULL);
+	/* 1000 arrived twice while 8000 was SACKed: 7 segments, plus itself */
+	KUNIT_EXPECT_EQ(test, ts->reordering, 8U);
+	toy_test_sack_ack(ts, inside, 2);
+	KUNIT_EXPECT_EQ(test, toy_stat_read(tn, TOY_MIB_DSACKRECV) - before, 2ULL);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 1U);
+}
+
+/* The receiver reports a duplicate once, first, then the queue. */
+static void toy_sack_build_dsack_first(struct kunit *test)
+{
+	static const u32 q[][2] = { { 100, 200 }, { 300, 400 } };
+	static const u32 want[][2] = { { 300, 400 }, { 300, 400 }, { 100, 200 } };
+	struct toy_sock *ts = toy_test_sack_sock(test);
+
+	toy_test_ooo(test, ts, q, ARRAY_SIZE(q));
+	ts->ooo_last = 300;
+	toy_sack_duplicate(&ts->sk, 300, 400);
+	toy_test_expect_blocks(test, ts, want, ARRAY_SIZE(want));
+	toy_test_expect_blocks(test, ts, want + 1, 2);
 }
 
 /* The head SACKed at RTO time: the receiver dropped it; forget all marks. */
@@ -303,7 +358,10 @@ static struct kunit_case toy_sack_test_cases[] = {
 	KUNIT_CASE(toy_sack_discards_nonsense),
 	KUNIT_CASE(toy_sack_head_lost_rule),
 	KUNIT_CASE(toy_sack_learns_reordering),
+	KUNIT_CASE(toy_sack_one_ack_is_not_reordering),
 	KUNIT_CASE(toy_sack_resent_is_not_reordering),
+	KUNIT_CASE(toy_sack_dsack),
+	KUNIT_CASE(toy_sack_build_dsack_first),
 	KUNIT_CASE(toy_sack_reneging),
 	KUNIT_CASE(toy_sack_unlink_hints),
 	{}
