@@ -190,11 +190,10 @@ static void toy_ooo_insert(struct sock *sk, struct sk_buff *skb)
 				return;
 			}
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
-			if (toy_ooo_coalesce(sk, pos, skb)) {
+			if (toy_ooo_coalesce(sk, pos, skb))
 				skb = pos;
-			} else {
+			else
 				__skb_queue_after(&ts->ooo_queue, pos, skb);
-			}
 			goto merge_next;
 		}
 	}

@@ -130,7 +130,7 @@ struct toyhdr {
 };
 
 /*
- * Selective acknowledgement (the idea of RFC 2018): when both SYNs carried
+ * Selective acknowledgment (the idea of RFC 2018): when both SYNs carried
  * TOYHDR_SACKOK, an ACK may describe out-of-order data the receiver holds
  * in up to TOYHDR_SACK_MAX blocks right after the header, doff growing by
  * two words per block. Each block is the half-open range [start, end).
