@@ -31,7 +31,8 @@
 #define toy_show_flags(f)						\
 	__print_flags(f, "|",						\
 		      { TOYHDR_SYN, "SYN" }, { TOYHDR_FIN, "FIN" },	\
-		      { TOYHDR_RST, "RST" }, { TOYHDR_ACK, "ACK" })
+		      { TOYHDR_RST, "RST" }, { TOYHDR_ACK, "ACK" },	\
+		      { TOYHDR_SACKOK, "SACKOK" })
 
 TRACE_EVENT(toy_set_state,
 	TP_PROTO(const struct sock *sk, int oldstate, int newstate),

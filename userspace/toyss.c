@@ -799,6 +799,10 @@ static void info_str(const struct toy_info *in, char **s)
 		strcatf(s, " mss:%u", in->mss);
 	if (in->retransmits || in->total_retrans)
 		strcatf(s, " retrans:%u/%u", in->retransmits, in->total_retrans);
+	if (in->options & TOY_INFO_OPT_SACK)
+		strcatf(s, " sack reordering:%u", in->reordering);
+	if (in->sacked)
+		strcatf(s, " sacked:%u", in->sacked);
 	strcatf(s, " snd_wnd:%u rcv_wnd:%u snd_una:%u snd_nxt:%u rcv_nxt:%u",
 		in->snd_wnd, in->rcv_wnd, in->snd_una, in->snd_nxt, in->rcv_nxt);
 }

@@ -48,6 +48,7 @@ static const struct {
 	const char	*name;
 } flag_names[] = {
 	{ 0x02, "SYN" }, { 0x01, "FIN" }, { 0x04, "RST" }, { 0x10, "ACK" },
+	{ 0x20, "SACKOK" },
 };
 #define F_FIN	0x01
 #define F_SYN	0x02

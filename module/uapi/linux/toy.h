@@ -86,6 +86,9 @@ struct sockaddr_toy {
  * @rcv_wnd: window last advertised to the peer
  * @total_retrans: retransmitted segments over the connection's life
  * @mss: payload bytes per segment
+ * @reordering: segments SACKed beyond a hole before it counts as lost
+ * @sacked: segments in flight the peer SACKed
+ * @options: TOY_INFO_OPT_* agreed for the connection
  */
 struct toy_info {
 	__u8	state;
@@ -100,7 +103,13 @@ struct toy_info {
 	__u32	snd_wnd;
 	__u32	rcv_wnd;
 	__u32	total_retrans;
+	__u32	reordering;
+	__u32	sacked;
+	__u8	options;
+	__u8	pad[3];
 };
+
+#define TOY_INFO_OPT_SACK	0x01	/* selective acknowledgments in use */
 
 /*
  * The wire format: a Toy segment directly follows the IPv4 header. All
