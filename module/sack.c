@@ -40,14 +40,43 @@
 
 #include "toy.h"
 
+/* Blocks being filled: slot 0 waits for the latest arrival's block. */
+struct toy_sack_fill {
+	struct toy_sack_block *blocks;
+	int n;
+	int max;
+	u32 last;
+	bool have_last;
+};
+
+/* Place the block [start, end). Return: false once no block can follow. */
+static bool toy_sack_put(struct toy_sack_fill *f, u32 start, u32 end)
+{
+	struct toy_sack_block *b = NULL;
+
+	if (!f->have_last && toy_between(f->last, start, end - 1)) {
+		b = &f->blocks[0];
+		f->have_last = true;
+	} else if (f->n < f->max) {
+		b = &f->blocks[f->n++];
+	}
+	if (b) {
+		b->start = htonl(start);
+		b->end = htonl(end);
+	}
+	return !f->have_last || f->n < f->max;
+}
+
 /* Up to @max blocks of the out-of-order queue, the latest arrival's first. */
 static int toy_sack_ooo_blocks(const struct toy_sock *ts,
 			       struct toy_sack_block *blocks, int max)
 {
-	u32 start = 0, end = 0, last = ts->ooo_last;
-	bool open = false, have_last = false;
+	struct toy_sack_fill f = {
+		.blocks = blocks, .n = 1, .max = max, .last = ts->ooo_last,
+	};
+	u32 start = 0, end = 0;
+	bool open = false;
 	struct sk_buff *skb;
-	int n = 1;
 
 	skb_queue_walk(&ts->ooo_queue, skb) {
 		const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
@@ -57,40 +86,19 @@ static int toy_sack_ooo_blocks(const struct toy_sock *ts,
 				end = cb->end_seq;
 			continue;
 		}
-		if (open) {
-			/* A whole block: the latest arrival's goes in slot 0. */
-			if (!have_last && toy_between(last, start, end - 1)) {
-				blocks[0].start = htonl(start);
-				blocks[0].end = htonl(end);
-				have_last = true;
-			} else if (n < max) {
-				blocks[n].start = htonl(start);
-				blocks[n].end = htonl(end);
-				n++;
-			} else if (have_last) {
-				break;
-			}
-		}
+		if (open && !toy_sack_put(&f, start, end))
+			return f.n;
 		start = cb->seq;
 		end = cb->end_seq;
 		open = start != end;	/* a bare FIN is no data to SACK */
 	}
-	if (open) {
-		if (!have_last && toy_between(last, start, end - 1)) {
-			blocks[0].start = htonl(start);
-			blocks[0].end = htonl(end);
-			have_last = true;
-		} else if (n < max) {
-			blocks[n].start = htonl(start);
-			blocks[n].end = htonl(end);
-			n++;
-		}
-	}
-	if (have_last)
-		return n;
+	if (open)
+		toy_sack_put(&f, start, end);
+	if (f.have_last)
+		return f.n;
 	/* No block holds the latest arrival (drained or pruned): shift. */
-	memmove(&blocks[0], &blocks[1], (n - 1) * sizeof(*blocks));
-	return n - 1;
+	memmove(&blocks[0], &blocks[1], (f.n - 1) * sizeof(*blocks));
+	return f.n - 1;
 }
 
 /**
