@@ -316,6 +316,7 @@ void toy_set_state(struct sock *sk, int state)
 		sk->sk_wmem_queued = 0;
 		ts->send_head = NULL;
 		toy_sack_reset(sk);
+		sk_dst_reset(sk);
 		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 		if (ts->parent)
 			toy_child_drop(sk);

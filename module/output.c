@@ -67,15 +67,45 @@ static struct toyhdr *toy_push_header(struct sk_buff *skb, __be16 sport,
 }
 
 /*
+ * The route from @saddr to @daddr, referenced. A connection keeps its
+ * route in sk_dst_cache, as TCP does, and looks it up again only when
+ * dst_check() says the routing changed; sock_setsockopt() drops it when
+ * the device or mark changes, and toy_set_state() when the connection
+ * closes. @sk: the connection, locked, or NULL (a reply to no socket).
+ */
+static struct rtable *toy_route(struct net *net, struct sock *sk,
+				__be32 saddr, __be32 daddr)
+{
+	struct dst_entry *dst;
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	if (sk) {
+		dst = __sk_dst_check(sk, 0);
+		if (dst) {
+			dst_hold(dst);
+			return container_of(dst, struct rtable, dst);
+		}
+	}
+	flowi4_init_output(&fl4, sk ? sk->sk_bound_dev_if : 0,
+			   sk ? sk->sk_mark : 0, 0, RT_SCOPE_UNIVERSE,
+			   toy_ipproto, 0, daddr, saddr, 0, 0,
+			   sock_net_uid(net, sk));
+	rt = ip_route_output_key(net, &fl4);
+	if (sk && !IS_ERR(rt))
+		sk_dst_set(sk, dst_clone(&rt->dst));
+	return rt;
+}
+
+/*
  * Checksum, route and send a segment whose Toy header is at skb->data.
  * @payload_csum is the sum of the bytes after the header. Consumes @skb.
  */
-static int toy_xmit(struct net *net, const struct sock *sk,
+static int toy_xmit(struct net *net, struct sock *sk,
 		    struct sk_buff *skb, __be32 saddr, __be32 daddr,
 		    __wsum payload_csum)
 {
 	struct toyhdr *th = (struct toyhdr *)skb->data;
-	struct flowi4 fl4;
 	struct rtable *rt;
 	struct iphdr *iph;
 	int err;
@@ -84,11 +114,7 @@ static int toy_xmit(struct net *net, const struct sock *sk,
 	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, toy_ipproto,
 				      csum_partial(th, th->doff * 4, payload_csum));
 
-	flowi4_init_output(&fl4, sk ? sk->sk_bound_dev_if : 0,
-			   sk ? sk->sk_mark : 0, 0, RT_SCOPE_UNIVERSE,
-			   toy_ipproto, 0, daddr, saddr, 0, 0,
-			   sock_net_uid(net, sk));
-	rt = ip_route_output_key(net, &fl4);
+	rt = toy_route(net, sk, saddr, daddr);
 	if (IS_ERR(rt)) {
 		kfree_skb(skb);
 		return PTR_ERR(rt);

@@ -82,6 +82,7 @@ static void toy_sock_destruct(struct sock *sk)
 	__skb_queue_purge(&sk->sk_write_queue);
 	__skb_queue_purge(&ts->ooo_queue);
 	skb_queue_purge(&sk->sk_error_queue);
+	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	WARN_ON_ONCE(ts->in_bind || ts->in_hash);
 	WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc));
 }
