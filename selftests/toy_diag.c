@@ -1065,11 +1065,11 @@ TEST_F(trace, connection_life)
 	static const char *const want[] = {
 		"L state CLOSE>LISTEN",
 		"C state CLOSE>SYN_SENT",
-		"C out SYN seq=0 len=0",
-		"C in SYN seq=0 len=0",
+		"C out SYN|SACKOK seq=0 len=0",
+		"C in SYN|SACKOK seq=0 len=0",
 		"S state CLOSE>SYN_RECV",
-		"S out SYN|ACK seq=0 ack=1 len=0",
-		"S in SYN|ACK seq=0 ack=1 len=0",
+		"S out SYN|ACK|SACKOK seq=0 ack=1 len=0",
+		"S in SYN|ACK|SACKOK seq=0 ack=1 len=0",
 		"C state SYN_SENT>ESTABLISHED",
 		"C out ACK seq=1 ack=1 len=0",
 		"C in ACK seq=1 ack=1 len=0",
@@ -1131,8 +1131,8 @@ TEST_F(trace, lost_syn_retransmit)
 {
 	static const char *const want[] = {
 		"C state CLOSE>SYN_SENT",
-		"C out SYN seq=0 len=0",
-		"C out SYN seq=0 len=0",
+		"C out SYN|SACKOK seq=0 len=0",
+		"C out SYN|SACKOK seq=0 len=0",
 		"C retransmit SYN_SENT seq=0 n=1",
 		"C state SYN_SENT>CLOSE",
 	};
@@ -1157,8 +1157,8 @@ TEST_F(trace, refused_reset)
 {
 	static const char *const want[] = {
 		"C state CLOSE>SYN_SENT",
-		"C out SYN seq=0 len=0",
-		"C in SYN seq=0 len=0",
+		"C out SYN|SACKOK seq=0 len=0",
+		"C in SYN|SACKOK seq=0 len=0",
 		"S out RST|ACK seq=0 ack=1 len=0",
 		"S in RST|ACK seq=0 ack=1 len=0",
 		"C reset received SYN_SENT",

@@ -237,22 +237,62 @@ TEST_F(sack, receiver_reports_blocks)
 TEST_F(sack, receiver_reports_four_blocks_at_most)
 {
 	uint32_t b[TOYHDR_SACK_MAX][2];
+	static const int order[] = { 2, 4, 6, 8, 12, 10 };
 	uint32_t p;
 	int i;
 
 	passive(_metadata, self, 1);
 	p = self->p_nxt;
-	for (i = 1; i <= 6; i++) {
-		pdata(_metadata, self, 100 * i * 2, 100);
-		ASSERT_EQ(1, peer_recv(&self->p, &(struct toy_seg){ 0 }, REPLY_MS));
+	/* six blocks of 100 bytes with holes between; 1000 arrives last */
+	for (i = 0; i < 6; i++) {
+		struct toy_seg s;
+
+		pdata(_metadata, self, 100 * order[i], 100);
+		next_seg(_metadata, self, &s);
 	}
-	/* one more duplicate of block 3 (600..700): it becomes the latest */
-	pdata(_metadata, self, 600, 100);
-	b[0][0] = p + 600, b[0][1] = p + 700;
+	pdata(_metadata, self, 1450, 10);
+	b[0][0] = p + 1450, b[0][1] = p + 1460;
 	b[1][0] = p + 200, b[1][1] = p + 300;
 	b[2][0] = p + 400, b[2][1] = p + 500;
-	b[3][0] = p + 800, b[3][1] = p + 900;
+	b[3][0] = p + 600, b[3][1] = p + 700;
 	expect_ack(_metadata, self, p, 4, b);
+}
+
+/*
+ * Data that arrives twice is reported once as a D-SACK block, first: a
+ * duplicate of queued data lies inside the next block; one of data
+ * already read, below the cumulative ACK.
+ */
+TEST_F(sack, receiver_reports_duplicates_once)
+{
+	uint32_t b[TOYHDR_SACK_MAX][2];
+	uint32_t p;
+
+	passive(_metadata, self, 1);
+	p = self->p_nxt;
+	pdata(_metadata, self, 100, 200);
+	b[0][0] = p + 100, b[0][1] = p + 300;
+	expect_ack(_metadata, self, p, 1, b);
+
+	pdata(_metadata, self, 100, 200);
+	b[1][0] = p + 100, b[1][1] = p + 300;
+	expect_ack(_metadata, self, p, 2, b);
+
+	/* the D-SACK is not repeated */
+	pdata(_metadata, self, 400, 100);
+	b[0][0] = p + 400, b[0][1] = p + 500;
+	b[1][0] = p + 100, b[1][1] = p + 300;
+	expect_ack(_metadata, self, p, 2, b);
+
+	pdata(_metadata, self, 0, 100);
+	b[0][0] = p + 400, b[0][1] = p + 500;
+	expect_ack(_metadata, self, p + 300, 1, b);
+
+	/* old data again: below ack_seq, then the queue as before */
+	pdata(_metadata, self, 0, 100);
+	b[0][0] = p, b[0][1] = p + 100;
+	b[1][0] = p + 400, b[1][1] = p + 500;
+	expect_ack(_metadata, self, p + 300, 2, b);
 }
 
 TEST_F(sack, no_blocks_without_agreement)
