@@ -401,7 +401,9 @@ run_profile() {
 
 	case $profile in
 	loss)
-		check "loss: RetransSegs $retr > 0" gt0 "$retr" ;;
+		check "loss: RetransSegs $retr > 0" gt0 "$retr"
+		check "loss: SackRetrans $srtx > 0 (holes repaired from SACK blocks)" \
+			gt0 "$srtx" ;;
 	corrupt)
 		check "corrupt: InCsumErrors $csum > 0" gt0 "$csum" ;;
 	dup)
