@@ -22,7 +22,8 @@
 #        each namespace counts in its own /proc/net/toy_stat.
 # netem: for each profile, TOY_NETEM_BYTES up and then down (util_xfer
 #        checks every byte and both hashes), then the counters summed over
-#        cli and srv must show the fault: RetransSegs under loss,
+#        cli and srv must show the fault: RetransSegs (and SackRetrans:
+#        holes repaired from SACK blocks) under loss,
 #        InCsumErrors under corruption, DupSegs under duplication,
 #        OfoQueued under reordering, an MSS of 1280 - 20 - 24 = 1236 on
 #        both ends of the MTU 1280 path, at least one 200 ms RTT under
