@@ -273,13 +273,13 @@ static bool toy_sack_resent(const struct toy_sock *ts,
 
 /*
  * Is the un-SACKed @skb lost: @reordering segments SACKed beyond it? After
- * an RTO, anything below the highest SACK is (tcp_enter_loss()): the
- * reordering allowance would leave the last holes of a transfer, with too
- * little data after them, to one RTO each.
+ * an RTO, TOY_DUPTHRESH are enough, as tcp_enter_loss() falls back to the
+ * default reordering: a large allowance would leave the last holes of a
+ * transfer, with too little data after them, to one RTO each.
  */
 static bool toy_sack_lost(const struct toy_sock *ts, const struct sk_buff *skb)
 {
-	u32 allowance = ts->loss_all ? 0 : ts->reordering * ts->mss;
+	u32 allowance = (ts->loss_all ? TOY_DUPTHRESH : ts->reordering) * ts->mss;
 
 	return ts->sacked_out &&
 	       !toy_before(ts->high_sacked, TOY_SKB_CB(skb)->end_seq + allowance);

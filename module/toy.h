@@ -175,7 +175,8 @@ enum toy_timer_kind {
  * @sack_hint: where marking the last SACK block stopped, as @rtx_hint
  * @rack_when: the latest @when of a segment acknowledged or SACKed: what
  *	was sent before it and is still missing was likely lost (RACK)
- * @loss_all: recovery after an RTO: every hole below @high_sacked is lost
+ * @loss_all: recovery after an RTO: TOY_DUPTHRESH, not @reordering, makes
+ *	a hole lost
  * @reordering: segments SACKed beyond a hole before it counts as lost;
  *	TOY_DUPTHRESH, raised when the path is seen to reorder more
  * @send_head: first skb of sk_write_queue not yet sent, or NULL

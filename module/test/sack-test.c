@@ -239,6 +239,12 @@ static void toy_sack_head_lost_rule(struct kunit *test)
 	/* a path seen to reorder by 5 segments needs more */
 	ts->reordering = 5;
 	KUNIT_EXPECT_FALSE(test, toy_sack_head_lost(&ts->sk));
+
+	/* but not after an RTO: 3 are enough again until recovery ends */
+	toy_sack_new_episode(&ts->sk, true);
+	KUNIT_EXPECT_TRUE(test, toy_sack_head_lost(&ts->sk));
+	toy_sack_new_episode(&ts->sk, false);
+	KUNIT_EXPECT_FALSE(test, toy_sack_head_lost(&ts->sk));
 }
 
 /* A never-resent segment SACKed far below the highest raises reordering. */
