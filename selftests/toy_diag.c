@@ -931,6 +931,18 @@ static int trace_start(void)
  *   "C retransmit SYN_SENT seq=0 n=1", "C reset received SYN_SENT"
  * Returns the number of lines.
  */
+/* Is @name one of the |-separated flags in @flags ("SYN|ACK|SACKOK")? */
+static int has_flag(const char *flags, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = flags; (p = strstr(p, name)); p += n)
+		if ((p == flags || p[-1] == '|') && (p[n] == '|' || !p[n]))
+			return 1;
+	return 0;
+}
+
 static int trace_stop(int a, int b, char ev[][EV_LEN])
 {
 	char path[160], line[512], f[32], sa[16], da[16];
@@ -975,7 +987,7 @@ static int trace_stop(int a, int b, char ev[][EV_LEN])
 				isn[from] = seq;
 				have[from] = 1;
 			}
-			if (strstr(f, "ACK"))
+			if (has_flag(f, "ACK"))
 				snprintf(ev[n++], EV_LEN, "%c %s %s seq=%u ack=%u len=%u",
 					 from ? 'S' : 'C', dir, f, seq - isn[from],
 					 ack - isn[!from], len);
