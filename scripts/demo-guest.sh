@@ -55,7 +55,9 @@ explain() {
 		echo "The three-way handshake: SYN (client -> server), SYN|ACK (server ->"
 		echo "client), ACK (client -> server). Both ends are ESTABLISHED, and the"
 		echo "new connection waits in the listener's queue (its Recv-Q is 1)"
-		echo "until the program calls accept(). The kernel picked the client's port." ;;
+		echo "until the program calls accept(). The kernel picked the client's port."
+		echo "Both SYNs carry SACKOK: the two ends agree to selective"
+		echo "acknowledgments, which repair many losses per round trip." ;;
 	accept)
 		echo "accept() only takes the connection out of the queue: nothing crosses"
 		echo "the wire, the listener's Recv-Q is back to 0." ;;
