@@ -32,13 +32,13 @@ static const struct toyhdr *toy_hdr(const struct sk_buff *skb)
  */
 bool toy_validate(const struct toyhdr *th, unsigned int len)
 {
-	unsigned int nsack = (th->doff - TOYHDR_DOFF) / 2;
-
 	if (len < TOY_HLEN || th->doff < TOYHDR_DOFF || th->reserved)
 		return false;
 	/* Past the header only whole SACK blocks, and only on an ACK. */
-	if ((th->doff - TOYHDR_DOFF) % 2 || nsack > TOYHDR_SACK_MAX ||
-	    (nsack && (th->flags & (TOYHDR_ACK | TOYHDR_SYN)) != TOYHDR_ACK))
+	if (th->doff > TOYHDR_DOFF &&
+	    ((th->doff - TOYHDR_DOFF) % 2 ||
+	     th->doff > TOYHDR_DOFF + 2 * TOYHDR_SACK_MAX ||
+	     (th->flags & (TOYHDR_ACK | TOYHDR_SYN)) != TOYHDR_ACK))
 		return false;
 	if (th->flags & ~TOYHDR_FLAGS)
 		return false;
@@ -327,10 +327,8 @@ static bool toy_clean_acked(struct sock *sk, u32 ack, u32 prior_fack)
 
 		retrans_acked |= cb->retrans;
 		sample_when = cb->when;
-		if (ts->sack_ok && !cb->sacked) {
-			toy_sack_reordered(ts, cb, prior_fack);
-			toy_sack_delivered(ts, cb);
-		}
+		if (ts->sack_ok && !cb->sacked)
+			toy_sack_acked(ts, cb, prior_fack);
 		toy_sack_unlink(sk, skb);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -(int)cb->charge);
@@ -435,7 +433,7 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 		toy_rtt_sample(ts, toy_now_us() - sack_when);
 	if (ts->in_recovery && !toy_before(ack, ts->high_seq)) {
 		ts->in_recovery = false;
-		ts->loss_all = false;
+		ts->rto_recovery = false;
 	}
 	if (ts->in_recovery) {
 		/* A partial ACK: the next hole is the new head (NewReno). */

@@ -152,28 +152,25 @@ static void toy_sack_reorder_seen(struct toy_sock *ts, u32 end, u32 fack)
 		ts->reordering = min_t(u32, dist, TOY_MAX_REORDERING);
 }
 
-/*
- * toy_sack_reordered - @cb is newly acknowledged or SACKed
+/**
+ * toy_sack_acked - @cb is newly acknowledged or SACKed
  * @ts: the sender
  * @cb: the segment
  * @prior_fack: the highest end SACKed before this ACK (toy_sack_fack())
  *
- * If data beyond it had been SACKed before, and it was never resent, it
- * was overtaken: the path reordered by that many segments. (Only earlier
- * ACKs count: one ACK reports the latest block first and lower ones after.)
+ * It was delivered, so was everything sent before it (@rack_when). And if
+ * data beyond it had been SACKed by earlier ACKs and it was never resent,
+ * it was overtaken: the path reordered by that many segments. (Only
+ * earlier ACKs count: one ACK reports its latest block first and lower
+ * ones after.)
  */
-void toy_sack_reordered(struct toy_sock *ts, const struct toy_skb_cb *cb,
-			u32 prior_fack)
-{
-	if (!cb->retrans)
-		toy_sack_reorder_seen(ts, cb->end_seq, prior_fack);
-}
-
-/* @cb was acknowledged or SACKed: so was everything sent before it? */
-void toy_sack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb)
+void toy_sack_acked(struct toy_sock *ts, const struct toy_skb_cb *cb,
+		    u32 prior_fack)
 {
 	if (cb->when > ts->rack_when)
 		ts->rack_when = cb->when;
+	if (!cb->retrans)
+		toy_sack_reorder_seen(ts, cb->end_seq, prior_fack);
 }
 
 /* Mark what [start, end) covers, from @skb on. Return: where it stopped. */
@@ -195,8 +192,7 @@ static struct sk_buff *toy_sack_mark(struct sock *sk, struct sk_buff *skb,
 		    toy_after(cb->end_seq, end))
 			continue;	/* known, or covered only in part */
 		cb->sacked = true;
-		toy_sack_reordered(ts, cb, prior_fack);
-		toy_sack_delivered(ts, cb);
+		toy_sack_acked(ts, cb, prior_fack);
 		if (!cb->retrans && (!*first_when || cb->when < *first_when))
 			*first_when = cb->when;
 		if (!ts->sacked_out++ || toy_after(cb->end_seq, ts->high_sacked))
@@ -279,7 +275,7 @@ static bool toy_sack_resent(const struct toy_sock *ts,
  */
 static bool toy_sack_lost(const struct toy_sock *ts, const struct sk_buff *skb)
 {
-	u32 allowance = (ts->loss_all ? TOY_DUPTHRESH : ts->reordering) * ts->mss;
+	u32 allowance = (ts->rto_recovery ? TOY_DUPTHRESH : ts->reordering) * ts->mss;
 
 	return ts->sacked_out &&
 	       !toy_before(ts->high_sacked, TOY_SKB_CB(skb)->end_seq + allowance);
@@ -367,7 +363,7 @@ void toy_sack_recover(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
-	toy_sack_new_episode(sk, false);
+	ts->rtx_hint = NULL;
 	if (!skb || skb == ts->send_head)
 		toy_retransmit_head(sk);	/* only our FIN is out */
 	else if (!TOY_SKB_CB(skb)->sacked &&
@@ -377,22 +373,23 @@ void toy_sack_recover(struct sock *sk)
 }
 
 /**
- * toy_sack_new_episode - a recovery episode starts
+ * toy_sack_timeout - the retransmission timer fired with SACK in use
  * @sk: the sending socket, locked
- * @rto: the retransmission timer fired
  *
- * The loss walk starts again at the head. After an RTO every lost segment
- * may be resent once more; after duplicate ACKs, retransmissions still in
- * flight are left alone.
+ * Resend the head, then every lost segment once more, even those resent
+ * before; until the recovery ends, TOY_DUPTHRESH makes a hole lost (see
+ * toy_sack_lost()). A SACKed head means the receiver reneged.
  */
-void toy_sack_new_episode(struct sock *sk, bool rto)
+void toy_sack_timeout(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
-	if (rto)
-		ts->rtx_epoch++;
-	ts->loss_all = rto;
+	toy_sack_reneged(sk);
+	ts->rtx_epoch++;
+	ts->rto_recovery = true;
 	ts->rtx_hint = NULL;
+	toy_retransmit_head(sk);
+	toy_sack_retransmit(sk);
 }
 
 /**
@@ -430,6 +427,23 @@ void toy_sack_unlink(struct sock *sk, struct sk_buff *skb)
 		ts->rtx_hint = NULL;
 	if (ts->sack_hint == skb)
 		ts->sack_hint = NULL;
+}
+
+/**
+ * toy_sack_init - SACK state of a connection about to send its SYN or SYN-ACK
+ * @sk: the socket, locked
+ * @sack: offer SACK (SYN), or agree to it (SYN-ACK)
+ */
+void toy_sack_init(struct sock *sk, bool sack)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->sack_ok = sack;
+	ts->reordering = TOY_DUPTHRESH;
+	ts->rack_when = 0;
+	ts->dsack = false;
+	ts->rto_recovery = false;
+	toy_sack_reset(sk);
 }
 
 /**

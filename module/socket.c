@@ -162,12 +162,9 @@ static void toy_init_send(struct sock *sk, bool sack)
 	ts->snd_nxt = ts->iss + 1;
 	ts->write_seq = ts->iss + 1;
 	ts->ctl_when = toy_now_us();
-	ts->sack_ok = sack;
-	ts->reordering = TOY_DUPTHRESH;
-	ts->rack_when = 0;
-	ts->dsack = false;
-	ts->loss_all = false;
-	toy_sack_reset(sk);
+	toy_sack_init(sk, sack);
+	/* A route cached by an earlier attempt may lead elsewhere. */
+	sk_dst_reset(sk);
 }
 
 static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)

@@ -139,14 +139,10 @@ static void toy_rtx_expired(struct sock *sk)
 	ts->high_seq = ts->snd_nxt;
 	ts->dupacks = 0;
 	toy_backoff(ts);
-	if (ts->sack_ok) {
-		/* Whatever was resent and is still missing is lost again. */
-		toy_sack_reneged(sk);
-		toy_sack_new_episode(sk, true);
-	}
-	toy_retransmit_head(sk);
 	if (ts->sack_ok)
-		toy_sack_retransmit(sk);
+		toy_sack_timeout(sk);
+	else
+		toy_retransmit_head(sk);
 	toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
 }
 

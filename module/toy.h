@@ -11,6 +11,10 @@
  *   timer (sk_reset_timer()); each lookup in the receive path. A socket that
  *   reaches TCP_CLOSE is unhashed and its timers stopped, so an orphan dies
  *   as soon as the context that closed it drops its reference.
+ * - sk_dst_cache holds a reference on the connection's route from its
+ *   first segment (toy_route()) until it closes or connects anew
+ *   (sk_dst_reset()); toy_sock_destruct() drops what an RST sent after
+ *   closing cached again.
  * - Sockets are freed after an RCU grace period (SOCK_RCU_FREE), so that the
  *   receive path may walk the tables under rcu_read_lock() and take a
  *   reference with refcount_inc_not_zero().
@@ -175,8 +179,8 @@ enum toy_timer_kind {
  * @sack_hint: where marking the last SACK block stopped, as @rtx_hint
  * @rack_when: the latest @when of a segment acknowledged or SACKed: what
  *	was sent before it and is still missing was likely lost (RACK)
- * @loss_all: recovery after an RTO: TOY_DUPTHRESH, not @reordering, makes
- *	a hole lost
+ * @rto_recovery: the recovery started with an RTO: TOY_DUPTHRESH, not
+ *	@reordering, makes a hole lost until it ends
  * @reordering: segments SACKed beyond a hole before it counts as lost;
  *	TOY_DUPTHRESH, raised when the path is seen to reorder more
  * @send_head: first skb of sk_write_queue not yet sent, or NULL
@@ -247,7 +251,7 @@ struct toy_sock {
 	struct sk_buff *rtx_hint;
 	struct sk_buff *sack_hint;
 	u32 reordering;
-	bool loss_all;
+	bool rto_recovery;
 	u64 rack_when;
 	struct sk_buff *send_head;
 	u32 fin_seq;
@@ -436,14 +440,14 @@ u32 toy_sack_fack(const struct toy_sock *ts);
 u64 toy_sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack);
 bool toy_sack_head_lost(const struct sock *sk);
 void toy_sack_retransmit(struct sock *sk);
-void toy_sack_new_episode(struct sock *sk, bool rto);
+void toy_sack_timeout(struct sock *sk);
+void toy_sack_init(struct sock *sk, bool sack);
 void toy_sack_recover(struct sock *sk);
 bool toy_sack_reneged(struct sock *sk);
 void toy_sack_unlink(struct sock *sk, struct sk_buff *skb);
 void toy_sack_reset(struct sock *sk);
-void toy_sack_reordered(struct toy_sock *ts, const struct toy_skb_cb *cb,
-			u32 prior_fack);
-void toy_sack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb);
+void toy_sack_acked(struct toy_sock *ts, const struct toy_skb_cb *cb,
+		    u32 prior_fack);
 
 /* input.c */
 int toy_rcv(struct sk_buff *skb);

@@ -240,10 +240,10 @@ static void toy_sack_head_lost_rule(struct kunit *test)
 	ts->reordering = 5;
 	KUNIT_EXPECT_FALSE(test, toy_sack_head_lost(&ts->sk));
 
-	/* but not after an RTO: 3 are enough again until recovery ends */
-	toy_sack_new_episode(&ts->sk, true);
+	/* but not in a recovery an RTO started: 3 are enough again */
+	ts->rto_recovery = true;
 	KUNIT_EXPECT_TRUE(test, toy_sack_head_lost(&ts->sk));
-	toy_sack_new_episode(&ts->sk, false);
+	ts->rto_recovery = false;
 	KUNIT_EXPECT_FALSE(test, toy_sack_head_lost(&ts->sk));
 }
 
