@@ -61,7 +61,9 @@ source "$TOY_ROOT/scripts/kernels.sh"
 # What in a console log or the guest's dmesg fails a run. Most reports
 # start with BUG: or WARNING:; the rest are named so that a report whose
 # first line got cut still counts (lockdep, RCU, debug objects, kmemleak).
-TOY_VM_BAD='Oops|WARNING:|BUG:|KASAN|UBSAN|kernel BUG|Call Trace|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|ODEBUG|unreferenced object|Kernel panic'
+# A device that cannot go away when its namespace is deleted has a leaked
+# reference (a route cached by a socket, say): unregister_netdevice says so.
+TOY_VM_BAD='Oops|WARNING:|BUG:|KASAN|UBSAN|kernel BUG|Call Trace|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|ODEBUG|unreferenced object|Kernel panic|unregister_netdevice: waiting'
 
 toy_log() { echo "vm: $*" >&2; }
 

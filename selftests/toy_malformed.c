@@ -13,6 +13,8 @@
 #include <netinet/ip.h>
 
 #include "toy_test.h"
+#define TOY_PEER_LIB
+#include "util_peer.c"
 /*
  * The harness' TEST() wrappers have unused parameters and its TEST_F()
  * keeps a local across setjmp(); -Wextra flags both in every test, so those
@@ -26,59 +28,21 @@
 #define REPLY_MS	1000	/* how long to wait for an expected reply */
 #define SILENCE_MS	150	/* how long "no reply" is watched for */
 
-/* ---- Internet checksum --------------------------------------------------- */
-
-/* Adds bytes as big-endian 16-bit words; an odd tail is padded with 0. */
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len > 1) {
-		sum += (p[0] << 8) | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-/* Sum of the pseudo-header (src, dst, 0, proto, length) and the segment. */
-static uint16_t toy_sum(in_addr_t src, in_addr_t dst, int proto,
-			const void *seg, size_t len)
-{
-	unsigned char ph[12];
-	uint16_t l = htons(len);
-
-	memcpy(ph, &src, 4);
-	memcpy(ph + 4, &dst, 4);
-	ph[8] = 0;
-	ph[9] = proto;
-	memcpy(ph + 10, &l, 2);
-	return csum_fold(csum_add(csum_add(0, ph, sizeof(ph)), seg, len));
-}
+/* ---- Internet checksum: util_peer.c's (docs/protocol.md section 5) ---- */
 
 /* Fills in hdr->check for a segment of len bytes from src to dst. */
 static void toy_set_check(unsigned char *seg, size_t len, int proto)
 {
 	struct toyhdr *h = (struct toyhdr *)seg;
 
-	h->check = 0;
-	h->check = htons((uint16_t)~toy_sum(TOY_LO, TOY_LO, proto, seg, len));
+	h->check = htons(peer_seg_check(TOY_LO, TOY_LO, proto, seg, len));
 }
 
 /* A received segment is valid when everything, check included, sums to ~0. */
 static int toy_check_ok(in_addr_t src, in_addr_t dst, int proto,
 			const void *seg, size_t len)
 {
-	return toy_sum(src, dst, proto, seg, len) == 0xffff;
+	return peer_seg_sum(src, dst, proto, seg, len) == 0xffff;
 }
 
 /* ---- segments ------------------------------------------------------------ */

@@ -12,9 +12,10 @@
  * peer lives in never sees them. The other side needs a static neighbour
  * entry for that address, since nobody answers ARP for it.
  *
- * Used as a library by toy_fsm.c (which defines TOY_PEER_LIB before
- * including this file); as a program it checks the checksum examples of
- * docs/protocol.md sections 5.1 and 5.2:
+ * Used as a library by toy_fsm.c, toy_sack.c and (for its checksum only)
+ * toy_malformed.c, which define TOY_PEER_LIB before including this file;
+ * as a program it checks the checksum examples of docs/protocol.md
+ * sections 5.1 and 5.2:
  *
  *   util_peer csum      print both checksums; exit 0 if they match the text
  */
@@ -24,6 +25,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
