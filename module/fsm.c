@@ -366,7 +366,8 @@ int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb)
 		toy_fsm_set_error(sk, sk->sk_state == TCP_CLOSE_WAIT ?
 				  EPIPE : ECONNRESET);
 	if (act & TOY_ACT_ERR_TIMEDOUT)
-		toy_fsm_set_error(sk, ETIMEDOUT);
+		/* As tcp_write_err(): an ICMP error heard meanwhile says why. */
+		toy_fsm_set_error(sk, READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT);
 
 	/* A RST goes out while the connection still has its sequence numbers. */
 	if (act & TOY_ACT_SEND_RST)

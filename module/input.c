@@ -8,9 +8,12 @@
  * segment into state-machine events (fsm.c) and does the data transfer
  * part: acknowledgements, windows, in-order and out-of-order data.
  */
+#include <linux/filter.h>
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/skbuff.h>
 #include <net/checksum.h>
+#include <net/icmp.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp_states.h>
@@ -23,14 +26,12 @@ static const struct toyhdr *toy_hdr(const struct sk_buff *skb)
 	return (const struct toyhdr *)skb_transport_header(skb);
 }
 
-/**
- * toy_validate - check a header against the length it arrived with
- * @th: the header
- * @len: bytes from the start of the header to the end of the IP payload
- *
- * Return: true if the header is well formed (docs/protocol.md, 4).
+/*
+ * Section 4's rules 1 to 5 of docs/protocol.md: the header against the
+ * length it arrived with. @len: bytes from the header to the end of the
+ * IP payload.
  */
-bool toy_validate(const struct toyhdr *th, unsigned int len)
+static bool toy_validate_hdr(const struct toyhdr *th, unsigned int len)
 {
 	if (len < TOY_HLEN || th->doff < TOYHDR_DOFF || th->reserved)
 		return false;
@@ -42,13 +43,28 @@ bool toy_validate(const struct toyhdr *th, unsigned int len)
 		return false;
 	if (th->flags & ~TOYHDR_FLAGS)
 		return false;
-	if (th->doff * 4 + ntohs(th->len) != len)
-		return false;
+	return th->doff * 4 + ntohs(th->len) == len;
+}
+
+/* Rules 7 and 8, which come after the checksum (rule 6). */
+static bool toy_validate_flags(const struct toyhdr *th)
+{
 	if ((th->flags & TOYHDR_SYN) && (th->flags & (TOYHDR_FIN | TOYHDR_RST)))
 		return false;
-	if ((th->flags & TOYHDR_SACKOK) && !(th->flags & TOYHDR_SYN))
-		return false;
-	return true;
+	return !(th->flags & TOYHDR_SACKOK) || (th->flags & TOYHDR_SYN);
+}
+
+/**
+ * toy_validate - check a header against the length it arrived with
+ * @th: the header
+ * @len: bytes from the start of the header to the end of the IP payload
+ *
+ * Return: true if the header is well formed (docs/protocol.md, 4), the
+ * checksum aside.
+ */
+bool toy_validate(const struct toyhdr *th, unsigned int len)
+{
+	return toy_validate_hdr(th, len) && toy_validate_flags(th);
 }
 
 static bool toy_csum_ok(struct sk_buff *skb)
@@ -116,29 +132,30 @@ static void toy_fin(struct sock *sk)
 }
 
 /*
- * Append an in-order skb (seq <= rcv_nxt) to the receive queue, trimming
- * what we already have, and merging it into the tail skb when it fits so
- * that many small segments do not cost a buffer each (tcp_try_coalesce()).
+ * Append an in-order skb (seq <= rcv_nxt) to the receive queue, merging it
+ * into the tail skb when it continues it exactly, so that many small
+ * segments do not cost a buffer each (tcp_try_coalesce()). Bytes we
+ * already have stay in the skb: recvmsg() skips them (its offset is
+ * copied_seq - seq). Trimming them here would pskb_pull() an skb that
+ * may already be charged to the socket (from the out-of-order queue),
+ * reallocating its head behind truesize's back; TCP never does that.
  * Return: true if the skb was queued or merged.
  */
 static bool toy_queue_in_order(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct toy_sock *ts = toy_sk(sk);
-	u32 dup = ts->rcv_nxt - cb->seq;
 	struct sk_buff *tail;
 	bool fragstolen;
 	int delta;
 
 	if (!toy_after(cb->end_seq, ts->rcv_nxt))
 		return false;
-	if (dup && !pskb_pull(skb, dup))
-		return false;
-	cb->seq = ts->rcv_nxt;
 	ts->rcv_nxt = cb->end_seq;
 
 	tail = skb_peek_tail(&sk->sk_receive_queue);
-	if (tail && skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
+	if (tail && TOY_SKB_CB(tail)->end_seq == cb->seq &&
+	    skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
 		TOY_SKB_CB(tail)->end_seq = cb->end_seq;
 		atomic_add(delta, &sk->sk_rmem_alloc);
 		kfree_skb_partial(skb, fragstolen);
@@ -265,6 +282,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	struct toy_sock *ts = toy_sk(sk);
 	bool fin = cb->flags & TOYHDR_FIN;
 	bool kept = false;
+	u32 end_seq;
 
 	__skb_pull(skb, toy_hdr(skb)->doff * 4);
 	if (!skb->len && !fin)
@@ -292,12 +310,14 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 		return true;
 	}
 
+	/* Once queued, @skb may be merged into the tail and freed. */
+	end_seq = cb->end_seq;
 	if (skb->len) {
 		kept = toy_queue_in_order(sk, skb);
 		if (!kept)
 			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
 	}
-	if (!fin || cb->end_seq != ts->rcv_nxt)
+	if (!fin || end_seq != ts->rcv_nxt)
 		fin = toy_ooo_drain(sk);
 	if (kept || !skb_queue_empty(&sk->sk_receive_queue))
 		sk->sk_data_ready(sk);
@@ -360,6 +380,44 @@ static void toy_enter_recovery(struct sock *sk)
 	}
 }
 
+/**
+ * toy_oow_rate_limited - may we not answer this unacceptable segment?
+ * @sk: the connection
+ * @th: the segment
+ *
+ * Two ends that disagree on the sequence space (or a blind attacker)
+ * would otherwise make us ACK each out-of-window ACK at once, forever. At
+ * most one answer per TOY_OOW_INTERVAL, as tcp_oow_rate_limited(). Data
+ * without SYN is not part of such a loop and is always answered: a
+ * retransmission of data we have needs its (D-SACK) ACK.
+ *
+ * Return: true if the answer must be skipped.
+ */
+static bool toy_oow_rate_limited(struct sock *sk, const struct toyhdr *th)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 now = jiffies;
+
+	if (th->len && !(th->flags & TOYHDR_SYN))
+		return false;
+	if (ts->last_oow_ack && (s32)(now - ts->last_oow_ack) >= 0 &&
+	    (s32)(now - ts->last_oow_ack) < TOY_OOW_INTERVAL) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_OOWACKSKIPPED);
+		return true;
+	}
+	ts->last_oow_ack = now ?: 1;
+	return false;
+}
+
+/* RFC 5961 3.2, 4.2 and 5.2: prove you see our traffic, rate limited. */
+static void toy_challenge_ack(struct sock *sk, const struct toyhdr *th)
+{
+	if (toy_oow_rate_limited(sk, th))
+		return;
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_CHALLENGEACKS);
+	toy_send_ack(sk);
+}
+
 /*
  * ACK processing for a synchronized connection (RFC 9293 3.10.7.4, fifth
  * check). Return: false if the segment must be dropped.
@@ -367,14 +425,25 @@ static void toy_enter_recovery(struct sock *sk)
 static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 {
 	u32 ack = ntohl(th->ack_seq), seq = ntohl(th->seq);
-	u32 win = ntohl(th->window);
+	u32 win = toy_hdr_window(th);
 	struct toy_sock *ts = toy_sk(sk);
 	u32 prior_fack = toy_sack_fack(ts);
 	bool wnd_changed = false;
 	u64 sack_when = 0;
 
+	/* It acknowledges what we never sent (RFC 9293): answer, drop. */
 	if (toy_after(ack, ts->snd_nxt)) {
-		toy_send_ack(sk);
+		if (!toy_oow_rate_limited(sk, th))
+			toy_send_ack(sk);
+		return false;
+	}
+	/*
+	 * RFC 5961 5.2: an ACK further back than the peer could ever have
+	 * sent (SND.UNA - MAX.SND.WND) is not from the peer. Without this
+	 * check a blind sender needs only the sequence number to inject.
+	 */
+	if (toy_before(ack, ts->snd_una - ts->max_window)) {
+		toy_challenge_ack(sk, th);
 		return false;
 	}
 	if (toy_before(ack, ts->snd_una))
@@ -384,6 +453,7 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	    (ts->snd_wl1 == seq && !toy_before(ack, ts->snd_wl2))) {
 		wnd_changed = ts->snd_wnd != win;
 		ts->snd_wnd = win;
+		ts->max_window = max(ts->max_window, win);
 		ts->snd_wl1 = seq;
 		ts->snd_wl2 = ack;
 	}
@@ -416,6 +486,8 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	}
 
 	ts->snd_una = ack;
+	/* Something got through: an ICMP error heard before is stale. */
+	WRITE_ONCE(sk->sk_err_soft, 0);
 	ts->dupacks = 0;
 	ts->retransmits = 0;
 	ts->backoff = 0;
@@ -484,7 +556,8 @@ static void toy_syn_acked(struct sock *sk, const struct toyhdr *th)
 	struct toy_sock *ts = toy_sk(sk);
 
 	ts->snd_una = ntohl(th->ack_seq);
-	ts->snd_wnd = ntohl(th->window);
+	ts->snd_wnd = toy_hdr_window(th);
+	ts->max_window = max(ts->max_window, ts->snd_wnd);
 	ts->snd_wl1 = ntohl(th->seq);
 	ts->snd_wl2 = ts->snd_una;
 	/* Karn's rule: a retransmitted SYN gives no sample. */
@@ -558,6 +631,15 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		/* In SYN-RECEIVED, the peer's SYN again: resend our SYN-ACK. */
 		if (sk->sk_state == TCP_SYN_RECV && seq != ts->irs)
 			return false;
+		/*
+		 * Elsewhere a SYN, whatever its sequence number, gets a
+		 * challenge ACK (RFC 5961 4.2), never a reset: the state
+		 * table sends it; the rate limit is ours.
+		 */
+		if (sk->sk_state != TCP_SYN_RECV && toy_oow_rate_limited(sk, th))
+			return false;
+		if (!(th->flags & TOYHDR_ACK) && sk->sk_state != TCP_SYN_RECV)
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_CHALLENGEACKS);
 		toy_fsm_event(sk, th->flags & TOYHDR_ACK ? TOY_EV_RCV_SYNACK :
 			      TOY_EV_RCV_SYN, skb);
 		return false;
@@ -578,16 +660,23 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			if (th->len && !toy_after(seq + toy_seg_len(th), ts->rcv_nxt))
 				toy_sack_duplicate(sk, seq, seq + ntohs(th->len));
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTOFWINDOW);
-			toy_send_ack(sk);
+			if (!toy_oow_rate_limited(sk, th))
+				toy_send_ack(sk);
 		}
 		return false;
 	}
 
 	if (th->flags & TOYHDR_RST) {
-		/* RFC 5961 3.2: only an exact match resets the connection. */
+		/*
+		 * RFC 5961 3.2: only an exact match resets the connection; one
+		 * elsewhere in the window gets a challenge ACK, whose answer
+		 * from a real peer is a RST with the exact number.
+		 */
 		if (seq == ts->rcv_nxt) {
 			trace_toy_reset(sk, false);
 			toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
+		} else {
+			toy_challenge_ack(sk, th);
 		}
 		return false;
 	}
@@ -602,6 +691,8 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	} else if (!toy_ack(sk, th)) {
 		return false;
 	}
+	/* The peer answers: zero-window probes go on (toy_rtx_expired()). */
+	ts->probes_out = 0;
 
 	/* After the peer's FIN, nothing more of its stream is expected. */
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
@@ -646,6 +737,18 @@ static int toy_deliver(struct sock *sk, struct sk_buff *skb)
 {
 	int ret = 0;
 
+	/*
+	 * The socket's filter (SO_ATTACH_FILTER) and the LSM's receive hook.
+	 * The cap is the whole segment: a filter may drop it, never trim it
+	 * under the length its header promises.
+	 */
+	if (sk_filter_trim_cap(sk, skb, skb->len)) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_INERRS);
+		kfree_skb(skb);
+		sock_put(sk);
+		return 0;
+	}
+
 	/* Nested: a listener's lock is held while it creates a child. */
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
@@ -681,7 +784,7 @@ int toy_rcv(struct sk_buff *skb)
 	if (!pskb_may_pull(skb, TOY_HLEN))
 		goto bad;
 	th = toy_hdr(skb);
-	if (!toy_validate(th, skb->len))
+	if (!toy_validate_hdr(th, skb->len))
 		goto bad;
 	/* The SACK blocks too: toy_ack() reads them in place. */
 	if (!pskb_may_pull(skb, th->doff * 4))
@@ -691,6 +794,8 @@ int toy_rcv(struct sk_buff *skb)
 		TOY_INC_STATS(net, TOY_MIB_INCSUMERRORS);
 		goto bad;
 	}
+	if (!toy_validate_flags(th))
+		goto bad;
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	nf_reset_ct(skb);
 	trace_toy_segment(false, ip_hdr(skb)->saddr, ip_hdr(skb)->daddr, th);
@@ -718,12 +823,83 @@ discard:
 }
 
 /*
- * ICMP errors about our segments. A teaching model can leave path MTU
- * discovery out: segments are sent without DF and fragment instead. The
- * error is only counted as TCP counts InErrs for ICMP it cannot use.
+ * What an ICMP error about one of our segments does to its connection,
+ * as tcp_v4_err(): a connection not yet established fails at once on a
+ * hard error (protocol or port unreachable: nobody speaks Toy there);
+ * an established one keeps trying and records it in sk_err_soft, which
+ * a timeout then reports. The quoted sequence number must be one we
+ * have in flight, or anyone could abort connections with forged ICMP.
+ * Segments leave without DF (output.c), so there is no path MTU to learn.
+ */
+static void toy_icmp_apply(struct sock *sk, u32 seq, int err, bool fatal)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (!toy_between(seq, ts->snd_una, ts->snd_nxt)) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_INERRS);
+		return;
+	}
+	if (fatal && ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) &&
+	    !sock_owned_by_user(sk) && !ts->parent) {
+		WRITE_ONCE(sk->sk_err, err);
+		/* Make the error visible before the state change. */
+		smp_wmb();
+		sk_error_report(sk);
+		toy_fsm_event(sk, TOY_EV_ABORT, NULL);
+		return;
+	}
+	WRITE_ONCE(sk->sk_err_soft, err);
+}
+
+/**
+ * toy_err - the IPv4 protocol's ICMP error handler
+ * @skb: the ICMP message, skb->data at the IP header it quotes
+ * @info: ICMP extra information (the MTU for FRAG_NEEDED)
+ *
+ * Return: 0, or -ENOENT when no connection sent the quoted segment.
  */
 int toy_err(struct sk_buff *skb, u32 info)
 {
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	int type = icmp_hdr(skb)->type, code = icmp_hdr(skb)->code;
+	struct net *net = dev_net(skb->dev);
+	const struct toyhdr *th;
+	bool fatal = false;
+	struct sock *sk;
+	int err;
+
+	/* icmp_unreach() guarantees the IP header and 8 bytes after it. */
+	th = (const struct toyhdr *)(skb->data + (iph->ihl << 2));
+	sk = toy_lookup(net, iph->daddr, th->dest, iph->saddr, th->source);
+	if (!sk || sk->sk_state == TCP_LISTEN) {
+		TOY_INC_STATS(net, TOY_MIB_INERRS);
+		if (sk)
+			sock_put(sk);
+		return -ENOENT;
+	}
+
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH || code == ICMP_FRAG_NEEDED)
+			goto out;
+		err = icmp_err_convert[code].errno;
+		fatal = icmp_err_convert[code].fatal;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		fatal = true;
+		break;
+	default:
+		goto out;
+	}
+	bh_lock_sock(sk);
+	toy_icmp_apply(sk, ntohl(th->seq), err, fatal);
+	bh_unlock_sock(sk);
+out:
+	sock_put(sk);
 	return 0;
 }
 

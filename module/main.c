@@ -80,7 +80,6 @@ static struct pernet_operations toy_net_ops = {
 static struct net_protocol toy_protocol = {
 	.handler = toy_rcv,
 	.err_handler = toy_err,
-	.no_policy = 1,
 };
 
 static int __init toy_init(void)

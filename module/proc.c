@@ -47,6 +47,8 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_SACKDISCARD]		= "SackDiscard",
 	[TOY_MIB_RTOEXPIRES]		= "RtoExpires",
 	[TOY_MIB_DSACKRECV]		= "DsackRecv",
+	[TOY_MIB_CHALLENGEACKS]		= "ChallengeACKs",
+	[TOY_MIB_OOWACKSKIPPED]		= "OutOfWindowAckSkipped",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)

@@ -167,6 +167,32 @@ static void toy_init_send(struct sock *sk, bool sack)
 	sk_dst_reset(sk);
 }
 
+/*
+ * A closed socket about to connect again forgets the last connection, as
+ * tcp_disconnect(): no EOF, no shutdown, and none of its bytes: unread
+ * data of the old stream would be read at the new stream's numbers.
+ */
+static void toy_disconnect(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	__skb_queue_purge(&ts->ooo_queue);
+	ts->rcv_nxt = 0;
+	ts->copied_seq = 0;
+	ts->rcv_wup = 0;
+	ts->rcv_wnd = 0;
+	ts->dsack = false;
+	ts->max_window = 0;
+	ts->last_oow_ack = 0;
+	WRITE_ONCE(sk->sk_err_soft, 0);
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		sk->sk_rcv_saddr = 0;
+}
+
 static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 {
 	__be32 daddr = sa->stoy_addr.v4 ?: htonl(INADDR_LOOPBACK);
@@ -269,11 +295,7 @@ static int __toy_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk) ?: -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
-		/* As tcp_disconnect(): no EOF, no shutdown, may connect again. */
-		WRITE_ONCE(sk->sk_shutdown, 0);
-		sock_reset_flag(sk, SOCK_DONE);
-		if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-			sk->sk_rcv_saddr = 0;
+		toy_disconnect(sk);
 		return err;
 	}
 	sock->state = SS_CONNECTED;
@@ -319,14 +341,8 @@ out:
 	return err;
 }
 
-/**
- * toy_child_create - a listener's answer to a SYN
- * @lsk: the listener, under bh_lock_sock() or owned
- * @skb: the SYN
- *
- * Return: the new child in SYN_RECV, queued on @lsk's syn_queue, or NULL.
- */
-struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
+/* toy_child_create() with BHs off: see there. */
+static struct sock *toy_child_create_bh(struct sock *lsk, struct sk_buff *skb)
 {
 	const struct toyhdr *th = (const struct toyhdr *)skb_transport_header(skb);
 	const struct iphdr *iph = ip_hdr(skb);
@@ -365,19 +381,24 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 		return NULL;
 	}
 
-	toy_bind_child(child);
+	/*
+	 * Nothing may fail once the child is in a table: from then on a
+	 * lookup (the receive path, sock_diag) may hold a reference, and
+	 * only sock_put() may free it, not sk_free_unlock_clone().
+	 */
 	if (toy_hash_est(child)) {
-		toy_unbind(child);
 		__release(&child->sk_lock.slock);
 		sk_free_unlock_clone(child);
 		return NULL;
 	}
+	toy_bind_child(child);
 
 	ts->irs = ntohl(th->seq);
 	ts->rcv_nxt = ts->irs + 1;
 	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
-	ts->snd_wnd = ntohl(th->window);
+	ts->snd_wnd = toy_hdr_window(th);
+	ts->max_window = ts->snd_wnd;
 	ts->snd_wl1 = ts->irs;
 	toy_init_send(child, READ_ONCE(toy_sack) && (th->flags & TOYHDR_SACKOK));
 
@@ -396,6 +417,30 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 	toy_fsm_event(child, TOY_EV_RCV_SYN, skb);
 	bh_unlock_sock(child);
 	sock_put(child);
+	return child;
+}
+
+/**
+ * toy_child_create - a listener's answer to a SYN
+ * @lsk: the listener, under bh_lock_sock() or owned
+ * @skb: the SYN
+ *
+ * A SYN that waited in the listener's backlog comes here from
+ * release_sock(), in process context with BHs on. The child is born
+ * spin-locked (sk_clone_lock()) and sends its SYN-ACK before we unlock
+ * it: over loopback the peer's ACK is then processed by the softirq that
+ * the transmit path runs on this very CPU, and it spins on the child's
+ * lock for good. Keep BHs off while the child's spinlock is ours.
+ *
+ * Return: the new child in SYN_RECV, queued on @lsk's syn_queue, or NULL.
+ */
+struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
+{
+	struct sock *child;
+
+	local_bh_disable();
+	child = toy_child_create_bh(lsk, skb);
+	local_bh_enable();
 	return child;
 }
 
@@ -784,6 +829,16 @@ static int toy_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 		struct sk_buff *skb, *last = skb_peek_tail(&sk->sk_receive_queue);
 		bool found = false;
 
+		/*
+		 * Another reader took data while we waited without the lock:
+		 * the bytes we were peeking at are gone (tcp_recvmsg_locked()).
+		 */
+		if ((flags & MSG_PEEK) && peek_seq - copied != ts->copied_seq) {
+			net_dbg_ratelimited("toy: race in MSG_PEEK (%s, pid %d)\n",
+					    current->comm, task_pid_nr(current));
+			peek_seq = ts->copied_seq + copied;
+		}
+
 		skb_queue_walk(&sk->sk_receive_queue, skb) {
 			struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 			u32 offset = *seq - cb->seq;
@@ -791,6 +846,9 @@ static int toy_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 
 			if (!toy_before(*seq, cb->end_seq))
 				continue;
+			/* The queue has no holes: @seq is inside this skb. */
+			if (WARN_ON_ONCE(toy_before(*seq, cb->seq)))
+				return copied ?: -EFAULT;
 			found = true;
 			chunk = min_t(size_t, skb->len - offset, len - copied);
 			err = skb_copy_datagram_msg(skb, offset, msg, chunk);
@@ -1008,6 +1066,17 @@ static int toy_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	return ret;
 }
 
+/*
+ * RTO bounds under the default floor make a socket retransmit every
+ * millisecond: that is for the administrator of the namespace (as a
+ * route's rto_min is for TCP), not for any user.
+ */
+static bool toy_rto_allowed(const struct sock *sk, int ms)
+{
+	return ms >= TOY_RTO_MIN_MS ||
+	       ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN);
+}
+
 static int toy_setsockopt(struct socket *sock, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
@@ -1047,12 +1116,16 @@ static int toy_setsockopt(struct socket *sock, int level, int optname,
 	case TOY_RTO_MIN:
 		if (val < 1 || val > 60000)
 			err = -EINVAL;
+		else if (!toy_rto_allowed(sk, val))
+			err = -EPERM;
 		else
 			ts->rto_min = val;
 		break;
 	case TOY_RTO_MAX:
 		if (val < 1 || val > TOY_RTO_MAX_MS)
 			err = -EINVAL;
+		else if (!toy_rto_allowed(sk, val))
+			err = -EPERM;
 		else
 			ts->rto_max = val;
 		break;
@@ -1197,6 +1270,7 @@ struct proto toy_proto = {
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct toy_sock),
 	.backlog_rcv	= toy_do_rcv,
+	.release_cb	= toy_release_cb,
 	.diag_destroy	= toy_diag_abort,
 	.keepalive	= toy_keepalive,
 };

@@ -7,8 +7,8 @@
  *   rtx_timer - retransmission (RFC 6298) or zero-window probe,
  *   sk_timer  - TIME-WAIT, the life of an orphan in FIN-WAIT-2, and
  *               keepalive (SO_KEEPALIVE) in the states that can idle.
- * A timer that finds the socket owned by a process tries again shortly:
- * it must not touch protocol state the owner is changing.
+ * A timer that finds the socket owned by a process leaves its work to
+ * release_sock(): it must not touch protocol state the owner is changing.
  */
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -16,8 +16,6 @@
 #include <net/tcp_states.h>
 
 #include "toy.h"
-
-#define TOY_TIMER_RETRY		(HZ / 20)
 
 u64 toy_now_us(void)
 {
@@ -118,7 +116,20 @@ static void toy_rtx_expired(struct sock *sk)
 			toy_push(sk);
 			return;
 		}
+		/*
+		 * A peer that never answers is gone; an orphan gives up
+		 * after TOY_ORPHAN_RETRIES even if answered, or a peer that
+		 * keeps its window shut would pin it forever (tcp_probe_timer()).
+		 */
+		if (ts->probes_out >= ts->retries ||
+		    (sock_flag(sk, SOCK_DEAD) &&
+		     ts->backoff >= TOY_ORPHAN_RETRIES)) {
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
+			toy_fsm_event(sk, TOY_EV_TIMEOUT, NULL);
+			return;
+		}
 		toy_send_probe(sk);
+		ts->probes_out++;
 		toy_backoff(ts);
 		toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
 		return;
@@ -128,6 +139,9 @@ static void toy_rtx_expired(struct sock *sk)
 
 	limit = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
 		ts->syn_retries : ts->retries;
+	/* Nobody will read what an orphan resends: fewer tries (TCP's 8). */
+	if (sock_flag(sk, SOCK_DEAD))
+		limit = min_t(u8, limit, TOY_ORPHAN_RETRIES);
 	if (ts->retransmits >= limit) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
 		toy_fsm_event(sk, TOY_EV_TIMEOUT, NULL);
@@ -146,6 +160,27 @@ static void toy_rtx_expired(struct sock *sk)
 	toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
 }
 
+/*
+ * A timer that finds the socket owned by a process leaves its work to
+ * release_sock() (toy_release_cb()), holding a reference until then, as
+ * tcp_write_timer() does. Re-arming it instead would clobber whatever
+ * the owner armed meanwhile.
+ */
+static void toy_defer(struct sock *sk, int bit)
+{
+	if (!test_and_set_bit(bit, &toy_sk(sk)->deferred))
+		sock_hold(sk);
+}
+
+static void toy_rtx_handler(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	/* Re-armed (or stopped and closed) while we waited. */
+	if (sk->sk_state != TCP_CLOSE && !timer_pending(&ts->rtx_timer))
+		toy_rtx_expired(sk);
+}
+
 static void toy_rtx_timer(struct timer_list *t)
 {
 	struct toy_sock *ts = from_timer(ts, t, rtx_timer);
@@ -153,17 +188,25 @@ static void toy_rtx_timer(struct timer_list *t)
 
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk))
-		sk_reset_timer(sk, &ts->rtx_timer, jiffies + TOY_TIMER_RETRY);
-	else if (sk->sk_state != TCP_CLOSE && !timer_pending(&ts->rtx_timer))
-		toy_rtx_expired(sk);
+		toy_defer(sk, TOY_DEFER_RTX);
+	else
+		toy_rtx_handler(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
 
+/*
+ * Keepalive runs in the states that can idle with a file attached: a
+ * half-closed FIN-WAIT-2 too, whose peer may still send (an orphan's
+ * FIN-WAIT-2 timer is its lifetime instead).
+ */
 static bool toy_keepalive_state(const struct sock *sk)
 {
-	return sock_flag(sk, SOCK_KEEPOPEN) &&
-	       ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT));
+	if (!sock_flag(sk, SOCK_KEEPOPEN))
+		return false;
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		return !sock_flag(sk, SOCK_DEAD);
+	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT);
 }
 
 /* (Re)start the keepalive clock: the peer was just heard, or it is turned on. */
@@ -216,21 +259,47 @@ static void toy_keepalive_expired(struct sock *sk)
 		       jiffies + (unsigned long)ts->keepintvl * HZ);
 }
 
+static void toy_sk_handler(struct sock *sk)
+{
+	if (timer_pending(&sk->sk_timer))
+		return;	/* re-armed while we waited */
+	if (sk->sk_state == TCP_TIME_WAIT ||
+	    (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)))
+		toy_fsm_event(sk, TOY_EV_TW_EXPIRE, NULL);
+	else if (toy_keepalive_state(sk))
+		toy_keepalive_expired(sk);
+}
+
 static void toy_sk_timer(struct timer_list *t)
 {
 	struct sock *sk = from_timer(sk, t, sk_timer);
 
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk))
-		sk_reset_timer(sk, &sk->sk_timer, jiffies + TOY_TIMER_RETRY);
-	else if (timer_pending(&sk->sk_timer))
-		;	/* re-armed while we waited for the lock */
-	else if ((1 << sk->sk_state) & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2))
-		toy_fsm_event(sk, TOY_EV_TW_EXPIRE, NULL);
-	else if (toy_keepalive_state(sk))
-		toy_keepalive_expired(sk);
+		toy_defer(sk, TOY_DEFER_SK);
+	else
+		toy_sk_handler(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
+}
+
+/**
+ * toy_release_cb - struct proto's release_cb: timer work deferred
+ * @sk: the socket, still owned, its spinlock held (release_sock())
+ */
+void toy_release_cb(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	if (test_and_clear_bit(TOY_DEFER_RTX, &ts->deferred)) {
+		toy_rtx_handler(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(TOY_DEFER_SK, &ts->deferred)) {
+		toy_sk_handler(sk);
+		__sock_put(sk);
+	}
 }
 
 void toy_arm_timewait(struct sock *sk)

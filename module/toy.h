@@ -53,6 +53,14 @@ extern bool toy_sack;
 #define TOY_MAX_REORDERING	300	/* as Linux's sysctl_tcp_max_reordering */
 #define TOY_MIN_MSS		64
 
+/*
+ * The largest window a peer may offer us: sequence arithmetic modulo 2^32
+ * holds only within 2^31, and TCP's largest scaled window is 2^30.
+ */
+#define TOY_MAX_WINDOW		(1U << 30)
+/* At most one answer to unacceptable segments per socket per this long. */
+#define TOY_OOW_INTERVAL	(HZ / 2)
+
 #define TOY_EPHEMERAL_LOW	32768
 #define TOY_EPHEMERAL_HIGH	60999
 
@@ -66,6 +74,8 @@ extern bool toy_sack;
 #define TOY_KEEPINTVL_DEF	75
 #define TOY_KEEPCNT_DEF		9
 #define TOY_KEEP_MAX		32767
+/* Retries of an orphan, whose data nobody will read (TCP's default 8). */
+#define TOY_ORPHAN_RETRIES	8
 
 /* Counters of /proc/net/toy_stat, in the order they are printed. */
 enum toy_mib_field {
@@ -99,6 +109,8 @@ enum toy_mib_field {
 	TOY_MIB_SACKDISCARD,
 	TOY_MIB_RTOEXPIRES,
 	TOY_MIB_DSACKRECV,
+	TOY_MIB_CHALLENGEACKS,
+	TOY_MIB_OOWACKSKIPPED,
 	__TOY_MIB_MAX
 };
 
@@ -169,6 +181,10 @@ enum toy_timer_kind {
  * @snd_wnd: send window the peer last advertised
  * @snd_wl1: seq of the segment that last updated @snd_wnd
  * @snd_wl2: ack of the segment that last updated @snd_wnd
+ * @max_window: largest window the peer advertised: how far below @snd_una
+ *	an acceptable ACK may be (RFC 5961 5.2)
+ * @last_oow_ack: jiffies of our last answer to an unacceptable segment,
+ *	0 for never: the rate limit of toy_oow_rate_limited()
  * @high_seq: snd_nxt when loss recovery started; recovery while before it
  * @sacked_out: skbs of sk_write_queue the peer SACKed (TOY_SKB_CB.sacked)
  * @high_sacked: highest end_seq SACKed, valid while @sacked_out
@@ -216,7 +232,10 @@ enum toy_timer_kind {
  * @keepidle: TOY_KEEPIDLE, seconds
  * @keepintvl: TOY_KEEPINTVL, seconds
  * @keepcnt: TOY_KEEPCNT
- * @probes_out: keepalive probes sent since the peer was last heard
+ * @probes_out: keepalive or zero-window probes sent since the peer was
+ *	last heard
+ * @deferred: TOY_DEFER_* timer work left to toy_release_cb() (atomic
+ *	bitops: set by timers under bh_lock_sock(), cleared by the owner)
  * @last_rcv: jiffies when the peer was last heard
  */
 struct toy_sock {
@@ -244,6 +263,8 @@ struct toy_sock {
 	u32 snd_wnd;
 	u32 snd_wl1;
 	u32 snd_wl2;
+	u32 max_window;
+	u32 last_oow_ack;
 	u32 high_seq;
 	u32 sacked_out;
 	u32 high_sacked;
@@ -293,6 +314,13 @@ struct toy_sock {
 	u8 keepcnt;
 	u8 probes_out;
 	unsigned long last_rcv;
+	unsigned long deferred;
+};
+
+/* Bits of toy_sock.deferred: which timer fired while a process owned it. */
+enum {
+	TOY_DEFER_RTX,
+	TOY_DEFER_SK,
 };
 
 static inline struct toy_sock *toy_sk(const struct sock *sk)
@@ -334,6 +362,12 @@ static inline bool toy_before(u32 a, u32 b)
 }
 
 #define toy_after(a, b)		toy_before(b, a)
+
+/* A peer's advertised window, as we use it (TOY_MAX_WINDOW). */
+static inline u32 toy_hdr_window(const struct toyhdr *th)
+{
+	return min_t(u32, ntohl(th->window), TOY_MAX_WINDOW);
+}
 
 static inline bool toy_between(u32 seq, u32 low, u32 high)
 {
@@ -459,6 +493,7 @@ bool toy_validate(const struct toyhdr *th, unsigned int len);
 void toy_timers_init(struct sock *sk);
 u64 toy_now_us(void);
 void toy_timers_stop(struct sock *sk);
+void toy_release_cb(struct sock *sk);
 void toy_rearm_rtx(struct sock *sk, bool restart);
 void toy_arm_timewait(struct sock *sk);
 void toy_keepalive_reset(struct sock *sk);

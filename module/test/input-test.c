@@ -547,7 +547,8 @@ static struct sk_buff *toy_test_data(struct kunit *test, struct sock *sk,
  * expects. With @runs, an skb that continues the previous one is printed
  * as part of the same run: the receive queue may coalesce segments
  * (skb_try_coalesce()) or not, depending on room in the tail skb, and only
- * the stream matters. An skb whose length disagrees with its sequence
+ * the stream matters: bytes an skb repeats from the one before are skipped,
+ * as recvmsg() skips them. An skb whose length disagrees with its sequence
  * numbers is marked "!".
  */
 static void toy_test_queue_str(struct sk_buff_head *q, bool runs, char *buf,
@@ -561,14 +562,20 @@ static void toy_test_queue_str(struct sk_buff_head *q, bool runs, char *buf,
 	buf[0] = 0;
 	skb_queue_walk(q, skb) {
 		const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-		int len = min_t(int, skb->len, 64);
 		char data[64];
+		u32 off = 0;
+		int len;
 
-		if (skb_copy_bits(skb, 0, data, len))
+		/* A reader skips what an earlier skb of the stream had. */
+		if (runs && !first && toy_before(cb->seq, next) &&
+		    toy_after(cb->end_seq, next))
+			off = next - cb->seq;
+		len = min_t(int, skb->len - off, 64);
+		if (skb_copy_bits(skb, off, data, len))
 			len = 0;
-		if (first || !runs || cb->seq != next)
+		if (first || !runs || cb->seq + off != next)
 			n += scnprintf(buf + n, size - n, "%s%u:", first ? "" : " ",
-				       cb->seq);
+				       cb->seq + off);
 		n += scnprintf(buf + n, size - n, "%.*s%s", len, data,
 			       cb->end_seq - cb->seq == skb->len ? "" : "!");
 		next = cb->end_seq;
@@ -710,6 +717,38 @@ static void toy_ooo_overlap_trimmed(struct kunit *test)
 	TOY_EXPECT_RCVQ(test, sk, "1000:0123456789abcdefghijklmno");
 }
 
+/*
+ * An out-of-order skb is charged to the socket (its truesize): when it
+ * becomes in order it must not be trimmed with pskb_pull(), which may
+ * reallocate its head behind truesize's back (and made skb_try_coalesce()
+ * WARN). The overlap stays in the skb, and readers skip it.
+ */
+static void toy_ooo_overlap_not_pulled(struct kunit *test)
+{
+	struct toy_ooo_ctx *ctx = test->priv;
+	struct sock *sk = ctx->sk;
+	unsigned int truesize;
+	struct sk_buff *ooo;
+	unsigned char *head;
+
+	ooo = toy_test_data(test, sk, 1005, "56789abcde", 0);
+	/* Our own reference: the skb stays readable whatever the drain does. */
+	skb_get(ooo);
+	head = ooo->head;
+	truesize = ooo->truesize;
+	toy_ooo_insert(sk, ooo);
+	KUNIT_EXPECT_TRUE(test, toy_queue_in_order(sk, toy_test_data(test, sk, 1000,
+								     "0123456789", 0)));
+	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
+	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1015);
+	KUNIT_EXPECT_EQ(test, ooo->len, 10);
+	KUNIT_EXPECT_PTR_EQ(test, ooo->head, head);
+	KUNIT_EXPECT_EQ(test, ooo->truesize, truesize);
+	KUNIT_EXPECT_EQ(test, TOY_SKB_CB(ooo)->seq, 1005);
+	TOY_EXPECT_RCVQ(test, sk, "1000:0123456789abcde");
+	kfree_skb(ooo);
+}
+
 /* A segment entirely below rcv_nxt is freed, not delivered twice. */
 static void toy_ooo_old_dropped(struct kunit *test)
 {
@@ -743,6 +782,7 @@ static struct kunit_case toy_ooo_test_cases[] = {
 	KUNIT_CASE(toy_ooo_partial_drain),
 	KUNIT_CASE(toy_ooo_duplicates),
 	KUNIT_CASE(toy_ooo_overlap_trimmed),
+	KUNIT_CASE(toy_ooo_overlap_not_pulled),
 	KUNIT_CASE(toy_ooo_old_dropped),
 	KUNIT_CASE(toy_ooo_fin),
 	{}

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile peers and hostile local users: one case per bug the security
+ * review found, each written to fail (or crash the kernel) before its fix.
+ *
+ * The "wire" cases play the peer with the fake peer of util_peer.c (the
+ * network of toy_fsm.c): segments no honest stack sends, RFC 5961's blind
+ * and in-window attacks, an ICMP error, a peer that keeps its window shut.
+ * The others need only loopback: racing readers, reconnecting after a
+ * reset, unprivileged socket options, the listen() backlog.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <sys/wait.h>
+
+#include "toy_test.h"
+#define TOY_PEER_LIB
+#include "util_peer.c"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "kselftest_harness.h"
+
+#define PEER_PORT	7779
+#define PEER_ISS	0x7ffffff0U
+#define RTO_SLOW	3000		/* ms: no RTO during a case */
+#define REPLY_MS	2000
+#define QUIET_MS	300
+
+FIXTURE(wire) {
+	struct toy_peer p;
+	int ns_orig, ns_a;
+	int fd, lfd, lport;
+	uint32_t m_nxt;		/* the module's snd_nxt, from the wire */
+	uint32_t p_nxt;		/* ours */
+};
+
+FIXTURE_SETUP(wire)
+{
+	int err;
+
+	self->fd = self->lfd = -1;
+	self->ns_orig = open("/proc/self/ns/net", O_RDONLY);
+	ASSERT_LE(0, self->ns_orig);
+	err = peer_netns_open(&self->p, &self->ns_a);
+	if (err > 0)
+		SKIP(return, "no network namespaces or veth (modprobe veth?)");
+	ASSERT_EQ(0, err) TH_LOG("peer network: %s", strerror(errno));
+	self->p.port = PEER_PORT;
+}
+
+FIXTURE_TEARDOWN(wire)
+{
+	struct linger lg = { 1, 0 };
+
+	if (self->fd >= 0)
+		setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	toy_close(&self->fd);
+	toy_close(&self->lfd);
+	peer_close(&self->p);
+	peer_netns_close(self->ns_orig, self->ns_a);
+}
+
+static void next_seg(struct __test_metadata *_metadata, FIXTURE_DATA(wire) *self,
+		     struct toy_seg *s)
+{
+	ASSERT_EQ(1, peer_recv(&self->p, s, REPLY_MS)) TH_LOG("no segment");
+	ASSERT_EQ(0U, self->p.bad) TH_LOG("invalid segment, rule %u",
+					  self->p.bad_rule);
+}
+
+/* Segments the module sends within @ms (each ACK of a flood, say). */
+static int count_segs(FIXTURE_DATA(wire) *self, int ms)
+{
+	long end = toy_now_ms() + ms;
+	struct toy_seg s;
+	int n = 0;
+
+	while (toy_now_ms() < end &&
+	       peer_recv(&self->p, &s, end - toy_now_ms()) == 1)
+		n++;
+	return n;
+}
+
+/* The peer's byte at stream offset @off: overlapping sends agree. */
+static char stream_byte(uint32_t off)
+{
+	return 'A' + (off * 7 + off / 26) % 26;
+}
+
+/* The peer sends its stream's bytes [@off, @off + @len) with @flags. */
+static int pdata(FIXTURE_DATA(wire) *self, uint32_t off, size_t len, int flags)
+{
+	char buf[PEER_MAXDATA];
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = stream_byte(off + i);
+	return peer_send(&self->p, self->p_nxt + off, self->m_nxt,
+			 TOYHDR_ACK | flags, buf, len);
+}
+
+/* A passive open from the peer; the accepted socket in self->fd. */
+static void passive(struct __test_metadata *_metadata, FIXTURE_DATA(wire) *self)
+{
+	struct toy_seg s;
+
+	self->lfd = toy_listener(inet_addr(ADDR_A), 8, &self->lport);
+	ASSERT_LE(0, self->lfd);
+	self->p.dport = self->lport;
+	ASSERT_EQ(0, peer_send(&self->p, PEER_ISS, 0, TOYHDR_SYN, NULL, 0));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK, s.flags);
+	self->m_nxt = s.seq + 1;
+	self->p_nxt = PEER_ISS + 1;
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt, TOYHDR_ACK,
+			       NULL, 0));
+	ASSERT_LT(0, toy_poll(self->lfd, POLLIN, REPLY_MS));
+	self->fd = toy_accept(self->lfd);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MAX, RTO_SLOW));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MIN, RTO_SLOW));
+}
+
+/* Exactly @len bytes of the peer's stream from @off are readable, then no more. */
+static void expect_stream(struct __test_metadata *_metadata, int fd,
+			  uint32_t off, size_t len)
+{
+	char buf[4096];
+	size_t i;
+
+	ASSERT_LE(len, sizeof(buf));
+	ASSERT_EQ(0, toy_set_timeouts(fd, REPLY_MS));
+	ASSERT_EQ((ssize_t)len, toy_recv_all(fd, buf, len));
+	for (i = 0; i < len; i++)
+		ASSERT_EQ(stream_byte(off + i), buf[i]) TH_LOG("byte %zu", i);
+	ASSERT_EQ(-1, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(EAGAIN, errno);
+}
+
+/*
+ * Payload and FIN in one in-order segment, merged into the tail of the
+ * receive queue: the merged skb is freed, and its control block was read
+ * afterwards (a use-after-free KASAN reports on the debug kernel).
+ */
+TEST_F(wire, data_fin_merged_into_tail)
+{
+	char buf[16];
+
+	passive(_metadata, self);
+	ASSERT_EQ(0, pdata(self, 0, 5, 0));
+	ASSERT_EQ(0, toy_wait_rx_queue(self->lport, PEER_PORT, 5, REPLY_MS));
+	ASSERT_EQ(0, pdata(self, 5, 5, TOYHDR_FIN));
+	ASSERT_EQ(0, toy_wait_state(self->lport, PEER_PORT, TOY_ST_CLOSE_WAIT,
+				    REPLY_MS));
+	ASSERT_EQ(0, toy_set_timeouts(self->fd, REPLY_MS));
+	ASSERT_EQ(10, toy_recv_all(self->fd, buf, 10));
+	ASSERT_EQ(0, memcmp(buf, "AHOVCJQXEL", 10)) TH_LOG("%.10s", buf);
+	ASSERT_EQ(0, recv(self->fd, buf, sizeof(buf), 0));	/* EOF */
+}
+
+/*
+ * Out-of-order data, then in-order data that overlaps it: the charged
+ * out-of-order skb must not be trimmed (pskb_pull() under truesize), and
+ * the reader gets each byte once, in order.
+ */
+TEST_F(wire, overlap_of_queued_out_of_order)
+{
+	passive(_metadata, self);
+	ASSERT_EQ(0, pdata(self, 700, 600, 0));
+	ASSERT_EQ(0, pdata(self, 100, 700, 0));
+	ASSERT_EQ(0, pdata(self, 50, 1000, 0));
+	ASSERT_EQ(0, pdata(self, 0, 1200, 0));
+	expect_stream(_metadata, self->fd, 0, 1300);
+}
+
+/* RFC 5961 3.2: a RST in the window but not exact gets a challenge ACK. */
+TEST_F(wire, rst_in_window_challenged)
+{
+	struct toy_info ti;
+	struct toy_seg s;
+	char c;
+
+	passive(_metadata, self);
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt + 1000, 0, TOYHDR_RST,
+			       NULL, 0));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_ACK, s.flags);
+	ASSERT_EQ(self->p_nxt, s.ack);
+	ASSERT_EQ(0, toy_get_info(self->fd, &ti));
+	ASSERT_EQ(TOY_ST_ESTABLISHED, ti.state);
+	/* The real peer answers with the exact number: that one resets. */
+	ASSERT_EQ(0, peer_send(&self->p, s.ack, 0, TOYHDR_RST, NULL, 0));
+	ASSERT_EQ(0, toy_set_timeouts(self->fd, REPLY_MS));
+	ASSERT_EQ(-1, recv(self->fd, &c, 1, 0));
+	ASSERT_EQ(ECONNRESET, errno);
+}
+
+/* RFC 5961 4.2: a SYN on a connection never resets it; an ACK answers. */
+TEST_F(wire, syn_in_established_challenged)
+{
+	struct toy_info ti;
+	struct toy_seg s;
+
+	passive(_metadata, self);
+	ASSERT_EQ(0, peer_send(&self->p, 12345, 0, TOYHDR_SYN, NULL, 0));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_ACK, s.flags);
+	ASSERT_EQ(self->p_nxt, s.ack);
+	ASSERT_EQ(0, toy_get_info(self->fd, &ti));
+	ASSERT_EQ(TOY_ST_ESTABLISHED, ti.state);
+	ASSERT_EQ(0, pdata(self, 0, 3, 0));
+	expect_stream(_metadata, self->fd, 0, 3);
+}
+
+/*
+ * RFC 5961 5.2: data at the right sequence number whose ACK is older than
+ * anything the peer could have sent (below SND.UNA - MAX.SND.WND) is not
+ * from the peer: dropped, answered with an ACK, never read.
+ */
+TEST_F(wire, data_with_forged_ack_dropped)
+{
+	long long before = toy_stat("ChallengeACKs");
+	char buf[8];
+	struct toy_seg s;
+
+	passive(_metadata, self);
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt - 0x40000000U,
+			       TOYHDR_ACK, "EVIL", 4));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_ACK, s.flags);
+	ASSERT_EQ(self->p_nxt, s.ack) TH_LOG("the forged data was acknowledged");
+	ASSERT_EQ(-1, recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_LT(before, toy_stat("ChallengeACKs"));
+	/* The real peer's bytes at that number still go through. */
+	ASSERT_EQ(0, pdata(self, 0, 4, 0));
+	expect_stream(_metadata, self->fd, 0, 4);
+}
+
+/*
+ * Out-of-window pure ACKs and challenges are answered at most once per
+ * 500 ms: two ends that disagree would otherwise ACK each other forever.
+ */
+TEST_F(wire, out_of_window_acks_rate_limited)
+{
+	int i, n;
+
+	passive(_metadata, self);
+	for (i = 0; i < 200; i++) {
+		uint32_t seq = self->p_nxt + 0x20000000U + i;
+
+		ASSERT_EQ(0, peer_send(&self->p, seq, self->m_nxt, TOYHDR_ACK,
+				       NULL, 0));
+		ASSERT_EQ(0, peer_send(&self->p, self->p_nxt + 100 + i, 0,
+				       TOYHDR_RST, NULL, 0));
+	}
+	n = count_segs(self, QUIET_MS);
+	/* One answer per 500 ms window; the flood took at most a few. */
+	ASSERT_GE(n, 1);
+	ASSERT_LE(n, 12) TH_LOG("%d answers to 400 unacceptable segments", n);
+	ASSERT_LT(0, toy_stat("OutOfWindowAckSkipped"));
+}
+
+/*
+ * A window of 2^31 or more would turn the sender's sequence arithmetic
+ * around (snd_una + wnd "before" snd_nxt): it is taken as 2^30.
+ */
+TEST_F(wire, huge_window_still_sends)
+{
+	char buf[1000];
+	struct toy_seg s;
+
+	passive(_metadata, self);
+	self->p.window = 0x80010000U;
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt, TOYHDR_ACK,
+			       NULL, 0));
+	memset(buf, 'x', sizeof(buf));
+	ASSERT_EQ((ssize_t)sizeof(buf), send(self->fd, buf, sizeof(buf), 0));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(self->m_nxt, s.seq);
+	ASSERT_LT(0, s.len) TH_LOG("no data under a 0x80010000 window");
+}
+
+/* An ICMP destination unreachable (@code) quoting @quote bytes at @iph. */
+static int peer_icmp_unreach(struct toy_peer *p, int code, const unsigned char *iph,
+			     size_t quote)
+{
+	unsigned char frame[ETH_HLEN + 20 + 8 + 60 + 8];
+	unsigned char *ip = frame + ETH_HLEN, *icmp = ip + 20;
+	struct sockaddr_ll to;
+	uint16_t v16;
+	size_t len = 20 + 8 + quote;
+
+	memset(frame, 0, sizeof(frame));
+	memcpy(frame, p->dst_mac, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
+	frame[12] = ETH_P_IP >> 8;
+	frame[13] = ETH_P_IP & 0xff;
+	ip[0] = 0x45;
+	v16 = htons(len);
+	memcpy(ip + 2, &v16, 2);
+	ip[8] = 64;
+	ip[9] = IPPROTO_ICMP;
+	memcpy(ip + 12, &p->addr, 4);
+	memcpy(ip + 16, &p->dst, 4);
+	v16 = htons(peer_ip_check(ip, 20));
+	memcpy(ip + 10, &v16, 2);
+	icmp[0] = 3;		/* destination unreachable */
+	icmp[1] = code;
+	memcpy(icmp + 8, iph, quote);
+	v16 = htons((uint16_t)~peer_fold(peer_sum(0, icmp, 8 + quote)));
+	memcpy(icmp + 2, &v16, 2);
+
+	memset(&to, 0, sizeof(to));
+	to.sll_family = AF_PACKET;
+	to.sll_protocol = htons(ETH_P_IP);
+	to.sll_ifindex = p->ifindex;
+	to.sll_halen = ETH_ALEN;
+	memcpy(to.sll_addr, p->dst_mac, ETH_ALEN);
+	return sendto(p->fd, frame, ETH_HLEN + len, 0, (struct sockaddr *)&to,
+		      sizeof(to)) == (ssize_t)(ETH_HLEN + len) ? 0 : -1;
+}
+
+/* The IP header and first 8 bytes of the module's SYN to the peer, rebuilt. */
+static void syn_quote(FIXTURE_DATA(wire) *self, const struct toy_seg *s,
+		      unsigned char *q)
+{
+	uint16_t v16;
+	uint32_t v32;
+
+	memset(q, 0, 28);
+	q[0] = 0x45;
+	v16 = htons(20 + PEER_HLEN);
+	memcpy(q + 2, &v16, 2);
+	q[8] = 64;
+	q[9] = self->p.proto;
+	memcpy(q + 12, &self->p.dst, 4);
+	memcpy(q + 16, &self->p.addr, 4);
+	v16 = htons(s->sport);
+	memcpy(q + 20, &v16, 2);
+	v16 = htons(s->dport);
+	memcpy(q + 22, &v16, 2);
+	v32 = htonl(s->seq);
+	memcpy(q + 24, &v32, 4);
+}
+
+/*
+ * ICMP protocol unreachable for our SYN: nobody speaks Toy there, and
+ * connect() fails at once with ENOPROTOOPT (as TCP's icmp_err_convert)
+ * instead of retrying for minutes.
+ * One quoting a sequence number we never sent is ignored.
+ */
+TEST_F(wire, icmp_unreachable_fails_connect)
+{
+	struct sockaddr_toy sa = toy_sa(inet_addr(ADDR_B), PEER_PORT);
+	unsigned char q[28];
+	struct toy_seg s;
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	self->fd = toy_socket_flags(SOCK_NONBLOCK);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(-1, connect(self->fd, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	self->p.dport = toy_local_port(self->fd);
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_SACKOK, s.flags);
+
+	s.seq += 100000;	/* not ours: ignored */
+	syn_quote(self, &s, q);
+	ASSERT_EQ(0, peer_icmp_unreach(&self->p, 2, q, sizeof(q)));
+	ASSERT_EQ(0, toy_poll(self->fd, POLLOUT, QUIET_MS));
+
+	s.seq -= 100000;
+	syn_quote(self, &s, q);
+	ASSERT_EQ(0, peer_icmp_unreach(&self->p, 2, q, sizeof(q)));
+	ASSERT_LT(0, toy_poll(self->fd, POLLOUT, REPLY_MS));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_ERROR, &err, &el));
+	ASSERT_EQ(ENOPROTOOPT, err);
+}
+
+/*
+ * A peer that keeps its window shut and answers every probe would pin an
+ * orphan for good: an orphan gives up after 8 backed-off probes.
+ */
+TEST_F(wire, zero_window_orphan_gives_up)
+{
+	long end = toy_now_ms() + 60000;
+	struct toy_seg s;
+	char buf[100];
+
+	passive(_metadata, self);
+	self->p.window = 0;
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt, TOYHDR_ACK,
+			       NULL, 0));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MIN, 10));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MAX, 200));
+	memset(buf, 'z', sizeof(buf));
+	ASSERT_EQ((ssize_t)sizeof(buf), send(self->fd, buf, sizeof(buf), 0));
+	toy_close(&self->fd);
+	/* Answer every probe with the same zero window until the orphan dies. */
+	while (toy_find(self->lport, PEER_PORT, NULL) == 1) {
+		ASSERT_LT(toy_now_ms(), end) TH_LOG("the orphan probes forever");
+		if (peer_recv(&self->p, &s, 100) == 1 && !(s.flags & TOYHDR_RST))
+			ASSERT_EQ(0, peer_send(&self->p, self->p_nxt,
+					       self->m_nxt, TOYHDR_ACK, NULL, 0));
+	}
+}
+
+/*
+ * SO_KEEPALIVE on a half-closed connection (FIN-WAIT-2, the file still
+ * open): the keepalive timer probes, it does not end the connection as
+ * if it were an orphan's lifetime.
+ */
+TEST_F(wire, keepalive_in_fin_wait2_probes)
+{
+	struct toy_seg s;
+	int on = 1;
+
+	passive(_metadata, self);
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPIDLE, 1));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPINTVL, 1));
+	ASSERT_EQ(0, shutdown(self->fd, SHUT_WR));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_FIN | TOYHDR_ACK, s.flags);
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, s.seq + 1, TOYHDR_ACK,
+			       NULL, 0));
+	self->m_nxt = s.seq + 1;
+	ASSERT_EQ(0, toy_wait_state(self->lport, PEER_PORT, TOY_ST_FIN_WAIT2,
+				    REPLY_MS));
+	/* A keepalive probe comes (after keepidle, 1 s): an old number. */
+	ASSERT_EQ(1, peer_recv(&self->p, &s, 5000)) TH_LOG("no keepalive probe");
+	ASSERT_EQ(TOYHDR_ACK, s.flags);
+	ASSERT_EQ(self->m_nxt - 1, s.seq);
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt, TOYHDR_ACK,
+			       NULL, 0));
+	/* Still open for the peer's data. */
+	ASSERT_EQ(0, pdata(self, 0, 6, 0));
+	expect_stream(_metadata, self->fd, 0, 6);
+}
+
+/* ---- local users -------------------------------------------------------- */
+
+struct peek_race {
+	int fd;
+	volatile int stop;
+	long peeks, reads;
+};
+
+static void *peeker(void *arg)
+{
+	struct peek_race *r = arg;
+	char buf[8192];
+
+	while (!r->stop)
+		if (recv(r->fd, buf, sizeof(buf), MSG_PEEK) > 0)
+			r->peeks++;
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	struct peek_race *r = arg;
+	char buf[8192];
+
+	while (!r->stop)
+		if (recv(r->fd, buf, sizeof(buf), 0) > 0)
+			r->reads++;
+	return NULL;
+}
+
+/*
+ * One thread blocks in recv(MSG_PEEK) while another reads the same socket
+ * and the peer keeps writing. The peek position was taken once, before the
+ * lock was dropped to wait: after the other reader consumed the queue it
+ * pointed before the first skb, and the copy ran off its end (a usercopy
+ * BUG on Debian's 6.12, a kernel memory leak without hardened usercopy).
+ */
+TEST(peek_race)
+{
+	struct peek_race r = { 0 };
+	int lfd, cfd, sfd, lport, cport;
+	long end = toy_now_ms() + 4000;
+	pthread_t a, b;
+	char buf[1500];
+
+	ASSERT_EQ(0, toy_pair(&lfd, &cfd, &sfd, &lport, &cport));
+	ASSERT_EQ(0, toy_set_timeouts(sfd, 20));
+	r.fd = sfd;
+	ASSERT_EQ(0, pthread_create(&a, NULL, peeker, &r));
+	ASSERT_EQ(0, pthread_create(&b, NULL, reader, &r));
+	memset(buf, 'p', sizeof(buf));
+	while (toy_now_ms() < end) {
+		ASSERT_LT(0, send(cfd, buf, 1 + (toy_now_ms() % sizeof(buf)), 0));
+		if (toy_now_ms() % 3 == 0)
+			toy_sleep_ms(1);
+	}
+	r.stop = 1;
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	TH_LOG("%ld peeks, %ld reads", r.peeks, r.reads);
+	ASSERT_LT(0, r.reads);
+	toy_close(&cfd);
+	toy_close(&sfd);
+	toy_close(&lfd);
+}
+
+/*
+ * A connection reset before the program looked, then connect() again: the
+ * old connection's unread bytes must not show up in the new stream.
+ */
+TEST(reconnect_after_reset_forgets_old_stream)
+{
+	int l1, l2, p1, p2, s1, s2, c, err = 0;
+	struct linger lg = { 1, 0 };
+	socklen_t el = sizeof(err);
+	char buf[16];
+
+	l1 = toy_listener(TOY_LO, 8, &p1);
+	l2 = toy_listener(TOY_LO, 8, &p2);
+	ASSERT_LE(0, l1);
+	ASSERT_LE(0, l2);
+	c = toy_socket_flags(SOCK_NONBLOCK);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(-1, toy_connect(c, TOY_LO, p1));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ASSERT_LT(0, toy_poll(l1, POLLIN, REPLY_MS));
+	s1 = toy_accept(l1);
+	ASSERT_LE(0, s1);
+	ASSERT_EQ(3, send(s1, "OLD", 3, 0));
+	ASSERT_EQ(0, toy_wait_rx_queue(toy_local_port(c), p1, 3, REPLY_MS));
+	ASSERT_EQ(0, setsockopt(s1, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	toy_close(&s1);
+	ASSERT_EQ(0, toy_wait_gone(toy_local_port(c), p1, REPLY_MS));
+
+	/* The repeated connect() reports the reset, and may start anew. */
+	ASSERT_EQ(0, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el));
+	ASSERT_EQ(ECONNRESET, err);
+	ASSERT_EQ(-1, toy_connect(c, TOY_LO, p1));
+	ASSERT_EQ(ECONNABORTED, errno);
+	ASSERT_EQ(-1, toy_connect(c, TOY_LO, p2));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ASSERT_LT(0, toy_poll(l2, POLLIN, REPLY_MS));
+	s2 = toy_accept(l2);
+	ASSERT_LE(0, s2);
+	ASSERT_EQ(3, send(s2, "new", 3, 0));
+	ASSERT_LT(0, toy_poll(c, POLLIN, REPLY_MS));
+	ASSERT_EQ(3, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, memcmp(buf, "new", 3));
+	toy_close(&s2);
+	toy_close(&c);
+	toy_close(&l1);
+	toy_close(&l2);
+}
+
+/* Below 200 ms, RTO bounds are for CAP_NET_ADMIN: an unprivileged user gets EPERM. */
+TEST(rto_bounds_unprivileged)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = toy_socket();
+		if (fd < 0)
+			_exit(11);
+		if (!toy_set_int(fd, SOL_TOY, TOY_RTO_MIN, 1) || errno != EPERM)
+			_exit(12);
+		if (!toy_set_int(fd, SOL_TOY, TOY_RTO_MAX, 50) || errno != EPERM)
+			_exit(13);
+		if (toy_set_int(fd, SOL_TOY, TOY_RTO_MIN, 200) ||
+		    toy_set_int(fd, SOL_TOY, TOY_RTO_MAX, 1000))
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* Root may. */
+	{
+		int fd = toy_socket();
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, toy_set_int(fd, SOL_TOY, TOY_RTO_MIN, 1));
+		close(fd);
+	}
+}
+
+/*
+ * listen(fd, N) completes N + 1 handshakes before accept(), as TCP does
+ * (sk_acceptq_is_full() is "more than the backlog"); the next client
+ * waits in SYN-SENT and gets in once a connection is accepted.
+ */
+TEST(backlog_takes_n_plus_one)
+{
+	int lfd, lport, c[4], i, s, established;
+	long end;
+
+	lfd = toy_listener(TOY_LO, 2, &lport);
+	ASSERT_LE(0, lfd);
+	for (i = 0; i < 4; i++) {
+		c[i] = toy_socket_flags(SOCK_NONBLOCK);
+		ASSERT_LE(0, c[i]);
+		ASSERT_EQ(0, toy_set_int(c[i], SOL_TOY, TOY_RTO_MAX, 300));
+		ASSERT_EQ(-1, toy_connect(c[i], TOY_LO, lport));
+		ASSERT_EQ(EINPROGRESS, errno);
+		/* One at a time, so that the order is known. */
+		if (i < 3)
+			ASSERT_LT(0, toy_poll(c[i], POLLOUT, REPLY_MS));
+	}
+	ASSERT_EQ(0, toy_wait_state(toy_local_port(c[3]), lport, TOY_ST_SYN_SENT,
+				    REPLY_MS));
+	established = toy_count(-1, lport, TOY_ST_ESTABLISHED);
+	ASSERT_EQ(3, established);
+	ASSERT_EQ(0, toy_poll(c[3], POLLOUT, 0));
+	s = toy_accept(lfd);
+	ASSERT_LE(0, s);
+	end = toy_now_ms() + 10000;
+	while (!(toy_poll(c[3], POLLOUT, 100) > 0))
+		ASSERT_LT(toy_now_ms(), end) TH_LOG("the 4th never got in");
+	close(s);
+	for (i = 0; i < 4; i++)
+		close(c[i]);
+	close(lfd);
+}
+
+TEST_HARNESS_MAIN
