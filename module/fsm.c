@@ -262,6 +262,17 @@ u64 toy_fsm_hits(int state, int ev)
 	return atomic_long_read(&toy_fsm_hit[state][ev]);
 }
 
+/* An orphan has finished its work: it no longer counts (toy_orphan()). */
+static void toy_unorphan(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (ts->orphan) {
+		ts->orphan = false;
+		atomic_dec(&toy_orphans);
+	}
+}
+
 /*
  * Entering a state has side effects that do not depend on the event that
  * caused it: counters, timers, table membership and wakeups. They live here
@@ -306,10 +317,13 @@ void toy_set_state(struct sock *sk, int state)
 			toy_arm_timewait(sk);
 		break;
 	case TCP_TIME_WAIT:
+		/* Its memory is all it pins now, and TIME-WAIT is bounded. */
+		toy_unorphan(sk);
 		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 		toy_arm_timewait(sk);
 		break;
 	case TCP_CLOSE:
+		toy_unorphan(sk);
 		toy_timers_stop(sk);
 		__skb_queue_purge(&sk->sk_write_queue);
 		__skb_queue_purge(&ts->ooo_queue);

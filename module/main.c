@@ -35,6 +35,13 @@ bool toy_sack = true;
 module_param_named(sack, toy_sack, bool, 0644);
 MODULE_PARM_DESC(sack, "offer and accept selective acknowledgements in new connections (default Y)");
 
+unsigned int toy_max_orphans = 4096;
+module_param_named(max_orphans, toy_max_orphans, uint, 0644);
+MODULE_PARM_DESC(max_orphans, "orphans (closed, still finishing) kept before new ones are reset (default 4096)");
+
+/* Orphans alive now, in all namespaces (tcp_orphan_count). */
+atomic_t toy_orphans = ATOMIC_INIT(0);
+
 static unsigned int toy_net_id __read_mostly;
 
 struct toy_net *toy_pernet(const struct net *net)

@@ -758,6 +758,26 @@ static void toy_close(struct sock *sk)
 	}
 }
 
+/*
+ * A closed socket lives on to finish its connection: count it, and past
+ * max_orphans reset it instead, as tcp_close() does when
+ * tcp_check_oom() finds too many orphans. Each one may hold a send
+ * buffer of data and its namespace: the count bounds what closed
+ * sockets pin. toy_set_state() uncounts it when it reaches CLOSED.
+ */
+static void toy_orphan(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	ts->orphan = true;
+	if (atomic_inc_return(&toy_orphans) <= READ_ONCE(toy_max_orphans))
+		return;
+	net_info_ratelimited("toy: too many orphaned sockets\n");
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_ABORTONORPHANS);
+	toy_fsm_event(sk, TOY_EV_ABORT, NULL);
+}
+
 static int toy_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -768,6 +788,8 @@ static int toy_release(struct socket *sock)
 	lock_sock(sk);
 	toy_close(sk);
 	sock_orphan(sk);
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_TIME_WAIT)))
+		toy_orphan(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		toy_unbind(sk);
 	else if (sk->sk_state == TCP_FIN_WAIT2)

@@ -44,6 +44,8 @@ extern int toy_ipproto;
 extern unsigned int toy_timewait_ms;
 extern unsigned int toy_fixed_isn;
 extern bool toy_sack;
+extern unsigned int toy_max_orphans;
+extern atomic_t toy_orphans;
 
 #define TOY_HLEN		((int)sizeof(struct toyhdr))
 #define TOY_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + TOY_HLEN)
@@ -111,6 +113,7 @@ enum toy_mib_field {
 	TOY_MIB_DSACKRECV,
 	TOY_MIB_CHALLENGEACKS,
 	TOY_MIB_OOWACKSKIPPED,
+	TOY_MIB_ABORTONORPHANS,
 	__TOY_MIB_MAX
 };
 
@@ -229,6 +232,7 @@ enum toy_timer_kind {
  * @nodelay: TOY_NODELAY
  * @sack_ok: SACK is on: offered in our SYN (SYN-SENT), else agreed by both
  * @fin_queued: our FIN is due after the write queue drains
+ * @orphan: counted in toy_orphans, until the socket reaches CLOSED
  * @keepidle: TOY_KEEPIDLE, seconds
  * @keepintvl: TOY_KEEPINTVL, seconds
  * @keepcnt: TOY_KEEPCNT
@@ -308,6 +312,7 @@ struct toy_sock {
 	bool nodelay;
 	bool sack_ok;
 	bool fin_queued;
+	bool orphan;
 
 	u16 keepidle;
 	u16 keepintvl;
