@@ -325,11 +325,10 @@ void toy_set_state(struct sock *sk, int state)
 	case TCP_CLOSE:
 		toy_unorphan(sk);
 		toy_timers_stop(sk);
-		__skb_queue_purge(&sk->sk_write_queue);
-		__skb_queue_purge(&ts->ooo_queue);
-		sk->sk_wmem_queued = 0;
-		ts->send_head = NULL;
 		toy_sack_reset(sk);
+		toy_wmem_purge(sk);
+		__skb_queue_purge(&ts->ooo_queue);
+		ts->send_head = NULL;
 		sk_dst_reset(sk);
 		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 		if (ts->parent)

@@ -158,6 +158,7 @@ static bool toy_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	    skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
 		TOY_SKB_CB(tail)->end_seq = cb->end_seq;
 		atomic_add(delta, &sk->sk_rmem_alloc);
+		sk_mem_charge(sk, delta);
 		kfree_skb_partial(skb, fragstolen);
 		return true;
 	}
@@ -185,6 +186,7 @@ static bool toy_ooo_coalesce(struct sock *sk, struct sk_buff *prev,
 	pcb->end_seq = cb->end_seq;
 	pcb->flags |= cb->flags;
 	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
 	kfree_skb_partial(skb, fragstolen);
 	return true;
 }
@@ -251,7 +253,8 @@ static bool toy_ooo_drain(struct sock *sk)
  * Is there memory for @skb? The window offers half the free buffer in
  * bytes, which small segments (more overhead per byte) can overrun: data
  * we offered room for may use up to twice the buffer, and not a byte more.
- * When that is used up, out-of-order data beyond @skb makes room, as
+ * When that is used up, or the module's memory (mem.c) refuses the
+ * charge, out-of-order data beyond @skb makes room, as
  * tcp_prune_ofo_queue() does: otherwise the segment that fills the first
  * hole could never be taken, and the connection would stall for good.
  */
@@ -261,7 +264,8 @@ static bool toy_rmem_room(struct sock *sk, struct sk_buff *skb)
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *last;
 
-	while (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit) {
+	while (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit ||
+	       !sk_rmem_schedule(sk, skb, skb->truesize)) {
 		last = skb_peek_tail(&ts->ooo_queue);
 		if (!last || !toy_after(TOY_SKB_CB(last)->seq, TOY_SKB_CB(skb)->seq))
 			return false;
@@ -350,9 +354,7 @@ static bool toy_clean_acked(struct sock *sk, u32 ack, u32 prior_fack)
 		if (ts->sack_ok && !cb->sacked)
 			toy_sack_acked(ts, cb, prior_fack);
 		toy_sack_unlink(sk, skb);
-		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -(int)cb->charge);
-		consume_skb(skb);
+		toy_wmem_free(sk, skb);
 	}
 	if (!sample_when || retrans_acked)
 		return false;

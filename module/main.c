@@ -105,9 +105,13 @@ static int __init toy_init(void)
 	}
 	toy_family_ops.family = toy_family;
 
-	err = proto_register(&toy_proto, 1);
+	err = toy_mem_init();
 	if (err)
 		return err;
+	toy_mem_proto(&toy_proto);
+	err = proto_register(&toy_proto, 1);
+	if (err)
+		goto err_mem_exit;
 
 	err = register_pernet_subsys(&toy_net_ops);
 	if (err)
@@ -143,6 +147,8 @@ err_unreg_pernet:
 	unregister_pernet_subsys(&toy_net_ops);
 err_unreg_proto:
 	proto_unregister(&toy_proto);
+err_mem_exit:
+	toy_mem_exit();
 	return err;
 }
 
@@ -156,6 +162,7 @@ static void __exit toy_exit(void)
 	rcu_barrier();
 	unregister_pernet_subsys(&toy_net_ops);
 	proto_unregister(&toy_proto);
+	toy_mem_exit();
 }
 
 module_init(toy_init);

@@ -307,11 +307,11 @@ static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	ncb->seq = cb->seq + len;
 	ncb->end_seq = cb->end_seq;
 	ncb->csum = skb_checksum(nskb, 0, nskb->len, 0);
-	ncb->charge = nskb->truesize;
 	ncb->retrans = false;
 	cb->end_seq = ncb->seq;
 	cb->csum = skb_checksum(skb, 0, skb->len, 0);
-	sk_wmem_queued_add(sk, nskb->truesize);
+	/* Forced: the data was charged once already, in @skb. */
+	toy_wmem_charge(sk, nskb, true);
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
 	return 0;
 }

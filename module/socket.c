@@ -79,12 +79,15 @@ static void toy_sock_destruct(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 
 	__skb_queue_purge(&sk->sk_receive_queue);
-	__skb_queue_purge(&sk->sk_write_queue);
+	toy_wmem_purge(sk);
 	__skb_queue_purge(&ts->ooo_queue);
 	skb_queue_purge(&sk->sk_error_queue);
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
+	sk_mem_reclaim_final(sk);
+	sk_sockets_allocated_dec(sk);
 	WARN_ON_ONCE(ts->in_bind || ts->in_hash);
 	WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc));
+	WARN_ON_ONCE(sk->sk_forward_alloc);
 }
 
 static int toy_check_addr(const struct sockaddr_toy *sa, int len)
@@ -1005,6 +1008,11 @@ static int toy_queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 	}
 	if (!skb)
 		return -ENOBUFS;
+	/* Room in the module's memory (mem.c) first: the copy can't be undone. */
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		kfree_skb(skb);
+		return -ENOMEM;
+	}
 
 	err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size);
 	if (err) {
@@ -1016,9 +1024,8 @@ static int toy_queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 	cb->seq = ts->write_seq;
 	cb->end_seq = cb->seq + size;
 	cb->csum = skb_checksum(skb, 0, size, 0);
-	cb->charge = skb->truesize;
+	toy_wmem_charge(sk, skb, true);	/* scheduled above */
 	ts->write_seq = cb->end_seq;
-	sk_wmem_queued_add(sk, skb->truesize);
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!ts->send_head)
 		ts->send_head = skb;
@@ -1060,6 +1067,15 @@ static int toy_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 			continue;
 		}
 		err = toy_queue_chunk(sk, msg, size);
+		if (err == -ENOMEM) {
+			/* The module is short of memory: wait as for buffer. */
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			toy_push(sk);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto do_error;
+			continue;
+		}
 		if (err)
 			goto do_error;
 		copied += size;
@@ -1283,6 +1299,8 @@ static int toy_create(struct net *net, struct socket *sock, int protocol,
 	sock_init_data(sock, sk);
 	sk->sk_protocol = toy_ipproto;
 	sk->sk_destruct = toy_sock_destruct;
+	/* sk_clone_lock() counts children itself. */
+	sk_sockets_allocated_inc(sk);
 	toy_sock_init(sk);
 	return 0;
 }

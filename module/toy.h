@@ -519,6 +519,14 @@ void toy_child_established(struct sock *child);
 void toy_child_drop(struct sock *child);
 struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb);
 
+/* mem.c */
+void toy_mem_proto(struct proto *prot);
+int toy_mem_init(void);
+void toy_mem_exit(void);
+bool toy_wmem_charge(struct sock *sk, struct sk_buff *skb, bool force);
+void toy_wmem_free(struct sock *sk, struct sk_buff *skb);
+void toy_wmem_purge(struct sock *sk);
+
 /* diag.c */
 int toy_diag_init(void);
 void toy_diag_exit(void);
