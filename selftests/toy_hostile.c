@@ -630,4 +630,92 @@ TEST(backlog_takes_n_plus_one)
 	close(lfd);
 }
 
+/* The TOY line of /proc/net/protocols: sockets and memory (pages). */
+static int toy_protocols(long *sockets, long *pages)
+{
+	FILE *f = fopen("/proc/net/protocols", "r");
+	char line[512], name[32];
+	int found = 0;
+	long size;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %ld %ld %ld", name, &size, sockets, pages) == 4 &&
+		    !strcmp(name, "TOY"))
+			found = 1;
+	fclose(f);
+	return found ? 0 : -1;
+}
+
+/* Writes without blocking until the socket refuses; returns the bytes taken. */
+static long fill(int fd)
+{
+	static char buf[65536];
+	long total = 0;
+	ssize_t n;
+
+	while ((n = send(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		total += n;
+	return total;
+}
+
+#define TOY_MEM_PARAM	"/sys/module/toy/parameters/mem"
+
+/*
+ * Every byte queued is charged to the module (struct proto's
+ * memory_allocated, as tcp_mem): /proc/net/protocols shows it, the mem=
+ * limit bounds what all sockets together may queue, and when every socket
+ * is gone the total is back to zero (no leak).
+ */
+TEST(memory_accounted_and_bounded)
+{
+	int l1, c1, s1, p1, cp1, l2, c2, s2, p2, cp2;
+	long sockets, pages, first, second, end;
+	char saved[128] = "";
+	FILE *f;
+
+	ASSERT_EQ(0, toy_wait_idle(10000));
+	ASSERT_EQ(0, toy_protocols(&sockets, &pages));
+	ASSERT_LE(0, pages) TH_LOG("no memory accounting (memory column -1)");
+	f = fopen(TOY_MEM_PARAM, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(saved, sizeof(saved), f));
+	fclose(f);
+
+	ASSERT_EQ(0, toy_pair(&l1, &c1, &s1, &p1, &cp1));
+	first = fill(c1);
+	ASSERT_EQ(0, toy_protocols(&sockets, &pages));
+	TH_LOG("unlimited: %ld bytes queued, %ld pages charged", first, pages);
+	ASSERT_LT(100000, first);
+	ASSERT_LT(first / 4096 / 2, pages);
+
+	/* Now the module is over its limit: a second connection gets little. */
+	ASSERT_EQ(0, toy_sh("echo 1,2,3 > " TOY_MEM_PARAM));
+	ASSERT_EQ(0, toy_pair(&l2, &c2, &s2, &p2, &cp2));
+	second = fill(c2);
+	TH_LOG("over the limit: %ld bytes queued", second);
+	ASSERT_GT(32768, second);
+	f = fopen(TOY_MEM_PARAM, "w");
+	ASSERT_NE(NULL, f);
+	fputs(saved, f);
+	ASSERT_EQ(0, fclose(f));
+
+	/* Aborts free what was queued; the total goes back to 0. */
+	toy_close(&s1);
+	toy_close(&c1);
+	toy_close(&l1);
+	toy_close(&s2);
+	toy_close(&c2);
+	toy_close(&l2);
+	end = toy_now_ms() + 20000;
+	for (;;) {
+		ASSERT_EQ(0, toy_protocols(&sockets, &pages));
+		if (!pages && toy_wait_idle(0) == 0)
+			break;
+		ASSERT_LT(toy_now_ms(), end) TH_LOG("%ld pages still charged", pages);
+		toy_sleep_ms(20);
+	}
+}
+
 TEST_HARNESS_MAIN
