@@ -540,9 +540,14 @@ static void toy_rcv_listen(struct sock *sk, struct sk_buff *skb)
 		toy_fsm_event(sk, th->flags & TOYHDR_SYN ? TOY_EV_RCV_SYNACK :
 			      TOY_EV_RCV_ACK, skb);
 	} else if (th->flags & TOYHDR_SYN) {
-		/* Both queues are bounded by the backlog, as sk_acceptq_is_full(). */
+		/*
+		 * Both queues are bounded by the backlog, as
+		 * sk_acceptq_is_full(). A flood of SYNs from addresses that
+		 * never answer would fill them for good: the oldest
+		 * embryonic connection makes room (toy_listen_evict()).
+		 */
 		if (READ_ONCE(ts->syn_qlen) + READ_ONCE(sk->sk_ack_backlog) >
-		    READ_ONCE(sk->sk_max_ack_backlog)) {
+		    READ_ONCE(sk->sk_max_ack_backlog) && !toy_listen_evict(sk)) {
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENOVERFLOWS);
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
 			return;

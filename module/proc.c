@@ -50,6 +50,7 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_CHALLENGEACKS]		= "ChallengeACKs",
 	[TOY_MIB_OOWACKSKIPPED]		= "OutOfWindowAckSkipped",
 	[TOY_MIB_ABORTONORPHANS]	= "AbortOnOrphans",
+	[TOY_MIB_SYNEVICTIONS]		= "SynEvictions",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)

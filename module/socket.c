@@ -493,6 +493,52 @@ void toy_child_drop(struct sock *child)
 	sock_put(child);	/* the queue's reference; the caller holds one */
 }
 
+/**
+ * toy_listen_evict - make room in a full listener for a new SYN
+ * @lsk: the listener, under bh_lock_sock() or owned
+ *
+ * A SYN from an address that never completes the handshake (a spoofed
+ * one) keeps its slot until its SYN-ACKs run out, a minute: a flood of
+ * them fills the queues and locks real clients out. A real client
+ * answers within a round trip, so the oldest embryonic connection is the
+ * one to drop: it is discarded silently, as its timeout would (no RST).
+ * Nothing is evicted for a full accept queue: the program must accept.
+ *
+ * Return: true if a slot was freed.
+ */
+bool toy_listen_evict(struct sock *lsk)
+{
+	struct toy_sock *lts = toy_sk(lsk), *ts;
+	struct sock *child = NULL;
+	bool evicted = false;
+
+	if (sk_acceptq_is_full(lsk))
+		return false;
+	spin_lock_bh(&lts->accept_lock);
+	ts = list_first_entry_or_null(&lts->syn_queue, struct toy_sock,
+				      accept_node);
+	if (ts) {
+		child = &ts->sk;
+		sock_hold(child);
+	}
+	spin_unlock_bh(&lts->accept_lock);
+	if (!child)
+		return false;
+
+	/* As toy_child_create(): the child's spinlock with BHs off. */
+	local_bh_disable();
+	bh_lock_sock(child);
+	if (!sock_owned_by_user(child) && child->sk_state == TCP_SYN_RECV) {
+		TOY_INC_STATS(sock_net(lsk), TOY_MIB_SYNEVICTIONS);
+		toy_fsm_event(child, TOY_EV_TIMEOUT, NULL);
+		evicted = true;
+	}
+	bh_unlock_sock(child);
+	local_bh_enable();
+	sock_put(child);
+	return evicted;
+}
+
 /* The listener closes: reset every child it still holds. */
 void toy_listen_stop(struct sock *sk)
 {

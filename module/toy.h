@@ -114,6 +114,7 @@ enum toy_mib_field {
 	TOY_MIB_CHALLENGEACKS,
 	TOY_MIB_OOWACKSKIPPED,
 	TOY_MIB_ABORTONORPHANS,
+	TOY_MIB_SYNEVICTIONS,
 	__TOY_MIB_MAX
 };
 
@@ -515,6 +516,7 @@ extern struct proto toy_proto;
 extern const struct proto_ops toy_ops;
 extern struct net_proto_family toy_family_ops;
 void toy_listen_stop(struct sock *sk);
+bool toy_listen_evict(struct sock *lsk);
 void toy_child_established(struct sock *child);
 void toy_child_drop(struct sock *child);
 struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb);

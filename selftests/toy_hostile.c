@@ -441,6 +441,40 @@ TEST_F(wire, keepalive_in_fin_wait2_probes)
 	expect_stream(_metadata, self->fd, 0, 6);
 }
 
+/*
+ * A SYN flood from ports that never answer fills a listener's queues; the
+ * oldest embryonic connection makes room, so a real client still gets its
+ * SYN-ACK and completes the handshake (SynEvictions counts the dropped).
+ */
+TEST_F(wire, syn_flood_evicts_oldest_half_open)
+{
+	long long before = toy_stat("SynEvictions");
+	struct toy_seg s;
+	int i, fd;
+
+	self->lfd = toy_listener(inet_addr(ADDR_A), 4, &self->lport);
+	ASSERT_LE(0, self->lfd);
+	self->p.dport = self->lport;
+	for (i = 0; i < 200; i++) {
+		self->p.port = 20000 + i;
+		ASSERT_EQ(0, peer_send(&self->p, 1000 * i, 0, TOYHDR_SYN, NULL, 0));
+	}
+	/* The SYN-ACKs to the flood are not ours to answer. */
+	self->p.port = PEER_PORT;
+	ASSERT_EQ(0, peer_send(&self->p, PEER_ISS, 0, TOYHDR_SYN, NULL, 0));
+	ASSERT_EQ(1, peer_recv(&self->p, &s, REPLY_MS * 2))
+		TH_LOG("no SYN-ACK for the real client");
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK, s.flags);
+	ASSERT_EQ(PEER_ISS + 1, s.ack);
+	ASSERT_EQ(0, peer_send(&self->p, PEER_ISS + 1, s.seq + 1, TOYHDR_ACK,
+			       NULL, 0));
+	ASSERT_LT(0, toy_poll(self->lfd, POLLIN, REPLY_MS));
+	fd = toy_accept(self->lfd);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(before + 190, toy_stat("SynEvictions"));
+	close(fd);
+}
+
 /* ---- local users -------------------------------------------------------- */
 
 struct peek_race {
