@@ -363,6 +363,7 @@ int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb)
 	unsigned int act = t->actions;
 	int err = 0;
 
+	sock_owned_by_me(sk);
 	toy_fsm_count(sk->sk_state, ev);
 	if (unlikely(!t->next || t->unreachable)) {
 		/* Counted above: the coverage check reports it. */

@@ -719,6 +719,7 @@ int toy_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	bool kept = false;
 
+	sock_owned_by_me(sk);
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
 		toy_rcv_listen(sk, skb);

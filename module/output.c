@@ -152,6 +152,7 @@ static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 	u32 ack = 0, window = toy_rcv_window(sk);
 	int nsack = 0;
 
+	sock_owned_by_me(sk);
 	/* SACK blocks ride on pure ACKs only: data keeps its full MSS. */
 	if ((flags & TOYHDR_ACK) && !skb->len && ts->sack_ok &&
 	    (!skb_queue_empty(&ts->ooo_queue) || ts->dsack) &&
@@ -332,6 +333,7 @@ void toy_push(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
 	if (!toy_can_send_data(sk))
 		return;
 
@@ -391,6 +393,7 @@ int toy_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	int err;
 
+	sock_owned_by_me(sk);
 	cb->retrans = true;
 	cb->rtx_epoch = toy_sk(sk)->rtx_epoch;
 	cb->when = toy_now_us();	/* Karn: no RTT sample from it now */

@@ -114,6 +114,7 @@ int toy_sack_build(struct sock *sk, struct toy_sack_block *blocks)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
+	sock_owned_by_me(sk);
 	if (!ts->dsack)
 		return toy_sack_ooo_blocks(ts, blocks, TOYHDR_SACK_MAX);
 	ts->dsack = false;
@@ -227,6 +228,7 @@ u64 toy_sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack)
 	struct toy_sock *ts = toy_sk(sk);
 	u64 first_when = 0;
 
+	sock_owned_by_me(sk);
 	for (i = 0; i < n; i++) {
 		u32 start = ntohl(b[i].start), end = ntohl(b[i].end);
 		struct sk_buff *from = ts->sack_hint;
@@ -438,6 +440,7 @@ void toy_sack_init(struct sock *sk, bool sack)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
+	sock_owned_by_me(sk);
 	ts->sack_ok = sack;
 	ts->reordering = TOY_DUPTHRESH;
 	ts->rack_when = 0;
@@ -454,6 +457,7 @@ void toy_sack_reset(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
+	sock_owned_by_me(sk);
 	ts->sacked_out = 0;
 	ts->high_sacked = ts->snd_una;
 	ts->rtx_hint = NULL;

@@ -353,6 +353,7 @@ static struct sock *toy_child_create_bh(struct sock *lsk, struct sk_buff *skb)
 	__be32 saddr = iph->daddr;
 	struct sock *child;
 
+	sock_owned_by_me(lsk);
 	child = sk_clone_lock(lsk, GFP_ATOMIC);
 	if (!child)
 		return NULL;
@@ -512,6 +513,7 @@ bool toy_listen_evict(struct sock *lsk)
 	struct sock *child = NULL;
 	bool evicted = false;
 
+	sock_owned_by_me(lsk);
 	if (sk_acceptq_is_full(lsk))
 		return false;
 	spin_lock_bh(&lts->accept_lock);
@@ -545,6 +547,7 @@ void toy_listen_stop(struct sock *sk)
 	struct toy_sock *lts = toy_sk(sk), *ts, *tmp;
 	LIST_HEAD(children);
 
+	sock_owned_by_me(sk);
 	spin_lock_bh(&lts->accept_lock);
 	lts->accepting = false;
 	list_splice_init(&lts->syn_queue, &children);

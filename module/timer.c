@@ -87,6 +87,7 @@ void toy_rearm_rtx(struct sock *sk, bool restart)
 	struct toy_sock *ts = toy_sk(sk);
 	bool pending = timer_pending(&ts->rtx_timer);
 
+	sock_owned_by_me(sk);
 	if (ts->snd_una != ts->snd_nxt) {
 		if (restart || !pending || ts->timer_kind != TOY_TIMER_RETRANS)
 			toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
