@@ -20,8 +20,9 @@ here=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=scripts/vm.sh
 source "$here/vm.sh"
 
-# A full run (64 MiB per netem transfer) takes ~13 min per kernel under
-# TCG, the default one (8 MiB) ~8: the timeouts only end a hung run.
+# The default run (8 MiB per netem transfer) takes 8 to 13 min per kernel
+# under TCG, as loaded as the host is; a full one (64 MiB) 4 more. The
+# timeouts only end a hung run.
 export TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-2700}
 # Guest settings travel as name=value words of the kernel command line,
 # which /init gets as its environment (no spaces in a value).

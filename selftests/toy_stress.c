@@ -4,8 +4,8 @@
  * transport protocol hold a lock, a port or memory longer than it should.
  *
  *  - timewait_many: N connections left in TIME-WAIT (the module reloaded
- *    with its default 60 s lifetime): /proc/net/toy lists them within a
- *    time linear in N, and connect() keeps working.
+ *    with a 10 min lifetime): /proc/net/toy lists them within a time
+ *    linear in N, and connect() keeps working.
  *  - unaccepted_and_orphans: clients beyond a full backlog, then closed
  *    sockets with data queued to a peer that never reads (its window is
  *    shut): the listener's children are bounded by its backlog and their
@@ -21,11 +21,16 @@
  *  - listener_owned_storm: the same, with a third thread calling
  *    getsockopt(SOL_TOY) on the listener without pause: most SYNs then
  *    meet an owned listener and create their child from its backlog, in
- *    process context.
+ *    process context. In both, every round connects within the deadline,
+ *    every connection is accepted, and no socket is left after.
  *  - rmmod_after: with everything closed the module unloads, and is loaded
  *    again the way run_tests.sh loads it.
  * The two cases that may hang the kernel run last but one, so that the
  * others have reported by then.
+ *
+ * Memory is counted in sockets: /proc/net/toy's rows, and the active
+ * objects of the TOY slab cache when /proc/slabinfo shows it (boot with
+ * slab_nomerge, as vm-check.sh does).
  *
  * Each case prints its figures (rates, times, peaks). Sizes are the
  * `make check` ones; TOY_STRESS_SCALE=F (or --scale=F) multiplies them
@@ -39,6 +44,7 @@
  * /toy/toy.ko) and always leaves it loaded with timewait_ms=200.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -58,7 +64,12 @@
 
 #define PARAMS		"/sys/module/toy/parameters/"
 #define TW_TEST_MS	200	/* what run_tests.sh loads the module with */
-#define TW_LONG_MS	30000	/* TIME-WAIT must outlast the whole case */
+/*
+ * timewait_many's TIME-WAIT: none may expire while the case runs (30000
+ * connections take a minute under TCG, longer than the default 60 s
+ * lifetime), and toyss -K ends them after.
+ */
+#define TW_LONG_MS	600000
 #define IDLE_MS		15000	/* earlier sockets are gone */
 #define UNLOAD_MS	10000	/* rmmod once nothing holds the module */
 
@@ -66,6 +77,11 @@
 #define FLOOD_BACKLOG	128	/* syn_flood: a listener as servers set it */
 #define ORPHAN_MS	20000	/* an orphan's retries are spent by then */
 #define SLAB_SLACK	16	/* sockets freed after an RCU grace period */
+/*
+ * The backlog check reads the queue lengths without a lock, as TCP's
+ * does: SYNs handled on other CPUs at the same moment may each pass it.
+ */
+#define RACE_SLACK	((int)sysconf(_SC_NPROCESSORS_ONLN) - 1)
 /* Spoofed sources: 198.18.0.0/15 (RFC 2544), routed to the peer. */
 #define FLOOD_NET	0xc6120000U
 #define FLOOD_MASK	0x0001ffffU
@@ -311,30 +327,47 @@ static const char *rows_left(char *buf, size_t len)
 }
 
 /*
- * Reads all of /proc/net/toy, as `cat` does, five times; returns the
- * fastest in microseconds and the rows in *rows.
+ * Reads /proc/net/toy up to @max rows, 8 KiB (64 rows) a read(); returns
+ * microseconds.
  */
-static long proc_read_us(int *rows)
+static long proc_read_once(int max, int *rows)
 {
-	static char buf[65536];
-	long best = -1;
+	static char buf[8192];
+	long t0 = now_us();
+	int fd, lines = 0;
+	ssize_t n, i;
+
+	fd = open("/proc/net/toy", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while (lines <= max && (n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	*rows = lines - 1;	/* the header */
+	return now_us() - t0;
+}
+
+/*
+ * The fastest of five reads of the first @small rows (*small_us) and of
+ * all of them (the return value), taken in turns: the two figures are
+ * compared, and a loaded host slows a whole stretch of reads at once.
+ */
+static long proc_read_us(int small, long *small_us, int *small_rows, int *rows)
+{
+	long best = -1, us;
 	int pass;
 
+	*small_us = -1;
 	for (pass = 0; pass < 5; pass++) {
-		int fd = open("/proc/net/toy", O_RDONLY), lines = 0;
-		long t0 = now_us(), us;
-		ssize_t n, i;
-
-		if (fd < 0)
-			return -1;
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			for (i = 0; i < n; i++)
-				lines += buf[i] == '\n';
-		close(fd);
-		us = now_us() - t0;
-		if (best < 0 || us < best)
+		us = proc_read_once(small, small_rows);
+		if (us >= 0 && (*small_us < 0 || us < *small_us))
+			*small_us = us;
+		us = proc_read_once(INT_MAX, rows);
+		if (us >= 0 && (best < 0 || us < best))
 			best = us;
-		*rows = lines - 1;
+		if (best > 2000000)	/* seconds a read: no need for more */
+			break;
 	}
 	return best;
 }
@@ -489,13 +522,11 @@ static int tw_round(int lfd, int port)
 
 /*
  * Reading N rows may cost 200 ms plus 100 us a row (TCG reads one in
- * ~10 us), and eight times the rows at most READ_GROWTH times the time of
- * N / 8: 8 if the cost is linear, up to 64 if each row walks the table
- * from its start. An O(N^2) listing still reads 3000 rows in well under a
- * second (~0.15 s under TCG, ~25 times the time of 375 rows), so at the
- * `make check` size the growth, not the time, tells them apart. Each
- * figure is the fastest of five reads: a stalled vCPU inflates one read,
- * not all of them.
+ * ~10 us), and all N rows at most READ_GROWTH times the first N / 8: 8 if
+ * the cost is linear, up to 64 if each row walks the table from its
+ * start. An O(N^2) listing still reads 3000 rows in well under a second
+ * (0.1 to 0.3 s under TCG, 25 to 75 times the first 375 rows), so at the
+ * `make check` size the growth, not the time, tells them apart.
  */
 #define READ_BASE_US	200000L
 #define READ_ROW_US	100L
@@ -510,11 +541,14 @@ TEST_F(stress, timewait_many)
 	struct scan s;
 
 	if (tw_param() < TW_LONG_MS) {
+		char params[64];
+
 		if (!ko_available())
 			SKIP(return, "TIME-WAIT lasts %d ms, and no %s to reload the module with",
 			     tw_param(), ko_path());
 		ASSERT_EQ(0, mod_unload(UNLOAD_MS));
-		ASSERT_EQ(0, mod_load(""));	/* the default lifetime */
+		snprintf(params, sizeof(params), "timewait_ms=%d", TW_LONG_MS);
+		ASSERT_EQ(0, mod_load(params));
 	}
 	ASSERT_LE(TW_LONG_MS, tw_param());
 	self->lfd = toy_listener(TOY_LO, 128, &port);
@@ -527,8 +561,7 @@ TEST_F(stress, timewait_many)
 		err = tw_round(self->lfd, port);
 		if (err)
 			break;
-		if (++made == n / 8)
-			q_us = proc_read_us(&q_rows);
+		made++;
 	}
 	ms = toy_now_ms() - t0;
 	TH_LOG("%ld of %ld connections closed into TIME-WAIT in %ld ms (%.0f/s)",
@@ -545,15 +578,12 @@ TEST_F(stress, timewait_many)
 	ASSERT_EQ(made, s.client_state[TOY_ST_TIME_WAIT])
 		TH_LOG("rows: %s", rows_left(buf, sizeof(buf)));
 
-	us = proc_read_us(&rows);
+	us = proc_read_us(made / 8, &q_us, &q_rows, &rows);
 	ASSERT_LE(made, rows);
 	budget = READ_BASE_US + READ_ROW_US * rows;
-	if (q_us >= 0)
-		TH_LOG("reading /proc/net/toy: %d rows in %ld us, %d rows in %ld us (x%.1f for x%.1f rows)",
-		       q_rows, q_us, rows, us, q_us ? (double)us / q_us : 0,
-		       q_rows ? (double)rows / q_rows : 0);
-	else
-		TH_LOG("reading /proc/net/toy: %d rows in %ld us", rows, us);
+	TH_LOG("reading /proc/net/toy: the first %d rows in %ld us, all %d in %ld us (x%.1f for x%.1f rows)",
+	       q_rows, q_us, rows, us, q_us > 0 ? (double)us / q_us : 0,
+	       q_rows > 0 ? (double)rows / q_rows : 0);
 	TH_LOG("%s; MemAvailable %ld KiB; TOY slab %ld objects", sockstat_line(buf, sizeof(buf)),
 	       mem_avail_kb(), toy_slab());
 	EXPECT_GE(budget, us)
@@ -577,7 +607,8 @@ TEST_F(stress, timewait_many)
 	toy_close(&self->lfd);
 	t0 = toy_now_ms();
 	kill_all();
-	ASSERT_EQ(0, toy_wait_idle(IDLE_MS + (int)n))
+	/* Each destroy walks the table: ~0.2 ms a socket at 3000 under TCG. */
+	ASSERT_EQ(0, toy_wait_idle(IDLE_MS + 5 * (int)n))
 		TH_LOG("toyss -K left: %s", rows_left(buf, sizeof(buf)));
 	TH_LOG("toyss -K destroyed them in %ld ms", toy_now_ms() - t0);
 }
@@ -611,8 +642,9 @@ static int estab(int fd)
 
 /*
  * More clients than the backlog: the children (SYN_RECV and waiting to be
- * accepted) never exceed backlog + 1, whatever the clients' SYNs do, and
- * what the clients send them is bounded by their receive buffers.
+ * accepted) never exceed backlog + 1 (and RACE_SLACK), whatever the
+ * clients' SYNs do, and what the clients send them is bounded by their
+ * receive buffers.
  */
 static void unaccepted(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(stress) *self)
@@ -665,12 +697,13 @@ static void unaccepted(struct __test_metadata *_metadata,
 	TH_LOG("%d clients, backlog %d: %d established, at most %d children, accept queue %d, ListenOverflows +%lld, TOY slab %ld -> %ld",
 	       m, BACKLOG, est, max_children, max_backlog,
 	       toy_stat("ListenOverflows") - over0, slab0, max_slab);
-	ASSERT_GE(BACKLOG + 1, max_children);
-	ASSERT_GE(BACKLOG + 1, max_backlog);
-	ASSERT_GE(BACKLOG + 1, est);
+	ASSERT_GE(BACKLOG + 1 + RACE_SLACK, max_children);
+	ASSERT_GE(BACKLOG + 1 + RACE_SLACK, max_backlog);
+	ASSERT_GE(BACKLOG + 1 + RACE_SLACK, est);
 	ASSERT_LT(over0, toy_stat("ListenOverflows"));
 	if (slab0 >= 0)
-		ASSERT_GE(slab0 + m + BACKLOG + 1 + SLAB_SLACK, max_slab);
+		ASSERT_GE(slab0 + m + BACKLOG + 1 + RACE_SLACK + SLAB_SLACK,
+			  max_slab);
 
 	/* What the established ones send stays in the children's buffers. */
 	for (i = 0; i < m; i++)
@@ -685,7 +718,7 @@ static void unaccepted(struct __test_metadata *_metadata,
 	} while (toy_now_ms() < end);
 	TH_LOG("they sent %ld bytes; the children hold at most %ld (rcvbuf %d)",
 	       sent, max_rx, rcvbuf);
-	ASSERT_GE((long)(BACKLOG + 1) * 2 * rcvbuf, max_rx);
+	ASSERT_GE((long)(BACKLOG + 1 + RACE_SLACK) * 2 * rcvbuf, max_rx);
 
 	for (i = 0; i < m; i++)
 		close(fds[i]);
@@ -953,10 +986,11 @@ TEST_F(stress, syn_flood)
 
 	ASSERT_LT(over0 + FLOOD_BACKLOG, toy_stat("ListenOverflows"))
 		TH_LOG("the flood never filled the queue");
-	ASSERT_GE(FLOOD_BACKLOG + 1 + f.tries, max_children);
+	/* The real client's children and sockets come on top. */
+	ASSERT_GE(FLOOD_BACKLOG + 1 + RACE_SLACK + f.tries, max_children);
 	if (slab0 >= 0)
-		ASSERT_GE(slab0 + FLOOD_BACKLOG + 1 + 2 * f.tries + SLAB_SLACK,
-			  max_slab);
+		ASSERT_GE(slab0 + FLOOD_BACKLOG + 1 + RACE_SLACK + 2 * f.tries +
+			  SLAB_SLACK, max_slab);
 	EXPECT_EQ(f.tries, f.ok)
 		TH_LOG("spoofed SYNs fill the queue (no SYN cookies): each SYN_RECV child waits out its SYN-ACK retries");
 
