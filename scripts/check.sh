@@ -7,6 +7,13 @@
 #   N passed, N failed, N skipped
 # A tier that exits non-zero without reporting a failure, or prints no
 # summary at all, counts as one failure.
+#
+#   scripts/check.sh [--full]
+#
+# --full (`make check-full`): the same tiers, with the bulk transfers of
+# toy_netem.sh at 64 MiB each way per profile on the stock kernels instead
+# of 8 MiB (about 5 more minutes per kernel under TCG). TOY_NETEM_BYTES,
+# if set, wins over both.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,6 +23,11 @@ TIERS=(userspace kunit vm-check debug-check)
 main() {
 	local tier log rc p f s sum rows=() tp=0 tf=0 ts=0 t0 secs
 	local logdir=${TOY_CACHE:-$HOME/.cache/toy}/check
+	case ${1:-} in
+	--full) export TOY_NETEM_BYTES=${TOY_NETEM_BYTES:-67108864} ;;
+	'') ;;
+	*) echo "usage: $0 [--full]" >&2; return 2 ;;
+	esac
 	mkdir -p "$logdir"
 	for tier in "${TIERS[@]}"; do
 		if [ ! -x "$here/$tier.sh" ]; then

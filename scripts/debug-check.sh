@@ -15,7 +15,8 @@
 # Environment: TOY_CACHE; TOY_VM_TIMEOUT (default 5400: KASAN and lockdep
 # under TCG make the suite several times slower than on a stock kernel);
 # TOY_TEST_TIMEOUT (seconds per test program in run_tests.sh, default 1800);
-# TOY_MODULE_SRC (see vm.sh).
+# TOY_DEBUG_NETEM_BYTES (default 1 MiB), TOY_DEBUG_STRESS_SCALE (default
+# 0.25); TOY_MODULE_SRC (see vm.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,11 +51,16 @@ main() {
 	echo "debug-check: kernel $ver ready after $((SECONDS - t0)) s"
 	# Unknown name=value words of the kernel command line become the
 	# environment of /init, and so of run_tests.sh.
-	# The whole suite, but toy_netem.sh moves 1 MiB per transfer instead
-	# of 4: KASAN and lockdep under TCG are several times slower, and the
-	# fault paths are what matters here. TOY_SKIP_TESTS can leave tests
-	# out (comma-separated).
-	TOY_VM_APPEND="TOY_TEST_TIMEOUT=${TOY_TEST_TIMEOUT:-1800} TOY_NETEM_BYTES=${TOY_DEBUG_NETEM_BYTES:-1048576}${TOY_SKIP_TESTS:+ TOY_SKIP_TESTS=$TOY_SKIP_TESTS}${TOY_VM_APPEND:+ $TOY_VM_APPEND}"
+	# The whole suite, but smaller: toy_netem.sh moves 1 MiB per transfer
+	# instead of 8, toy_stress runs a quarter of its sizes. KASAN and
+	# lockdep under TCG are several times slower, and the fault paths,
+	# not the volume, are what matters here (lockdep reports a lock
+	# inversion the first time it happens). TOY_SKIP_TESTS can leave
+	# tests out (comma-separated). A CPU stuck in the kernel (the RCU stall
+	# detector sees it: this kernel has no soft-lockup detector) panics
+	# the guest, so a deadlock fails the run in ~25 s instead of holding
+	# it for TOY_VM_TIMEOUT.
+	TOY_VM_APPEND="TOY_TEST_TIMEOUT=${TOY_TEST_TIMEOUT:-1800} TOY_NETEM_BYTES=${TOY_DEBUG_NETEM_BYTES:-1048576} TOY_STRESS_SCALE=${TOY_DEBUG_STRESS_SCALE:-0.25}${TOY_SKIP_TESTS:+ TOY_SKIP_TESTS=$TOY_SKIP_TESTS} sysctl.kernel.panic_on_rcu_stall=1${TOY_VM_APPEND:+ $TOY_VM_APPEND}"
 	echo "=== $ver: $(basename "$script")"
 	TOY_VM_DIR='' TOY_VM_SECONDS='?'
 	toy_vm_run "$ver" "$script" "$@" || ok=0
