@@ -2,13 +2,16 @@
 /*
  * Toy Stream Protocol: sock_diag, what ss and toyss read.
  *
- * A dump walks the namespace's bind table (every socket with a port) under
- * its lock, filtered in the kernel by state and ports. SOCK_DESTROY finds
- * one connection by 4-tuple and cookie and aborts it through
- * sock_diag_destroy(), which checks CAP_NET_ADMIN.
+ * A dump walks the namespace's bind table (every socket with a port) a
+ * bucket at a time under its lock, filtered in the kernel by state and
+ * ports; without CAP_NET_ADMIN, others' sequence numbers read 0.
+ * SOCK_DESTROY needs CAP_NET_ADMIN, then finds one socket by 4-tuple and
+ * cookie and aborts it through sock_diag_destroy().
  */
+#include <linux/capability.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
+#include <linux/rculist_nulls.h>
 #include <linux/sock_diag.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -27,14 +30,27 @@ static bool toy_diag_match(const struct sock *sk, const struct toy_diag_req *req
 	return true;
 }
 
+/*
+ * What the requester may see. The absolute sequence numbers of a
+ * connection are what it takes to inject into it blindly (RFC 5961): only
+ * CAP_NET_ADMIN in the namespace (inet_diag's net_admin) and the socket's
+ * owner get them; everybody else reads zeros there.
+ */
+struct toy_diag_who {
+	bool net_admin;
+	kuid_t uid;
+	struct user_namespace *ns;
+};
+
 static int toy_diag_fill(struct sock *sk, struct sk_buff *skb, u32 portid,
-			 u32 seq, u32 flags, struct user_namespace *ns)
+			 u32 seq, u32 flags, const struct toy_diag_who *who)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	unsigned long expires = jiffies;
 	struct toy_diag_msg *rep;
 	struct toy_info info;
 	struct nlmsghdr *nlh;
+	kuid_t uid;
 
 	nlh = nlmsg_put(skb, portid, seq, SOCK_DIAG_BY_FAMILY, sizeof(*rep),
 			flags);
@@ -70,11 +86,17 @@ static int toy_diag_fill(struct sock *sk, struct sk_buff *skb, u32 portid,
 		rep->tdiag_wqueue = READ_ONCE(ts->write_seq) -
 				    READ_ONCE(ts->snd_una);
 	}
-	rep->tdiag_uid = from_kuid_munged(ns, sock_i_uid(sk));
+	uid = sock_i_uid(sk);
+	rep->tdiag_uid = from_kuid_munged(who->ns, uid);
 	rep->tdiag_inode = sock_i_ino(sk);
 	sock_diag_save_cookie(sk, rep->tdiag_cookie);
 
 	toy_get_info(sk, &info);
+	if (!who->net_admin && !uid_eq(uid, who->uid)) {
+		info.snd_una = 0;
+		info.snd_nxt = 0;
+		info.rcv_nxt = 0;
+	}
 	if (nla_put(skb, TOY_DIAG_INFO, sizeof(info), &info) ||
 	    sock_diag_put_meminfo(sk, skb, TOY_DIAG_MEMINFO) ||
 	    nla_put_u8(skb, TOY_DIAG_SHUTDOWN, READ_ONCE(sk->sk_shutdown))) {
@@ -85,66 +107,135 @@ static int toy_diag_fill(struct sock *sk, struct sk_buff *skb, u32 portid,
 	return 0;
 }
 
+/* Dump state in cb->args: where to resume, and who asked. */
+enum {
+	TOY_DIAG_ARG_BUCKET,	/* bind table bucket */
+	TOY_DIAG_ARG_OFFSET,	/* sockets of the bucket already walked */
+	TOY_DIAG_ARG_ADMIN,	/* the requester has CAP_NET_ADMIN */
+	TOY_DIAG_ARG_UID,	/* the requester's uid */
+};
+
+/*
+ * Who asks is settled once, when the dump starts, as inet_diag_dump_start()
+ * does: later parts of the dump run in whatever recvmsg() pulls them.
+ */
+static int toy_diag_dump_start(struct netlink_callback *cb)
+{
+	struct sock *nlsk = NETLINK_CB(cb->skb).sk;
+
+	cb->args[TOY_DIAG_ARG_ADMIN] = netlink_net_capable(cb->skb,
+							   CAP_NET_ADMIN);
+	cb->args[TOY_DIAG_ARG_UID] = __kuid_val(sock_i_uid(nlsk));
+	return 0;
+}
+
+/*
+ * The bind table holds every socket with a port. Like inet_diag_dump_icsk(),
+ * one bucket at a time under the lock, and each part of the dump resumes at
+ * the bucket and offset where the last stopped, instead of walking again
+ * from the start.
+ */
 static int toy_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct toy_diag_req *req = nlmsg_data(cb->nlh);
-	struct net *net = sock_net(skb->sk);
-	struct toy_net *tn = toy_pernet(net);
-	long skip = cb->args[0], i = 0;
-	struct toy_sock *ts;
-	int bkt;
+	struct toy_net *tn = toy_pernet(sock_net(skb->sk));
+	long bucket = cb->args[TOY_DIAG_ARG_BUCKET];
+	long skip = cb->args[TOY_DIAG_ARG_OFFSET];
+	struct toy_diag_who who = {
+		.net_admin = cb->args[TOY_DIAG_ARG_ADMIN],
+		.uid = KUIDT_INIT(cb->args[TOY_DIAG_ARG_UID]),
+		.ns = sk_user_ns(NETLINK_CB(cb->skb).sk),
+	};
 
-	spin_lock_bh(&tn->lock);
-	hash_for_each(tn->bind, bkt, ts, bind_node) {
-		if (i++ < skip || !toy_diag_match(&ts->sk, req))
+	for (; bucket < TOY_BIND_SIZE; bucket++, skip = 0) {
+		struct hlist_nulls_node *node;
+		struct toy_sock *ts;
+		long i = 0;
+		int err = 0;
+
+		if (hlist_nulls_empty(&tn->bind[bucket]))
 			continue;
-		if (toy_diag_fill(&ts->sk, skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				  sk_user_ns(NETLINK_CB(cb->skb).sk)) < 0) {
-			i--;
+		spin_lock_bh(&tn->lock);
+		hlist_nulls_for_each_entry(ts, node, &tn->bind[bucket],
+					   bind_node) {
+			if (i++ < skip || !toy_diag_match(&ts->sk, req))
+				continue;
+			err = toy_diag_fill(&ts->sk, skb,
+					    NETLINK_CB(cb->skb).portid,
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					    &who);
+			if (err < 0) {
+				i--;
+				break;
+			}
+		}
+		spin_unlock_bh(&tn->lock);
+		if (err < 0) {
+			skip = i;
 			break;
 		}
 	}
-	spin_unlock_bh(&tn->lock);
-	cb->args[0] = i;
+	cb->args[TOY_DIAG_ARG_BUCKET] = bucket;
+	cb->args[TOY_DIAG_ARG_OFFSET] = skip;
 	return skb->len;
 }
 
-/* Find the socket a SOCK_DESTROY request names; a reference is taken. */
+/*
+ * Find the socket a SOCK_DESTROY request names, by its port's chain, with a
+ * reference as inet_diag_find_one_icsk() takes one: never on a socket whose
+ * count already dropped to zero.
+ */
 static struct sock *toy_diag_find(struct net *net,
 				  const struct toy_diag_req *req)
 {
 	struct toy_net *tn = toy_pernet(net);
+	u16 port = ntohs(req->tdiag_sport);
+	struct hlist_nulls_node *node;
 	struct sock *found = NULL;
 	struct toy_sock *ts;
-	int bkt;
 
 	spin_lock_bh(&tn->lock);
-	hash_for_each(tn->bind, bkt, ts, bind_node) {
+	hlist_nulls_for_each_entry(ts, node, toy_bind_chain(tn, port),
+				   bind_node) {
 		struct sock *sk = &ts->sk;
 
-		if (htons(sk->sk_num) != req->tdiag_sport ||
+		if (sk->sk_num != port ||
 		    sk->sk_dport != req->tdiag_dport ||
 		    sk->sk_rcv_saddr != req->tdiag_src ||
 		    sk->sk_daddr != req->tdiag_dst ||
 		    sock_diag_check_cookie(sk, req->tdiag_cookie))
 			continue;
-		sock_hold(sk);
-		found = sk;
+		if (refcount_inc_not_zero(&sk->sk_refcnt))
+			found = sk;
 		break;
 	}
 	spin_unlock_bh(&tn->lock);
 	return found;
 }
 
+/* The request is whole and its reserved fields are 0 (the uapi says so). */
+static int toy_diag_check_req(const struct nlmsghdr *h)
+{
+	const struct toy_diag_req *req = nlmsg_data(h);
+
+	if (nlmsg_len(h) < (int)sizeof(*req))
+		return -EINVAL;
+	if (req->sdiag_protocol || req->pad)
+		return -EINVAL;
+	return 0;
+}
+
 static int toy_diag_handler_dump(struct sk_buff *skb, struct nlmsghdr *h)
 {
 	struct net *net = sock_net(skb->sk);
+	int err;
 
-	if (nlmsg_len(h) < (int)sizeof(struct toy_diag_req))
-		return -EINVAL;
+	err = toy_diag_check_req(h);
+	if (err)
+		return err;
 	if (h->nlmsg_flags & NLM_F_DUMP) {
 		struct netlink_dump_control c = {
+			.start = toy_diag_dump_start,
 			.dump = toy_diag_dump,
 		};
 
@@ -153,14 +244,22 @@ static int toy_diag_handler_dump(struct sk_buff *skb, struct nlmsghdr *h)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * The capability first, before any lookup: an unprivileged requester
+ * learns nothing (not even whether the socket exists) and never holds a
+ * reference on another user's socket.
+ */
 static int toy_diag_handler_destroy(struct sk_buff *skb, struct nlmsghdr *h)
 {
 	struct net *net = sock_net(skb->sk);
 	struct sock *sk;
 	int err;
 
-	if (nlmsg_len(h) < (int)sizeof(struct toy_diag_req))
-		return -EINVAL;
+	err = toy_diag_check_req(h);
+	if (err)
+		return err;
+	if (!netlink_net_capable(skb, CAP_NET_ADMIN))
+		return -EPERM;
 	sk = toy_diag_find(net, nlmsg_data(h));
 	if (!sk)
 		return -ENOENT;

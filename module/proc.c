@@ -10,6 +10,7 @@
 #include <linux/jiffies.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
+#include <linux/rculist_nulls.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
 #include <net/tcp_states.h>
@@ -66,31 +67,117 @@ u64 toy_stat_read(struct toy_net *tn, int field)
 /*
  * The listing walks the bind table under RCU: sockets are freed after a
  * grace period (SOCK_RCU_FREE), and a line may race with a state change
- * as /proc/net/tcp's do.
+ * as /proc/net/tcp's do. A socket that leaves its chain and joins another
+ * meanwhile (table.c) may take the walk along: lines may then be missed or
+ * repeated, as with any socket that comes and goes during a read.
+ *
+ * Every read() of the file starts the walk again at its position; like
+ * tcp_seq_start(), the walk remembers the bucket and the offset in it of
+ * the socket where the last read stopped, so that it resumes there instead
+ * of counting from the first socket: a whole read is linear, not quadratic.
  */
-static struct toy_sock *toy_seq_idx(struct toy_net *tn, loff_t pos)
+struct toy_iter_state {
+	struct seq_net_private p;
+	u32 bucket;	/* of the current socket */
+	u32 offset;	/* sockets before it in its bucket */
+	loff_t last_pos;
+};
+
+static struct toy_sock *toy_seq_entry(struct hlist_nulls_node *node)
+{
+	return is_a_nulls(node) ? NULL :
+	       hlist_nulls_entry(node, struct toy_sock, bind_node);
+}
+
+/* The first socket of st->bucket or a later one. */
+static struct toy_sock *toy_seq_first(struct toy_net *tn,
+				      struct toy_iter_state *st)
 {
 	struct toy_sock *ts;
-	int bkt;
 
-	hash_for_each_rcu(tn->bind, bkt, ts, bind_node)
-		if (pos-- == 0)
+	for (; st->bucket < TOY_BIND_SIZE; st->bucket++) {
+		struct hlist_nulls_head *head = &tn->bind[st->bucket];
+
+		st->offset = 0;
+		ts = toy_seq_entry(rcu_dereference(hlist_nulls_first_rcu(head)));
+		if (ts)
 			return ts;
+	}
 	return NULL;
+}
+
+static struct toy_sock *toy_seq_after(struct toy_net *tn,
+				      struct toy_iter_state *st,
+				      struct toy_sock *ts)
+{
+	struct hlist_nulls_node *node;
+	struct toy_sock *next;
+
+	node = rcu_dereference(hlist_nulls_next_rcu(&ts->bind_node));
+	next = toy_seq_entry(node);
+	if (next) {
+		st->offset++;
+		return next;
+	}
+	st->bucket++;
+	return toy_seq_first(tn, st);
+}
+
+/* The socket at position @pos, counted from the first. */
+static struct toy_sock *toy_seq_idx(struct toy_net *tn,
+				    struct toy_iter_state *st, loff_t pos)
+{
+	struct toy_sock *ts;
+
+	st->bucket = 0;
+	ts = toy_seq_first(tn, st);
+	while (ts && pos--)
+		ts = toy_seq_after(tn, st, ts);
+	return ts;
+}
+
+/* The socket where the last read stopped, found again by bucket/offset. */
+static struct toy_sock *toy_seq_resume(struct toy_net *tn,
+				       struct toy_iter_state *st)
+{
+	u32 bucket = st->bucket, offset = st->offset;
+	struct toy_sock *ts;
+
+	ts = toy_seq_first(tn, st);
+	while (ts && offset-- && st->bucket == bucket)
+		ts = toy_seq_after(tn, st, ts);
+	return ts;
 }
 
 static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
 	__acquires(RCU)
 {
+	struct toy_net *tn = toy_pernet(seq_file_net(seq));
+	struct toy_iter_state *st = seq->private;
+	void *rc = NULL;
+
 	rcu_read_lock();
-	return *pos ? toy_seq_idx(toy_pernet(seq_file_net(seq)), *pos - 1) :
-		      SEQ_START_TOKEN;
+	if (*pos && *pos == st->last_pos)
+		rc = toy_seq_resume(tn, st);
+	if (!rc)
+		rc = *pos ? toy_seq_idx(tn, st, *pos - 1) : SEQ_START_TOKEN;
+	st->last_pos = *pos;
+	return rc;
 }
 
 static void *toy_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
+	struct toy_net *tn = toy_pernet(seq_file_net(seq));
+	struct toy_iter_state *st = seq->private;
+	struct toy_sock *ts;
+
+	if (v == SEQ_START_TOKEN)
+		ts = toy_seq_idx(tn, st, 0);
+	else
+		ts = toy_seq_after(tn, st, v);
 	++*pos;
-	return toy_seq_idx(toy_pernet(seq_file_net(seq)), *pos - 1);
+	st->last_pos = *pos;
+	return ts;
 }
 
 static void toy_seq_stop(struct seq_file *seq, void *v)
@@ -210,7 +297,7 @@ static int toy_fsm_show(struct seq_file *seq, void *v)
 int toy_proc_init(struct net *net)
 {
 	if (!proc_create_net("toy", 0444, net->proc_net, &toy_seq_ops,
-			     sizeof(struct seq_net_private)))
+			     sizeof(struct toy_iter_state)))
 		return -ENOMEM;
 	if (!proc_create_net_single("toy_stat", 0444, net->proc_net,
 				    toy_stat_show, NULL))

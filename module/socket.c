@@ -200,29 +200,20 @@ static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 {
 	__be32 daddr = sa->stoy_addr.v4 ?: htonl(INADDR_LOOPBACK);
 	struct toy_sock *ts = toy_sk(sk);
-	bool autobind = !ts->in_bind;
 	__be32 saddr = sk->sk_rcv_saddr;
 	int err;
 
 	err = toy_route_saddr(sk, daddr, &saddr);
 	if (err)
 		return err;
-	if (autobind) {
-		err = toy_bind_port(sk, saddr, 0);
-		if (err)
-			return err;
-	} else {
-		sk->sk_rcv_saddr = saddr;
-	}
+	sk->sk_rcv_saddr = saddr;
 	sk->sk_daddr = daddr;
 	sk->sk_dport = sa->stoy_port;
-	err = toy_hash_est(sk);
+	err = toy_hash_connect(sk);
 	if (err) {
 		sk->sk_daddr = 0;
 		sk->sk_dport = 0;
-		if (autobind)
-			toy_unbind(sk);
-		else if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 			sk->sk_rcv_saddr = 0;
 		return err;
 	}
@@ -333,10 +324,12 @@ static int toy_listen(struct socket *sock, int backlog)
 			if (err)
 				goto out;
 		}
+		err = toy_hash_listen(sk);
+		if (err)
+			goto out;
 		spin_lock_bh(&toy_sk(sk)->accept_lock);
 		toy_sk(sk)->accepting = true;
 		spin_unlock_bh(&toy_sk(sk)->accept_lock);
-		toy_hash_listen(sk);
 	}
 	err = toy_fsm_event(sk, TOY_EV_LISTEN, NULL);
 out:

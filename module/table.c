@@ -4,18 +4,55 @@
  *
  * Three hash tables, like TCP's bhash/lhash/ehash:
  *   bind   - every socket owning a local port (bind conflicts, ephemeral
- *            port choice, and the /proc listing),
+ *            port choice, /proc and sock_diag), by port,
  *   listen - listeners, found by the SYNs that create connections,
  *   est    - connections, found by 4-tuple for every other segment.
  * Writers hold toy_net.lock; the receive path reads under RCU and takes a
  * reference with refcount_inc_not_zero(), which is safe because sockets are
  * freed after a grace period (SOCK_RCU_FREE). Each entry holds a reference.
+ *
+ * The chains are hlist_nulls, as TCP's ehash: each ends in a marker whose
+ * value names its table and bucket. A socket leaves a chain with
+ * hlist_nulls_del_init_rcu(), which keeps its ->next for readers standing
+ * on it, and may be added to another chain at once, with no grace period in
+ * between (a connection that closes and connects again, a listener that
+ * stops and connects): a reader standing on it then follows it into the
+ * other chain and would miss the rest of its own, so the RCU lookups check
+ * the marker they end on and start over if it is not their bucket's
+ * (__inet_lookup_established() does the same). Those under the lock never
+ * see a socket move.
+ *
+ * Ports (inet_csk_get_port(), __inet_hash_connect()): bind() and listen()
+ * take a port for themselves, checked against every socket bound to it.
+ * connect() takes an ephemeral port from net.ipv4.ip_local_port_range,
+ * starting at an offset hashed from the destination (RFC 6056 3.3.4, as
+ * TCP), and may share it with other connections that connect() made, as
+ * long as the 4-tuple is unique in the est table, TIME_WAIT included. The
+ * searches take the lock one port at a time and reschedule in between, so
+ * softirqs never wait for a whole range.
  */
+#include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/random.h>
+#include <linux/rculist_nulls.h>
+#include <linux/sched.h>
+#include <net/ip.h>
+#include <net/secure_seq.h>
 #include <net/tcp_states.h>
 
 #include "toy.h"
+
+/* The nulls values ending the chains: one per bucket, none shared. */
+#define TOY_NULLS_EST		0U
+#define TOY_NULLS_LISTEN	(TOY_NULLS_EST + TOY_EST_SIZE)
+#define TOY_NULLS_BIND		(TOY_NULLS_LISTEN + TOY_LISTEN_SIZE)
+
+/*
+ * Per-destination perturbation of the ephemeral port offset, moved on by
+ * every connect(), as TCP's table_perturb (RFC 6056 3.3.4 "Algorithm 4").
+ */
+#define TOY_PERTURB_SIZE	256
+static u32 toy_port_perturb[TOY_PERTURB_SIZE];
 
 static u32 toy_hash_secret __read_mostly;
 
@@ -27,92 +64,151 @@ static u32 toy_ehashfn(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
 			    toy_hash_secret);
 }
 
-static u32 toy_sk_ehash(const struct sock *sk)
+static u32 toy_est_slot(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
 {
-	return toy_ehashfn(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
-			   sk->sk_dport);
+	return toy_ehashfn(laddr, lport, faddr, fport) & (TOY_EST_SIZE - 1);
+}
+
+static u32 toy_bind_slot(u16 port)
+{
+	return hash_32(port, TOY_BIND_BITS);
+}
+
+static u32 toy_listen_slot(u16 port)
+{
+	return hash_32(port, TOY_LISTEN_BITS);
+}
+
+/* The chain of the bind table that holds @port (proc.c and diag.c too). */
+struct hlist_nulls_head *toy_bind_chain(struct toy_net *tn, u16 port)
+{
+	return &tn->bind[toy_bind_slot(port)];
 }
 
 void toy_table_init(struct toy_net *tn)
 {
+	u32 i;
+
 	spin_lock_init(&tn->lock);
-	hash_init(tn->bind);
-	hash_init(tn->listen);
-	hash_init(tn->est);
-	tn->port_rover = get_random_u32();
+	for (i = 0; i < TOY_BIND_SIZE; i++)
+		INIT_HLIST_NULLS_HEAD(&tn->bind[i], TOY_NULLS_BIND + i);
+	for (i = 0; i < TOY_LISTEN_SIZE; i++)
+		INIT_HLIST_NULLS_HEAD(&tn->listen[i], TOY_NULLS_LISTEN + i);
+	for (i = 0; i < TOY_EST_SIZE; i++)
+		INIT_HLIST_NULLS_HEAD(&tn->est[i], TOY_NULLS_EST + i);
 }
 
-/* Would binding @sk to @addr:@port clash with a socket already bound? */
+/* A listener, or about to be one: toy_hash_listen() has taken the port. */
+static bool toy_listening(const struct sock *sk)
+{
+	return sk->sk_state == TCP_LISTEN || toy_sk(sk)->in_listen;
+}
+
+/*
+ * Would @sk own @addr:@port alongside the sockets bound to it? SO_REUSEADDR
+ * on both lets them share it while neither listens, as TCP's
+ * inet_bind_conflict() (relaxed, without SO_REUSEPORT).
+ */
 static bool toy_bind_conflict(struct toy_net *tn, const struct sock *sk,
 			      __be32 addr, u16 port)
 {
+	struct hlist_nulls_node *node;
 	struct toy_sock *other;
 
 	lockdep_assert_held(&tn->lock);
 
-	hash_for_each_possible(tn->bind, other, bind_node, port) {
+	hlist_nulls_for_each_entry(other, node, toy_bind_chain(tn, port),
+				   bind_node) {
 		const struct sock *osk = &other->sk;
 
 		if (osk == sk || osk->sk_num != port)
 			continue;
 		if (addr && osk->sk_rcv_saddr && addr != osk->sk_rcv_saddr)
 			continue;
-		/* SO_REUSEADDR on both, and the other is not listening. */
-		if (sk->sk_reuse && osk->sk_reuse && osk->sk_state != TCP_LISTEN)
+		if (sk->sk_reuse && osk->sk_reuse && !toy_listening(osk))
 			continue;
 		return true;
 	}
 	return false;
 }
 
-static int toy_pick_port(struct toy_net *tn, const struct sock *sk,
-			 __be32 addr)
+static void __toy_bind(struct toy_net *tn, struct sock *sk, u16 port)
 {
-	const u32 range = TOY_EPHEMERAL_HIGH - TOY_EPHEMERAL_LOW + 1;
-	u32 i;
+	struct toy_sock *ts = toy_sk(sk);
 
-	for (i = 0; i < range; i++) {
-		u16 port = TOY_EPHEMERAL_LOW + (tn->port_rover + i) % range;
+	lockdep_assert_held(&tn->lock);
+	sk->sk_num = port;
+	sock_hold(sk);
+	hlist_nulls_add_head_rcu(&ts->bind_node, toy_bind_chain(tn, port));
+	ts->in_bind = true;
+}
 
-		if (!toy_bind_conflict(tn, sk, addr, port)) {
-			tn->port_rover += i + 1;
-			return port;
+/*
+ * A free port for bind(port 0) or listen() without bind(), as
+ * inet_csk_find_open_port(): from a random point of the range, odd ports
+ * first (connect() starts with even ones), one port per lock hold.
+ */
+static int toy_pick_port(struct toy_net *tn, struct sock *sk, __be32 addr)
+{
+	struct net *net = sock_net(sk);
+	u32 remaining, offset, i;
+	int low, high, port;
+
+	inet_get_local_port_range(net, &low, &high);
+	high++;
+	remaining = high - low;
+	if (likely(remaining > 1))
+		remaining &= ~1U;
+	offset = get_random_u32_below(remaining) | 1U;
+other_parity:
+	port = low + offset;
+	for (i = 0; i < remaining; i += 2, port += 2) {
+		bool taken;
+
+		if (unlikely(port >= high))
+			port -= remaining;
+		if (inet_is_local_reserved_port(net, port))
+			continue;
+		spin_lock_bh(&tn->lock);
+		taken = toy_bind_conflict(tn, sk, addr, port);
+		if (!taken) {
+			sk->sk_rcv_saddr = addr;
+			__toy_bind(tn, sk, port);
 		}
+		spin_unlock_bh(&tn->lock);
+		if (!taken)
+			return 0;
+		cond_resched();
 	}
+	offset--;
+	if (!(offset & 1))
+		goto other_parity;
 	return -EADDRINUSE;
 }
 
 /**
  * toy_bind_port - give @sk a local address and port
- * @sk: an unbound socket, locked by its owner (or a new child)
+ * @sk: an unbound socket, locked by its owner (process context)
  * @addr: local address, or 0 for any
- * @port: local port, or 0 for an ephemeral one
+ * @port: local port, or 0 for one from ip_local_port_range
  *
  * Return: 0 or -EADDRINUSE.
  */
 int toy_bind_port(struct sock *sk, __be32 addr, u16 port)
 {
 	struct toy_net *tn = toy_pernet(sock_net(sk));
-	struct toy_sock *ts = toy_sk(sk);
 	int ret = 0;
 
+	if (!port)
+		return toy_pick_port(tn, sk, addr);
+
 	spin_lock_bh(&tn->lock);
-	if (!port) {
-		ret = toy_pick_port(tn, sk, addr);
-		if (ret < 0)
-			goto out;
-		port = ret;
-		ret = 0;
-	} else if (toy_bind_conflict(tn, sk, addr, port)) {
+	if (toy_bind_conflict(tn, sk, addr, port)) {
 		ret = -EADDRINUSE;
-		goto out;
+	} else {
+		sk->sk_rcv_saddr = addr;
+		__toy_bind(tn, sk, port);
 	}
-	sk->sk_rcv_saddr = addr;
-	sk->sk_num = port;
-	sock_hold(sk);
-	hash_add_rcu(tn->bind, &ts->bind_node, port);
-	ts->in_bind = true;
-out:
 	spin_unlock_bh(&tn->lock);
 	return ret;
 }
@@ -121,12 +217,9 @@ out:
 void toy_bind_child(struct sock *child)
 {
 	struct toy_net *tn = toy_pernet(sock_net(child));
-	struct toy_sock *ts = toy_sk(child);
 
 	spin_lock_bh(&tn->lock);
-	sock_hold(child);
-	hash_add_rcu(tn->bind, &ts->bind_node, child->sk_num);
-	ts->in_bind = true;
+	__toy_bind(tn, child, child->sk_num);
 	spin_unlock_bh(&tn->lock);
 }
 
@@ -135,8 +228,9 @@ static int __toy_unbind(struct toy_sock *ts)
 {
 	if (!ts->in_bind)
 		return 0;
-	hash_del_rcu(&ts->bind_node);
+	hlist_nulls_del_init_rcu(&ts->bind_node);
 	ts->in_bind = false;
+	ts->connect_port = false;
 	ts->sk.sk_num = 0;
 	return 1;
 }
@@ -145,8 +239,9 @@ static int __toy_unhash(struct toy_sock *ts)
 {
 	if (!ts->in_hash)
 		return 0;
-	hash_del_rcu(&ts->hash_node);
+	hlist_nulls_del_init_rcu(&ts->hash_node);
 	ts->in_hash = false;
+	ts->in_listen = false;
 	return 1;
 }
 
@@ -168,22 +263,77 @@ void toy_unbind(struct sock *sk)
 	toy_drop_refs(sk, refs);
 }
 
-void toy_hash_listen(struct sock *sk)
+/**
+ * toy_hash_listen - enter a bound socket in the listen table
+ * @sk: the socket, bound, locked by its owner, about to enter LISTEN
+ *
+ * The port is checked again first, as inet_csk_listen_start() calls
+ * get_port(): a socket that shared it through SO_REUSEADDR while neither
+ * listened must not listen beside another listener, or it would take
+ * connections meant for that one (whoever owns it). The check and the
+ * insertion are one critical section, so two listen() calls cannot both
+ * pass; until the state machine says LISTEN, @in_listen stands for it.
+ *
+ * Return: 0, or -EADDRINUSE.
+ */
+int toy_hash_listen(struct sock *sk)
 {
 	struct toy_net *tn = toy_pernet(sock_net(sk));
 	struct toy_sock *ts = toy_sk(sk);
+	int ret = 0;
 
 	spin_lock_bh(&tn->lock);
-	if (!ts->in_hash) {
-		sock_hold(sk);
-		hash_add_rcu(tn->listen, &ts->hash_node, sk->sk_num);
-		ts->in_hash = true;
+	if (ts->in_hash)
+		goto out;
+	if (toy_bind_conflict(tn, sk, sk->sk_rcv_saddr, sk->sk_num)) {
+		ret = -EADDRINUSE;
+		goto out;
 	}
+	sock_hold(sk);
+	hlist_nulls_add_head_rcu(&ts->hash_node,
+				 &tn->listen[toy_listen_slot(sk->sk_num)]);
+	ts->in_hash = true;
+	ts->in_listen = true;
+out:
 	spin_unlock_bh(&tn->lock);
+	return ret;
+}
+
+/* Is the 4-tuple of @sk, with local port @port, in the est table? */
+static bool toy_est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
+{
+	u32 slot = toy_est_slot(sk->sk_rcv_saddr, port, sk->sk_daddr,
+				sk->sk_dport);
+	struct hlist_nulls_node *node;
+	struct toy_sock *other;
+
+	lockdep_assert_held(&tn->lock);
+
+	hlist_nulls_for_each_entry(other, node, &tn->est[slot], hash_node) {
+		const struct sock *osk = &other->sk;
+
+		if (osk != sk && osk->sk_num == port &&
+		    osk->sk_rcv_saddr == sk->sk_rcv_saddr &&
+		    osk->sk_daddr == sk->sk_daddr &&
+		    osk->sk_dport == sk->sk_dport)
+			return true;
+	}
+	return false;
+}
+
+static void __toy_hash_est(struct toy_net *tn, struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 slot = toy_est_slot(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+				sk->sk_dport);
+
+	sock_hold(sk);
+	hlist_nulls_add_head_rcu(&ts->hash_node, &tn->est[slot]);
+	ts->in_hash = true;
 }
 
 /**
- * toy_hash_est - enter a connection in the 4-tuple table
+ * toy_hash_est - enter a bound connection in the 4-tuple table
  * @sk: a bound socket whose peer address and port are set
  *
  * Return: 0, or -EADDRNOTAVAIL if the 4-tuple is already in use.
@@ -191,28 +341,113 @@ void toy_hash_listen(struct sock *sk)
 int toy_hash_est(struct sock *sk)
 {
 	struct toy_net *tn = toy_pernet(sock_net(sk));
-	struct toy_sock *ts = toy_sk(sk), *other;
-	u32 hash = toy_sk_ehash(sk);
 	int ret = 0;
 
 	spin_lock_bh(&tn->lock);
-	hash_for_each_possible(tn->est, other, hash_node, hash) {
-		struct sock *osk = &other->sk;
-
-		if (osk->sk_num == sk->sk_num &&
-		    osk->sk_rcv_saddr == sk->sk_rcv_saddr &&
-		    osk->sk_daddr == sk->sk_daddr &&
-		    osk->sk_dport == sk->sk_dport) {
-			ret = -EADDRNOTAVAIL;
-			goto out;
-		}
-	}
-	sock_hold(sk);
-	hash_add_rcu(tn->est, &ts->hash_node, hash);
-	ts->in_hash = true;
-out:
+	if (toy_est_taken(tn, sk, sk->sk_num))
+		ret = -EADDRNOTAVAIL;
+	else
+		__toy_hash_est(tn, sk);
 	spin_unlock_bh(&tn->lock);
 	return ret;
+}
+
+/*
+ * May connect() use @port for @sk? Only if every socket bound to it got it
+ * from connect() too (a port taken by bind() or listen() is its owner's,
+ * as TCP's bind buckets with fastreuse >= 0), and the 4-tuple is free.
+ */
+static bool toy_port_connectable(struct toy_net *tn, const struct sock *sk,
+				 u16 port)
+{
+	struct hlist_nulls_node *node;
+	struct toy_sock *other;
+
+	lockdep_assert_held(&tn->lock);
+
+	hlist_nulls_for_each_entry(other, node, toy_bind_chain(tn, port),
+				   bind_node)
+		if (other->sk.sk_num == port && !other->connect_port)
+			return false;
+	return !toy_est_taken(tn, sk, port);
+}
+
+/* __inet_hash_connect() for a socket without a port. */
+static int toy_connect_port(struct toy_net *tn, struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+	u32 remaining, offset, index, i;
+	u64 port_offset;
+	int low, high, port;
+
+	port_offset = secure_ipv4_port_ephemeral(sk->sk_rcv_saddr,
+						 sk->sk_daddr, sk->sk_dport);
+	get_random_once(toy_port_perturb, sizeof(toy_port_perturb));
+	index = port_offset & (TOY_PERTURB_SIZE - 1);
+
+	inet_get_local_port_range(net, &low, &high);
+	high++;
+	remaining = high - low;
+	if (likely(remaining > 1))
+		remaining &= ~1U;
+	offset = READ_ONCE(toy_port_perturb[index]) + (port_offset >> 32);
+	offset %= remaining;
+	/* Even ports first: bind() starts with odd ones. */
+	offset &= ~1U;
+other_parity:
+	port = low + offset;
+	for (i = 0; i < remaining; i += 2, port += 2) {
+		bool ok;
+
+		if (unlikely(port >= high))
+			port -= remaining;
+		if (inet_is_local_reserved_port(net, port))
+			continue;
+		spin_lock_bh(&tn->lock);
+		ok = toy_port_connectable(tn, sk, port);
+		if (ok) {
+			__toy_bind(tn, sk, port);
+			toy_sk(sk)->connect_port = true;
+			__toy_hash_est(tn, sk);
+		}
+		spin_unlock_bh(&tn->lock);
+		if (ok)
+			goto found;
+		cond_resched();
+	}
+	offset++;
+	if ((offset & 1) && remaining > 1)
+		goto other_parity;
+	return -EADDRNOTAVAIL;
+
+found:
+	/*
+	 * The next connection to this destination starts a little further
+	 * on, by a random step while ports are plenty (TCP's reasoning).
+	 */
+	i = max_t(u32, i, get_random_u32_below(8) * 2);
+	WRITE_ONCE(toy_port_perturb[index],
+		   READ_ONCE(toy_port_perturb[index]) + i + 2);
+	return 0;
+}
+
+/**
+ * toy_hash_connect - a port and the est table for a connecting socket
+ * @sk: locked by its owner, its local address and peer address and port
+ *	set; bound by bind() or not bound at all
+ *
+ * An unbound socket gets an ephemeral port whose 4-tuple is unique, and
+ * enters both tables at once (inet_hash_connect()).
+ *
+ * Return: 0, or -EADDRNOTAVAIL (no free 4-tuple).
+ */
+int toy_hash_connect(struct sock *sk)
+{
+	struct toy_net *tn = toy_pernet(sock_net(sk));
+
+	if (toy_sk(sk)->in_bind)
+		return toy_hash_est(sk);
+	return toy_connect_port(tn, sk);
 }
 
 /*
@@ -233,36 +468,51 @@ void toy_unhash(struct sock *sk)
 	toy_drop_refs(sk, refs);
 }
 
+static bool toy_est_match(const struct sock *sk, __be32 saddr, __be16 sport,
+			  __be32 daddr, u16 port)
+{
+	return sk->sk_num == port && sk->sk_dport == sport &&
+	       sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr;
+}
+
 static struct sock *toy_lookup_est(struct toy_net *tn, __be32 saddr,
 				   __be16 sport, __be32 daddr, u16 port)
 {
-	u32 hash = toy_ehashfn(daddr, port, saddr, sport);
+	u32 slot = toy_est_slot(daddr, port, saddr, sport);
+	struct hlist_nulls_node *node;
 	struct toy_sock *ts;
 
-	hash_for_each_possible_rcu(tn->est, ts, hash_node, hash) {
+begin:
+	hlist_nulls_for_each_entry_rcu(ts, node, &tn->est[slot], hash_node) {
 		struct sock *sk = &ts->sk;
 
-		if (sk->sk_num != port || sk->sk_dport != sport ||
-		    sk->sk_daddr != saddr || sk->sk_rcv_saddr != daddr)
+		if (!toy_est_match(sk, saddr, sport, daddr, port))
 			continue;
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
 		/* Re-check: the socket may have been rehashed meanwhile. */
-		if (sk->sk_num == port && sk->sk_dport == sport &&
-		    sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr)
+		if (toy_est_match(sk, saddr, sport, daddr, port))
 			return sk;
 		sock_put(sk);
+		goto begin;
 	}
+	/* We followed a socket into another chain: ours may hold more. */
+	if (get_nulls_value(node) != TOY_NULLS_EST + slot)
+		goto begin;
 	return NULL;
 }
 
 static struct sock *toy_lookup_listener(struct toy_net *tn, __be32 daddr,
 					u16 port)
 {
-	struct sock *best = NULL;
+	u32 slot = toy_listen_slot(port);
+	struct hlist_nulls_node *node;
+	struct sock *best;
 	struct toy_sock *ts;
 
-	hash_for_each_possible_rcu(tn->listen, ts, hash_node, port) {
+begin:
+	best = NULL;
+	hlist_nulls_for_each_entry_rcu(ts, node, &tn->listen[slot], hash_node) {
 		struct sock *sk = &ts->sk;
 
 		if (sk->sk_num != port ||
@@ -270,11 +520,14 @@ static struct sock *toy_lookup_listener(struct toy_net *tn, __be32 daddr,
 			continue;
 		if (sk->sk_rcv_saddr == daddr) {
 			best = sk;
-			break;
+			goto found;
 		}
 		if (!sk->sk_rcv_saddr && !best)
 			best = sk;
 	}
+	if (get_nulls_value(node) != TOY_NULLS_LISTEN + slot)
+		goto begin;
+found:
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
 	return best;

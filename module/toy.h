@@ -29,8 +29,8 @@
 #ifndef _TOY_H
 #define _TOY_H
 
-#include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/list_nulls.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -62,9 +62,6 @@ extern atomic_t toy_orphans;
 #define TOY_MAX_WINDOW		(1U << 30)
 /* At most one answer to unacceptable segments per socket per this long. */
 #define TOY_OOW_INTERVAL	(HZ / 2)
-
-#define TOY_EPHEMERAL_LOW	32768
-#define TOY_EPHEMERAL_HIGH	60999
 
 /* Defaults and bounds of the SOL_TOY knobs (docs/protocol.md). */
 #define TOY_RTO_INIT_MS		1000
@@ -123,8 +120,11 @@ struct toy_mib {
 };
 
 #define TOY_EST_BITS		10
-#define TOY_BIND_BITS		8
+#define TOY_BIND_BITS		10
 #define TOY_LISTEN_BITS		6
+#define TOY_EST_SIZE		BIT(TOY_EST_BITS)
+#define TOY_BIND_SIZE		BIT(TOY_BIND_BITS)
+#define TOY_LISTEN_SIZE		BIT(TOY_LISTEN_BITS)
 
 /**
  * struct toy_net - per network namespace state
@@ -133,17 +133,16 @@ struct toy_mib {
  * @listen: listeners, by port (hash_node)
  * @est: connections from SYN_SENT/SYN_RECV to TIME_WAIT, by 4-tuple
  *	(hash_node)
- * @port_rover: where the next ephemeral port search starts, under @lock
  * @mib: per-CPU counters, summed by /proc/net/toy_stat
  *
- * Each table entry holds a reference on its socket.
+ * Each table entry holds a reference on its socket. Every chain ends in a
+ * nulls marker naming its table and bucket (table.c explains why).
  */
 struct toy_net {
-	spinlock_t lock;		/* the tables and port_rover */
-	DECLARE_HASHTABLE(bind, TOY_BIND_BITS);
-	DECLARE_HASHTABLE(listen, TOY_LISTEN_BITS);
-	DECLARE_HASHTABLE(est, TOY_EST_BITS);
-	u32 port_rover;
+	spinlock_t lock;		/* the tables */
+	struct hlist_nulls_head bind[TOY_BIND_SIZE];
+	struct hlist_nulls_head listen[TOY_LISTEN_SIZE];
+	struct hlist_nulls_head est[TOY_EST_SIZE];
 	struct toy_mib __percpu *mib;
 };
 
@@ -163,6 +162,11 @@ enum toy_timer_kind {
  * @hash_node: link in toy_net.listen or toy_net.est; under toy_net.lock
  * @in_bind: @bind_node is linked; under toy_net.lock
  * @in_hash: @hash_node is linked; under toy_net.lock
+ * @in_listen: @hash_node is in toy_net.listen: the socket counts as a
+ *	listener for bind conflicts before its state says so; under toy_net.lock
+ * @connect_port: connect() chose the port; connections to other
+ *	destinations may share it (never a port taken by bind() or listen());
+ *	under toy_net.lock
  *
  * Listener side, all under @accept_lock:
  * @accept_lock: protects the two queues, @accepting and each queued
@@ -246,10 +250,12 @@ enum toy_timer_kind {
 struct toy_sock {
 	struct sock sk;
 
-	struct hlist_node bind_node;
-	struct hlist_node hash_node;
+	struct hlist_nulls_node bind_node;
+	struct hlist_nulls_node hash_node;
 	bool in_bind;
 	bool in_hash;
+	bool in_listen;
+	bool connect_port;
 
 	spinlock_t accept_lock;		/* the queues, accepting */
 	struct list_head syn_queue;
@@ -449,11 +455,13 @@ u64 toy_fsm_hits(int state, int ev);
 int toy_bind_port(struct sock *sk, __be32 addr, u16 port);
 void toy_unbind(struct sock *sk);
 void toy_bind_child(struct sock *child);
-void toy_hash_listen(struct sock *sk);
+int toy_hash_listen(struct sock *sk);
 int toy_hash_est(struct sock *sk);
+int toy_hash_connect(struct sock *sk);
 void toy_unhash(struct sock *sk);
 struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport);
+struct hlist_nulls_head *toy_bind_chain(struct toy_net *tn, u16 port);
 void toy_table_init(struct toy_net *tn);
 
 /* isn.c */

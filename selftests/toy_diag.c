@@ -9,7 +9,10 @@
  *  - the kernel's filters (state bitmap, sport, dport) return exactly the
  *    matching sockets;
  *  - SOCK_DESTROY aborts a connection (ECONNABORTED here, ECONNRESET at the
- *    peer, OutRsts + 1), needs the cookie, and needs CAP_NET_ADMIN;
+ *    peer, OutRsts + 1), needs the cookie, and needs CAP_NET_ADMIN, checked
+ *    before the lookup;
+ *  - without CAP_NET_ADMIN a dump hides the sequence numbers of sockets the
+ *    requester does not own; pad and sdiag_protocol must be 0;
  *  - the tracepoints fire in the expected order for a connection's life, a
  *    lost SYN and a refused connect.
  *
@@ -874,6 +877,136 @@ TEST_F(destroy, eperm_nobody)
 	EXPECT_EQ(TOY_ST_ESTABLISHED, d.m.tdiag_state);
 	/* and root still can */
 	EXPECT_EQ(0, diag_destroy(&req));
+}
+
+/*
+ * Without CAP_NET_ADMIN, SOCK_DESTROY fails EPERM before anything is looked
+ * up, so that the answer does not tell whether the 4-tuple and cookie exist
+ * (inet_diag checks the capability first too).
+ */
+TEST_F(destroy, eperm_before_lookup)
+{
+	struct toy_diag_req req;
+	struct dsock d;
+
+	ASSERT_EQ(1, diag_find(self->cport, self->lport, &d));
+	req = destroy_req(&d);
+	req.tdiag_dport = htons(self->lport + 1);
+	EXPECT_EQ(-ENOENT, diag_destroy(&req));
+	EXPECT_EQ(-EPERM, destroy_unprivileged(&req, 0));
+	EXPECT_EQ(-EPERM, destroy_unprivileged(&req, 1));
+}
+
+/* ---- what a user without CAP_NET_ADMIN sees ------------------------------- */
+
+struct seen {
+	int found;		/* the socket was in the dump, with TOY_DIAG_INFO */
+	uint32_t una, nxt, rcv;	/* its snd_una, snd_nxt, rcv_nxt */
+};
+
+static void seen_of(const struct dsock *d, int n, int lport, int rport,
+		    struct seen *out)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		if (ntohs(d[i].m.tdiag_sport) != lport ||
+		    ntohs(d[i].m.tdiag_dport) != rport || !d[i].has_info)
+			continue;
+		out->found = 1;
+		out->una = d[i].info.snd_una;
+		out->nxt = d[i].info.snd_nxt;
+		out->rcv = d[i].info.rcv_nxt;
+	}
+}
+
+/*
+ * The absolute sequence numbers of a connection are what an attacker needs
+ * to inject into it: the dump shows them only to CAP_NET_ADMIN and to the
+ * socket's owner. nobody dumps: root's connection comes without them (the
+ * rest of TOY_DIAG_INFO is there), nobody's own connection with them.
+ */
+TEST_F(destroy, unprivileged_dump_hides_sequence_numbers)
+{
+	static struct dsock d[MAX_SOCKS];
+	struct seen res[2], mine;
+	int pfd[2], st, n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int l, c, s, lp, cp;
+		struct seen r[2];
+
+		memset(r, 0, sizeof(r));
+		if (!setresgid(65534, 65534, 65534) &&
+		    !setresuid(65534, 65534, 65534) &&
+		    !toy_pair(&l, &c, &s, &lp, &cp)) {
+			n = diag_dump(&(struct toy_diag_req){
+					.sdiag_family = toy_family() },
+				      d, MAX_SOCKS);
+			seen_of(d, n, self->cport, self->lport, &r[0]);
+			seen_of(d, n, cp, lp, &r[1]);
+		}
+		if (write(pfd[1], r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ASSERT_EQ((ssize_t)sizeof(res), read(pfd[0], res, sizeof(res)));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	close(pfd[0]);
+
+	ASSERT_TRUE(res[0].found);
+	EXPECT_EQ(0U, res[0].una);
+	EXPECT_EQ(0U, res[0].nxt);
+	EXPECT_EQ(0U, res[0].rcv);
+	ASSERT_TRUE(res[1].found);
+	EXPECT_NE(0U, res[1].nxt);
+	EXPECT_NE(0U, res[1].rcv);
+
+	/* root (CAP_NET_ADMIN) sees them */
+	n = diag_dump(&(struct toy_diag_req){ .sdiag_family = toy_family() },
+		      d, MAX_SOCKS);
+	seen_of(d, n, self->cport, self->lport, &mine);
+	ASSERT_TRUE(mine.found);
+	EXPECT_NE(0U, mine.nxt);
+	EXPECT_NE(0U, mine.rcv);
+}
+
+/* ---- malformed requests --------------------------------------------------- */
+
+/* pad and sdiag_protocol must be 0 (EINVAL), as the uapi header says. */
+TEST(request_pad_and_protocol)
+{
+	static struct dsock d[MAX_SOCKS];
+	struct toy_diag_req req = req_all();
+
+	req.pad = 1;
+	EXPECT_EQ(-EINVAL, diag_dump(&req, d, MAX_SOCKS));
+	req.pad = 0x100;
+	EXPECT_EQ(-EINVAL, diag_dump(&req, d, MAX_SOCKS));
+	req = req_all();
+	req.sdiag_protocol = IPPROTO_TCP;
+	EXPECT_EQ(-EINVAL, diag_dump(&req, d, MAX_SOCKS));
+	req.sdiag_protocol = 255;
+	EXPECT_EQ(-EINVAL, diag_dump(&req, d, MAX_SOCKS));
+	req = req_all();
+	EXPECT_LE(0, diag_dump(&req, d, MAX_SOCKS));
+
+	/* SOCK_DESTROY too, before the lookup */
+	req = req_all();
+	req.tdiag_cookie[0] = req.tdiag_cookie[1] = ~0U;
+	req.pad = 1;
+	EXPECT_EQ(-EINVAL, diag_destroy(&req));
+	req.pad = 0;
+	req.sdiag_protocol = IPPROTO_TCP;
+	EXPECT_EQ(-EINVAL, diag_destroy(&req));
+	req.sdiag_protocol = 0;
+	EXPECT_EQ(-ENOENT, diag_destroy(&req));
 }
 
 /* ---- tracepoints ------------------------------------------------------------ */

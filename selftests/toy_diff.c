@@ -714,6 +714,117 @@ TEST_F(diff, bind_in_use)
 	close(a);
 }
 
+/*
+ * Two sockets share a port through SO_REUSEADDR while neither listens. The
+ * first listen() takes the port; the second must fail EADDRINUSE (TCP's
+ * inet_csk_listen_start() runs the bind conflict check again), or it would
+ * receive connections meant for the first. Then the port is still bound by
+ * the loser, and a connection reaches the first listener.
+ */
+static void listen_hijack(struct __test_metadata *_metadata, bool first_wins)
+{
+	int a, b, port, c, s, win, lose;
+
+	a = d_socket();
+	b = d_socket();
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, toy_set_int(a, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(0, toy_set_int(b, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(0, d_bind(a, TOY_LO, 0));
+	port = d_port(a);
+	ASSERT_EQ(0, d_bind(b, TOY_LO, port));
+	win = first_wins ? a : b;
+	lose = first_wins ? b : a;
+	ASSERT_EQ(0, listen(win, 4));
+	EXPECT_EQ(-EADDRINUSE, R(listen(lose, 4)));
+	EXPECT_EQ(port, d_port(lose));
+	EXPECT_EQ(-EINVAL, R(accept(lose, NULL, NULL)));
+
+	c = d_socket();
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, d_connect(c, TOY_LO, port));
+	s = d_accept(win);
+	EXPECT_LE(0, s);
+	toy_close(&s);
+	close(c);
+	close(b);
+	close(a);
+}
+
+TEST_F(diff, listen_rechecks_bind_first)
+{
+	listen_hijack(_metadata, true);
+}
+
+TEST_F(diff, listen_rechecks_bind_second)
+{
+	listen_hijack(_metadata, false);
+}
+
+/*
+ * The same with the second socket owned by another user: nobody binds the
+ * root listener's port with SO_REUSEADDR before root listens, then tries to
+ * listen too. Without SO_REUSEPORT the owner plays no part in TCP.
+ */
+TEST_F(diff, listen_rechecks_bind_other_user)
+{
+	int a, port, c, s, st, res = 0, go[2], done[2];
+	pid_t pid;
+
+	a = d_socket();
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, toy_set_int(a, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(0, d_bind(a, TOY_LO, 0));
+	port = d_port(a);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int b = d_socket(), r = 1;
+
+		if (b < 0 || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534) ||
+		    toy_set_int(b, SOL_SOCKET, SO_REUSEADDR, 1) ||
+		    d_bind(b, TOY_LO, port))
+			r = -1000;
+		/* tell the parent we are bound, wait until it listens */
+		if (write(done[1], &r, sizeof(r)) != sizeof(r) ||
+		    read(go[0], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		r = R(listen(b, 4));
+		if (write(done[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		/* hold the socket until the parent connected */
+		if (read(go[0], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ((ssize_t)sizeof(res), read(done[0], &res, sizeof(res)));
+	ASSERT_EQ(1, res) TH_LOG("nobody could not bind port %d", port);
+	ASSERT_EQ(0, listen(a, 4));
+	ASSERT_EQ((ssize_t)sizeof(res), write(go[1], &res, sizeof(res)));
+	ASSERT_EQ((ssize_t)sizeof(res), read(done[0], &res, sizeof(res)));
+	EXPECT_EQ(-EADDRINUSE, res);
+
+	c = d_socket();
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, d_connect(c, TOY_LO, port));
+	s = d_accept(a);
+	EXPECT_LE(0, s);
+	ASSERT_EQ((ssize_t)sizeof(res), write(go[1], &res, sizeof(res)));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
+	toy_close(&s);
+	close(c);
+	close(a);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 TEST_F(diff, listen_errors)
 {
 	int fd, port;
