@@ -495,8 +495,12 @@ void toy_child_drop(struct sock *child)
  * one) keeps its slot until its SYN-ACKs run out, a minute: a flood of
  * them fills the queues and locks real clients out. A real client
  * answers within a round trip, so the oldest embryonic connection is the
- * one to drop: it is discarded silently, as its timeout would (no RST).
- * Nothing is evicted for a full accept queue: the program must accept.
+ * one to drop, once its first SYN-ACK went unanswered for a whole RTO
+ * (it has been retransmitted): a young one may be a real client whose ACK
+ * is on its way. It is discarded silently, as its timeout would (no RST).
+ * A real client's SYN that finds only young ones is dropped, and its
+ * retransmission gets in. Nothing is evicted for a full accept queue:
+ * the program must accept.
  *
  * Return: true if a slot was freed.
  */
@@ -523,7 +527,8 @@ bool toy_listen_evict(struct sock *lsk)
 	/* As toy_child_create(): the child's spinlock with BHs off. */
 	local_bh_disable();
 	bh_lock_sock(child);
-	if (!sock_owned_by_user(child) && child->sk_state == TCP_SYN_RECV) {
+	if (!sock_owned_by_user(child) && child->sk_state == TCP_SYN_RECV &&
+	    toy_sk(child)->retransmits) {
 		TOY_INC_STATS(sock_net(lsk), TOY_MIB_SYNEVICTIONS);
 		toy_fsm_event(child, TOY_EV_TIMEOUT, NULL);
 		evicted = true;
