@@ -477,6 +477,8 @@ TEST_F_TIMEOUT(blind, random_injection, SECONDS_DEF + 90)
 				drain(self, 0);
 			if (i % 4096 == 4095) {
 				untouched(_metadata, self);
+				if (_metadata->exit_code)	/* said once */
+					return;
 				transfer(_metadata, self, 2 * CHUNK);
 			}
 		}

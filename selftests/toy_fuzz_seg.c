@@ -945,31 +945,41 @@ static void mut_rstsyn(FIXTURE_DATA(fuzz) *self)
 
 /*
  * Out-of-order segments that overlap each other in part, then one in
- * order that overlaps them: the reassembly has to trim both ends.
+ * order that overlaps them: the reassembly has to trim both ends. Now and
+ * then they come in IP fragments, so that the queued skbs are not linear
+ * (a frag_list) and trimming them has to pull.
  */
+static void overlap_send(FIXTURE_DATA(fuzz) *self, struct mseg *m,
+			 size_t frag, const char *what)
+{
+	m->frag = frag;
+	send_mseg(self, m, what);
+}
+
 static void mut_overlap(FIXTURE_DATA(fuzz) *self)
 {
 	struct conn *c = &self->c;
 	uint32_t base = c->m_ack, a = 1 + rnd(400), la = 1 + rnd(500);
 	uint32_t b = a + rnd(la), lb = 1 + rnd(500), d, ld;
+	size_t frag = chance(30) ? 8 * (1 + rnd(16)) : 0;
 	struct mseg m;
 	int n = 2;
 
 	mseg_init(self, &m, base + a, c->m_rcv, TOYHDR_ACK, la);
-	send_mseg(self, &m, "overlap-a");
+	overlap_send(self, &m, frag, "overlap-a");
 	mseg_init(self, &m, base + b, c->m_rcv, TOYHDR_ACK, lb);
-	send_mseg(self, &m, "overlap-b");
+	overlap_send(self, &m, frag, "overlap-b");
 	if (chance(50)) {	/* one starting before both, ending inside */
 		d = a - rnd(a);
 		mseg_init(self, &m, base + d, c->m_rcv, TOYHDR_ACK,
 			  a - d + rnd(la + 1) + 1);
-		send_mseg(self, &m, "overlap-c");
+		overlap_send(self, &m, frag, "overlap-c");
 		n++;
 	}
 	/* in order, ending inside a, inside b, or past both */
 	ld = a + rnd(b + lb - a + 64);
 	mseg_init(self, &m, base - rnd(8), c->m_rcv, TOYHDR_ACK, ld ? ld : 1);
-	send_mseg(self, &m, "overlap-in-order");
+	overlap_send(self, &m, chance(50) ? frag : 0, "overlap-in-order");
 	self->t.mutated += n;
 	c->muts += n;
 }
