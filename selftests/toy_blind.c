@@ -125,7 +125,8 @@ FIXTURE_SETUP(blind)
 {
 	int one = 1, big = 4 << 20, err;
 
-	self->fd = self->lfd = -1;
+	self->fd = -1;
+	self->lfd = -1;
 	self->ns_orig = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_LE(0, self->ns_orig);
 	err = peer_netns_open(&self->p, &self->ns_a);
@@ -274,7 +275,8 @@ static void establish(struct __test_metadata *_metadata,
 		ASSERT_LE(0, self->fd);
 		toy_close(&self->lfd);
 	}
-	self->m_nxt = self->m_rcv = self->m_iss + 1;
+	self->m_nxt = self->m_iss + 1;
+	self->m_rcv = self->m_nxt;
 	ASSERT_EQ(0, toy_get_info(self->fd, &ti));
 	ASSERT_EQ(TOY_ST_ESTABLISHED, ti.state);
 	ASSERT_EQ(self->p_nxt, ti.rcv_nxt);
@@ -318,8 +320,9 @@ static void transfer(struct __test_metadata *_metadata,
 		uint32_t unread = self->p_nxt - (self->p_iss + 1) - self->rd;
 		size_t len = rd_end - self->rd - unread;
 
-		ASSERT_GT(end, peer_now_ms()) TH_LOG("peer to toy: %llu of %zu bytes read",
-						      (unsigned long long)(n - (rd_end - self->rd)), n);
+		ASSERT_GT(end, peer_now_ms())
+			TH_LOG("peer to toy: %llu of %zu bytes read",
+			       (unsigned long long)(n - (rd_end - self->rd)), n);
 		if (len > CHUNK)
 			len = CHUNK;
 		if (len && unread < 32 * CHUNK) {
@@ -338,8 +341,9 @@ static void transfer(struct __test_metadata *_metadata,
 	while (self->m_rcv - (self->m_iss + 1) < wr_end) {
 		ssize_t w;
 
-		ASSERT_GT(end, peer_now_ms()) TH_LOG("toy to peer: %u of %zu bytes arrived",
-						      self->m_rcv - (self->m_iss + 1), n);
+		ASSERT_GT(end, peer_now_ms())
+			TH_LOG("toy to peer: %u of %zu bytes arrived",
+			       self->m_rcv - (self->m_iss + 1), n);
 		if (self->wr < wr_end) {
 			size_t len = wr_end - self->wr > CHUNK ? CHUNK :
 				     wr_end - self->wr;
@@ -427,9 +431,14 @@ static void abort_conn(FIXTURE_DATA(blind) *self)
 	setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	toy_close(&self->fd);
 	drain(self, 50);	/* its RST */
-	self->rd = self->wr = 0;
-	self->segs = self->sacked = self->bad_ack = self->bad_data = 0;
-	self->rsts = self->injected = 0;
+	self->rd = 0;
+	self->wr = 0;
+	self->segs = 0;
+	self->sacked = 0;
+	self->bad_ack = 0;
+	self->bad_data = 0;
+	self->rsts = 0;
+	self->injected = 0;
 }
 
 /*

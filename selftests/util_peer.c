@@ -345,8 +345,8 @@ PEER_API size_t peer_build_seg(const struct toy_peer *p, unsigned char *seg,
 
 /* One IPv4 datagram (or fragment) around @data; @off in bytes, @mf more. */
 PEER_API int peer_send_dgram(struct toy_peer *p, uint16_t id,
-			   const unsigned char *opt, size_t optlen,
-			   const void *data, size_t len, size_t off, int mf)
+			     const unsigned char *opt, size_t optlen,
+			     const void *data, size_t len, size_t off, int mf)
 {
 	unsigned char frame[ETH_HLEN + PEER_IP_MTU];
 	size_t ihl = 20 + optlen, tot = ihl + len;
