@@ -180,6 +180,7 @@ static void poison_fill(unsigned char *buf, size_t len)
  * @eof, @shut, @dead: read() saw EOF; the toy side sent FIN; the
  *	connection is over (reset, timed out, closed)
  * @reset: the application saw ECONNRESET or EPIPE
+ * @rst_maybe: the peer sent a valid RST that may have been at rcv_nxt
  * @muts, @budget: mutated segments sent on it, and how many it gets
  * @hist, @nhist: the last segments, for a report
  */
@@ -193,7 +194,7 @@ struct conn {
 	int m_fin;
 	uint32_t psalt, tsalt;
 	uint64_t rd, wr;
-	int eof, shut, dead, reset;
+	int eof, shut, dead, reset, rst_maybe;
 	long muts, budget;
 	char hist[HISTORY][112];
 	int nhist;
@@ -388,8 +389,9 @@ static void toy_opts(int fd)
 	toy_set_int(fd, SOL_TOY, TOY_SYN_RETRIES, 2);
 }
 
-static void toy_read(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(fuzz) *self)
+/* Read what there is and check it; return what recv() did. */
+static ssize_t toy_read(struct __test_metadata *_metadata,
+			FIXTURE_DATA(fuzz) *self)
 {
 	unsigned char buf[IO_MAX];
 	struct conn *c = &self->c;
@@ -399,7 +401,7 @@ static void toy_read(struct __test_metadata *_metadata,
 	if (n == 0) {
 		self->t.eofs += !c->eof;
 		c->eof = 1;
-		return;
+		return 0;
 	}
 	if (n < 0) {
 		if (errno == ECONNRESET || errno == EPIPE) {
@@ -408,7 +410,7 @@ static void toy_read(struct __test_metadata *_metadata,
 		} else if (errno != EAGAIN) {
 			c->dead = 1;
 		}
-		return;
+		return n;
 	}
 	for (i = 0; i < n; i++) {
 		uint8_t want = pat(c->psalt, c->rd + i);
@@ -428,6 +430,7 @@ static void toy_read(struct __test_metadata *_metadata,
 	}
 	c->rd += n;
 	self->t.read_bytes += n;
+	return n;
 }
 
 static void toy_write(FIXTURE_DATA(fuzz) *self)
@@ -555,6 +558,22 @@ static int rule_7_8(int flags)
 	       ((flags & TOYHDR_SACKOK) && !(flags & TOYHDR_SYN));
 }
 
+/* Has the module closed the connection (within ms)? */
+static int conn_closed(FIXTURE_DATA(fuzz) *self, int ms)
+{
+	long end = peer_now_ms() + ms;
+	struct toy_info ti;
+
+	for (;;) {
+		if (self->c.fd < 0 || toy_get_info(self->c.fd, &ti) ||
+		    ti.state == TOY_ST_CLOSE)
+			return 1;
+		if (peer_now_ms() >= end)
+			return 0;
+		toy_sleep_ms(1);
+	}
+}
+
 static void send_mseg(FIXTURE_DATA(fuzz) *self, struct mseg *m,
 		      const char *what)
 {
@@ -563,6 +582,19 @@ static void send_mseg(FIXTURE_DATA(fuzz) *self, struct mseg *m,
 	size_t seglen, sendlen;
 	int rule, poison;
 	char fl[48];
+
+	/*
+	 * After an RST that may have closed the connection, a SYN would
+	 * open a new one on the same ports (through the listener), whose
+	 * ACKs are not about this stream: make sure first.
+	 */
+	if (c->rst_maybe && !self->stray && (m->flags & TOYHDR_SYN)) {
+		if (conn_closed(self, 20)) {
+			c->dead = 1;
+			return;
+		}
+		c->rst_maybe = 0;
+	}
 
 	if (m->len > PEER_MAXDATA)
 		m->len = PEER_MAXDATA;
@@ -599,14 +631,14 @@ static void send_mseg(FIXTURE_DATA(fuzz) *self, struct mseg *m,
 		uint32_t e = m->seq + m->len + !!(m->flags & TOYHDR_FIN);
 		int32_t ahead = e - c->m_ack;
 
-		/*
-		 * A valid RST that may be at rcv_nxt may have closed it: a
-		 * SYN next would open a new connection on the same ports,
-		 * whose ACKs are not about this stream. Start another.
-		 */
+		/* rcv_nxt is somewhere in [m_ack, p_max] */
 		if (!rule && (m->flags & TOYHDR_RST) &&
-		    m->seq - c->m_ack <= c->p_max - c->m_ack)
-			c->dead = 1;
+		    m->seq - c->m_ack <= c->p_max - c->m_ack) {
+			if (conn_closed(self, 0))
+				c->dead = 1;
+			else
+				c->rst_maybe = 1;
+		}
 
 		/* the module may take any valid data: it is the stream */
 		if (!poison && ahead > 0 && ahead < 0x40000000 &&
@@ -1291,9 +1323,14 @@ static void conn_end(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(fuzz) *self)
 {
 	struct conn *c = &self->c;
-	int how = rnd(10);
+	int how = rnd(10), i;
 	long end;
 
+	/* reset: what was queued, then the error, for the application */
+	for (i = 0; i < 64 && c->fd >= 0 && !c->reset && conn_closed(self, 0);
+	     i++)
+		if (toy_read(_metadata, self) <= 0)
+			break;
 	self->t.resets += c->reset;
 	if (c->fd < 0)
 		return;
