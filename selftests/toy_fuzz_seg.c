@@ -55,7 +55,7 @@
 #endif
 
 #define ITERS_DEF	100000	/* mutated segments in make check */
-#define SECONDS_DEF	40	/* and at most this long */
+#define SECONDS_DEF	30	/* and at most this long */
 #define REPLY_MS	2000	/* a handshake reply */
 #define IDLE_MS		20000	/* every socket gone after the run */
 #define BACKLOG		64
