@@ -12,8 +12,9 @@
  * peer lives in never sees them. The other side needs a static neighbour
  * entry for that address, since nobody answers ARP for it.
  *
- * Used as a library by toy_fsm.c, toy_sack.c and (for its checksum only)
- * toy_malformed.c, which define TOY_PEER_LIB before including this file;
+ * Used as a library by toy_fsm.c, toy_sack.c, toy_fuzz_seg.c, toy_blind.c
+ * and (for its checksum only) toy_malformed.c, which define TOY_PEER_LIB
+ * before including this file;
  * as a program it checks the checksum examples of docs/protocol.md
  * sections 5.1 and 5.2:
  *
@@ -288,6 +289,153 @@ PEER_API int peer_send_sack(struct toy_peer *p, uint32_t seq, uint32_t ack,
 	if (sendto(p->fd, frame, ETH_HLEN + 20 + seglen, 0,
 		   (struct sockaddr *)&to, sizeof(to)) != (ssize_t)(ETH_HLEN + 20 + seglen))
 		return -1;
+	return 0;
+}
+
+/* ---- segments and datagrams of any shape (the fuzzers) ------------------- */
+
+#define PEER_IPOPT_MAX	40	/* IHL is 4 bits: at most 15 words of header */
+#define PEER_IP_MTU	1500	/* the veth's: no datagram or fragment above */
+
+/* peer_send_ip() flags */
+#define PEER_IP_REVERSE	0x1	/* fragments last first */
+
+/**
+ * peer_build_seg - lay out a segment the way peer_send_sack() sends it
+ * @p: the peer (ports, window, and addresses for the checksum)
+ * @seg: room for PEER_HLEN + 8 * @nsack + @len bytes
+ * @seq, @ack, @flags, @sack, @nsack, @data, @len: as peer_send_sack()
+ *
+ * The caller may then break any field (and fix the checksum with
+ * peer_seg_check() or not) before peer_send_ip().
+ *
+ * Return: the segment's length, or 0 if @nsack or @len is out of range.
+ */
+PEER_API size_t peer_build_seg(const struct toy_peer *p, unsigned char *seg,
+			       uint32_t seq, uint32_t ack, int flags,
+			       const uint32_t (*sack)[2], int nsack,
+			       const void *data, size_t len)
+{
+	struct toyhdr *h = (struct toyhdr *)seg;
+	size_t hlen = PEER_HLEN + 8 * nsack;
+	int i;
+
+	if (len > 0xffff || nsack < 0 || nsack > TOYHDR_SACK_MAX)
+		return 0;
+	memset(seg, 0, hlen);
+	h->source = htons(p->port);
+	h->dest = htons(p->dport);
+	h->seq = htonl(seq);
+	h->ack_seq = htonl(flags & TOYHDR_ACK ? ack : 0);
+	h->window = htonl(flags & TOYHDR_RST ? 0 : p->window);
+	h->len = htons(len);
+	h->flags = flags;
+	h->doff = TOYHDR_DOFF + 2 * nsack;
+	for (i = 0; i < nsack; i++) {
+		uint32_t be[2] = { htonl(sack[i][0]), htonl(sack[i][1]) };
+
+		memcpy(seg + PEER_HLEN + 8 * i, be, 8);
+	}
+	if (len)
+		memcpy(seg + hlen, data, len);
+	h->check = htons(peer_seg_check(p->addr, p->dst, p->proto, seg,
+					hlen + len));
+	return hlen + len;
+}
+
+/* One IPv4 datagram (or fragment) around @data; @off in bytes, @mf more. */
+PEER_API int peer_send_dgram(struct toy_peer *p, uint16_t id,
+			     const unsigned char *opt, size_t optlen,
+			     const void *data, size_t len, size_t off, int mf)
+{
+	unsigned char frame[ETH_HLEN + PEER_IP_MTU];
+	size_t ihl = 20 + optlen, tot = ihl + len;
+	unsigned char *ip = frame + ETH_HLEN;
+	struct sockaddr_ll to;
+	uint16_t v16;
+
+	if (tot > PEER_IP_MTU) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memcpy(frame, p->dst_mac, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
+	frame[12] = ETH_P_IP >> 8;
+	frame[13] = ETH_P_IP & 0xff;
+	memset(ip, 0, 20);
+	ip[0] = 0x40 | ihl / 4;
+	v16 = htons(tot);
+	memcpy(ip + 2, &v16, 2);
+	v16 = htons(id);
+	memcpy(ip + 4, &v16, 2);
+	v16 = htons((mf ? 0x2000 : 0) | off / 8);	/* DF clear */
+	memcpy(ip + 6, &v16, 2);
+	ip[8] = 64;
+	ip[9] = p->proto;
+	memcpy(ip + 12, &p->addr, 4);
+	memcpy(ip + 16, &p->dst, 4);
+	memcpy(ip + 20, opt, optlen);
+	v16 = htons(peer_ip_check(ip, ihl));
+	memcpy(ip + 10, &v16, 2);
+	memcpy(ip + ihl, data, len);
+
+	memset(&to, 0, sizeof(to));
+	to.sll_family = AF_PACKET;
+	to.sll_protocol = htons(ETH_P_IP);
+	to.sll_ifindex = p->ifindex;
+	to.sll_halen = ETH_ALEN;
+	memcpy(to.sll_addr, p->dst_mac, ETH_ALEN);
+	if (sendto(p->fd, frame, ETH_HLEN + tot, 0, (struct sockaddr *)&to,
+		   sizeof(to)) != (ssize_t)(ETH_HLEN + tot))
+		return -1;
+	return 0;
+}
+
+/**
+ * peer_send_ip - send bytes as the payload of IPv4 datagrams we frame
+ * @p: the peer
+ * @opt, @optlen: IP options after the 20-byte header, up to
+ *	PEER_IPOPT_MAX bytes; padded with zeros (EOL) to a multiple of 4,
+ *	so IHL = 5 + (@optlen + 3) / 4. Only the first fragment has them, as
+ *	RFC 791 allows for options without the copied flag.
+ * @payload, @len: the IP payload: a segment, well formed or not
+ * @frag: 0 for a single datagram; else the payload bytes per fragment, a
+ *	multiple of 8 (RFC 791) and at least 8
+ * @flags: PEER_IP_REVERSE sends the fragments last first, so that the
+ *	receiver has to hold them all before it can reassemble
+ *
+ * Section 2: the receiver looks at a segment only at IHL * 4 and only
+ * after reassembly, so a well formed segment sent either way must be taken
+ * like one sent by peer_send().
+ *
+ * Return: 0, or -1 with errno set.
+ */
+PEER_API int peer_send_ip(struct toy_peer *p, const void *opt, size_t optlen,
+			  const void *payload, size_t len, size_t frag,
+			  int flags)
+{
+	unsigned char o[PEER_IPOPT_MAX] = { 0 };
+	const unsigned char *data = payload;
+	uint16_t id = p->ip_id++;
+	size_t n, i, olen;
+
+	if (optlen > PEER_IPOPT_MAX || (frag && (frag % 8 || frag < 8))) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(o, opt, optlen);
+	olen = (optlen + 3) & ~(size_t)3;
+	if (!frag || frag >= len)
+		return peer_send_dgram(p, id, o, olen, data, len, 0, 0);
+	n = (len + frag - 1) / frag;
+	for (i = 0; i < n; i++) {
+		size_t k = flags & PEER_IP_REVERSE ? n - 1 - i : i;
+		size_t off = k * frag, l = k == n - 1 ? len - off : frag;
+
+		if (peer_send_dgram(p, id, o, k ? 0 : olen, data + off, l, off,
+				    k != n - 1))
+			return -1;
+	}
 	return 0;
 }
 
