@@ -84,8 +84,8 @@ static struct {
 	int threads;
 	int verbose;
 } cfg = {
-	.iters = 3000,
-	.seconds = 40,
+	.iters = 6000,
+	.seconds = 45,
 	.procs = 3,
 	.threads = 3,
 };
@@ -116,6 +116,7 @@ static struct shared *sh;
 /* ---- per-process state of a worker ------------------------------------------ */
 
 static int slots[NSLOTS];		/* fds, -1 when empty */
+static int hot_slot;			/* the one the threads gang up on */
 static char *guard;			/* a page, then a PROT_NONE page */
 static long page_size;
 static int worker_id, worker_root;
@@ -126,6 +127,7 @@ struct ctx {
 	int wid, tid;
 	long seq;			/* this thread's sequence number */
 	int child;			/* a forked child: no fork, no timer */
+	int focus;			/* this sequence prefers hot_slot */
 	int epfd;
 	int pipefd[2];
 	int memfd;
@@ -316,19 +318,26 @@ static int slot_fd(struct ctx *c)
 {
 	static const int odd_fds[] = { -1, 0, 9999, INT_MAX };
 
+	int i = rnd(c, NSLOTS);
+
 	if (chance(c, 3))
 		return chance(c, 50) ? PICK(c, odd_fds) : c->memfd;
-	return __atomic_load_n(&slots[rnd(c, NSLOTS)], __ATOMIC_RELAXED);
+	/* Races need two threads on one socket: make them common. */
+	if (c->focus && chance(c, 60))
+		i = __atomic_load_n(&hot_slot, __ATOMIC_RELAXED);
+	return __atomic_load_n(&slots[i], __ATOMIC_RELAXED);
 }
 
 /* Puts fd in a random slot; what was there is closed. */
 static void slot_put(struct ctx *c, int fd)
 {
-	int old;
+	int old, i;
 
 	if (fd < 0)
 		return;
-	old = __atomic_exchange_n(&slots[rnd(c, NSLOTS)], fd, __ATOMIC_RELAXED);
+	i = c->focus && chance(c, 30) ? __atomic_load_n(&hot_slot, __ATOMIC_RELAXED) :
+					 (int)rnd(c, NSLOTS);
+	old = __atomic_exchange_n(&slots[i], fd, __ATOMIC_RELAXED);
 	if (old >= 0)
 		rec(c, "close(old)", close(old));
 }
@@ -1428,6 +1437,9 @@ static void run_sequence(struct ctx *c)
 	int n;
 
 	c->rng = splitmix(&s);
+	c->focus = chance(c, 50);
+	if (c->tid == 0 && chance(c, 10))
+		__atomic_store_n(&hot_slot, rnd(c, NSLOTS), __ATOMIC_RELAXED);
 	for (n = 1 + rnd(c, SEQ_MAX_CALLS); n && !time_up(); n--)
 		run_op(c, -1);
 	__atomic_fetch_add(&sh->seqs, 1, __ATOMIC_RELAXED);
