@@ -85,8 +85,11 @@ fuzz_one() {
 	# name=value words on the kernel command line are /init's environment,
 	# and so the fuzzer's. Generous limits: the fuzzer stops by itself at
 	# its deadline, then waits for the module to empty.
+	# (toy_vm_run sets TOY_VM_DIR and TOY_VM_SECONDS: no prefix
+	# assignments for those, a function's are undone when it returns.)
+	TOY_VM_DIR='' TOY_VM_SECONDS='?'
 	TOY_VM_APPEND="TOY_FUZZ_SEED=$seed TOY_FUZZ_SECONDS=$secs TOY_FUZZ_ITERS=1000000000 TOY_TEST_TIMEOUT=$((secs + 900))${TOY_VM_APPEND:+ $TOY_VM_APPEND}" \
-	TOY_VM_TIMEOUT=$((secs + 1800)) TOY_VM_DIR='' TOY_VM_SECONDS='?' \
+	TOY_VM_TIMEOUT=$((secs + 1800)) \
 		toy_vm_run "$ver" "$TOY_ROOT/selftests/run_tests.sh" "$test" >&2 || ok=0
 	mkdir -p "$dir"
 	if [ -n "${TOY_VM_DIR:-}" ] && [ -f "$TOY_VM_DIR/result.txt" ]; then
