@@ -118,7 +118,7 @@ static struct shared *sh;
 /* ---- per-process state of a worker ------------------------------------------ */
 
 static int slots[NSLOTS];		/* fds, -1 when empty */
-static int hot_slot;			/* the one the threads gang up on */
+static int hot_slot;			/* even: it and the next one are hot */
 static char *guard;			/* a page, then a PROT_NONE page */
 static long page_size;
 static int worker_id, worker_root;
@@ -324,24 +324,38 @@ static int slot_fd(struct ctx *c)
 
 	if (chance(c, 3))
 		return chance(c, 50) ? PICK(c, odd_fds) : c->memfd;
-	/* Races need two threads on one socket: make them common. */
+	/*
+	 * Races need two threads on one socket: make them common. The hot
+	 * pair of slots often holds both ends of one connection (op_pair),
+	 * so that data flows while the threads gang up on it.
+	 */
 	if (c->focus && chance(c, 60))
-		i = __atomic_load_n(&hot_slot, __ATOMIC_RELAXED);
+		i = __atomic_load_n(&hot_slot, __ATOMIC_RELAXED) + rnd(c, 2);
 	return __atomic_load_n(&slots[i], __ATOMIC_RELAXED);
+}
+
+/* Puts fd in slot i; what was there is closed. */
+static void slot_put_at(struct ctx *c, int i, int fd)
+{
+	int old;
+
+	if (fd < 0)
+		return;
+	old = __atomic_exchange_n(&slots[i], fd, __ATOMIC_RELAXED);
+	if (old >= 0)
+		rec(c, "close(old)", close(old));
 }
 
 /* Puts fd in a random slot; what was there is closed. */
 static void slot_put(struct ctx *c, int fd)
 {
-	int old, i;
+	int i;
 
 	if (fd < 0)
 		return;
-	i = c->focus && chance(c, 30) ? __atomic_load_n(&hot_slot, __ATOMIC_RELAXED) :
-					 (int)rnd(c, NSLOTS);
-	old = __atomic_exchange_n(&slots[i], fd, __ATOMIC_RELAXED);
-	if (old >= 0)
-		rec(c, "close(old)", close(old));
+	i = c->focus && chance(c, 30) ? __atomic_load_n(&hot_slot, __ATOMIC_RELAXED) +
+					 (int)rnd(c, 2) : (int)rnd(c, NSLOTS);
+	slot_put_at(c, i, fd);
 }
 
 static void publish_port(int port)
@@ -360,7 +374,10 @@ static int rnd_port(struct ctx *c)
 					 32768, 60999, 65535 };
 	int n = __atomic_load_n(&sh->nports, __ATOMIC_RELAXED);
 
-	if (n && chance(c, 80))
+	/* The newest listeners mostly: the hot pair may hold one. */
+	if (n && chance(c, 40))
+		return sh->ports[(n - 1 - rnd(c, 4 < n ? 4 : n)) % MAX_PORTS];
+	if (n && chance(c, 70))
 		return sh->ports[rnd(c, n < MAX_PORTS ? n : MAX_PORTS)];
 	return chance(c, 50) ? PICK(c, odd_ports) : (int)rnd(c, 65536);
 }
@@ -924,7 +941,7 @@ static const int so_names[] = {
 /* Fills val for option name at SOL_SOCKET; returns its natural length. */
 static socklen_t so_value(struct ctx *c, int name, char *val, size_t max)
 {
-	static const char * const devs[] = { "lo", TOY_DUMMY_IF, "", "nosuchdev0",
+	static const char * const devs[] = { "lo", "lo", "", "nosuchdev0",
 					     "lo\x01garbage" };
 	static struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
 	int v = rnd_int(c);
@@ -994,6 +1011,15 @@ static void op_sockopt(struct ctx *c)
 	socklen_t len;
 
 	if (chance(c, 50)) {
+		/*
+		 * Timestamps switch a static key (netstamp_needed_key) on and
+		 * off; live code patching under QEMU's TCG now and then runs
+		 * into a stale int3 and oopses. Not ours to test.
+		 */
+		if (name == SO_TIMESTAMP_OLD || name == SO_TIMESTAMPNS_OLD ||
+		    name == SO_TIMESTAMPING_OLD || name == SO_TIMESTAMP_NEW ||
+		    name == SO_TIMESTAMPNS_NEW || name == SO_TIMESTAMPING_NEW)
+			name = SO_DEBUG;
 		len = rnd_optlen(c, so_value(c, name, val, sizeof(val)));
 		rec(c, "setsockopt(SOL_SOCKET)",
 		    setsockopt(fd, SOL_SOCKET, name, rnd_ptr(c, val),
@@ -1340,7 +1366,23 @@ static void op_pair(struct ctx *c)
 		break;
 	}
 out:
-	/* Left to the pool, where the other threads find them. */
+	/*
+	 * Left to the pool, where the other threads find them; in a focused
+	 * sequence, two of them in the hot pair of slots.
+	 */
+	if (c->focus) {
+		int hot = __atomic_load_n(&hot_slot, __ATOMIC_RELAXED);
+
+		if (chance(c, 70) && cfd >= 0 && afd >= 0) {
+			slot_put_at(c, hot, cfd);
+			slot_put_at(c, hot + 1, afd);
+			cfd = afd = -1;
+		} else if (lfd >= 0 && cfd >= 0) {
+			slot_put_at(c, hot, lfd);
+			slot_put_at(c, hot + 1, cfd);
+			lfd = cfd = -1;
+		}
+	}
 	slot_put(c, lfd);
 	slot_put(c, cfd);
 	slot_put(c, afd);
@@ -1441,7 +1483,7 @@ static void run_sequence(struct ctx *c)
 	c->rng = splitmix(&s);
 	c->focus = chance(c, 50);
 	if (c->tid == 0 && chance(c, 10))
-		__atomic_store_n(&hot_slot, rnd(c, NSLOTS), __ATOMIC_RELAXED);
+		__atomic_store_n(&hot_slot, rnd(c, NSLOTS) & ~1, __ATOMIC_RELAXED);
 	for (n = 1 + rnd(c, SEQ_MAX_CALLS); n && !time_up(); n--)
 		run_op(c, -1);
 	__atomic_fetch_add(&sh->seqs, 1, __ATOMIC_RELAXED);
