@@ -95,7 +95,7 @@ enum {
 	OP_SEND, OP_RECV, OP_SENDMSG, OP_RECVMSG, OP_RW, OP_MMSG, OP_SPLICE,
 	OP_SHUTDOWN, OP_CLOSE, OP_DUP, OP_FORK, OP_POLL, OP_EPOLL, OP_IOCTL,
 	OP_FCNTL, OP_SOCKOPT, OP_TOYOPT, OP_GETNAME, OP_DIAG, OP_DESTROY,
-	OP_PROC, NR_OPS
+	OP_PROC, OP_STORM, NR_OPS
 };
 
 struct shared {
@@ -150,7 +150,7 @@ static const char * const op_names[NR_OPS] = {
 	[OP_IOCTL] = "ioctl", [OP_FCNTL] = "fcntl",
 	[OP_SOCKOPT] = "sockopt", [OP_TOYOPT] = "toyopt",
 	[OP_GETNAME] = "getname", [OP_DIAG] = "diag",
-	[OP_DESTROY] = "destroy", [OP_PROC] = "proc",
+	[OP_DESTROY] = "destroy", [OP_PROC] = "proc", [OP_STORM] = "storm",
 };
 
 /* How often each call is drawn, relative to the others. */
@@ -161,7 +161,7 @@ static const int op_weight[NR_OPS] = {
 	[OP_SPLICE] = 3, [OP_SHUTDOWN] = 4, [OP_CLOSE] = 6, [OP_DUP] = 3,
 	[OP_FORK] = 1, [OP_POLL] = 3, [OP_EPOLL] = 3, [OP_IOCTL] = 4,
 	[OP_FCNTL] = 3, [OP_SOCKOPT] = 6, [OP_TOYOPT] = 8, [OP_GETNAME] = 3,
-	[OP_DIAG] = 2, [OP_DESTROY] = 1, [OP_PROC] = 2,
+	[OP_DIAG] = 2, [OP_DESTROY] = 1, [OP_PROC] = 2, [OP_STORM] = 4,
 };
 
 /* ---- randomness ------------------------------------------------------------- */
@@ -1388,6 +1388,63 @@ out:
 	slot_put(c, afd);
 }
 
+/*
+ * A burst of calls on the hot pair, meant to overlap with other threads'
+ * bursts: on a connection, small sends on either end and blocking reads,
+ * peeks and MSG_WAITALL reads that sleep while the others read and send;
+ * on a listener, socket options read and set in a loop while connections
+ * arrive and are accepted.
+ */
+static void op_storm(struct ctx *c)
+{
+	static const int rflags[] = { 0, MSG_PEEK, MSG_PEEK | MSG_WAITALL,
+				      MSG_WAITALL, MSG_DONTWAIT,
+				      MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC };
+	int hot = __atomic_load_n(&hot_slot, __ATOMIC_RELAXED);
+	int a = __atomic_load_n(&slots[hot], __ATOMIC_RELAXED);
+	int b = __atomic_load_n(&slots[hot + 1], __ATOMIC_RELAXED);
+	int n = 4 + rnd(c, 13), listening = 0, v, port;
+	socklen_t len = sizeof(v);
+
+	if (!getsockopt(a, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) &&
+	    listening) {
+		port = toy_local_port(a);
+		for (; n && !time_up(); n--) {
+			struct toy_info ti;
+			int fd;
+
+			len = rnd(c, 2) ? sizeof(ti) : sizeof(int);
+			rec(c, "storm getsockopt", getsockopt(a, SOL_TOY,
+							      rnd(c, 10), &ti, &len));
+			if (chance(c, 30))
+				rec(c, "storm setsockopt",
+				    toy_set_int(a, SOL_TOY, 1 + rnd(c, 9),
+						PICK(c, toy_vals)));
+			if (chance(c, 40)) {
+				fd = socket(toy_family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
+				if (fd >= 0) {
+					rec(c, "storm connect", toy_connect(fd, TOY_LO, port));
+					slot_put(c, fd);
+				}
+			}
+			if (chance(c, 30))
+				slot_put(c, rec(c, "storm accept",
+						accept4(a, NULL, NULL, SOCK_NONBLOCK)));
+		}
+		return;
+	}
+	for (; n && !time_up(); n--) {
+		int fd = rnd(c, 2) ? a : b;
+		size_t len = 1 + rnd(c, rnd(c, 4) ? 2000 : 65536);
+
+		if (chance(c, 40))
+			rec(c, "storm send", send(fd, c->buf, len,
+						  MSG_NOSIGNAL | MSG_DONTWAIT));
+		else
+			rec(c, "storm recv", recv(fd, c->buf, len, PICK(c, rflags)));
+	}
+}
+
 /* ---- fork ---------------------------------------------------------------------------- */
 
 static void run_op(struct ctx *c, int op);
@@ -1453,7 +1510,7 @@ static void (*const op_fn[NR_OPS])(struct ctx *c) = {
 	[OP_IOCTL] = op_ioctl, [OP_FCNTL] = op_fcntl,
 	[OP_SOCKOPT] = op_sockopt, [OP_TOYOPT] = op_toyopt,
 	[OP_GETNAME] = op_getname, [OP_DIAG] = op_diag,
-	[OP_DESTROY] = op_destroy, [OP_PROC] = op_proc,
+	[OP_DESTROY] = op_destroy, [OP_PROC] = op_proc, [OP_STORM] = op_storm,
 };
 
 /* Runs op, or (-1) one drawn by weight; a forked child does not fork. */
