@@ -6,7 +6,10 @@
  * real data. Every call of the socket API is in the mix with hostile
  * arguments (addresses, lengths, flags, option names and values, bad
  * pointers), and so are close/dup/dup2 races, fork, poll and epoll, ioctl,
- * sock_diag dumps and SOCK_DESTROY, and reads of /proc/net/toy*.
+ * sock_diag dumps and SOCK_DESTROY, and reads of /proc/net/toy*. Half the
+ * sequences prefer a "hot" pair of slots, which often holds both ends of
+ * one connection, and bursts of calls there ("storms") overlap between
+ * threads: races on one socket need that.
  *
  * The workers run as nobody (65534) after the setup; the last one stays
  * root, with fewer threads, for what only root may do (SOCK_DESTROY, low
@@ -22,9 +25,11 @@
  * (SIGUSR1, no SA_RESTART) every INTR_MS, whatever timeouts the fuzzing
  * itself set. The whole run has a deadline.
  *
- * Reproducing: the run's seed is printed ("# seed: N") with each thread's;
+ * Reproducing: the run's seed is printed ("# seed: N") with each thread's,
+ * and goes to the kernel's console too, where it survives a crash;
  * sequence j of thread t of worker w always draws the same calls from the
- * same seed (the interleaving with other threads differs, of course).
+ * same seed (the interleaving with other threads differs, of course). The
+ * end of a run prints the totals: sequences, calls, calls by kind, errnos.
  *
  *   toy_fuzz_sys [--seed N] [--iters N] [--seconds N] [--procs N]
  *                [--threads N] [--verbose] [harness options]
@@ -121,7 +126,7 @@ static int slots[NSLOTS];		/* fds, -1 when empty */
 static int hot_slot;			/* even: it and the next one are hot */
 static char *guard;			/* a page, then a PROT_NONE page */
 static long page_size;
-static int worker_id, worker_root;
+static int worker_root;
 
 struct ctx {
 	uint64_t seed;			/* this thread's */
@@ -887,7 +892,13 @@ static void op_ioctl(struct ctx *c)
 		SIOCGIFINDEX, SIOCGIFCONF, SIOCINQ, SIOCOUTQ, FIONBIO,
 	};
 	unsigned long cmd = PICK(c, cmds);
-	int arg = rnd(c, 2);
+	/*
+	 * Room for what any command writes back (struct ifreq, ifconf),
+	 * zeroed so that no pointer inside leads into our memory.
+	 */
+	char arg[128] __attribute__((aligned(8))) = { 0 };
+
+	arg[0] = rnd(c, 2);
 
 	/*
 	 * Unknown commands reach dev_ioctl(), whose set commands root may
@@ -895,7 +906,7 @@ static void op_ioctl(struct ctx *c)
 	 */
 	if (!worker_root && chance(c, 25))
 		cmd = rnd(c, 2) ? 0x8900 + rnd(c, 0x100) : (uint32_t)splitmix(&c->rng);
-	rec(c, "ioctl", ioctl(slot_fd(c), cmd, rnd_ptr(c, &arg)));
+	rec(c, "ioctl", ioctl(slot_fd(c), cmd, rnd_ptr(c, arg)));
 }
 
 static void op_fcntl(struct ctx *c)
@@ -1630,7 +1641,6 @@ static void worker(int w, int nthreads, int root)
 	struct ctx *c;
 	int i;
 
-	worker_id = w;
 	worker_root = root;
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
