@@ -116,6 +116,11 @@ struct shared {
 	char bad[MAX_BAD][200];
 	int npre;			/* sockets there before the run */
 	struct toy_row pre[TOY_MAX_ROWS];
+	int nnever;			/* unreachable state table cells */
+	struct never {
+		char cell[72];		/* "STATE EVENT" */
+		unsigned long long hits;	/* before the run */
+	} never[256];
 };
 
 static struct shared *sh;
@@ -1678,6 +1683,30 @@ static void worker(int w, int nthreads, int root)
 /* ---- the tests --------------------------------------------------------------------- */
 
 /*
+ * The cells of /proc/net/toy_fsm marked unreachable, with their hits:
+ * fills out (at most max) and returns the count, or -1.
+ */
+static int never_cells(struct never *out, int max)
+{
+	FILE *f = fopen("/proc/net/toy_fsm", "r");
+	char line[512], st[32], ev[32], next[32], acts[128];
+	unsigned long long hits;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31s %31s %31s %127s %llu", st, ev, next, acts,
+			   &hits) != 5 || strcmp(next, "unreachable"))
+			continue;
+		snprintf(out[n].cell, sizeof(out[n].cell), "%s %s", st, ev);
+		out[n++].hits = hits;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
  * A line on the kernel's console too: run_tests.sh shows our output only
  * once we have exited, and when the kernel dies first, the console is all
  * that is left to tell the seed.
@@ -1775,6 +1804,7 @@ FIXTURE_TEARDOWN(fuzz)
  */
 TEST_F_TIMEOUT(fuzz, syscalls, 600)
 {
+	static struct never never[ARRAY_SIZE(sh->never)];
 	int status[64], done[64] = { 0 };
 	pid_t pids[64];
 	int w, i, left, root_threads;
@@ -1782,6 +1812,7 @@ TEST_F_TIMEOUT(fuzz, syscalls, 600)
 
 	ASSERT_EQ(0, access(TOY_FAMILY_SYSFS, R_OK)) TH_LOG("toy.ko is not loaded");
 	toy_dummy_setup();
+	sh->nnever = never_cells(sh->never, ARRAY_SIZE(sh->never));
 	/* What earlier tests left is theirs: the idle test leaves it alone. */
 	if (toy_wait_idle(30000)) {
 		sh->npre = toy_rows(sh->pre, TOY_MAX_ROWS);
@@ -1858,6 +1889,13 @@ TEST_F_TIMEOUT(fuzz, syscalls, 600)
 	sh->stop = 1;
 
 	print_totals();
+	/* The state table says these cannot happen: the fuzzing did not either. */
+	if (sh->nnever > 0 && never_cells(never, ARRAY_SIZE(never)) == sh->nnever) {
+		for (i = 0; i < sh->nnever; i++)
+			EXPECT_EQ(sh->never[i].hits, never[i].hits)
+				TH_LOG("unreachable cell %s taken (seed %llu)",
+				       never[i].cell, (unsigned long long)cfg.seed);
+	}
 	for (w = 0; w < cfg.procs; w++)
 		EXPECT_TRUE(WIFEXITED(status[w]) && WEXITSTATUS(status[w]) == 0)
 			TH_LOG("worker %d ended with status 0x%x (seed %llu)", w,
