@@ -16,8 +16,9 @@
  * ports, SO_BINDTODEVICE). The test passes when every process exits by
  * itself, no cheap oracle fired (a kernel-internal errno such as
  * ERESTARTSYS reaching userspace, a read longer than asked, a getsockopt
- * length beyond the buffer, an unprivileged SOCK_DESTROY that worked), and
- * once everything is closed the module holds no socket. The VM judge fails
+ * length beyond the buffer, an unprivileged SOCK_DESTROY that worked), no
+ * cell of the state table marked unreachable was taken, and once
+ * everything is closed the module holds no socket. The VM judge fails
  * the run on any kernel report besides.
  *
  * Nothing blocks for long: sockets get small SO_RCVTIMEO/SO_SNDTIMEO, many
