@@ -12,12 +12,16 @@
 #   make check-vm    the selftests inside QEMU on Debian's 6.1 and 6.12 kernels
 #   make kunit       KUnit suites in UML
 #   make check-debug the selftests on a KASAN/lockdep/kmemleak kernel
+#   make fuzz        the fuzzers for SECONDS (default 1800) on the debug
+#                    kernel, FUZZ_KERNELS="debug 6.12 6.1" for more, one
+#                    seed (FUZZ_SEED replays it); not part of make check
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CACHE ?= $(HOME)/.cache/toy
+SECONDS ?= 1800
 
 .PHONY: all module userspace selftests clean demo check check-full check-vm kunit \
-	check-debug deps
+	check-debug deps fuzz
 
 all: module
 
@@ -62,3 +66,6 @@ kunit:
 
 check-debug:
 	scripts/debug-check.sh
+
+fuzz:
+	scripts/fuzz.sh $(SECONDS)
