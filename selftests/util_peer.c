@@ -44,6 +44,10 @@
 #define PEER_HLEN	((int)sizeof(struct toyhdr))	/* 24 */
 #define PEER_MAXDATA	2048
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* ---- checksum (section 5) ------------------------------------------------ */
 
 /* Adds bytes as big-endian 16-bit words; an odd tail is padded with 0. */
@@ -482,18 +486,42 @@ __attribute__((destructor)) static void peer_net_fini(void)
 		ns_cleanup();
 }
 
-/* Two `ip -batch` runs instead of one `ip` per step. */
+/* Runs the @n commands of @cmds in one `ip [-n ns] -batch -`. */
+static int ns_ip_batch(const char *ns, const char * const *cmds, size_t n)
+{
+	char cmd[128];
+	size_t i;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "ip%s%s -batch - >/dev/null 2>&1",
+		 ns ? " -n " : "", ns ? ns : "");
+	f = popen(cmd, "w");
+	if (!f)
+		return -1;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n", cmds[i]);
+	st = pclose(f);
+	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+/* Two `ip` runs instead of one per step. */
 static int ns_create(void)
 {
-	return toy_sh("printf '%s\\n' "
-		      "'link add " IF_A " address " MAC_A " type veth peer name "
-			IF_B " address " MAC_B " netns " NS_B "' "
-		      "'addr add " ADDR_A "/24 dev " IF_A "' "
-		      "'link set lo up' "
-		      "'link set " IF_A " up' "
-		      "'neigh replace " ADDR_B " lladdr " MAC_B " dev " IF_A
-			" nud permanent' | ip -n " NS_A " -batch -") ||
-	       toy_sh("ip -n " NS_B " link set " IF_B " up") ? -1 : 0;
+	static const char * const in_a[] = {
+		"link add " IF_A " address " MAC_A " type veth peer name " IF_B
+			" address " MAC_B " netns " NS_B,
+		"addr add " ADDR_A "/24 dev " IF_A,
+		"link set lo up",
+		"link set " IF_A " up",
+		"neigh replace " ADDR_B " lladdr " MAC_B " dev " IF_A " nud permanent",
+	};
+	static const char * const in_b[] = {
+		"link set " IF_B " up",
+	};
+
+	return ns_ip_batch(NS_A, in_a, ARRAY_SIZE(in_a)) ||
+	       ns_ip_batch(NS_B, in_b, ARRAY_SIZE(in_b)) ? -1 : 0;
 }
 
 static int ns_build(void)
