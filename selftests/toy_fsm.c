@@ -12,8 +12,9 @@
  * the peer drives the socket into the state, checking every segment on the
  * way, then the event is injected and the test asserts the segments the
  * module sends (flags, seq, ack), the state it ends in, the socket error,
- * the counters of /proc/net/toy_stat (exact: the namespace is new), and
- * that /proc/net/toy_fsm counted exactly this cell once.
+ * the counters of /proc/net/toy_stat (exact: util_peer.c sees that no
+ * other socket is in the namespace), and that /proc/net/toy_fsm counted
+ * exactly this cell once.
  *
  * Retransmission timers are held at 3 s so that nothing is retransmitted
  * while a test runs, except in the TIMEOUT cells, which lower them to 50 ms

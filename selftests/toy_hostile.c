@@ -249,6 +249,7 @@ TEST_F(wire, data_with_forged_ack_dropped)
  */
 TEST_F(wire, out_of_window_acks_rate_limited)
 {
+	long long before = toy_stat("OutOfWindowAckSkipped");
 	long t0, took;
 	int i, n;
 
@@ -268,7 +269,8 @@ TEST_F(wire, out_of_window_acks_rate_limited)
 	ASSERT_GE(n, 1);
 	ASSERT_LE(n, 2 + took / 500)
 		TH_LOG("%d answers to 100 unacceptable segments in %ld ms", n, took);
-	ASSERT_LT(0, toy_stat("OutOfWindowAckSkipped"));
+	/* the counter is per namespace, which earlier cases used too */
+	ASSERT_LT(before, toy_stat("OutOfWindowAckSkipped"));
 }
 
 /*

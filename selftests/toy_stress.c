@@ -480,6 +480,8 @@ FIXTURE_TEARDOWN(stress)
 		kill_all();
 		toy_wait_idle(IDLE_MS);
 		peer_close(&self->p);
+		/* The network outlives the case (util_peer.c): as it was. */
+		toy_sh("ip -n " NS_A " route del " FLOOD_ROUTE);
 		peer_netns_close(self->ns_orig, self->ns_a);
 	}
 	if (self->ns_orig >= 0)

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -43,6 +44,10 @@
 
 #define PEER_HLEN	((int)sizeof(struct toyhdr))	/* 24 */
 #define PEER_MAXDATA	2048
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* ---- checksum (section 5) ------------------------------------------------ */
 
@@ -576,8 +581,18 @@ PEER_API const char *peer_flags(int flags, char *buf, size_t len)
  * ---- the test network ------------------------------------------------------
  *
  * Namespace NS_A holds ADDR_A on one end of a veth; the peer's packet socket
- * sits on the other end, in NS_B, and owns ADDR_B. Needs toy_sh() and
- * toy_ipproto() (toy_test.h).
+ * sits on the other end, in NS_B, and owns ADDR_B. Needs toy_sh(),
+ * toy_ipproto() and toy_wait_idle() (toy_test.h).
+ *
+ * Building it takes several `ip` runs, seconds under TCG, so a program
+ * builds it once and its cases share it. peer_netns_open() checks each time
+ * that it is whole and that no Toy socket of an earlier case is left in
+ * NS_A, and builds it anew if not: a leftover could answer or retransmit to
+ * the new case's peer (same addresses, same port) and would move the
+ * counters of /proc/net/toy_stat, which are per namespace. The harness runs
+ * every case in a child of its own, so the network outlives the case that
+ * built it; the program's first process deletes it when it exits. One left
+ * by a program that was killed is deleted when the next one starts.
  */
 #define NS_A		"toyfsm-a"
 #define NS_B		"toyfsm-b"
@@ -589,30 +604,83 @@ PEER_API const char *peer_flags(int flags, char *buf, size_t len)
 #define ADDR_B		"10.77.0.2"
 #define NETNS_DIR	"/run/netns/"
 
+/*
+ * How long an earlier case's sockets in NS_A may take to go (TIME-WAIT is
+ * 200 ms in the test runs); then the network is built anew.
+ */
+#define PEER_IDLE_MS	2000
+
+/* The process that deletes the network at exit: not the harness' children. */
+static pid_t peer_net_owner;
+
 static void ns_cleanup(void)
 {
-	toy_sh("ip netns del " NS_A);
-	toy_sh("ip netns del " NS_B);
+	if (!access(NETNS_DIR NS_A, F_OK))
+		toy_sh("ip netns del " NS_A);
+	if (!access(NETNS_DIR NS_B, F_OK))
+		toy_sh("ip netns del " NS_B);
 }
 
+__attribute__((constructor)) static void peer_net_init(void)
+{
+	peer_net_owner = getpid();
+	/* A network left by a killed program may be in any state. */
+	ns_cleanup();
+}
+
+__attribute__((destructor)) static void peer_net_fini(void)
+{
+	if (getpid() == peer_net_owner)
+		ns_cleanup();
+}
+
+/* Runs the @n commands of @cmds in one `ip [-n ns] -batch -`. */
+static int ns_ip_batch(const char *ns, const char * const *cmds, size_t n)
+{
+	char cmd[128];
+	size_t i;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "ip%s%s -batch - >/dev/null 2>&1",
+		 ns ? " -n " : "", ns ? ns : "");
+	f = popen(cmd, "w");
+	if (!f)
+		return -1;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n", cmds[i]);
+	st = pclose(f);
+	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+/* Two `ip` runs instead of one per step. */
 static int ns_create(void)
 {
-	static const char * const cmds[] = {
-		"ip -n " NS_A " link add " IF_A " address " MAC_A
-			" type veth peer name " IF_B " address " MAC_B
-			" netns " NS_B,
-		"ip -n " NS_A " addr add " ADDR_A "/24 dev " IF_A,
-		"ip -n " NS_A " link set lo up",
-		"ip -n " NS_A " link set " IF_A " up",
-		"ip -n " NS_B " link set " IF_B " up",
-		"ip -n " NS_A " neigh replace " ADDR_B " lladdr " MAC_B
-			" dev " IF_A " nud permanent",
+	static const char * const in_a[] = {
+		"link add " IF_A " address " MAC_A " type veth peer name " IF_B
+			" address " MAC_B " netns " NS_B,
+		"addr add " ADDR_A "/24 dev " IF_A,
+		"link set lo up",
+		"link set " IF_A " up",
+		"neigh replace " ADDR_B " lladdr " MAC_B " dev " IF_A " nud permanent",
 	};
-	size_t i;
+	static const char * const in_b[] = {
+		"link set " IF_B " up",
+	};
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (toy_sh(cmds[i]))
-			return -1;
+	return ns_ip_batch(NS_A, in_a, ARRAY_SIZE(in_a)) ||
+	       ns_ip_batch(NS_B, in_b, ARRAY_SIZE(in_b)) ? -1 : 0;
+}
+
+static int ns_build(void)
+{
+	toy_sh("modprobe veth");
+	ns_cleanup();
+	if (toy_sh("ip netns add " NS_A) || toy_sh("ip netns add " NS_B) ||
+	    ns_create()) {
+		ns_cleanup();
+		return -1;
+	}
 	return 0;
 }
 
@@ -626,35 +694,160 @@ static void mac_parse(const char *s, unsigned char *mac)
 		mac[i] = b[i];
 }
 
+/*
+ * Whether @ifname, in the caller's namespace, is up with hardware address
+ * @mac and, unless NULL, IPv4 address @addr. @fd is any socket there.
+ */
+static int ns_if_ok(int fd, const char *ifname, const char *mac,
+		    const char *addr)
+{
+	unsigned char want[ETH_ALEN];
+	struct sockaddr_in sin;
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) || !(ifr.ifr_flags & IFF_UP))
+		return 0;
+	if (mac) {
+		mac_parse(mac, want);
+		if (ioctl(fd, SIOCGIFHWADDR, &ifr) ||
+		    memcmp(ifr.ifr_hwaddr.sa_data, want, ETH_ALEN))
+			return 0;
+	}
+	if (addr) {
+		if (ioctl(fd, SIOCGIFADDR, &ifr))
+			return 0;
+		memcpy(&sin, &ifr.ifr_addr, sizeof(sin));
+		if (sin.sin_addr.s_addr != inet_addr(addr))
+			return 0;
+	}
+	return 1;
+}
+
+/* NS_A, which the caller is in, as ns_create() left it. */
+static int ns_a_ok(void)
+{
+	char line[256], ip[64], hw[64], dev[64];
+	unsigned int type, flags;
+	int fd, ok, neigh = 0;
+	FILE *f;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	ok = ns_if_ok(fd, "lo", NULL, NULL) &&
+	     ns_if_ok(fd, IF_A, MAC_A, ADDR_A);
+	close(fd);
+	f = fopen("/proc/net/arp", "r");
+	if (!f)
+		return 0;
+	/* IP address, HW type, Flags, HW address, Mask, Device */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %x %x %63s %*s %63s", ip, &type, &flags,
+			   hw, dev) == 5 &&
+		    !strcmp(ip, ADDR_B) && (flags & 0x4 /* ATF_PERM */) &&
+		    !strcasecmp(hw, MAC_B) && !strcmp(dev, IF_A))
+			neigh = 1;
+	fclose(f);
+	return ok && neigh;
+}
+
+/* Drops whatever the packet socket caught before it was bound to IF_B. */
+static void peer_drain(struct toy_peer *p)
+{
+	unsigned char b[64];
+
+	while (recv(p->fd, b, sizeof(b), MSG_DONTWAIT) >= 0)
+		;
+}
+
+/*
+ * Opens the peer in the network as it is. Returns 0, leaving the caller in
+ * NS_A; 1 if the network is missing, incomplete or not idle; -1 on another
+ * error, errno set. @fresh: just built, nothing to wait for.
+ */
+static int ns_enter(struct toy_peer *p, int *ns_a, int fresh)
+{
+	int ns_b, err = 1;
+
+	ns_b = open(NETNS_DIR NS_B, O_RDONLY | O_CLOEXEC);
+	*ns_a = open(NETNS_DIR NS_A, O_RDONLY | O_CLOEXEC);
+	if (ns_b < 0 || *ns_a < 0)
+		goto out;
+	err = -1;
+	if (setns(*ns_a, CLONE_NEWNET))
+		goto out;
+	err = 1;
+	if (!ns_a_ok())
+		goto out;
+	if (!fresh && toy_wait_idle(PEER_IDLE_MS)) {
+		printf("# peer network: Toy sockets of an earlier case still in "
+		       NS_A " after %d ms; building it anew\n", PEER_IDLE_MS);
+		fflush(stdout);
+		goto out;
+	}
+	err = -1;
+	if (setns(ns_b, CLONE_NEWNET))
+		goto out;
+	err = 1;
+	if (peer_open(p, IF_B))
+		goto out;
+	if (!ns_if_ok(p->fd, IF_B, MAC_B, NULL))
+		goto out;
+	peer_drain(p);
+	err = -1;
+	if (setns(*ns_a, CLONE_NEWNET))
+		goto out;
+	err = 0;
+out:
+	if (ns_b >= 0)
+		close(ns_b);
+	if (err > 0)
+		errno = ENODEV;
+	if (err) {
+		peer_close(p);
+		if (*ns_a >= 0)
+			close(*ns_a);
+		*ns_a = -1;
+	}
+	return err;
+}
+
 /**
- * peer_netns_open - build the network and open the peer in it
+ * peer_netns_open - open the peer in the test network, built if need be
  * @p: the peer; addresses, protocol and MACs are filled in
  * @ns_a: out: a descriptor of NS_A, which the caller is left in
+ *
+ * The network is the one an earlier case of the program used if it is
+ * whole and NS_A holds no Toy socket any more, else it is built anew. The
+ * packet socket is new either way: nothing queued for an earlier case.
  *
  * Return: 0; 1 if namespaces or veth are not available (skip); -1 on
  * another error, errno set.
  */
 PEER_API int peer_netns_open(struct toy_peer *p, int *ns_a)
 {
-	int ns_b, err;
+	int orig, err;
 
 	p->fd = -1;
 	*ns_a = -1;
-	toy_sh("modprobe veth");
-	ns_cleanup();
-	if (toy_sh("ip netns add " NS_A) || toy_sh("ip netns add " NS_B) ||
-	    ns_create()) {
-		ns_cleanup();
-		return 1;
+	orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0)
+		return -1;
+	err = ns_enter(p, ns_a, 0);
+	if (err > 0) {
+		/* `ip` runs where the caller was, not in what is deleted */
+		if (setns(orig, CLONE_NEWNET))
+			err = -1;
+		else if (ns_build())
+			err = 1;
+		else	/* just built: it is as ns_create() says or broken */
+			err = ns_enter(p, ns_a, 1) ? -1 : 0;
 	}
-	ns_b = open(NETNS_DIR NS_B, O_RDONLY);
-	*ns_a = open(NETNS_DIR NS_A, O_RDONLY);
-	if (ns_b < 0 || *ns_a < 0 || setns(ns_b, CLONE_NEWNET))
-		return -1;
-	err = peer_open(p, IF_B);
-	close(ns_b);
-	if (err || setns(*ns_a, CLONE_NEWNET))
-		return -1;
+	close(orig);
+	if (err)
+		return err;
 	mac_parse(MAC_A, p->dst_mac);
 	p->addr = inet_addr(ADDR_B);
 	p->dst = inet_addr(ADDR_A);
@@ -662,13 +855,16 @@ PEER_API int peer_netns_open(struct toy_peer *p, int *ns_a)
 	return 0;
 }
 
-/* Back to the namespace @ns_orig and tear the network down. */
+/*
+ * Back to the namespace @ns_orig. The network stays for the next case;
+ * the program's first process deletes it at exit.
+ */
 PEER_API void peer_netns_close(int ns_orig, int ns_a)
 {
 	if (ns_a >= 0)
 		close(ns_a);
-	if (ns_orig >= 0 && !setns(ns_orig, CLONE_NEWNET))
-		ns_cleanup();
+	if (ns_orig >= 0)
+		setns(ns_orig, CLONE_NEWNET);
 }
 #endif /* TOY_PEER_LIB */
 
