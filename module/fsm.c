@@ -14,7 +14,6 @@
  * States are the TCP_* values so that ss-like tools decode sk_state; their
  * RFC 9293 names are in toy_state_names[].
  */
-#include <linux/atomic.h>
 #include <net/tcp_states.h>
 
 #include "toy.h"
@@ -250,18 +249,6 @@ const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS] = {
 	},
 };
 
-static atomic_long_t toy_fsm_hit[TOY_NR_STATES][TOY_NR_EVENTS];
-
-void toy_fsm_count(int state, int ev)
-{
-	atomic_long_inc(&toy_fsm_hit[state][ev]);
-}
-
-u64 toy_fsm_hits(int state, int ev)
-{
-	return atomic_long_read(&toy_fsm_hit[state][ev]);
-}
-
 /* An orphan has finished its work: it no longer counts (toy_orphan()). */
 static void toy_unorphan(struct sock *sk)
 {
@@ -364,7 +351,7 @@ int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb)
 	int err = 0;
 
 	sock_owned_by_me(sk);
-	toy_fsm_count(sk->sk_state, ev);
+	TOY_INC_FSM(sock_net(sk), sk->sk_state, ev);
 	if (unlikely(!t->next || t->unreachable)) {
 		/* Counted above: the coverage check reports it. */
 		net_warn_ratelimited("unexpected event %s in state %s\n",

@@ -5,7 +5,8 @@
  * /proc/net/toy lists every socket that owns a local port, one line each,
  * in the layout of /proc/net/tcp (get_tcp4_sock()) so that its readers
  * feel at home. toy_stat is /proc/net/snmp's "name line, value line" form.
- * toy_fsm prints the state table with how often each cell was taken.
+ * toy_fsm prints the state table with how often each cell was taken in
+ * this namespace.
  */
 #include <linux/jiffies.h>
 #include <linux/percpu.h>
@@ -61,6 +62,18 @@ u64 toy_stat_read(struct toy_net *tn, int field)
 
 	for_each_possible_cpu(cpu)
 		sum += per_cpu_ptr(tn->mib, cpu)->mibs[field];
+	return sum;
+}
+
+/* How often @net took the (state, event) cell; TOY_INC_FSM() counts. */
+u64 toy_fsm_hits(const struct net *net, int state, int ev)
+{
+	struct toy_net *tn = toy_pernet(net);
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(tn->mib, cpu)->fsm_hits[state][ev];
 	return sum;
 }
 
@@ -262,6 +275,7 @@ static int toy_stat_show(struct seq_file *seq, void *v)
 
 static int toy_fsm_show(struct seq_file *seq, void *v)
 {
+	const struct net *net = seq_file_single_net(seq);
 	static const char * const acts[] = {
 		"send_syn", "send_synack", "send_fin", "send_ack", "send_rst",
 		"reply_rst", "new_child", "err_refused", "err_reset",
@@ -286,7 +300,7 @@ static int toy_fsm_show(struct seq_file *seq, void *v)
 				   toy_state_names[state], toy_event_names[ev],
 				   t->unreachable ? "unreachable" :
 						    toy_state_names[t->next],
-				   buf, toy_fsm_hits(state, ev),
+				   buf, toy_fsm_hits(net, state, ev),
 				   t->unreachable ? " # " : "",
 				   t->unreachable ?: "");
 		}

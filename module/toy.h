@@ -115,8 +115,35 @@ enum toy_mib_field {
 	__TOY_MIB_MAX
 };
 
+/* The events of the state machine (fsm.c); its states are TCP_*. */
+enum toy_event {
+	TOY_EV_CONNECT,
+	TOY_EV_LISTEN,
+	TOY_EV_CLOSE,
+	TOY_EV_SHUTDOWN,
+	TOY_EV_ABORT,
+	TOY_EV_RCV_SYN,
+	TOY_EV_RCV_SYNACK,
+	TOY_EV_RCV_ACK,
+	TOY_EV_RCV_FIN,
+	TOY_EV_RCV_RST,
+	TOY_EV_TIMEOUT,
+	TOY_EV_TW_EXPIRE,
+	TOY_NR_EVENTS
+};
+
+#define TOY_NR_STATES		(TCP_CLOSING + 1)
+
+/**
+ * struct toy_mib - a namespace's counters, per CPU
+ * @mibs: /proc/net/toy_stat, by enum toy_mib_field
+ * @fsm_hits: how often each (state, event) cell of the state table was
+ *	taken, for /proc/net/toy_fsm: per namespace like the others, so that
+ *	one namespace cannot watch another's connections come and go
+ */
 struct toy_mib {
 	u64 mibs[__TOY_MIB_MAX];
+	u64 fsm_hits[TOY_NR_STATES][TOY_NR_EVENTS];
 };
 
 #define TOY_EST_BITS		10
@@ -394,25 +421,13 @@ struct toy_net *toy_pernet(const struct net *net);
 	this_cpu_inc(toy_pernet(net)->mib->mibs[field])
 #define TOY_DEC_STATS(net, field)	\
 	this_cpu_dec(toy_pernet(net)->mib->mibs[field])
+#define TOY_INC_FSM(net, state, ev)	\
+	this_cpu_inc(toy_pernet(net)->mib->fsm_hits[state][ev])
 u64 toy_stat_read(struct toy_net *tn, int field);
+u64 toy_fsm_hits(const struct net *net, int state, int ev);
 extern const char * const toy_mib_names[__TOY_MIB_MAX];
 
-/* fsm.c: the connection state machine */
-enum toy_event {
-	TOY_EV_CONNECT,
-	TOY_EV_LISTEN,
-	TOY_EV_CLOSE,
-	TOY_EV_SHUTDOWN,
-	TOY_EV_ABORT,
-	TOY_EV_RCV_SYN,
-	TOY_EV_RCV_SYNACK,
-	TOY_EV_RCV_ACK,
-	TOY_EV_RCV_FIN,
-	TOY_EV_RCV_RST,
-	TOY_EV_TIMEOUT,
-	TOY_EV_TW_EXPIRE,
-	TOY_NR_EVENTS
-};
+/* fsm.c: the connection state machine (enum toy_event is above) */
 
 /* Actions, performed in this order when an event fires. */
 enum toy_action {
@@ -428,8 +443,6 @@ enum toy_action {
 	TOY_ACT_ERR_TIMEDOUT	= BIT(9),
 	TOY_ACT_TW_RESTART	= BIT(10),
 };
-
-#define TOY_NR_STATES		(TCP_CLOSING + 1)
 
 /**
  * struct toy_transition - one cell of the state table
@@ -448,8 +461,6 @@ extern const char * const toy_state_names[TOY_NR_STATES];
 extern const char * const toy_event_names[TOY_NR_EVENTS];
 int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb);
 void toy_set_state(struct sock *sk, int state);
-void toy_fsm_count(int state, int ev);
-u64 toy_fsm_hits(int state, int ev);
 
 /* table.c */
 int toy_bind_port(struct sock *sk, __be32 addr, u16 port);

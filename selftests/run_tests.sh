@@ -49,6 +49,10 @@ OUT=${TMPDIR:-/tmp}/toy-selftest.$$
 # the hit counters, so coverage is the union over all of them.
 FSM=${TMPDIR:-/tmp}/toy-fsm.$$
 mkdir -p "$FSM"
+# The counts are per namespace: tests that run in namespaces of their own
+# leave a snapshot of each here before deleting it.
+TOY_FSM_DIR=$FSM
+export TOY_FSM_DIR
 
 passed=0
 failed=0

@@ -124,6 +124,11 @@ cleanup() {
 		poll 50 ns_toy_empty "$ns" || true
 	done
 	for ns in $NS_CLI $NS_RTR $NS_SRV $NS_ISO; do
+		# The state table counts per namespace: run_tests.sh's
+		# coverage (TOY_FSM_DIR) gets what this one took.
+		[ -z "${TOY_FSM_DIR:-}" ] ||
+			ip netns exec "$ns" cat /proc/net/toy_fsm \
+				>"$TOY_FSM_DIR/netem.$ns.$$" 2>/dev/null || true
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	rm -f "$TMP".*

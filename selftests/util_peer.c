@@ -856,11 +856,37 @@ PEER_API int peer_netns_open(struct toy_peer *p, int *ns_a)
 }
 
 /*
+ * The state table counts per namespace, and ours may go with the program:
+ * leave what it took where run_tests.sh's coverage finds it (TOY_FSM_DIR).
+ */
+static void fsm_snapshot(void)
+{
+	const char *dir = getenv("TOY_FSM_DIR");
+	char path[256], buf[4096];
+	FILE *in, *out;
+	size_t n;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/netns.%d", dir, (int)getpid());
+	in = fopen("/proc/net/toy_fsm", "r");
+	out = in ? fopen(path, "w") : NULL;
+	while (out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	if (out)
+		fclose(out);
+	if (in)
+		fclose(in);
+}
+
+/*
  * Back to the namespace @ns_orig. The network stays for the next case;
  * the program's first process deletes it at exit.
  */
 PEER_API void peer_netns_close(int ns_orig, int ns_a)
 {
+	fsm_snapshot();
 	if (ns_a >= 0)
 		close(ns_a);
 	if (ns_orig >= 0)

@@ -304,16 +304,16 @@ static void toy_fsm_event_counts(struct kunit *test)
 	sk = sock->sk;
 	KUNIT_EXPECT_EQ(test, sk->sk_state, TCP_CLOSE);
 
-	never = toy_fsm_hits(TCP_CLOSE, TOY_EV_TIMEOUT);
-	taken = toy_fsm_hits(TCP_CLOSE, TOY_EV_CLOSE);
+	never = toy_fsm_hits(&init_net, TCP_CLOSE, TOY_EV_TIMEOUT);
+	taken = toy_fsm_hits(&init_net, TCP_CLOSE, TOY_EV_CLOSE);
 	lock_sock(sk);
 	KUNIT_EXPECT_EQ(test, toy_fsm_event(sk, TOY_EV_TIMEOUT, NULL), -EPROTO);
 	KUNIT_EXPECT_EQ(test, sk->sk_state, TCP_CLOSE);
 	KUNIT_EXPECT_EQ(test, toy_fsm_event(sk, TOY_EV_CLOSE, NULL), 0);
 	KUNIT_EXPECT_EQ(test, sk->sk_state, TCP_CLOSE);
 	release_sock(sk);
-	KUNIT_EXPECT_EQ(test, toy_fsm_hits(TCP_CLOSE, TOY_EV_TIMEOUT), never + 1);
-	KUNIT_EXPECT_EQ(test, toy_fsm_hits(TCP_CLOSE, TOY_EV_CLOSE), taken + 1);
+	KUNIT_EXPECT_EQ(test, toy_fsm_hits(&init_net, TCP_CLOSE, TOY_EV_TIMEOUT), never + 1);
+	KUNIT_EXPECT_EQ(test, toy_fsm_hits(&init_net, TCP_CLOSE, TOY_EV_CLOSE), taken + 1);
 
 	/* Only the struct socket holds the unbound socket. */
 	KUNIT_EXPECT_EQ(test, refcount_read(&sk->sk_refcnt), 1);

@@ -1040,7 +1040,7 @@ static void toy_rcv_syn_via_toy_rcv(struct kunit *test)
 /* An RST (with or without ACK) to a listener is ignored: nothing changes. */
 static void toy_rcv_rst_to_listener(struct kunit *test)
 {
-	u64 hits = toy_fsm_hits(TCP_LISTEN, TOY_EV_RCV_RST);
+	u64 hits = toy_fsm_hits(&init_net, TCP_LISTEN, TOY_EV_RCV_RST);
 	u64 rsts = toy_test_stat(TOY_MIB_OUTRSTS);
 	struct toy_test_child_view v = {};
 	struct socket *sock;
@@ -1066,7 +1066,7 @@ static void toy_rcv_rst_to_listener(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.syn_qlen, 0);
 	KUNIT_EXPECT_EQ(test, v.ack_backlog, 0);
 	KUNIT_EXPECT_NULL(test, v.child);
-	KUNIT_EXPECT_EQ(test, toy_fsm_hits(TCP_LISTEN, TOY_EV_RCV_RST), hits + 2);
+	KUNIT_EXPECT_EQ(test, toy_fsm_hits(&init_net, TCP_LISTEN, TOY_EV_RCV_RST), hits + 2);
 	/* Never an RST in answer to an RST. */
 	KUNIT_EXPECT_EQ(test, toy_test_stat(TOY_MIB_OUTRSTS), rsts);
 	KUNIT_EXPECT_EQ_MSG(test, refcount_read(&sock->sk->sk_refcnt), 3,
