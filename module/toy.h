@@ -59,7 +59,7 @@ extern atomic_t toy_orphans;
  * The largest window a peer may offer us: sequence arithmetic modulo 2^32
  * holds only within 2^31, and TCP's largest scaled window is 2^30.
  */
-#define TOY_MAX_WINDOW		(1U << 30)
+#define TOY_MAX_WINDOW		BIT(30)
 /* At most one answer to unacceptable segments per socket per this long. */
 #define TOY_OOW_INTERVAL	(HZ / 2)
 

@@ -612,13 +612,11 @@ TEST(reconnect_after_reset_forgets_old_stream)
 /* Below 200 ms, RTO bounds are for CAP_NET_ADMIN: an unprivileged user gets EPERM. */
 TEST(rto_bounds_unprivileged)
 {
-	int status;
+	int status, fd;
 	pid_t pid = fork();
 
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		int fd;
-
 		if (setgid(65534) || setuid(65534))
 			_exit(10);
 		fd = toy_socket();
@@ -637,13 +635,10 @@ TEST(rto_bounds_unprivileged)
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	/* Root may. */
-	{
-		int fd = toy_socket();
-
-		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, toy_set_int(fd, SOL_TOY, TOY_RTO_MIN, 1));
-		close(fd);
-	}
+	fd = toy_socket();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, toy_set_int(fd, SOL_TOY, TOY_RTO_MIN, 1));
+	close(fd);
 }
 
 /*
