@@ -181,6 +181,7 @@ static void poison_fill(unsigned char *buf, size_t len)
  *	connection is over (reset, timed out, closed)
  * @reset: the application saw ECONNRESET or EPIPE
  * @rst_maybe: the peer sent a valid RST that may have been at rcv_nxt
+ * @syn_ack, @nsyn: what an ACK of the last SYNs sent would carry
  * @muts, @budget: mutated segments sent on it, and how many it gets
  * @hist, @nhist: the last segments, for a report
  */
@@ -195,6 +196,8 @@ struct conn {
 	uint32_t psalt, tsalt;
 	uint64_t rd, wr;
 	int eof, shut, dead, reset, rst_maybe;
+	uint32_t syn_ack[4];
+	unsigned int nsyn;
 	long muts, budget;
 	char hist[HISTORY][112];
 	int nhist;
@@ -300,6 +303,12 @@ static void module_seg(struct __test_metadata *_metadata,
 	if (s->flags & TOYHDR_SYN)
 		return;		/* a SYN|ACK again: the handshake is done */
 	if (s->flags & TOYHDR_ACK) {
+		for (i = 0; i < 4 && i < (int)c->nsyn; i++)
+			if (s->ack == c->syn_ack[i]) {
+				/* it closed in between: a new connection */
+				c->dead = 1;
+				return;
+			}
 		if (seq_after(s->ack, c->p_max + c->p_fin)) {
 			if (self->t.bad_ack++ < REPORTS) {
 				TH_LOG("conn %ld: the module acknowledged %u, "
@@ -584,16 +593,18 @@ static void send_mseg(FIXTURE_DATA(fuzz) *self, struct mseg *m,
 	char fl[48];
 
 	/*
-	 * After an RST that may have closed the connection, a SYN would
-	 * open a new one on the same ports (through the listener), whose
-	 * ACKs are not about this stream: make sure first.
+	 * Once the module closed the connection (an RST that hit, retries
+	 * or probes run out), a SYN opens a new one on the same ports
+	 * (through the listener), whose ACKs are not about this stream:
+	 * make sure first, waiting a little after an RST that may have hit.
 	 */
-	if (c->rst_maybe && !self->stray && (m->flags & TOYHDR_SYN)) {
-		if (conn_closed(self, 20)) {
+	if (!self->stray && (m->flags & TOYHDR_SYN)) {
+		if (conn_closed(self, c->rst_maybe ? 20 : 0)) {
 			c->dead = 1;
 			return;
 		}
 		c->rst_maybe = 0;
+		c->syn_ack[c->nsyn++ % 4] = m->seq + 1;
 	}
 
 	if (m->len > PEER_MAXDATA)
