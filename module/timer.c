@@ -91,8 +91,12 @@ void toy_rearm_rtx(struct sock *sk, bool restart)
 	if (ts->snd_una != ts->snd_nxt) {
 		if (restart || !pending || ts->timer_kind != TOY_TIMER_RETRANS)
 			toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
-	} else if (ts->send_head) {
-		/* Data waits for the window to open: probe it. */
+	} else if (ts->send_head || toy_fin_unsent(ts)) {
+		/*
+		 * Data waits for the window to open: probe it. Or data or
+		 * our FIN could not leave (no route: a device bound with
+		 * SO_BINDTODEVICE went away): try again, as TCP's probe0.
+		 */
 		if (!pending || ts->timer_kind != TOY_TIMER_PROBE)
 			toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
 	} else if (pending) {
@@ -113,14 +117,15 @@ static void toy_rtx_expired(struct sock *sk)
 	u8 limit;
 
 	if (ts->timer_kind == TOY_TIMER_PROBE) {
-		if (ts->snd_wnd || !ts->send_head) {
-			toy_push(sk);
+		bool shut = !ts->snd_wnd && ts->send_head;
+
+		if (!ts->send_head && !toy_fin_unsent(ts))
 			return;
-		}
 		/*
-		 * A peer that never answers is gone; an orphan gives up
-		 * after TOY_ORPHAN_RETRIES even if answered, or a peer that
-		 * keeps its window shut would pin it forever (tcp_probe_timer()).
+		 * A peer that never answers is gone, and so is a path our
+		 * segments cannot take; an orphan gives up after
+		 * TOY_ORPHAN_RETRIES even if answered, or a peer that keeps
+		 * its window shut would pin it forever (tcp_probe_timer()).
 		 */
 		if (ts->probes_out >= ts->retries ||
 		    (sock_flag(sk, SOCK_DEAD) &&
@@ -129,10 +134,14 @@ static void toy_rtx_expired(struct sock *sk)
 			toy_fsm_event(sk, TOY_EV_TIMEOUT, NULL);
 			return;
 		}
-		toy_send_probe(sk);
 		ts->probes_out++;
 		toy_backoff(ts);
-		toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
+		if (shut) {
+			toy_send_probe(sk);
+			toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
+		} else {
+			toy_push(sk);	/* re-arms the timer for what is left */
+		}
 		return;
 	}
 	if (ts->snd_una == ts->snd_nxt)

@@ -402,6 +402,12 @@ static inline bool toy_before(u32 a, u32 b)
 
 #define toy_after(a, b)		toy_before(b, a)
 
+/* Our FIN is due and nothing else, but it has not left yet. */
+static inline bool toy_fin_unsent(const struct toy_sock *ts)
+{
+	return ts->fin_queued && ts->snd_nxt == ts->fin_seq && !ts->send_head;
+}
+
 /* A peer's advertised window, as we use it (TOY_MAX_WINDOW). */
 static inline u32 toy_hdr_window(const struct toyhdr *th)
 {

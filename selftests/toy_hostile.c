@@ -819,4 +819,36 @@ TEST(socket_filter_applies)
 	close(lfd);
 }
 
+/*
+ * A connection whose segments cannot leave (bound with SO_BINDTODEVICE to
+ * a device with no route to the peer) must still end: its FIN is retried
+ * on the probe timer and the orphan gives up, as TCP's probe0 does. It
+ * used to sit in LAST_ACK with no timer for good, pinning the module.
+ */
+TEST(unroutable_orphan_ends)
+{
+	int lfd, cfd, sfd, lport, cport;
+	long end;
+	char c;
+
+	ASSERT_EQ(0, toy_dummy_setup());
+	ASSERT_EQ(0, toy_pair(&lfd, &cfd, &sfd, &lport, &cport));
+	ASSERT_EQ(0, toy_set_int(cfd, SOL_TOY, TOY_RTO_MAX, 50));
+	ASSERT_EQ(0, toy_set_int(sfd, SOL_TOY, TOY_RTO_MIN, 10));
+	ASSERT_EQ(0, toy_set_int(sfd, SOL_TOY, TOY_RTO_MAX, 50));
+	ASSERT_EQ(0, setsockopt(sfd, SOL_SOCKET, SO_BINDTODEVICE, TOY_DUMMY_IF,
+				sizeof(TOY_DUMMY_IF)));
+	close(cfd);
+	ASSERT_EQ(0, toy_set_timeouts(sfd, REPLY_MS));
+	ASSERT_EQ(0, recv(sfd, &c, 1, 0));	/* the client's FIN came in */
+	close(sfd);
+	close(lfd);
+	end = toy_now_ms() + 30000;
+	while (toy_find(lport, cport, NULL) == 1 ||
+	       toy_find(cport, lport, NULL) == 1) {
+		ASSERT_LT(toy_now_ms(), end) TH_LOG("an unroutable orphan lives on");
+		toy_sleep_ms(20);
+	}
+}
+
 TEST_HARNESS_MAIN
