@@ -293,44 +293,24 @@ TEST_F(wire, huge_window_still_sends)
 	ASSERT_LT(0, s.len) TH_LOG("no data under a 0x80010000 window");
 }
 
-/* An ICMP destination unreachable (@code) quoting @quote bytes at @iph. */
+/*
+ * An ICMP destination unreachable (@code) quoting @quote bytes at @iph,
+ * framed by util_peer.c as a datagram of protocol ICMP.
+ */
 static int peer_icmp_unreach(struct toy_peer *p, int code, const unsigned char *iph,
 			     size_t quote)
 {
-	unsigned char frame[ETH_HLEN + 20 + 8 + 60 + 8];
-	unsigned char *ip = frame + ETH_HLEN, *icmp = ip + 20;
-	struct sockaddr_ll to;
+	unsigned char icmp[8 + 60 + 8] = { 3, code };	/* destination unreachable */
+	int proto = p->proto, err;
 	uint16_t v16;
-	size_t len = 20 + 8 + quote;
 
-	memset(frame, 0, sizeof(frame));
-	memcpy(frame, p->dst_mac, ETH_ALEN);
-	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
-	frame[12] = ETH_P_IP >> 8;
-	frame[13] = ETH_P_IP & 0xff;
-	ip[0] = 0x45;
-	v16 = htons(len);
-	memcpy(ip + 2, &v16, 2);
-	ip[8] = 64;
-	ip[9] = IPPROTO_ICMP;
-	memcpy(ip + 12, &p->addr, 4);
-	memcpy(ip + 16, &p->dst, 4);
-	v16 = htons(peer_ip_check(ip, 20));
-	memcpy(ip + 10, &v16, 2);
-	icmp[0] = 3;		/* destination unreachable */
-	icmp[1] = code;
 	memcpy(icmp + 8, iph, quote);
 	v16 = htons((uint16_t)~peer_fold(peer_sum(0, icmp, 8 + quote)));
 	memcpy(icmp + 2, &v16, 2);
-
-	memset(&to, 0, sizeof(to));
-	to.sll_family = AF_PACKET;
-	to.sll_protocol = htons(ETH_P_IP);
-	to.sll_ifindex = p->ifindex;
-	to.sll_halen = ETH_ALEN;
-	memcpy(to.sll_addr, p->dst_mac, ETH_ALEN);
-	return sendto(p->fd, frame, ETH_HLEN + len, 0, (struct sockaddr *)&to,
-		      sizeof(to)) == (ssize_t)(ETH_HLEN + len) ? 0 : -1;
+	p->proto = IPPROTO_ICMP;
+	err = peer_send_ip(p, NULL, 0, icmp, 8 + quote, 0, 0);
+	p->proto = proto;
+	return err;
 }
 
 /* The IP header and first 8 bytes of the module's SYN to the peer, rebuilt. */
