@@ -75,6 +75,7 @@
 
 #define BACKLOG		16	/* unaccepted_and_orphans: the full listener */
 #define FLOOD_BACKLOG	128	/* syn_flood: a listener as servers set it */
+#define FLOOD_CONNECT_MS	10000	/* syn_flood: the real client's patience */
 #define ORPHAN_MS	20000	/* an orphan's retries are spent by then */
 #define SLAB_SLACK	16	/* sockets freed after an RCU grace period */
 /*
@@ -877,6 +878,12 @@ static void *flood_client(void *arg)
 			f->first_errno = f->first_errno ?: errno;
 			break;
 		}
+		/*
+		 * As long as a real client waits (its SYN goes again at 1,
+		 * 3 and 7 s): a SYN that finds only young embryos is
+		 * dropped, and its retransmission evicts one that aged.
+		 */
+		toy_set_timeouts(c, FLOOD_CONNECT_MS);
 		r = toy_connect(c, f->addr, f->port);
 		ms = toy_now_ms() - t0;
 		if (!r)
@@ -910,7 +917,7 @@ static void *flood_acceptor(void *arg)
 	return NULL;
 }
 
-TEST_F(stress, syn_flood)
+TEST_F_TIMEOUT(stress, syn_flood, 120)
 {
 	long over0, in0, slab0, slab, max_slab = -1;
 	int max_children = 0, max_syn_recv = 0, err, c;
