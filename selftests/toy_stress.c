@@ -188,6 +188,7 @@ static double per_s(long n, long ms)
 static long toy_slab(void)
 {
 	char line[512], name[64];
+	static int kasan = -1;
 	long active = -1, a;
 	FILE *f;
 
@@ -195,8 +196,6 @@ static long toy_slab(void)
 	 * KASAN keeps freed objects in quarantine, still active for the
 	 * slab: the count then says nothing about what the module holds.
 	 */
-	static int kasan = -1;
-
 	if (kasan < 0)
 		kasan = !toy_sh("grep -q ' kasan_report$' /proc/kallsyms");
 	if (kasan)
