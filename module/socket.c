@@ -589,8 +589,13 @@ static int toy_accept_locked(struct sock *sk, struct sock **childp, int flags)
 		release_sock(sk);
 		if (list_empty(&lts->accept_queue))
 			timeo = schedule_timeout(timeo);
-		lock_sock(sk);
+		/*
+		 * Running again before lock_sock(), which may sleep: a child
+		 * that came in after prepare_to_wait() skipped the schedule
+		 * and left us TASK_INTERRUPTIBLE (a WARN on debug kernels).
+		 */
 		finish_wait(sk_sleep(sk), &wait);
+		lock_sock(sk);
 	}
 
 	spin_lock_bh(&lts->accept_lock);
