@@ -222,82 +222,7 @@ PEER_API uint16_t peer_ip_check(const unsigned char *iph, size_t len)
 	return (uint16_t)~peer_fold(peer_sum(0, iph, len));
 }
 
-/**
- * peer_send_sack - send one segment, with SACK blocks after the header
- * @p: the peer
- * @seq, @ack: sequence and acknowledgement numbers (ack sent as 0 without ACK)
- * @flags: TOYHDR_*
- * @sack, @nsack: blocks { start, end } (section 3.1); doff = 6 + 2 * @nsack
- * @data, @len: payload
- *
- * Return: 0, or -1 with errno set.
- */
-PEER_API int peer_send_sack(struct toy_peer *p, uint32_t seq, uint32_t ack,
-			    int flags, const uint32_t (*sack)[2], int nsack,
-			    const void *data, size_t len)
-{
-	unsigned char frame[ETH_HLEN + 20 + PEER_HLEN + 8 * TOYHDR_SACK_MAX +
-			    PEER_MAXDATA];
-	unsigned char *ip = frame + ETH_HLEN, *seg = ip + 20;
-	struct toyhdr *h = (struct toyhdr *)seg;
-	size_t hlen = PEER_HLEN + 8 * nsack, seglen = hlen + len;
-	struct sockaddr_ll to;
-	uint16_t v16;
-	int i;
-
-	if (len > PEER_MAXDATA || nsack < 0 || nsack > TOYHDR_SACK_MAX) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	memset(frame, 0, ETH_HLEN + 20 + hlen);
-	/* Ethernet */
-	memcpy(frame, p->dst_mac, ETH_ALEN);
-	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
-	frame[12] = ETH_P_IP >> 8;
-	frame[13] = ETH_P_IP & 0xff;
-	/* IPv4, no options, DF clear as the module sends (section 2) */
-	ip[0] = 0x45;
-	v16 = htons(20 + seglen);
-	memcpy(ip + 2, &v16, 2);
-	v16 = htons(p->ip_id++);
-	memcpy(ip + 4, &v16, 2);
-	ip[8] = 64;
-	ip[9] = p->proto;
-	memcpy(ip + 12, &p->addr, 4);
-	memcpy(ip + 16, &p->dst, 4);
-	v16 = htons(peer_ip_check(ip, 20));
-	memcpy(ip + 10, &v16, 2);
-	/* Toy (section 3) */
-	h->source = htons(p->port);
-	h->dest = htons(p->dport);
-	h->seq = htonl(seq);
-	h->ack_seq = htonl(flags & TOYHDR_ACK ? ack : 0);
-	h->window = htonl(flags & TOYHDR_RST ? 0 : p->window);
-	h->len = htons(len);
-	h->flags = flags;
-	h->doff = TOYHDR_DOFF + 2 * nsack;
-	for (i = 0; i < nsack; i++) {
-		uint32_t be[2] = { htonl(sack[i][0]), htonl(sack[i][1]) };
-
-		memcpy(seg + PEER_HLEN + 8 * i, be, 8);
-	}
-	if (len)
-		memcpy(seg + hlen, data, len);
-	h->check = htons(peer_seg_check(p->addr, p->dst, p->proto, seg, seglen));
-
-	memset(&to, 0, sizeof(to));
-	to.sll_family = AF_PACKET;
-	to.sll_protocol = htons(ETH_P_IP);
-	to.sll_ifindex = p->ifindex;
-	to.sll_halen = ETH_ALEN;
-	memcpy(to.sll_addr, p->dst_mac, ETH_ALEN);
-	if (sendto(p->fd, frame, ETH_HLEN + 20 + seglen, 0,
-		   (struct sockaddr *)&to, sizeof(to)) != (ssize_t)(ETH_HLEN + 20 + seglen))
-		return -1;
-	return 0;
-}
-
-/* ---- segments and datagrams of any shape (the fuzzers) ------------------- */
+/* ---- segments and datagrams of any shape (every sender uses these) ------- */
 
 #define PEER_IPOPT_MAX	40	/* IHL is 4 bits: at most 15 words of header */
 #define PEER_IP_MTU	1500	/* the veth's: no datagram or fragment above */
@@ -394,6 +319,36 @@ PEER_API int peer_send_dgram(struct toy_peer *p, uint16_t id,
 		   sizeof(to)) != (ssize_t)(ETH_HLEN + tot))
 		return -1;
 	return 0;
+}
+
+/**
+ * peer_send_sack - send one segment, with SACK blocks after the header
+ * @p: the peer
+ * @seq, @ack: sequence and acknowledgement numbers (ack sent as 0 without ACK)
+ * @flags: TOYHDR_*
+ * @sack, @nsack: blocks { start, end } (section 3.1); doff = 6 + 2 * @nsack
+ * @data, @len: payload
+ *
+ * Return: 0, or -1 with errno set.
+ */
+PEER_API int peer_send_sack(struct toy_peer *p, uint32_t seq, uint32_t ack,
+			    int flags, const uint32_t (*sack)[2], int nsack,
+			    const void *data, size_t len)
+{
+	unsigned char seg[PEER_HLEN + 8 * TOYHDR_SACK_MAX + PEER_MAXDATA];
+	size_t seglen;
+
+	if (len > PEER_MAXDATA) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	seglen = peer_build_seg(p, seg, seq, ack, flags, sack, nsack, data, len);
+	if (!seglen) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	/* IPv4, no options, DF clear as the module sends (section 2) */
+	return peer_send_dgram(p, p->ip_id++, NULL, 0, seg, seglen, 0, 0);
 }
 
 /**
