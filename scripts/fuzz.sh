@@ -55,10 +55,12 @@ fuzz_tests() {
 	return 0
 }
 
-# Print the fuzzer's own figures: its "# totals:" lines, else its TAP lines.
+# Print the fuzzer's own figures: its first "# totals:", "# fuzz:" or
+# "# blind:" line (each fuzzer's summary), else a count of its TAP lines.
 fuzz_figures() {
 	local out=$1 t
-	t=$(grep -a '^# totals:' "$out" | sed 's/^# totals: *//' | paste -sd';' -)
+	t=$(grep -aE '^# (totals|fuzz|blind): [0-9]' "$out" | head -n 1 |
+		sed -E 's/^# [a-z]+: *//')
 	[ -n "$t" ] || t=$(grep -acE '^(not )?ok ' "$out" | sed 's/$/ TAP results/')
 	echo "$t"
 }
@@ -88,6 +90,8 @@ fuzz_one() {
 	# (toy_vm_run sets TOY_VM_DIR and TOY_VM_SECONDS: no prefix
 	# assignments for those, a function's are undone when it returns.)
 	TOY_VM_DIR='' TOY_VM_SECONDS='?'
+	# A run directory of its own: two `make fuzz` may share the machine.
+	TOY_VM_NAME=fuzz-$test-$seed \
 	TOY_VM_APPEND="TOY_FUZZ_SEED=$seed TOY_FUZZ_SECONDS=$secs TOY_FUZZ_ITERS=1000000000 TOY_TEST_TIMEOUT=$((secs + 900))${TOY_VM_APPEND:+ $TOY_VM_APPEND}" \
 	TOY_VM_TIMEOUT=$((secs + 1800)) \
 		toy_vm_run "$ver" "$TOY_ROOT/selftests/run_tests.sh" "$test" >&2 || ok=0

@@ -32,6 +32,8 @@
 #   TOY_CACHE        where everything built goes (default ~/.cache/toy)
 #   TOY_VM_TIMEOUT   seconds before a run is killed (default 900)
 #   TOY_VM_APPEND    extra kernel command line
+#   TOY_VM_NAME      the run directory's name under runs/KERNEL/ (default:
+#                    the script's name)
 #   TOY_VM_QEMU_ARGS extra QEMU options (word-split)
 #   TOY_MODULE_SRC   tree with Kbuild and module/ (default: this repo)
 #   TOY_VM_KMODS     kernel modules the guest gets (default: veth dummy
@@ -566,7 +568,7 @@ toy_vm_run() {
 	ko=$(toy_build_module "$ver") || return 1
 	toy_build_userspace || return 1
 	initrd=$(toy_initramfs "$ver" "$ko" "$script") || return 1
-	name=$(basename "$script" .sh)
+	name=${TOY_VM_NAME:-$(basename "$script" .sh)}
 	TOY_VM_DIR=$TOY_CACHE/runs/$ver/$name
 	mkdir -p "$TOY_VM_DIR"
 	# Selftests run where they were packaged (they may find siblings via
