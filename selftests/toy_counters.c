@@ -105,15 +105,15 @@ TEST(refused)
 	ASSERT_EQ(0, toy_stats_read(&s0));
 	ASSERT_EQ(-1, toy_connect(fd, TOY_LO, port));
 	ASSERT_EQ(ECONNREFUSED, errno);
-	toy_sleep_ms(20);
-	ASSERT_EQ(0, toy_stats_read(&s1));
+	/* the SYN and the RST, each counted out and in */
+	ASSERT_EQ(0, toy_stats_wait(&s0, &s1, "InSegs", 2, TOY_WAIT_MS));
+	ASSERT_EQ(0, toy_stats_wait(&s0, &s1, "OutSegs", 2, TOY_WAIT_MS));
 	EXPECT_EQ(1, DELTA("AttemptFails"));
 	EXPECT_EQ(1, DELTA("OutRsts"));
 	EXPECT_EQ(1, DELTA("InNoSocket"));
 	EXPECT_EQ(0, DELTA("CurrEstab"));
 	EXPECT_EQ(0, DELTA("PassiveOpens"));
 	EXPECT_EQ(0, DELTA("EstabResets"));
-	/* the SYN and the RST, each counted out and in */
 	EXPECT_EQ(DELTA("OutSegs"), DELTA("InSegs"));
 	EXPECT_EQ(2, DELTA("OutSegs"));
 	close(fd);

@@ -248,7 +248,7 @@ TEST_F(conn, half_close)
 	ASSERT_EQ(0, memcmp("last", buf, 4));
 	ASSERT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
 	ASSERT_EQ(0, recv(self->sfd, buf, sizeof(buf), 0));
-	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_FIN_WAIT2, 1000));
+	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_FIN_WAIT2, TOY_WAIT_MS));
 	ASSERT_EQ(1, toy_find(self->lport, self->cport, &r));
 	EXPECT_EQ(TOY_ST_CLOSE_WAIT, r.state);
 
@@ -383,7 +383,7 @@ TEST_F(conn, close_with_unread_data)
 	ASSERT_TRUE(toy_poll(self->cfd, POLLIN, DATA_IO_MS) & POLLIN);
 	toy_close(&self->cfd);
 	/* no orderly FIN_WAIT/TIME_WAIT: the client is gone at once */
-	EXPECT_EQ(0, toy_wait_gone(self->cport, self->lport, 500));
+	EXPECT_EQ(0, toy_wait_gone(self->cport, self->lport, TOY_WAIT_MS));
 	ASSERT_EQ(-1, recv(self->sfd, &c, 1, 0));
 	ASSERT_EQ(ECONNRESET, errno);
 	ASSERT_EQ(0, recv(self->sfd, &c, 1, 0));
@@ -393,7 +393,7 @@ TEST_F(conn, close_with_unread_data)
 	EXPECT_LE(resets0 + 1, toy_stat("EstabResets"));
 	/* a reset socket has nothing to linger for once closed */
 	toy_close(&self->sfd);
-	EXPECT_EQ(0, toy_wait_gone(self->lport, self->cport, 500));
+	EXPECT_EQ(0, toy_wait_gone(self->lport, self->cport, TOY_WAIT_MS));
 }
 
 /* SO_LINGER {1, 0}: close() aborts with RST even with nothing unread. */
@@ -405,13 +405,13 @@ TEST_F(conn, linger_zero_rst)
 
 	ASSERT_EQ(0, setsockopt(self->cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	toy_close(&self->cfd);
-	EXPECT_EQ(0, toy_wait_gone(self->cport, self->lport, 500));
+	EXPECT_EQ(0, toy_wait_gone(self->cport, self->lport, TOY_WAIT_MS));
 	ev = toy_poll(self->sfd, POLLIN, DATA_IO_MS);
 	EXPECT_TRUE(ev & POLLHUP) TH_LOG("revents %#x", ev);
 	ASSERT_EQ(-1, recv(self->sfd, &c, 1, 0));
 	ASSERT_EQ(ECONNRESET, errno);
 	toy_close(&self->sfd);
-	EXPECT_EQ(0, toy_wait_gone(self->lport, self->cport, 500));
+	EXPECT_EQ(0, toy_wait_gone(self->lport, self->cport, TOY_WAIT_MS));
 }
 
 /* SO_LINGER {1, 0} with unsent data still resets, and fast. */
@@ -423,7 +423,7 @@ TEST_F(conn, linger_zero_with_data_in_flight)
 	ASSERT_EQ(0, setsockopt(self->cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	ASSERT_LT(0, send(self->cfd, buf, sizeof(buf), MSG_NOSIGNAL | MSG_DONTWAIT));
 	toy_close(&self->cfd);
-	EXPECT_EQ(0, toy_wait_gone(self->cport, self->lport, 500));
+	EXPECT_EQ(0, toy_wait_gone(self->cport, self->lport, TOY_WAIT_MS));
 	/* whatever arrived before the RST may be read, then the reset shows */
 	for (;;) {
 		ssize_t n = recv(self->sfd, buf, sizeof(buf), 0);

@@ -430,7 +430,7 @@ TEST_F(agree, syn_recv)
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, send_fake_syn(inet_addr(TOY_DUMMY_PEER), FAKE_PORT,
 				   inet_addr(TOY_DUMMY_LOCAL), self->lport));
-	ASSERT_EQ(0, toy_wait_state(self->lport, FAKE_PORT, TOY_ST_SYN_RECV, 2000));
+	ASSERT_EQ(0, toy_wait_state(self->lport, FAKE_PORT, TOY_ST_SYN_RECV, TOY_WAIT_MS));
 	check_agree(_metadata, self->lport, FAKE_PORT, TOY_ST_SYN_RECV);
 	check_agree(_metadata, self->lport, 0, TOY_ST_LISTEN);
 }
@@ -444,8 +444,8 @@ TEST_F(agree, established)
 			      &self->cport));
 	ASSERT_EQ(100, toy_send_all(self->cfd, buf, 100));
 	ASSERT_EQ(300, toy_send_all(self->sfd, buf, 300));
-	ASSERT_EQ(0, toy_wait_rx_queue(self->lport, self->cport, 100, 1000));
-	ASSERT_EQ(0, toy_wait_rx_queue(self->cport, self->lport, 300, 1000));
+	ASSERT_EQ(0, toy_wait_rx_queue(self->lport, self->cport, 100, TOY_WAIT_MS));
+	ASSERT_EQ(0, toy_wait_rx_queue(self->cport, self->lport, 300, TOY_WAIT_MS));
 	check_agree(_metadata, self->cport, self->lport, TOY_ST_ESTABLISHED);
 	check_agree(_metadata, self->lport, self->cport, TOY_ST_ESTABLISHED);
 }
@@ -468,8 +468,8 @@ TEST_F(agree, fin_wait2_close_wait)
 	ASSERT_EQ(0, toy_pair(&self->lfd, &self->cfd, &self->sfd, &self->lport,
 			      &self->cport));
 	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
-	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_FIN_WAIT2, 1000));
-	ASSERT_EQ(0, toy_wait_state(self->lport, self->cport, TOY_ST_CLOSE_WAIT, 1000));
+	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_FIN_WAIT2, TOY_WAIT_MS));
+	ASSERT_EQ(0, toy_wait_state(self->lport, self->cport, TOY_ST_CLOSE_WAIT, TOY_WAIT_MS));
 	check_agree(_metadata, self->cport, self->lport, TOY_ST_FIN_WAIT2);
 	check_agree(_metadata, self->lport, self->cport, TOY_ST_CLOSE_WAIT);
 }
@@ -490,10 +490,10 @@ TEST_F(agree, fin_wait1_last_ack_time_wait)
 	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
 	check_agree(_metadata, self->cport, self->lport, TOY_ST_FIN_WAIT1);
 	ASSERT_EQ(0, recv(self->sfd, &c, 1, 0));	/* EOF after 400 ms */
-	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_FIN_WAIT2, 2000));
+	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_FIN_WAIT2, TOY_WAIT_MS));
 	toy_close(&self->sfd);
 	check_agree(_metadata, self->lport, self->cport, TOY_ST_LAST_ACK);
-	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_TIME_WAIT, 2000));
+	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_TIME_WAIT, TOY_WAIT_MS));
 	check_agree(_metadata, self->cport, self->lport, TOY_ST_TIME_WAIT);
 }
 
@@ -507,8 +507,8 @@ TEST_F(agree, closing)
 	ASSERT_EQ(0, netem(1));
 	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
 	ASSERT_EQ(0, shutdown(self->sfd, SHUT_WR));
-	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_CLOSING, 2000));
-	ASSERT_EQ(0, toy_wait_state(self->lport, self->cport, TOY_ST_CLOSING, 2000));
+	ASSERT_EQ(0, toy_wait_state(self->cport, self->lport, TOY_ST_CLOSING, TOY_WAIT_MS));
+	ASSERT_EQ(0, toy_wait_state(self->lport, self->cport, TOY_ST_CLOSING, TOY_WAIT_MS));
 	check_agree(_metadata, self->cport, self->lport, TOY_ST_CLOSING);
 	check_agree(_metadata, self->lport, self->cport, TOY_ST_CLOSING);
 }
@@ -740,8 +740,8 @@ TEST_F(destroy, client_resets_peer)
 	EXPECT_NE(0, toy_poll(self->sfd, POLLIN, 1000) & (POLLIN | POLLERR | POLLHUP));
 	EXPECT_EQ(-1, recv(self->sfd, &c, 1, 0));
 	EXPECT_EQ(ECONNRESET, errno);
-	EXPECT_EQ(0, toy_wait_gone(self->cport, self->lport, 1000));
-	EXPECT_EQ(0, toy_wait_gone(self->lport, self->cport, 1000));
+	EXPECT_EQ(0, toy_wait_gone(self->cport, self->lport, TOY_WAIT_MS));
+	EXPECT_EQ(0, toy_wait_gone(self->lport, self->cport, TOY_WAIT_MS));
 	ASSERT_EQ(0, toy_stats_read(&after));
 	EXPECT_EQ(1, toy_stats_delta(&before, &after, "OutRsts"));
 	/* both ends left ESTABLISHED for CLOSE */
@@ -795,7 +795,7 @@ TEST_F(destroy, wrong_cookie_or_tuple)
 	EXPECT_EQ(-ENOENT, diag_destroy(&req));
 	/* still connected */
 	ASSERT_EQ(1, toy_send_all(self->cfd, "x", 1));
-	EXPECT_EQ(0, toy_wait_rx_queue(self->lport, self->cport, 1, 1000));
+	EXPECT_EQ(0, toy_wait_rx_queue(self->lport, self->cport, 1, TOY_WAIT_MS));
 }
 
 TEST_F(destroy, listener)
@@ -808,7 +808,7 @@ TEST_F(destroy, listener)
 	req = destroy_req(&d);
 	ASSERT_EQ(0, diag_destroy(&req));
 	/* as tcp_abort(): no longer listening, still bound (bind() was explicit) */
-	EXPECT_EQ(0, toy_wait_state(self->lport, 0, TOY_ST_CLOSE, 1000));
+	EXPECT_EQ(0, toy_wait_state(self->lport, 0, TOY_ST_CLOSE, TOY_WAIT_MS));
 	check_agree(_metadata, self->lport, 0, TOY_ST_CLOSE);
 	/* no new connection is accepted there */
 	fd = toy_socket();
@@ -1262,11 +1262,11 @@ TEST_F(trace, connection_life)
 	ASSERT_EQ(5, toy_recv_all(cfd, buf, 5));
 	close(cfd);
 	ASSERT_EQ(0, recv(sfd, buf, 1, 0));
-	ASSERT_EQ(0, toy_wait_state(cport, lport, TOY_ST_FIN_WAIT2, 1000));
+	ASSERT_EQ(0, toy_wait_state(cport, lport, TOY_ST_FIN_WAIT2, TOY_WAIT_MS));
 	close(sfd);
-	ASSERT_EQ(0, toy_wait_gone(lport, cport, 1000));
+	ASSERT_EQ(0, toy_wait_gone(lport, cport, TOY_WAIT_MS));
 	close(lfd);
-	ASSERT_EQ(0, toy_wait_gone(cport, lport, 2000));
+	ASSERT_EQ(0, toy_wait_gone(cport, lport, TOY_WAIT_MS));
 	n = trace_stop(cport, lport, self->ev);
 	expect_events(_metadata, self->ev, n, want, sizeof(want) / sizeof(*want));
 }
@@ -1350,7 +1350,7 @@ TEST_F(trace, destroy_sends_reset)
 	ASSERT_EQ(1, diag_find(cport, lport, &d));
 	req = destroy_req(&d);
 	ASSERT_EQ(0, diag_destroy(&req));
-	ASSERT_EQ(0, toy_wait_gone(lport, cport, 1000));
+	ASSERT_EQ(0, toy_wait_gone(lport, cport, TOY_WAIT_MS));
 	n = trace_stop(cport, lport, self->ev);
 	for (i = 0; i < n && strncmp(self->ev[i], "C reset", 7); i++)
 		;

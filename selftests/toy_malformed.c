@@ -305,7 +305,7 @@ TEST_F(bad, dropped)
 	ASSERT_EQ(0, toy_stats_read(&s0));
 	ASSERT_EQ(0, seg_send(self->e.raw, &s)) TH_LOG("sendto: %s", strerror(errno));
 	EXPECT_EQ(0, toy_wait_stat("InErrs", toy_stats_get(&s0, "InErrs") + 1,
-				   1000));
+				   TOY_WAIT_MS));
 	/* no RST (or anything else) comes back */
 	EXPECT_EQ(0, seg_wait(self->e.raw, self->e.proto, self->e.port, self->e.peer,
 			      SILENCE_MS, &r));
@@ -334,7 +334,7 @@ TEST_F(bad, to_listener)
 	ASSERT_EQ(0, toy_stats_read(&s0));
 	ASSERT_EQ(0, seg_send(self->e.raw, &s));
 	EXPECT_EQ(0, toy_wait_stat("InErrs", toy_stats_get(&s0, "InErrs") + 1,
-				   1000));
+				   TOY_WAIT_MS));
 	EXPECT_EQ(0, seg_wait(self->e.raw, self->e.proto, lport, self->e.peer,
 			      SILENCE_MS, &r));
 	ASSERT_EQ(0, toy_stats_read(&s1));
@@ -368,8 +368,7 @@ TEST_F(raw, syn_to_closed_port)
 	EXPECT_EQ(0, r.h.reserved);
 	EXPECT_EQ((size_t)HDRLEN, r.seglen);
 	EXPECT_TRUE(r.csum_ok);
-	toy_sleep_ms(20);
-	ASSERT_EQ(0, toy_stats_read(&s1));
+	ASSERT_EQ(0, toy_stats_wait(&s0, &s1, "OutRsts", 1, TOY_WAIT_MS));
 	EXPECT_EQ(1, toy_stats_delta(&s0, &s1, "OutRsts"));
 	/* ours, and perhaps the RST itself coming back over lo */
 	EXPECT_LE(1, toy_stats_delta(&s0, &s1, "InNoSocket"));
@@ -462,7 +461,7 @@ TEST_F(raw, syn_to_listener)
 	seg_build(&s, self->e.peer, lport, 0x7ffffff1, 0, TOYHDR_RST, 0,
 		  self->e.proto);
 	ASSERT_EQ(0, seg_send(self->e.raw, &s));
-	EXPECT_EQ(0, toy_wait_gone(lport, self->e.peer, 1000));
+	EXPECT_EQ(0, toy_wait_gone(lport, self->e.peer, TOY_WAIT_MS));
 	/* nothing reached the accept queue */
 	ASSERT_EQ(1, toy_find(lport, 0, &row));
 	EXPECT_EQ(0U, row.rx_queue);

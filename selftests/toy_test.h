@@ -32,6 +32,14 @@
 /* Default timeout of every blocking socket call made by a test. */
 #define TOY_IO_MS		3000
 
+/*
+ * Deadline for a condition that should come true soon (a state, a counter,
+ * a socket gone). The waits return as soon as it holds, so a passing test
+ * never waits it out; it is this long because under TCG on a busy host a
+ * 200 ms timer can fire seconds late.
+ */
+#define TOY_WAIT_MS		10000
+
 /* Port range for ephemeral ports when the sysctl cannot be read. */
 #define TOY_EPH_LO		32768
 #define TOY_EPH_HI		60999
@@ -525,6 +533,27 @@ static inline long long toy_stats_delta(const struct toy_stats *before,
 					const char *name)
 {
 	return toy_stats_get(after, name) - toy_stats_get(before, name);
+}
+
+/*
+ * Re-reads *after every 10 ms until counter name has grown by at least
+ * delta since *before; 0 when it has, -1 on timeout. *after is left with
+ * the last reading, for exact checks of the other counters.
+ */
+static inline int toy_stats_wait(const struct toy_stats *before,
+				 struct toy_stats *after, const char *name,
+				 long long delta, int max_ms)
+{
+	long end = toy_now_ms() + max_ms;
+
+	for (;;) {
+		if (!toy_stats_read(after) &&
+		    toy_stats_delta(before, after, name) >= delta)
+			return 0;
+		if (toy_now_ms() >= end)
+			return -1;
+		toy_sleep_ms(10);
+	}
 }
 
 /* Polls every 10 ms until counter name >= min; 0 or -1 on timeout. */

@@ -46,7 +46,7 @@ static int do_timewait(void)
 	}
 	close(sfd);
 	close(lfd);
-	if (toy_wait_state(cport, lport, TOY_ST_TIME_WAIT, 2000)) {
+	if (toy_wait_state(cport, lport, TOY_ST_TIME_WAIT, TOY_WAIT_MS)) {
 		fprintf(stderr, "util_hold: client never reached TIME_WAIT\n");
 		return 1;
 	}
