@@ -58,10 +58,7 @@
 #define XFER_MS		20000
 #define OOW_MS		500	/* RFC 5961 7: one answer per 500 ms */
 
-static struct {
-	unsigned long long seed;
-	long iters, seconds;
-} cfg = { 0, ITERS_DEF, SECONDS_DEF };
+static struct toy_fuzz_opts cfg = { 0, ITERS_DEF, SECONDS_DEF };
 
 /* ---- a seeded generator (splitmix64) ---------------------------------- */
 
@@ -841,61 +838,16 @@ TEST_F(blind, rst_challenge_acks_rate_limited)
 
 /* ---- options, then the harness --------------------------------------------- */
 
-static int num_opt(const char *name, const char *val, long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoll(val ? val : "", &end, 0);
-	if (!val || !*val || errno || *end || *out < 0) {
-		fprintf(stderr, "%s: a number >= 0, please\n", name);
-		return -1;
-	}
-	return 0;
-}
-
-static int env_opt(const char *name, long long *out)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? num_opt(name, v, out) : 0;
-}
-
 /* Our options out of argv, the rest for the harness. */
 int main(int argc, char **argv)
 {
-	long long seed = -1, iters = cfg.iters, secs = cfg.seconds;
 	struct __fixture_metadata *f;
 	struct __test_metadata *t;
-	int i, n = 1;
+	int i, n;
 
-	if (env_opt("TOY_FUZZ_SEED", &seed) ||
-	    env_opt("TOY_FUZZ_ITERS", &iters) ||
-	    env_opt("TOY_FUZZ_SECONDS", &secs))
+	n = toy_fuzz_args(argc, argv, &cfg);
+	if (n < 0)
 		return KSFT_FAIL;
-	for (i = 1; i < argc; i++) {
-		long long *dst = !strcmp(argv[i], "--seed") ? &seed :
-				 !strcmp(argv[i], "--iters") ? &iters :
-				 !strcmp(argv[i], "--seconds") ? &secs : NULL;
-
-		if (!dst) {
-			argv[n++] = argv[i];
-			continue;
-		}
-		if (num_opt(argv[i], argv[i + 1], dst))
-			return KSFT_FAIL;
-		i++;
-	}
-	argv[n] = NULL;
-	if (seed < 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		seed = (ts.tv_sec * 1000000LL + ts.tv_nsec / 1000) & 0xffffffffLL;
-	}
-	cfg.seed = seed;
-	cfg.iters = iters;
-	cfg.seconds = secs;
 	printf("# seed: %llu (iters %ld, seconds %ld)\n", cfg.seed, cfg.iters,
 	       cfg.seconds);
 	fflush(stdout);

@@ -69,12 +69,8 @@
 
 /* ---- configuration: main() sets it before the harness forks ------------- */
 
-static struct {
-	unsigned long long seed;
-	long iters;
-	long seconds;
-	unsigned int skip;	/* mutation classes left out, 1 << class */
-} cfg = { 0, ITERS_DEF, SECONDS_DEF, 0 };
+static struct toy_fuzz_opts cfg = { 0, ITERS_DEF, SECONDS_DEF };
+static unsigned int skip;	/* mutation classes left out, 1 << class */
 
 enum mclass {
 	M_FLAGS, M_DOFF, M_LEN, M_SACK, M_SEQ, M_FIN, M_RSTSYN, M_OVERLAP,
@@ -1130,7 +1126,7 @@ static void mutate(FIXTURE_DATA(fuzz) *self)
 		cls = rnd(M_NR);
 		if (cls == M_FIN && chance(50))	/* it ends streams: less */
 			cls = M_SEQ;
-	} while (cfg.skip & (1U << cls));
+	} while (skip & (1U << cls));
 	self->stray = chance(3);
 	if (self->stray) {
 		self->p.port = 1024 + rnd(60000);
@@ -1597,26 +1593,7 @@ TEST_F(fuzz, checksum_before_rules_7_and_8)
 
 /* ---- options, then the harness --------------------------------------------- */
 
-static int num_opt(const char *name, const char *val, long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoll(val ? val : "", &end, 0);
-	if (!val || !*val || errno || *end || *out < 0) {
-		fprintf(stderr, "%s: a number >= 0, please\n", name);
-		return -1;
-	}
-	return 0;
-}
-
-static int env_opt(const char *name, long long *out)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? num_opt(name, v, out) : 0;
-}
-
+/* TOY_FUZZ_SKIP=class,...: the mutation classes left out. */
 static int skip_opt(const char *list)
 {
 	char buf[256], *tok, *save;
@@ -1631,9 +1608,9 @@ static int skip_opt(const char *list)
 			fprintf(stderr, "TOY_FUZZ_SKIP: no class '%s'\n", tok);
 			return -1;
 		}
-		cfg.skip |= 1U << i;
+		skip |= 1U << i;
 	}
-	if (cfg.skip == (1U << M_NR) - 1) {
+	if (skip == (1U << M_NR) - 1) {
 		fprintf(stderr, "TOY_FUZZ_SKIP: every class left out\n");
 		return -1;
 	}
@@ -1643,43 +1620,18 @@ static int skip_opt(const char *list)
 /* Our options out of argv, the rest for the harness. */
 int main(int argc, char **argv)
 {
-	long long seed = -1, iters = cfg.iters, secs = cfg.seconds;
 	struct __fixture_metadata *f;
 	struct __test_metadata *t;
-	int i, n = 1;
+	int n;
 
-	if (env_opt("TOY_FUZZ_SEED", &seed) ||
-	    env_opt("TOY_FUZZ_ITERS", &iters) ||
-	    env_opt("TOY_FUZZ_SECONDS", &secs))
-		return KSFT_FAIL;
 	if (getenv("TOY_FUZZ_SKIP") && skip_opt(getenv("TOY_FUZZ_SKIP")))
 		return KSFT_FAIL;
-	for (i = 1; i < argc; i++) {
-		long long *dst = !strcmp(argv[i], "--seed") ? &seed :
-				 !strcmp(argv[i], "--iters") ? &iters :
-				 !strcmp(argv[i], "--seconds") ? &secs : NULL;
-
-		if (!dst) {
-			argv[n++] = argv[i];
-			continue;
-		}
-		if (num_opt(argv[i], argv[i + 1], dst))
-			return KSFT_FAIL;
-		i++;
-	}
-	argv[n] = NULL;
-	if (seed < 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		seed = (ts.tv_sec * 1000000LL + ts.tv_nsec / 1000) & 0xffffffffLL;
-	}
-	cfg.seed = seed;
-	cfg.iters = iters;
-	cfg.seconds = secs;
+	n = toy_fuzz_args(argc, argv, &cfg);
+	if (n < 0)
+		return KSFT_FAIL;
 	printf("# seed: %llu (iters %ld, seconds %ld%s%s)\n", cfg.seed,
-	       cfg.iters, cfg.seconds, cfg.skip ? ", TOY_FUZZ_SKIP=" : "",
-	       cfg.skip ? getenv("TOY_FUZZ_SKIP") : "");
+	       cfg.iters, cfg.seconds, skip ? ", TOY_FUZZ_SKIP=" : "",
+	       skip ? getenv("TOY_FUZZ_SKIP") : "");
 	fflush(stdout);
 	/* the harness' per-test timeout follows --seconds */
 	for (f = __fixture_list; f; f = f->next)

@@ -570,6 +570,77 @@ static inline int toy_wait_stat(const char *name, long long min, int max_ms)
 	}
 }
 
+/* ---- a fuzzer's budget and seed ----------------------------------------- */
+
+/* What a seeded, bounded run does: set it to the defaults, then parse. */
+struct toy_fuzz_opts {
+	unsigned long long seed;
+	long iters;		/* of whatever the program counts */
+	long seconds;
+};
+
+/* Parses a number >= 0 named name into *out; -1 with a message if not. */
+static inline int toy_fuzz_num(const char *name, const char *val, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(val ? val : "", &end, 0);
+	if (!val || !*val || errno || *end || *out < 0) {
+		fprintf(stderr, "%s: a number >= 0, please\n", name);
+		return -1;
+	}
+	return 0;
+}
+
+static inline int toy_fuzz_env(const char *name, long long *out)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? toy_fuzz_num(name, v, out) : 0;
+}
+
+/*
+ * Fills *o from TOY_FUZZ_SEED, TOY_FUZZ_ITERS and TOY_FUZZ_SECONDS, then
+ * from --seed N, --iters N and --seconds N, which it takes out of argv so
+ * that the rest goes to the harness; with no seed, one from the clock
+ * (printed by the caller, so that the run can be replayed). Returns the new
+ * argc, or -1 on a bad value.
+ */
+static inline int toy_fuzz_args(int argc, char **argv, struct toy_fuzz_opts *o)
+{
+	long long seed = -1, iters = o->iters, secs = o->seconds, *dst;
+	int i, n = 1;
+
+	if (toy_fuzz_env("TOY_FUZZ_SEED", &seed) ||
+	    toy_fuzz_env("TOY_FUZZ_ITERS", &iters) ||
+	    toy_fuzz_env("TOY_FUZZ_SECONDS", &secs))
+		return -1;
+	for (i = 1; i < argc; i++) {
+		dst = !strcmp(argv[i], "--seed") ? &seed :
+		      !strcmp(argv[i], "--iters") ? &iters :
+		      !strcmp(argv[i], "--seconds") ? &secs : NULL;
+		if (!dst) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (toy_fuzz_num(argv[i], argv[i + 1], dst))
+			return -1;
+		i++;
+	}
+	argv[n] = NULL;
+	if (seed < 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (ts.tv_sec * 1000000LL + ts.tv_nsec / 1000) & 0xffffffffLL;
+	}
+	o->seed = seed;
+	o->iters = iters;
+	o->seconds = secs;
+	return n;
+}
+
 /* ---- environment -------------------------------------------------------- */
 
 /* Runs a shell command quietly; returns its exit status (or -1). */
