@@ -174,10 +174,11 @@ static void toy_rtx_expired(struct sock *sk)
  * A timer that finds the socket owned by a process leaves its work to
  * release_sock() (toy_release_cb()), holding a reference until then, as
  * tcp_write_timer() does. Re-arming it instead would clobber whatever
- * the owner armed meanwhile.
+ * the owner armed meanwhile. TimersDeferred counts these expiries.
  */
 static void toy_defer(struct sock *sk, int bit)
 {
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMERSDEFERRED);
 	if (!test_and_set_bit(bit, &toy_sk(sk)->deferred))
 		sock_hold(sk);
 }

@@ -23,6 +23,9 @@
  *    meet an owned listener and create their child from its backlog, in
  *    process context. In both, every round connects within the deadline,
  *    every connection is accepted, and no socket is left after.
+ *  - timers_while_owned: a retransmission timer that keeps expiring while
+ *    another thread owns the socket: its work is deferred to release_sock()
+ *    and done there, and the timer outlives the owner.
  *  - rmmod_after: with everything closed the module unloads, and is loaded
  *    again the way run_tests.sh loads it.
  * The two cases that may hang the kernel run last but one, so that the
@@ -1150,6 +1153,98 @@ TEST_F(stress, connect_accept_loop)
 TEST_F(stress, listener_owned_storm)
 {
 	storm_run(_metadata, self, 1);
+}
+
+/* ---- timers_while_owned ---------------------------------------------------- */
+
+struct owner {
+	int fd;
+	atomic_int stop;
+	atomic_long calls;
+};
+
+/* getsockopt() on a connecting socket without pause: it is owned often. */
+static void *timer_owner(void *arg)
+{
+	struct owner *o = arg;
+	struct toy_info ti;
+
+	while (!atomic_load(&o->stop)) {
+		toy_get_info(o->fd, &ti);
+		atomic_fetch_add(&o->calls, 1);
+	}
+	return NULL;
+}
+
+/* Polls until the socket has retransmitted its SYN at least n times. */
+static int wait_retransmits(int fd, unsigned int n, int max_ms)
+{
+	long end = toy_now_ms() + max_ms;
+	struct toy_info ti;
+
+	while (!toy_get_info(fd, &ti) && ti.state == TOY_ST_SYN_SENT) {
+		if (ti.retransmits >= n)
+			return 0;
+		if (toy_now_ms() >= end)
+			break;
+		toy_sleep_ms(10);
+	}
+	return -1;
+}
+
+/*
+ * A SYN retransmitted every 200 ms to an address where it vanishes, while
+ * another thread keeps the socket owned: expiries that find it owned are
+ * deferred to release_sock() (TimersDeferred), and the deferred work runs
+ * there, so the SYN goes on being retransmitted while the owner hammers;
+ * and when the owner stops, the timer is still armed: no expiry was lost
+ * to the deferral, and none re-armed over another.
+ */
+TEST_F(stress, timers_while_owned)
+{
+	long long d0 = toy_stat("TimersDeferred");
+	struct toy_info ti;
+	struct owner o;
+	struct toy_row r;
+	pthread_t th;
+	int port, err;
+
+	if (toy_dummy_setup())
+		SKIP(return, "cannot create dummy interface " TOY_DUMMY_IF);
+	ASSERT_LE(0, d0);
+	memset(&o, 0, sizeof(o));
+	self->lfd = toy_socket_flags(SOCK_NONBLOCK);
+	ASSERT_LE(0, self->lfd);
+	o.fd = self->lfd;
+	ASSERT_EQ(0, toy_set_int(o.fd, SOL_TOY, TOY_RTO_MIN, 200));
+	ASSERT_EQ(0, toy_set_int(o.fd, SOL_TOY, TOY_RTO_MAX, 200));
+	ASSERT_EQ(0, toy_set_int(o.fd, SOL_TOY, TOY_SYN_RETRIES, 127));
+	ASSERT_EQ(-1, toy_connect(o.fd, inet_addr(TOY_DUMMY_PEER), 9));
+	ASSERT_EQ(EINPROGRESS, errno);
+	port = toy_local_port(o.fd);
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, timer_owner, &o));
+	err = toy_wait_stat("TimersDeferred", d0 + 3, 20000);
+	ASSERT_EQ(0, toy_get_info(o.fd, &ti));
+	/* the deferred expiries did their work: two more SYNs went out */
+	if (!err)
+		err = wait_retransmits(o.fd, ti.retransmits + 2, TOY_WAIT_MS);
+	atomic_store(&o.stop, 1);
+	pthread_join(th, NULL);
+	TH_LOG("%lld expiries deferred, %ld getsockopt() calls, %u retransmissions",
+	       toy_stat("TimersDeferred") - d0, atomic_load(&o.calls),
+	       ti.retransmits);
+	ASSERT_EQ(0, err) TH_LOG("no deferred expiry, or no SYN after one");
+
+	/* the owner gone, the timer goes on from where it was */
+	ASSERT_EQ(0, toy_get_info(o.fd, &ti));
+	EXPECT_EQ(TOY_ST_SYN_SENT, ti.state);
+	EXPECT_EQ(0, wait_retransmits(o.fd, ti.retransmits + 2, TOY_WAIT_MS));
+	ASSERT_EQ(1, toy_find(port, 9, &r));
+	EXPECT_EQ(TOY_ST_SYN_SENT, r.state);
+	EXPECT_EQ(1, r.timer) TH_LOG("retransmit timer kind");
+	toy_close(&self->lfd);
+	EXPECT_EQ(0, toy_wait_gone(port, 9, TOY_WAIT_MS));
 }
 
 /* ---- rmmod_after ----------------------------------------------------------- */
