@@ -51,6 +51,20 @@ const char * const toy_event_names[TOY_NR_EVENTS] = {
 	[TOY_EV_TW_EXPIRE]	= "TW_EXPIRE",
 };
 
+const char * const toy_action_names[TOY_NR_ACTIONS] = {
+	[TOY_ACT_BIT_SEND_SYN]		= "send_syn",
+	[TOY_ACT_BIT_SEND_SYNACK]	= "send_synack",
+	[TOY_ACT_BIT_SEND_FIN]		= "send_fin",
+	[TOY_ACT_BIT_SEND_ACK]		= "send_ack",
+	[TOY_ACT_BIT_SEND_RST]		= "send_rst",
+	[TOY_ACT_BIT_REPLY_RST]		= "reply_rst",
+	[TOY_ACT_BIT_NEW_CHILD]		= "new_child",
+	[TOY_ACT_BIT_ERR_REFUSED]	= "err_refused",
+	[TOY_ACT_BIT_ERR_RESET]		= "err_reset",
+	[TOY_ACT_BIT_ERR_TIMEDOUT]	= "err_timedout",
+	[TOY_ACT_BIT_TW_RESTART]	= "tw_restart",
+};
+
 #define GO(state, acts)	{ .next = TCP_##state, .actions = (acts) }
 #define NEVER(state, why) { .next = TCP_##state, .unreachable = (why) }
 

@@ -277,11 +277,6 @@ static int toy_stat_show(struct seq_file *seq, void *v)
 static int toy_fsm_show(struct seq_file *seq, void *v)
 {
 	const struct net *net = seq_file_single_net(seq);
-	static const char * const acts[] = {
-		"send_syn", "send_synack", "send_fin", "send_ack", "send_rst",
-		"reply_rst", "new_child", "err_refused", "err_reset",
-		"err_timedout", "tw_restart",
-	};
 	int state, ev, bit;
 
 	seq_printf(seq, "%-12s %-10s %-12s %-28s %8s\n",
@@ -292,11 +287,11 @@ static int toy_fsm_show(struct seq_file *seq, void *v)
 			char buf[128] = "-";
 			int n = 0;
 
-			for (bit = 0; bit < ARRAY_SIZE(acts); bit++)
+			for (bit = 0; bit < TOY_NR_ACTIONS; bit++)
 				if (t->actions & BIT(bit))
 					n += scnprintf(buf + n, sizeof(buf) - n,
 						       "%s%s", n ? "," : "",
-						       acts[bit]);
+						       toy_action_names[bit]);
 			seq_printf(seq, "%-12s %-10s %-12s %-28s %8llu%s%s\n",
 				   toy_state_names[state], toy_event_names[ev],
 				   t->unreachable ? "unreachable" :

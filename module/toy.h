@@ -436,19 +436,38 @@ extern const char * const toy_mib_names[__TOY_MIB_MAX];
 
 /* fsm.c: the connection state machine (enum toy_event is above) */
 
-/* Actions, performed in this order when an event fires. */
+/*
+ * Actions, performed in this order when an event fires: a cell's actions
+ * are a mask of TOY_ACT_*, bit TOY_ACT_BIT_* each; toy_action_names[] (fsm.c)
+ * names them by bit, as /proc/net/toy_fsm prints them.
+ */
+enum toy_action_bit {
+	TOY_ACT_BIT_SEND_SYN,
+	TOY_ACT_BIT_SEND_SYNACK,
+	TOY_ACT_BIT_SEND_FIN,
+	TOY_ACT_BIT_SEND_ACK,
+	TOY_ACT_BIT_SEND_RST,
+	TOY_ACT_BIT_REPLY_RST,
+	TOY_ACT_BIT_NEW_CHILD,
+	TOY_ACT_BIT_ERR_REFUSED,
+	TOY_ACT_BIT_ERR_RESET,
+	TOY_ACT_BIT_ERR_TIMEDOUT,
+	TOY_ACT_BIT_TW_RESTART,
+	TOY_NR_ACTIONS
+};
+
 enum toy_action {
-	TOY_ACT_SEND_SYN	= BIT(0),
-	TOY_ACT_SEND_SYNACK	= BIT(1),
-	TOY_ACT_SEND_FIN	= BIT(2),
-	TOY_ACT_SEND_ACK	= BIT(3),
-	TOY_ACT_SEND_RST	= BIT(4),
-	TOY_ACT_REPLY_RST	= BIT(5),
-	TOY_ACT_NEW_CHILD	= BIT(6),
-	TOY_ACT_ERR_REFUSED	= BIT(7),
-	TOY_ACT_ERR_RESET	= BIT(8),
-	TOY_ACT_ERR_TIMEDOUT	= BIT(9),
-	TOY_ACT_TW_RESTART	= BIT(10),
+	TOY_ACT_SEND_SYN	= BIT(TOY_ACT_BIT_SEND_SYN),
+	TOY_ACT_SEND_SYNACK	= BIT(TOY_ACT_BIT_SEND_SYNACK),
+	TOY_ACT_SEND_FIN	= BIT(TOY_ACT_BIT_SEND_FIN),
+	TOY_ACT_SEND_ACK	= BIT(TOY_ACT_BIT_SEND_ACK),
+	TOY_ACT_SEND_RST	= BIT(TOY_ACT_BIT_SEND_RST),
+	TOY_ACT_REPLY_RST	= BIT(TOY_ACT_BIT_REPLY_RST),
+	TOY_ACT_NEW_CHILD	= BIT(TOY_ACT_BIT_NEW_CHILD),
+	TOY_ACT_ERR_REFUSED	= BIT(TOY_ACT_BIT_ERR_REFUSED),
+	TOY_ACT_ERR_RESET	= BIT(TOY_ACT_BIT_ERR_RESET),
+	TOY_ACT_ERR_TIMEDOUT	= BIT(TOY_ACT_BIT_ERR_TIMEDOUT),
+	TOY_ACT_TW_RESTART	= BIT(TOY_ACT_BIT_TW_RESTART),
 };
 
 /**
@@ -466,6 +485,7 @@ struct toy_transition {
 extern const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS];
 extern const char * const toy_state_names[TOY_NR_STATES];
 extern const char * const toy_event_names[TOY_NR_EVENTS];
+extern const char * const toy_action_names[TOY_NR_ACTIONS];
 int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb);
 void toy_set_state(struct sock *sk, int state);
 

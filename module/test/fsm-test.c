@@ -186,6 +186,11 @@ static void toy_fsm_every_cell_defined(struct kunit *test)
 	}
 	for (ev = 0; ev < TOY_NR_EVENTS; ev++)
 		KUNIT_EXPECT_NOT_ERR_OR_NULL(test, toy_event_names[ev]);
+	/* every action bit has a name, and fits a cell's mask */
+	for (ev = 0; ev < TOY_NR_ACTIONS; ev++)
+		KUNIT_EXPECT_NOT_ERR_OR_NULL(test, toy_action_names[ev]);
+	KUNIT_EXPECT_LE(test, TOY_NR_ACTIONS,
+			BITS_PER_BYTE * sizeof(toy_fsm[0][0].actions));
 }
 
 /* The doc table itself: no pair twice, and the size section 10 has. */
