@@ -110,20 +110,16 @@ FIXTURE_SETUP(fsm)
 	int err;
 
 	self->fd = self->lfd = -1;
-	self->ns_orig = open("/proc/self/ns/net", O_RDONLY);
-	ASSERT_LE(0, self->ns_orig);
-	err = peer_netns_open(&self->p, &self->ns_a);
+	err = peer_case_open(&self->p, PEER_PORT, &self->ns_orig, &self->ns_a);
 	if (err > 0)
 		SKIP(return, "no network namespaces or veth (modprobe veth?)");
 	ASSERT_EQ(0, err) TH_LOG("peer network: %s", strerror(errno));
-	self->p.port = PEER_PORT;
 }
 
 static int sut_state(FIXTURE_DATA(fsm) *self);
 
 FIXTURE_TEARDOWN(fsm)
 {
-	struct linger lg = { 1, 0 };
 	int st, rst = 0;
 
 	/* Reset what is left, as a peer would: accepted in every state. */
@@ -137,12 +133,8 @@ FIXTURE_TEARDOWN(fsm)
 	if (rst)
 		toy_wait_gone(self->lport, PEER_PORT, 2000);
 	/* A socket the RST missed goes away with an abort. */
-	if (self->fd >= 0)
-		setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	toy_close(&self->fd);
-	toy_close(&self->lfd);
-	peer_close(&self->p);
-	peer_netns_close(self->ns_orig, self->ns_a);
+	peer_case_close(&self->p, &self->fd, &self->lfd, self->ns_orig,
+			self->ns_a);
 }
 
 /* ---- segments ------------------------------------------------------------ */

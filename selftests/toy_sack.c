@@ -43,34 +43,23 @@ FIXTURE_SETUP(sack)
 	int err;
 
 	self->fd = self->lfd = -1;
-	self->ns_orig = open("/proc/self/ns/net", O_RDONLY);
-	ASSERT_LE(0, self->ns_orig);
-	err = peer_netns_open(&self->p, &self->ns_a);
+	err = peer_case_open(&self->p, PEER_PORT, &self->ns_orig, &self->ns_a);
 	if (err > 0)
 		SKIP(return, "no network namespaces or veth (modprobe veth?)");
 	ASSERT_EQ(0, err) TH_LOG("peer network: %s", strerror(errno));
-	self->p.port = PEER_PORT;
 }
 
 FIXTURE_TEARDOWN(sack)
 {
-	struct linger lg = { 1, 0 };
-
-	if (self->fd >= 0)
-		setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	toy_close(&self->fd);
-	toy_close(&self->lfd);
-	peer_close(&self->p);
-	peer_netns_close(self->ns_orig, self->ns_a);
+	peer_case_close(&self->p, &self->fd, &self->lfd, self->ns_orig,
+			self->ns_a);
 }
 
 /* The next segment, which must come within REPLY_MS. */
 static void next_seg(struct __test_metadata *_metadata, FIXTURE_DATA(sack) *self,
 		     struct toy_seg *s)
 {
-	ASSERT_EQ(1, peer_recv(&self->p, s, REPLY_MS)) TH_LOG("no segment");
-	ASSERT_EQ(0U, self->p.bad) TH_LOG("invalid segment, rule %u",
-					  self->p.bad_rule);
+	PEER_ASSERT_SEG(&self->p, s, REPLY_MS);
 }
 
 /* Nothing comes for QUIET_MS. */

@@ -847,6 +847,57 @@ PEER_API void peer_netns_close(int ns_orig, int ns_a)
 	if (ns_orig >= 0)
 		setns(ns_orig, CLONE_NEWNET);
 }
+
+/*
+ * A test case's setup: note the namespace the caller is in (*@ns_orig),
+ * then peer_netns_open() with the peer on @port. Returns what that returns
+ * (0, 1 to skip, -1 with errno); the descriptors are -1 if not opened.
+ */
+PEER_API int peer_case_open(struct toy_peer *p, uint16_t port, int *ns_orig,
+			    int *ns_a)
+{
+	int err;
+
+	p->fd = -1;
+	*ns_a = -1;
+	*ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*ns_orig < 0)
+		return -1;
+	err = peer_netns_open(p, ns_a);
+	p->port = port;
+	return err;
+}
+
+/*
+ * A test case's teardown: the module's socket *@fd aborted (SO_LINGER 0,
+ * no FIN that would outlive the case), *@fd and *@lfd closed, the peer
+ * closed, and the caller back in @ns_orig.
+ */
+PEER_API void peer_case_close(struct toy_peer *p, int *fd, int *lfd,
+			      int ns_orig, int ns_a)
+{
+	struct linger lg = { 1, 0 };
+
+	if (*fd >= 0) {
+		setsockopt(*fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(*fd);
+	}
+	if (*lfd >= 0)
+		close(*lfd);
+	*fd = *lfd = -1;
+	peer_close(p);
+	peer_netns_close(ns_orig, ns_a);
+}
+
+/*
+ * In a kselftest harness case: the next segment from the module, within
+ * @ms, into *@s, and it passed section 4; else the case fails here.
+ */
+#define PEER_ASSERT_SEG(p, s, ms) do {					\
+	ASSERT_EQ(1, peer_recv((p), (s), (ms))) TH_LOG("no segment");	\
+	ASSERT_EQ(0U, (p)->bad) TH_LOG("invalid segment, rule %u",	\
+				       (p)->bad_rule);			\
+} while (0)
 #endif /* TOY_PEER_LIB */
 
 #ifndef TOY_PEER_LIB
