@@ -30,7 +30,6 @@ set -euo pipefail
 TOY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOY_CACHE=${TOY_CACHE:-$HOME/.cache/toy}
 DK_SRC_PKG=linux-source-6.12
-DK_SRC_TAR=/usr/src/$DK_SRC_PKG.tar.xz
 DK_SRC_DIR=$TOY_CACHE/src/$DK_SRC_PKG
 DK_FRAGMENT=$TOY_ROOT/scripts/debug.config
 # One kernel build at a time on this machine: every helper takes this lock.
@@ -48,15 +47,9 @@ dk_deps() {
 		libssl-dev kmod cpio xz-utils
 }
 
-# Extract once (the same tree and marker as kunit.sh); the marker tells a
-# complete extraction from one that was interrupted halfway.
+# The tree, extracted once (scripts/linux-source.sh, shared with kunit.sh).
 dk_source() {
-	[ -f "$DK_SRC_DIR/.toy-extracted" ] && return 0
-	dk_log "extracting $DK_SRC_TAR into $TOY_CACHE/src"
-	rm -rf "$DK_SRC_DIR"
-	mkdir -p "$TOY_CACHE/src"
-	tar -C "$TOY_CACHE/src" -xf "$DK_SRC_TAR"
-	touch "$DK_SRC_DIR/.toy-extracted"
+	"$TOY_ROOT/scripts/linux-source.sh" >/dev/null
 }
 
 # The cache key: what decides the kernel's content.

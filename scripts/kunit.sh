@@ -21,7 +21,6 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOY_CACHE=${TOY_CACHE:-$HOME/.cache/toy}
 SRC_VER=6.12
-SRC_TAR=/usr/src/linux-source-$SRC_VER.tar.xz
 SRC_DIR=$TOY_CACHE/src/linux-source-$SRC_VER
 BUILD_DIR=$TOY_CACHE/kunit-build
 # One kernel build at a time on this machine: every helper takes this lock.
@@ -32,29 +31,13 @@ log() {
 	echo "kunit: $*" >&2
 }
 
-# The tarball comes from Debian's linux-source-6.12 package.
-ensure_tarball() {
-	[ -f "$SRC_TAR" ] && return 0
-	log "installing linux-source-$SRC_VER"
+# The tree (scripts/linux-source.sh, shared with the debug kernel) and
+# what a UML build needs.
+ensure_source() {
 	# shellcheck source=scripts/deps.sh
 	source "$REPO/scripts/deps.sh"
-	toy_apt_install "linux-source-$SRC_VER" bc flex bison gcc make python3 rsync
-}
-
-# Extract once; a marker file tells a complete extraction from one that
-# was interrupted halfway.
-ensure_source() {
-	[ -f "$SRC_DIR/.toy-extracted" ] && return 0
-	if [ -f "$SRC_DIR/Makefile" ] && [ -f "$SRC_DIR/tools/testing/kunit/kunit.py" ]; then
-		touch "$SRC_DIR/.toy-extracted"
-		return 0
-	fi
-	ensure_tarball
-	log "extracting $SRC_TAR into $TOY_CACHE/src"
-	rm -rf "$SRC_DIR"
-	mkdir -p "$TOY_CACHE/src"
-	tar -C "$TOY_CACHE/src" -xf "$SRC_TAR"
-	touch "$SRC_DIR/.toy-extracted"
+	toy_apt_install bc flex bison gcc make python3 rsync
+	"$REPO/scripts/linux-source.sh" >/dev/null
 }
 
 # Append $2 to file $1 unless a line equal to it is already there.
