@@ -66,6 +66,7 @@
 #define REPORTS		5	/* oracle failures printed in detail */
 #define PORT_BASE	20000	/* the peer's ports, one per connection */
 #define PORT_SPAN	20000
+#define PROGRESS_MS	60000	/* a progress line on the console */
 
 /* ---- configuration: main() sets it before the harness forks ------------- */
 
@@ -1467,7 +1468,7 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(fuzz) *self)
 {
 	struct totals *t = &self->t;
 	long long ip[IP_N], errs, csum, lost;
-	long t0 = peer_now_ms();
+	long t0 = peer_now_ms(), next_progress;
 	struct toy_stats s0, s1;
 	int i;
 
@@ -1478,11 +1479,20 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(fuzz) *self)
 	ASSERT_LE(0, self->lfd);
 	toy_opts(self->lfd);
 	self->deadline = t0 + cfg.seconds * 1000;
+	next_progress = t0 + PROGRESS_MS;
+	toy_kmsg("toy_fuzz_seg", "seed %llu, %ld mutated segments or %ld s\n",
+		 cfg.seed, cfg.iters, cfg.seconds);
 
 	while (t->mutated < cfg.iters && peer_now_ms() < self->deadline &&
 	       t->hs_fail <= 20) {
 		struct conn *c = &self->c;
 		int r;
+
+		if (peer_now_ms() > next_progress) {
+			toy_kmsg("toy_fuzz_seg", "seed %llu: %ld mutated, %ld legitimate segments\n",
+				 cfg.seed, t->mutated, t->legit);
+			next_progress += PROGRESS_MS;
+		}
 
 		if (c->dead || c->fd < 0 || c->muts >= c->budget) {
 			conn_end(_metadata, self);

@@ -1707,29 +1707,6 @@ static int never_cells(struct never *out, int max)
 	return n;
 }
 
-/*
- * A line on the kernel's console too: run_tests.sh shows our output only
- * once we have exited, and when the kernel dies first, the console is all
- * that is left to tell the seed.
- */
-static void kmsg(const char *fmt, ...)
-{
-	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	char line[256];
-	va_list ap;
-	int n;
-
-	if (fd < 0)
-		return;
-	n = snprintf(line, sizeof(line), "<4>toy_fuzz_sys: ");
-	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	va_end(ap);
-	if (write(fd, line, n) < 0)
-		n = 0;
-	close(fd);
-}
-
 static void print_totals(void)
 {
 	int order[MAX_ERRNO + 1], n = 0, i, j;
@@ -1839,7 +1816,7 @@ TEST_F_TIMEOUT(fuzz, syscalls, 600)
 	}
 	fflush(stdout);
 	fflush(stderr);
-	kmsg("seed %llu, %ld sequences or %ld s, %d workers x %d threads\n",
+	toy_kmsg("toy_fuzz_sys", "seed %llu, %ld sequences or %ld s, %d workers x %d threads\n",
 	     (unsigned long long)cfg.seed, cfg.iters, cfg.seconds, cfg.procs,
 	     cfg.threads);
 
@@ -1870,7 +1847,7 @@ TEST_F_TIMEOUT(fuzz, syscalls, 600)
 			printf("# progress: %ld sequences, %ld calls\n", sh->seqs,
 			       sh->calls);
 			fflush(stdout);
-			kmsg("seed %llu: %ld sequences, %ld calls\n",
+			toy_kmsg("toy_fuzz_sys", "seed %llu: %ld sequences, %ld calls\n",
 			     (unsigned long long)cfg.seed, sh->seqs, sh->calls);
 			next_progress += 10000;
 		}

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,6 +640,31 @@ static inline int toy_fuzz_args(int argc, char **argv, struct toy_fuzz_opts *o)
 	o->iters = iters;
 	o->seconds = secs;
 	return n;
+}
+
+/*
+ * A line on the kernel's console too, "<prog>: ...": run_tests.sh shows a
+ * program's output only once it has exited, and when the kernel dies first
+ * the console is all that is left to tell the seed or the progress.
+ */
+static inline void toy_kmsg(const char *prog, const char *fmt, ...)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	char line[256];
+	va_list ap;
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "<4>%s: ", prog);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	if (write(fd, line, n) < 0)
+		n = 0;
+	close(fd);
 }
 
 /* ---- environment -------------------------------------------------------- */
