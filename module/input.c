@@ -87,20 +87,11 @@ static u32 toy_seg_len(const struct toyhdr *th)
 	       !!(th->flags & TOYHDR_FIN);
 }
 
-/* The window we must accept data in: what we offered, or more if we can. */
-static u32 toy_accept_window(const struct sock *sk)
-{
-	const struct toy_sock *ts = toy_sk(sk);
-	s32 offered = (s32)(ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt);
-
-	return max_t(u32, max(offered, 0), toy_rcv_window(sk));
-}
-
 /* RFC 9293 3.10.7.4, first check: is any of the segment in the window? */
 static bool toy_seq_acceptable(const struct sock *sk, u32 seq, u32 seg_len)
 {
 	u32 rcv_nxt = toy_sk(sk)->rcv_nxt;
-	u32 wnd = toy_accept_window(sk);
+	u32 wnd = toy_rcvq_accept_window(sk);
 
 	if (!seg_len)
 		return wnd ? toy_between(seq, rcv_nxt, rcv_nxt + wnd - 1) :
@@ -132,151 +123,6 @@ static void toy_fin(struct sock *sk)
 }
 
 /*
- * Append an in-order skb (seq <= rcv_nxt) to the receive queue, merging it
- * into the tail skb when it continues it exactly, so that many small
- * segments do not cost a buffer each (tcp_try_coalesce()). Bytes we
- * already have stay in the skb: recvmsg() skips them (its offset is
- * copied_seq - seq). Trimming them here would pskb_pull() an skb that
- * may already be charged to the socket (from the out-of-order queue),
- * reallocating its head behind truesize's back; TCP never does that.
- * Return: true if the skb was queued or merged.
- */
-static bool toy_queue_in_order(struct sock *sk, struct sk_buff *skb)
-{
-	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *tail;
-	bool fragstolen;
-	int delta;
-
-	if (!toy_after(cb->end_seq, ts->rcv_nxt))
-		return false;
-	ts->rcv_nxt = cb->end_seq;
-
-	tail = skb_peek_tail(&sk->sk_receive_queue);
-	if (tail && TOY_SKB_CB(tail)->end_seq == cb->seq &&
-	    skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
-		TOY_SKB_CB(tail)->end_seq = cb->end_seq;
-		atomic_add(delta, &sk->sk_rmem_alloc);
-		sk_mem_charge(sk, delta);
-		kfree_skb_partial(skb, fragstolen);
-		return true;
-	}
-	if (!skb->sk)
-		skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	return true;
-}
-
-/*
- * Merge @skb into @prev when it continues it exactly, as
- * tcp_ooo_try_coalesce(): a run of segments behind one hole then costs
- * one skb, and toy_sack_build() walks one entry per block.
- */
-static bool toy_ooo_coalesce(struct sock *sk, struct sk_buff *prev,
-			     struct sk_buff *skb)
-{
-	struct toy_skb_cb *pcb = TOY_SKB_CB(prev), *cb = TOY_SKB_CB(skb);
-	bool fragstolen;
-	int delta;
-
-	if (pcb->end_seq != cb->seq || (pcb->flags & TOYHDR_FIN) ||
-	    !skb_try_coalesce(prev, skb, &fragstolen, &delta))
-		return false;
-	pcb->end_seq = cb->end_seq;
-	pcb->flags |= cb->flags;
-	atomic_add(delta, &sk->sk_rmem_alloc);
-	sk_mem_charge(sk, delta);
-	kfree_skb_partial(skb, fragstolen);
-	return true;
-}
-
-static void toy_ooo_insert(struct sock *sk, struct sk_buff *skb)
-{
-	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *pos, *next;
-
-	/* Keep the queue sorted; drop an exact or covered duplicate. */
-	skb_queue_reverse_walk(&ts->ooo_queue, pos) {
-		struct toy_skb_cb *pcb = TOY_SKB_CB(pos);
-
-		if (!toy_after(pcb->seq, cb->seq)) {
-			if (!toy_after(cb->end_seq, pcb->end_seq) &&
-			    (pcb->flags & TOYHDR_FIN) >= (cb->flags & TOYHDR_FIN)) {
-				toy_sack_duplicate(sk, cb->seq, cb->end_seq);
-				kfree_skb(skb);
-				return;
-			}
-			TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
-			if (toy_ooo_coalesce(sk, pos, skb))
-				skb = pos;
-			else
-				__skb_queue_after(&ts->ooo_queue, pos, skb);
-			goto merge_next;
-		}
-	}
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
-	__skb_queue_head(&ts->ooo_queue, skb);
-merge_next:
-	/* The hole after @skb may be closed now. */
-	if (!skb_queue_is_last(&ts->ooo_queue, skb)) {
-		next = skb->next;
-		__skb_unlink(next, &ts->ooo_queue);
-		if (!toy_ooo_coalesce(sk, skb, next))
-			__skb_queue_after(&ts->ooo_queue, skb, next);
-	}
-}
-
-/* Move what became in order from the out-of-order queue. */
-static bool toy_ooo_drain(struct sock *sk)
-{
-	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb;
-	bool fin = false;
-
-	while ((skb = skb_peek(&ts->ooo_queue)) &&
-	       !toy_after(TOY_SKB_CB(skb)->seq, ts->rcv_nxt)) {
-		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-
-		__skb_unlink(skb, &ts->ooo_queue);
-		fin = (cb->flags & TOYHDR_FIN) && !toy_before(cb->end_seq, ts->rcv_nxt);
-		if (!toy_queue_in_order(sk, skb))
-			kfree_skb(skb);
-		if (fin)
-			break;
-	}
-	return fin;
-}
-
-/*
- * Is there memory for @skb? The window offers half the free buffer in
- * bytes, which small segments (more overhead per byte) can overrun: data
- * we offered room for may use up to twice the buffer, and not a byte more.
- * When that is used up, or the module's memory (mem.c) refuses the
- * charge, out-of-order data beyond @skb makes room, as
- * tcp_prune_ofo_queue() does: otherwise the segment that fills the first
- * hole could never be taken, and the connection would stall for good.
- */
-static bool toy_rmem_room(struct sock *sk, struct sk_buff *skb)
-{
-	unsigned int limit = 2 * READ_ONCE(sk->sk_rcvbuf);
-	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *last;
-
-	while (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit ||
-	       !sk_rmem_schedule(sk, skb, skb->truesize)) {
-		last = skb_peek_tail(&ts->ooo_queue);
-		if (!last || !toy_after(TOY_SKB_CB(last)->seq, TOY_SKB_CB(skb)->seq))
-			return false;
-		__skb_unlink(last, &ts->ooo_queue);
-		kfree_skb(last);
-		TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOPRUNED);
-	}
-	return true;
-}
-
-/*
  * The payload and FIN of an acceptable segment. Return: true if the skb
  * was kept (queued for the reader or out of order).
  */
@@ -299,7 +145,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	if (skb->len && !toy_rmem_room(sk, skb)) {
+	if (skb->len && !toy_rcvq_room(sk, skb)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVQDROPS);
 		toy_send_ack(sk);
 		return false;
@@ -309,7 +155,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	if (toy_after(cb->seq, ts->rcv_nxt)) {
 		ts->ooo_last = cb->seq;
 		skb_set_owner_r(skb, sk);
-		toy_ooo_insert(sk, skb);
+		toy_rcvq_ooo_insert(sk, skb);
 		toy_send_ack(sk);	/* a duplicate ACK: the sender's hint */
 		return true;
 	}
@@ -317,12 +163,12 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	/* Once queued, @skb may be merged into the tail and freed. */
 	end_seq = cb->end_seq;
 	if (skb->len) {
-		kept = toy_queue_in_order(sk, skb);
+		kept = toy_rcvq_in_order(sk, skb);
 		if (!kept)
 			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
 	}
 	if (!fin || end_seq != ts->rcv_nxt)
-		fin = toy_ooo_drain(sk);
+		fin = toy_rcvq_ooo_drain(sk);
 	if (kept || !skb_queue_empty(&sk->sk_receive_queue))
 		sk->sk_data_ready(sk);
 	if (fin)

@@ -21,16 +21,6 @@
 #include "toy.h"
 #include "trace.h"
 
-/* Free receive space we offer the peer: half the room left, as memory
- * (truesize) runs ahead of payload bytes.
- */
-u32 toy_rcv_window(const struct sock *sk)
-{
-	int room = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-
-	return room > 0 ? room / 2 : 0;
-}
-
 static struct sk_buff *toy_alloc_ctl(void)
 {
 	struct sk_buff *skb = alloc_skb(TOY_MAX_HEADER + TOY_SACK_BYTES,

@@ -8,13 +8,8 @@
  * also reports what it holds beyond the hole, and the sender repairs every
  * hole it learns of in the same round trip.
  *
- * Receiver: toy_sack_build() describes the out-of-order queue in at most
- * TOYHDR_SACK_MAX blocks, the block of the latest arrival first, so that
- * over a window every block is reported at least once (RFC 2018 4). Data
- * that arrives twice is reported once, ahead of the others, as a D-SACK
- * block (RFC 2883): the sender learns that it resent too early.
- *
- * Sender: toy_sack_update() marks the skbs of sk_write_queue a block
+ * The receiver's half, the blocks it sends, is in rcvq.c. Here is the
+ * sender's: toy_sack_update() marks the skbs of sk_write_queue a block
  * covers (the scoreboard). A segment is taken as lost once @reordering
  * segments' worth of data above it was SACKed (the forward-acknowledgement
  * rule of Mathis and Mahdavi, simpler than RFC 6675's count of segments).
@@ -39,107 +34,6 @@
 #include <linux/skbuff.h>
 
 #include "toy.h"
-
-/* Blocks being filled: slot 0 waits for the latest arrival's block. */
-struct toy_sack_fill {
-	struct toy_sack_block *blocks;
-	int n;
-	int max;
-	u32 last;
-	bool have_last;
-};
-
-/* Place the block [start, end). Return: false once no block can follow. */
-static bool toy_sack_put(struct toy_sack_fill *f, u32 start, u32 end)
-{
-	struct toy_sack_block *b = NULL;
-
-	if (!f->have_last && toy_between(f->last, start, end - 1)) {
-		b = &f->blocks[0];
-		f->have_last = true;
-	} else if (f->n < f->max) {
-		b = &f->blocks[f->n++];
-	}
-	if (b) {
-		b->start = htonl(start);
-		b->end = htonl(end);
-	}
-	return !f->have_last || f->n < f->max;
-}
-
-/* Up to @max blocks of the out-of-order queue, the latest arrival's first. */
-static int toy_sack_ooo_blocks(const struct toy_sock *ts,
-			       struct toy_sack_block *blocks, int max)
-{
-	struct toy_sack_fill f = {
-		.blocks = blocks, .n = 1, .max = max, .last = ts->ooo_last,
-	};
-	u32 start = 0, end = 0;
-	bool open = false;
-	struct sk_buff *skb;
-
-	skb_queue_walk(&ts->ooo_queue, skb) {
-		const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-
-		if (open && !toy_after(cb->seq, end)) {
-			if (toy_after(cb->end_seq, end))
-				end = cb->end_seq;
-			continue;
-		}
-		if (open && !toy_sack_put(&f, start, end))
-			return f.n;
-		start = cb->seq;
-		end = cb->end_seq;
-		open = start != end;	/* a bare FIN is no data to SACK */
-	}
-	if (open)
-		toy_sack_put(&f, start, end);
-	if (f.have_last)
-		return f.n;
-	/* No block holds the latest arrival (drained or pruned): shift. */
-	memmove(&blocks[0], &blocks[1], (f.n - 1) * sizeof(*blocks));
-	return f.n - 1;
-}
-
-/**
- * toy_sack_build - the blocks to send with an ACK
- * @sk: the receiving socket, locked, with SACK agreed
- * @blocks: room for TOYHDR_SACK_MAX blocks, filled in network order
- *
- * A pending D-SACK block goes first, and only in this ACK.
- *
- * Return: the number of blocks, 0 if there is nothing to report.
- */
-int toy_sack_build(struct sock *sk, struct toy_sack_block *blocks)
-{
-	struct toy_sock *ts = toy_sk(sk);
-
-	sock_owned_by_me(sk);
-	if (!ts->dsack)
-		return toy_sack_ooo_blocks(ts, blocks, TOYHDR_SACK_MAX);
-	ts->dsack = false;
-	blocks[0].start = htonl(ts->dsack_start);
-	blocks[0].end = htonl(ts->dsack_end);
-	return 1 + toy_sack_ooo_blocks(ts, blocks + 1, TOYHDR_SACK_MAX - 1);
-}
-
-/**
- * toy_sack_duplicate - data in [@seq, @end) arrived that we already had
- * @sk: the receiving socket, locked
- * @seq: its first sequence number
- * @end: the one after its last
- */
-void toy_sack_duplicate(struct sock *sk, u32 seq, u32 end)
-{
-	struct toy_sock *ts = toy_sk(sk);
-
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
-	if (!ts->sack_ok || !toy_before(seq, end))
-		return;
-	ts->dsack = true;
-	ts->dsack_start = seq;
-	ts->dsack_end = end;
-}
 
 /* Data ending at @end arrived after data up to @fack: raise @reordering. */
 static void toy_sack_reorder_seen(struct toy_sock *ts, u32 end, u32 fack)

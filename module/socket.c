@@ -874,17 +874,13 @@ static int toy_wait_data(struct sock *sk, long *timeo, struct sk_buff *last)
 /* Tell the peer about the room reading made, if it is worth a segment. */
 static void toy_window_update(struct sock *sk)
 {
-	struct toy_sock *ts = toy_sk(sk);
-	s32 offered = (s32)(ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt);
-	u32 now = toy_rcv_window(sk);
-	u32 step = min_t(u32, ts->mss, READ_ONCE(sk->sk_rcvbuf) / 4);
+	u32 step = min_t(u32, toy_sk(sk)->mss, READ_ONCE(sk->sk_rcvbuf) / 4);
+	u32 offered = toy_rcvq_offered(sk), now = toy_rcv_window(sk);
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return;
-	if (offered < 0)
-		offered = 0;
-	if (now >= (u32)offered + step || (!offered && now))
+	if (now >= offered + step || (!offered && now))
 		toy_send_ack(sk);
 }
 

@@ -516,12 +516,20 @@ void toy_send_keepalive(struct sock *sk);
 void toy_push(struct sock *sk);
 void toy_retransmit_head(struct sock *sk);
 int toy_retransmit_skb(struct sock *sk, struct sk_buff *skb);
-u32 toy_rcv_window(const struct sock *sk);
 int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr);
 
-/* sack.c */
+/* rcvq.c: the receive queue, window and SACK blocks (a leaf) */
+u32 toy_rcv_window(const struct sock *sk);
+u32 toy_rcvq_offered(const struct sock *sk);
+u32 toy_rcvq_accept_window(const struct sock *sk);
+bool toy_rcvq_room(struct sock *sk, struct sk_buff *skb);
+bool toy_rcvq_in_order(struct sock *sk, struct sk_buff *skb);
+void toy_rcvq_ooo_insert(struct sock *sk, struct sk_buff *skb);
+bool toy_rcvq_ooo_drain(struct sock *sk);
 int toy_sack_build(struct sock *sk, struct toy_sack_block *blocks);
 void toy_sack_duplicate(struct sock *sk, u32 seq, u32 end);
+
+/* sack.c: the sender's scoreboard */
 u32 toy_sack_fack(const struct toy_sock *ts);
 u64 toy_sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack);
 bool toy_sack_head_lost(const struct sock *sk);

@@ -481,12 +481,12 @@ static void toy_seq_acceptable_offered(struct kunit *test)
 	ts->rcv_wnd = 500;
 	ts->rcv_nxt = 1200;		/* 200 of the 500 arrived since */
 	ts->sk.sk_rcvbuf = 0;		/* and now there is no room at all */
-	KUNIT_EXPECT_EQ(test, toy_accept_window(&ts->sk), 300);
+	KUNIT_EXPECT_EQ(test, toy_rcvq_accept_window(&ts->sk), 300);
 	KUNIT_EXPECT_TRUE(test, toy_seq_acceptable(&ts->sk, 1499, 1));
 	KUNIT_EXPECT_FALSE(test, toy_seq_acceptable(&ts->sk, 1500, 1));
 	/* rcv_nxt beyond the old advertisement: nothing offered, not negative. */
 	ts->rcv_nxt = 1600;
-	KUNIT_EXPECT_EQ(test, toy_accept_window(&ts->sk), 0);
+	KUNIT_EXPECT_EQ(test, toy_rcvq_accept_window(&ts->sk), 0);
 }
 
 static void toy_seg_len_counts_syn_fin(struct kunit *test)
@@ -641,21 +641,21 @@ static void toy_ooo_sorted_drain(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1020, "CCCCCCCCCC", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1040, "EEEEE", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "BBBBBBBBBB", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1030, "DDDDDDDDDD", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1020, "CCCCCCCCCC", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1040, "EEEEE", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1010, "BBBBBBBBBB", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1030, "DDDDDDDDDD", 0));
 	TOY_EXPECT_OOO(test, ctx->ts,
 		       "1010:BBBBBBBBBBCCCCCCCCCCDDDDDDDDDDEEEEE");
 
 	/* Nothing is in order yet. */
-	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
+	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1000);
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sk->sk_receive_queue));
 
 	/* The hole is filled: everything moves, rcv_nxt follows. */
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "AAAAAAAAAA", 0));
-	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1000, "AAAAAAAAAA", 0));
+	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1045);
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
 	TOY_EXPECT_RCVQ(test, sk, "1000:AAAAAAAAAABBBBBBBBBBCCCCCCCCCCDDDDDDDDDDEEEEE");
@@ -667,10 +667,10 @@ static void toy_ooo_partial_drain(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1030, "DDDDD", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "AAAAA", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1005, "BBBBB", 0));
-	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1030, "DDDDD", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1000, "AAAAA", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1005, "BBBBB", 0));
+	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1010);
 	TOY_EXPECT_RCVQ(test, sk, "1000:AAAAABBBBB");
 	TOY_EXPECT_OOO(test, ctx->ts, "1030:DDDDD");
@@ -683,19 +683,19 @@ static void toy_ooo_duplicates(struct kunit *test)
 	u64 dups = toy_test_stat(TOY_MIB_DUPSEGS);
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1012, "234", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1019, "9", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1012, "234", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1019, "9", 0));
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&ctx->ts->ooo_queue), 1);
 	KUNIT_EXPECT_EQ(test, toy_test_stat(TOY_MIB_DUPSEGS), dups + 3);
 
 	/* Longer than the queued one: kept, to be trimmed on drain. */
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789ab", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789ab", 0));
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&ctx->ts->ooo_queue), 2);
 
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "xxxxxxxxxx", 0));
-	toy_ooo_drain(sk);
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1000, "xxxxxxxxxx", 0));
+	toy_rcvq_ooo_drain(sk);
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1022);
 	TOY_EXPECT_RCVQ(test, sk, "1000:xxxxxxxxxx0123456789ab");
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
@@ -707,12 +707,12 @@ static void toy_ooo_overlap_trimmed(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1015, "fghijklmno", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1005, "56789abcde", 0));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "0123456789", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1015, "fghijklmno", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1005, "56789abcde", 0));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1000, "0123456789", 0));
 	/* 1005 continues 1015 exactly and merges; 1000 overlaps and does not */
 	TOY_EXPECT_OOO(test, ctx->ts, "1000:0123456789 1005:56789abcdefghijklmno");
-	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
+	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1025);
 	TOY_EXPECT_RCVQ(test, sk, "1000:0123456789abcdefghijklmno");
 }
@@ -736,10 +736,10 @@ static void toy_ooo_overlap_not_pulled(struct kunit *test)
 	skb_get(ooo);
 	head = ooo->head;
 	truesize = ooo->truesize;
-	toy_ooo_insert(sk, ooo);
-	KUNIT_EXPECT_TRUE(test, toy_queue_in_order(sk, toy_test_data(test, sk, 1000,
+	toy_rcvq_ooo_insert(sk, ooo);
+	KUNIT_EXPECT_TRUE(test, toy_rcvq_in_order(sk, toy_test_data(test, sk, 1000,
 								     "0123456789", 0)));
-	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
+	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1015);
 	KUNIT_EXPECT_EQ(test, ooo->len, 10);
 	KUNIT_EXPECT_PTR_EQ(test, ooo->head, head);
@@ -755,8 +755,8 @@ static void toy_ooo_old_dropped(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, sk, 990, "old-bytes!", 0));
-	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 990, "old-bytes!", 0));
+	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1000);
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sk->sk_receive_queue));
@@ -768,10 +768,10 @@ static void toy_ooo_fin(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1005, "world", TOYHDR_FIN | TOYHDR_ACK));
-	KUNIT_EXPECT_FALSE(test, toy_ooo_drain(sk));
-	toy_ooo_insert(sk, toy_test_data(test, sk, 1000, "hello", TOYHDR_ACK));
-	KUNIT_EXPECT_TRUE(test, toy_ooo_drain(sk));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1005, "world", TOYHDR_FIN | TOYHDR_ACK));
+	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
+	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1000, "hello", TOYHDR_ACK));
+	KUNIT_EXPECT_TRUE(test, toy_rcvq_ooo_drain(sk));
 	/* The FIN's own sequence number is toy_fin()'s to consume. */
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1010);
 	TOY_EXPECT_RCVQ(test, sk, "1000:helloworld");
