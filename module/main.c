@@ -1,53 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Toy Stream Protocol: module init and exit, parameters, per-netns state.
+ * Toy Stream Protocol: module init and exit, and a network namespace's.
  *
- * Nothing else happens here: the socket calls are in socket.c, the state
- * machine in fsm.c, the wire in input.c/output.c.
+ * Nothing else happens here: the parameters and per-netns state are in
+ * params.c, the socket calls in socket.c, the state machine in fsm.c, the
+ * wire in input.c/output.c. Nothing calls into this file.
  */
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/netlink.h>
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
-#include <net/netns/generic.h>
 #include <net/protocol.h>
 
 #include "toy.h"
-
-int toy_family = AF_TOY_DEFAULT;
-module_param_named(family, toy_family, int, 0444);
-MODULE_PARM_DESC(family, "address family number to register (default 25)");
-
-int toy_ipproto = IPPROTO_TOY;
-module_param_named(ipproto, toy_ipproto, int, 0444);
-MODULE_PARM_DESC(ipproto, "IP protocol number carrying segments (default 253)");
-
-unsigned int toy_timewait_ms = 60000;
-module_param_named(timewait_ms, toy_timewait_ms, uint, 0444);
-MODULE_PARM_DESC(timewait_ms, "TIME_WAIT and orphan FIN_WAIT2 lifetime, ms (default 60000)");
-
-unsigned int toy_fixed_isn;
-module_param_named(fixed_isn, toy_fixed_isn, uint, 0444);
-MODULE_PARM_DESC(fixed_isn, "test only: if nonzero, every ISN is this value plus the local port");
-
-bool toy_sack = true;
-module_param_named(sack, toy_sack, bool, 0644);
-MODULE_PARM_DESC(sack, "offer and accept selective acknowledgements in new connections (default Y)");
-
-unsigned int toy_max_orphans = 4096;
-module_param_named(max_orphans, toy_max_orphans, uint, 0644);
-MODULE_PARM_DESC(max_orphans, "orphans (closed, still finishing) kept before new ones are reset (default 4096)");
-
-/* Orphans alive now, in all namespaces (tcp_orphan_count). */
-atomic_t toy_orphans = ATOMIC_INIT(0);
-
-static unsigned int toy_net_id __read_mostly;
-
-struct toy_net *toy_pernet(const struct net *net)
-{
-	return net_generic(net, toy_net_id);
-}
 
 static int __net_init toy_net_init(struct net *net)
 {

@@ -38,7 +38,11 @@
 #include <net/sock.h>
 #include <linux/toy.h>
 
-/* Module parameters (main.c); read-only after load. */
+/*
+ * Module parameters (params.c): family, ipproto, timewait_ms and fixed_isn
+ * are read-only after load; sack and max_orphans may change at any time
+ * (read once per use).
+ */
 extern int toy_family;
 extern int toy_ipproto;
 extern unsigned int toy_timewait_ms;
@@ -420,7 +424,8 @@ static inline bool toy_between(u32 seq, u32 low, u32 high)
 	return high - low >= seq - low;
 }
 
-/* main.c */
+/* params.c: the per-netns state, registered by main.c under toy_net_id */
+extern unsigned int toy_net_id;
 struct toy_net *toy_pernet(const struct net *net);
 
 /* stats */

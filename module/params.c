@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Toy Stream Protocol: module parameters and the per-netns state's lookup.
+ *
+ * A leaf: every file reads these, and this file calls nothing of the
+ * module. main.c registers the per-netns operations with toy_net_id.
+ */
+#include <linux/moduleparam.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "toy.h"
+
+int toy_family = AF_TOY_DEFAULT;
+module_param_named(family, toy_family, int, 0444);
+MODULE_PARM_DESC(family, "address family number to register (default 25)");
+
+int toy_ipproto = IPPROTO_TOY;
+module_param_named(ipproto, toy_ipproto, int, 0444);
+MODULE_PARM_DESC(ipproto, "IP protocol number carrying segments (default 253)");
+
+unsigned int toy_timewait_ms = 60000;
+module_param_named(timewait_ms, toy_timewait_ms, uint, 0444);
+MODULE_PARM_DESC(timewait_ms, "TIME_WAIT and orphan FIN_WAIT2 lifetime, ms (default 60000)");
+
+unsigned int toy_fixed_isn;
+module_param_named(fixed_isn, toy_fixed_isn, uint, 0444);
+MODULE_PARM_DESC(fixed_isn, "test only: if nonzero, every ISN is this value plus the local port");
+
+bool toy_sack = true;
+module_param_named(sack, toy_sack, bool, 0644);
+MODULE_PARM_DESC(sack, "offer and accept selective acknowledgements in new connections (default Y)");
+
+unsigned int toy_max_orphans = 4096;
+module_param_named(max_orphans, toy_max_orphans, uint, 0644);
+MODULE_PARM_DESC(max_orphans, "orphans (closed, still finishing) kept before new ones are reset (default 4096)");
+
+/* Orphans alive now, in all namespaces (tcp_orphan_count). */
+atomic_t toy_orphans = ATOMIC_INIT(0);
+
+unsigned int toy_net_id __read_mostly;
+
+struct toy_net *toy_pernet(const struct net *net)
+{
+	return net_generic(net, toy_net_id);
+}
