@@ -21,11 +21,6 @@
 #include "toy.h"
 #include "trace.h"
 
-static const struct toyhdr *toy_hdr(const struct sk_buff *skb)
-{
-	return (const struct toyhdr *)skb_transport_header(skb);
-}
-
 /*
  * Section 4's rules 1 to 5 of docs/protocol.md: the header against the
  * length it arrived with. @len: bytes from the header to the end of the
@@ -373,104 +368,6 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	    ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)))
 		toy_fsm_event(sk, TOY_EV_RCV_ACK, NULL);
 	return sk->sk_state != TCP_CLOSE;
-}
-
-static void toy_rcv_listen(struct sock *sk, struct sk_buff *skb)
-{
-	const struct toyhdr *th = toy_hdr(skb);
-	struct toy_sock *ts = toy_sk(sk);
-
-	if (th->flags & TOYHDR_RST) {
-		toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
-	} else if (th->flags & TOYHDR_ACK) {
-		toy_fsm_event(sk, th->flags & TOYHDR_SYN ? TOY_EV_RCV_SYNACK :
-			      TOY_EV_RCV_ACK, skb);
-	} else if (th->flags & TOYHDR_SYN) {
-		/*
-		 * Both queues are bounded by the backlog, as
-		 * sk_acceptq_is_full(). A flood of SYNs from addresses that
-		 * never answer would fill them for good: the oldest
-		 * embryonic connection makes room (toy_listen_evict()).
-		 */
-		if (READ_ONCE(ts->syn_qlen) + READ_ONCE(sk->sk_ack_backlog) >
-		    READ_ONCE(sk->sk_max_ack_backlog) && !toy_listen_evict(sk)) {
-			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENOVERFLOWS);
-			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
-			return;
-		}
-		if (toy_fsm_event(sk, TOY_EV_RCV_SYN, skb))
-			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
-	}
-}
-
-/* Our SYN or SYN-ACK is acknowledged by @th: the send side starts. */
-static void toy_syn_acked(struct sock *sk, const struct toyhdr *th)
-{
-	struct toy_sock *ts = toy_sk(sk);
-
-	ts->snd_una = ntohl(th->ack_seq);
-	ts->snd_wnd = toy_hdr_window(th);
-	ts->max_window = max(ts->max_window, ts->snd_wnd);
-	ts->snd_wl1 = ntohl(th->seq);
-	ts->snd_wl2 = ts->snd_una;
-	/* Karn's rule: a retransmitted SYN gives no sample. */
-	if (!ts->retransmits)
-		toy_rtt_sample(ts, toy_now_us() - ts->ctl_when);
-	ts->retransmits = 0;
-	ts->backoff = 0;
-	toy_rearm_rtx(sk, true);
-}
-
-static void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
-{
-	const struct toyhdr *th = toy_hdr(skb);
-	struct toy_sock *ts = toy_sk(sk);
-	u32 ack = ntohl(th->ack_seq);
-
-	if ((th->flags & TOYHDR_ACK) && ack != ts->snd_nxt) {
-		toy_reply_rst(sock_net(sk), skb);
-		return;
-	}
-	if (th->flags & TOYHDR_RST) {
-		if (th->flags & TOYHDR_ACK) {
-			trace_toy_reset(sk, false);
-			toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
-		}
-		return;
-	}
-	if (!(th->flags & TOYHDR_SYN)) {
-		if (th->flags & TOYHDR_ACK)
-			toy_fsm_event(sk, TOY_EV_RCV_ACK, skb);
-		return;
-	}
-	if (!(th->flags & TOYHDR_ACK)) {
-		toy_fsm_event(sk, TOY_EV_RCV_SYN, skb);
-		return;
-	}
-
-	ts->irs = ntohl(th->seq);
-	ts->rcv_nxt = ts->irs + 1;
-	ts->rcv_wup = ts->rcv_nxt;
-	ts->copied_seq = ts->rcv_nxt;
-	ts->sack_ok &= !!(th->flags & TOYHDR_SACKOK);
-	toy_syn_acked(sk, th);
-	toy_fsm_event(sk, TOY_EV_RCV_SYNACK, skb);
-}
-
-/* SYN-RECEIVED: the ACK of our SYN-ACK completes the handshake. */
-static bool toy_rcv_syn_recv_ack(struct sock *sk, struct sk_buff *skb)
-{
-	const struct toyhdr *th = toy_hdr(skb);
-	struct toy_sock *ts = toy_sk(sk);
-	u32 ack = ntohl(th->ack_seq);
-
-	if (ack != ts->snd_nxt) {
-		toy_reply_rst(sock_net(sk), skb);
-		return false;
-	}
-	toy_syn_acked(sk, th);
-	toy_fsm_event(sk, TOY_EV_RCV_ACK, skb);
-	return true;
 }
 
 /* States from SYN-RECEIVED on. Return: true if the skb was kept. */

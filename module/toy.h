@@ -413,6 +413,12 @@ static inline bool toy_fin_unsent(const struct toy_sock *ts)
 	return ts->fin_queued && ts->snd_nxt == ts->fin_seq && !ts->send_head;
 }
 
+/* The header of a received segment: the transport header. */
+static inline const struct toyhdr *toy_hdr(const struct sk_buff *skb)
+{
+	return (const struct toyhdr *)skb_transport_header(skb);
+}
+
 /* A peer's advertised window, as we use it (TOY_MAX_WINDOW). */
 static inline u32 toy_hdr_window(const struct toyhdr *th)
 {
@@ -567,18 +573,32 @@ void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us);
 void toy_rto_update(struct toy_sock *ts);
 u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
 
-/* socket.c */
+/* socket.c: the socket calls and the data path */
 void toy_sock_init(struct sock *sk);
+int toy_check_addr(const struct sockaddr_toy *sa, int len);
 u32 toy_inq(const struct sock *sk);
 void toy_get_info(struct sock *sk, struct toy_info *info);
 extern struct proto toy_proto;
 extern const struct proto_ops toy_ops;
 extern struct net_proto_family toy_family_ops;
+
+/*
+ * handshake.c: active and passive open. Its calls to socket.c (a new
+ * socket's defaults, the address check) and socket.c's to it (the
+ * proto_ops, a closing listener) run both ways: the handshake is a part of
+ * the socket calls that has a room of its own.
+ */
+int toy_connect(struct socket *sock, struct sockaddr *uaddr, int len,
+		int flags);
+int toy_listen(struct socket *sock, int backlog);
 void toy_listen_stop(struct sock *sk);
 bool toy_listen_evict(struct sock *lsk);
 void toy_child_established(struct sock *child);
 void toy_child_drop(struct sock *child);
 struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb);
+void toy_rcv_listen(struct sock *sk, struct sk_buff *skb);
+void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb);
+bool toy_rcv_syn_recv_ack(struct sock *sk, struct sk_buff *skb);
 
 /* mem.c */
 void toy_mem_proto(struct proto *prot);
