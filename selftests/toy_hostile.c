@@ -254,9 +254,13 @@ TEST_F(wire, out_of_window_acks_rate_limited)
 	}
 	took = toy_now_ms() - t0;
 	n = count_segs(self, QUIET_MS);
-	/* One answer per 500 ms the flood took, give or take one. */
+	/*
+	 * One answer per 500 ms the flood took, give or take one; twice
+	 * that by CLOCK_MONOTONIC, which the guest's jiffies may outrun
+	 * under TCG on a busy host. Without the limit: 100.
+	 */
 	ASSERT_GE(n, 1);
-	ASSERT_LE(n, 2 + took / 500)
+	ASSERT_LE(n, 2 + took / 250)
 		TH_LOG("%d answers to 100 unacceptable segments in %ld ms", n, took);
 	/* the counter is per namespace, which earlier cases used too */
 	ASSERT_LT(before, toy_stat("OutOfWindowAckSkipped"));
