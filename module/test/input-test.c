@@ -728,7 +728,7 @@ static void toy_ooo_overlap_not_pulled(struct kunit *test)
 	struct toy_ooo_ctx *ctx = test->priv;
 	struct sock *sk = ctx->sk;
 	unsigned int truesize;
-	struct sk_buff *ooo;
+	struct sk_buff *ooo, *in_order;
 	unsigned char *head;
 
 	ooo = toy_test_data(test, sk, 1005, "56789abcde", 0);
@@ -737,8 +737,8 @@ static void toy_ooo_overlap_not_pulled(struct kunit *test)
 	head = ooo->head;
 	truesize = ooo->truesize;
 	toy_rcvq_ooo_insert(sk, ooo);
-	KUNIT_EXPECT_TRUE(test, toy_rcvq_in_order(sk, toy_test_data(test, sk, 1000,
-								     "0123456789", 0)));
+	in_order = toy_test_data(test, sk, 1000, "0123456789", 0);
+	KUNIT_EXPECT_TRUE(test, toy_rcvq_in_order(sk, in_order));
 	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1015);
 	KUNIT_EXPECT_EQ(test, ooo->len, 10);
