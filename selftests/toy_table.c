@@ -376,7 +376,7 @@ TEST_F(eph, not_sequential)
 /*
  * Thousands of connections in TIME_WAIT do not stop new ones: with 1000
  * ports, 1000 closed connections to each of two servers leave 2000 client
- * sockets in TIME_WAIT (timewait_ms=60000 for the test), and a connection
+ * sockets in TIME_WAIT (timewait_ms=600000 for the test), and a connection
  * to a third server still gets a port. To the first server every 4-tuple
  * is in TIME_WAIT: EADDRNOTAVAIL (TCP could reuse one with timestamps,
  * tcp_tw_reuse; the protocol has none).
@@ -391,7 +391,12 @@ TEST_F_TIMEOUT(eph, time_wait_thousands, 600)
 
 	if (!ko || access(ko, R_OK))
 		SKIP(return, "no toy.ko to reload (TOY_KO)");
-	ASSERT_EQ(0, reload("timewait_ms=60000"));
+	/*
+	 * Ten minutes: not one may expire before the last is made and
+	 * counted, which took more than the default minute on the debug
+	 * kernel with another VM on the host (649 of 2000 were left).
+	 */
+	ASSERT_EQ(0, reload("timewait_ms=600000"));
 	self->reloaded = true;
 	ASSERT_EQ(0, range_set(RANGE_LO, RANGE_LO + TW_PORTS - 1));
 	servers(_metadata, self, 3);
@@ -411,7 +416,7 @@ TEST_F_TIMEOUT(eph, time_wait_thousands, 600)
 		}
 	}
 	/* each client waits for its server's FIN: all 2000 get there */
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < 1500; i++) {
 		tw = proc_count(TOY_ST_TIME_WAIT);
 		if (tw >= 2 * TW_PORTS)
 			break;
