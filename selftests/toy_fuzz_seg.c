@@ -163,8 +163,8 @@ static void poison_fill(unsigned char *buf, size_t len)
  * @pport: the peer's port
  * @p_iss: the peer's ISN; its stream's offset 0 is @p_iss + 1
  * @p_nxt: the peer's snd_nxt: its legitimate data goes up to here
- * @p_max: the end of all the peer's valid data and FINs: the module must
- *	never acknowledge beyond it
+ * @p_max: the end of all the peer's valid data and FINs (ours at @p_nxt
+ *	counts one): the module must never acknowledge beyond it
  * @p_fin: the peer sent its own FIN at @p_nxt (orderly close)
  * @m_iss: the module's ISN; its stream's offset 0 is @m_iss + 1
  * @m_ack: the highest ACK from the module, i.e. its rcv_nxt as last seen
@@ -306,7 +306,7 @@ static void module_seg(struct __test_metadata *_metadata,
 				c->dead = 1;
 				return;
 			}
-		if (seq_after(s->ack, c->p_max + c->p_fin)) {
+		if (seq_after(s->ack, c->p_max)) {
 			if (self->t.bad_ack++ < REPORTS) {
 				TH_LOG("conn %ld: the module acknowledged %u, "
 				       "the peer sent up to %u",
@@ -1358,10 +1358,17 @@ static void conn_end(struct __test_metadata *_metadata,
 				module_seg(_metadata, self, &s);
 		}
 		if (c->m_fin && !c->dead) {
+			drain(_metadata, self);	/* p_nxt as the module has it */
 			peer_send(&self->p, c->p_nxt, c->m_rcv,
 				  TOYHDR_FIN | TOYHDR_ACK, NULL, 0);
 			c->p_fin = 1;
-			c->p_max = c->p_nxt;
+			/*
+			 * Our FIN ends the stream at p_nxt, but the module may
+			 * have taken mutated data beyond it and be ACKing it
+			 * right now: the bound only ever grows.
+			 */
+			if (seq_after(c->p_nxt + 1, c->p_max))
+				c->p_max = c->p_nxt + 1;
 			drain(_metadata, self);
 		}
 		return;
