@@ -326,7 +326,7 @@ void toy_set_state(struct sock *sk, int state)
 	case TCP_CLOSE:
 		toy_unorphan(sk);
 		toy_timers_stop(sk);
-		toy_sack_reset(sk);
+		toy_recovery_reset(sk);
 		toy_wmem_purge(sk);
 		__skb_queue_purge(&ts->ooo_queue);
 		ts->send_head = NULL;

@@ -42,7 +42,7 @@ static void toy_init_send(struct sock *sk, bool sack)
 	ts->snd_nxt = ts->iss + 1;
 	ts->write_seq = ts->iss + 1;
 	ts->ctl_when = toy_now_us();
-	toy_sack_init(sk, sack);
+	toy_recovery_init(sk, sack);
 	/* A route cached by an earlier attempt may lead elsewhere. */
 	sk_dst_reset(sk);
 }

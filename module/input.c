@@ -173,56 +173,6 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	return kept;
 }
 
-/*
- * Free what the peer acknowledged; sample the RTT from it (Karn's rule).
- * No sample if the ACK covers a retransmitted segment: it was sent when
- * that hole was repaired, so the later segments' send times would count
- * the whole recovery (RTOs included) as RTT (FLAG_RETRANS_DATA_ACKED).
- */
-static bool toy_clean_acked(struct sock *sk, u32 ack, u32 prior_fack)
-{
-	struct toy_sock *ts = toy_sk(sk);
-	bool retrans_acked = false;
-	u64 sample_when = 0;
-	struct sk_buff *skb;
-
-	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head &&
-	       !toy_after(TOY_SKB_CB(skb)->end_seq, ack)) {
-		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-
-		retrans_acked |= cb->retrans;
-		sample_when = cb->when;
-		if (ts->sack_ok && !cb->sacked)
-			toy_sack_acked(ts, cb, prior_fack);
-		toy_sack_unlink(sk, skb);
-		toy_wmem_free(sk, skb);
-	}
-	if (!sample_when || retrans_acked)
-		return false;
-	toy_rtt_sample(ts, toy_now_us() - sample_when);
-	return true;
-}
-
-/*
- * Three duplicate ACKs, or SACK blocks TOY_DUPTHRESH segments beyond the
- * head: resend the head without waiting for the RTO (fast retransmit),
- * and with SACK every other hole known to be lost.
- */
-static void toy_enter_recovery(struct sock *sk)
-{
-	struct toy_sock *ts = toy_sk(sk);
-
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_FASTRETRANS);
-	ts->in_recovery = true;
-	ts->high_seq = ts->snd_nxt;
-	if (ts->sack_ok) {
-		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRECOVERY);
-		toy_sack_recover(sk);
-	} else {
-		toy_retransmit_head(sk);
-	}
-}
-
 /**
  * toy_oow_rate_limited - may we not answer this unacceptable segment?
  * @sk: the connection
@@ -270,9 +220,7 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	u32 ack = ntohl(th->ack_seq), seq = ntohl(th->seq);
 	u32 win = toy_hdr_window(th);
 	struct toy_sock *ts = toy_sk(sk);
-	u32 prior_fack = toy_sack_fack(ts);
 	bool wnd_changed = false;
-	u64 sack_when = 0;
 
 	/* It acknowledges what we never sent (RFC 9293): answer, drop. */
 	if (toy_after(ack, ts->snd_nxt)) {
@@ -301,64 +249,13 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 		ts->snd_wl2 = ack;
 	}
 
-	if (ts->sack_ok && th->doff > TOYHDR_DOFF)
-		sack_when = toy_sack_update(sk, th, prior_fack);
-
-	if (ack == ts->snd_una) {
-		/*
-		 * A duplicate ACK: the receiver is missing our oldest segment.
-		 * With SACK, the blocks may show the loss before 3 of them.
-		 */
-		bool dup = ts->snd_una != ts->snd_nxt && !th->len && !wnd_changed;
-
-		if (sack_when)
-			toy_rtt_sample(ts, toy_now_us() - sack_when);
-
-		if (dup)
-			ts->dupacks++;
-		if (!ts->sack_ok) {
-			if (dup && ts->dupacks == TOY_DUPTHRESH)
-				toy_enter_recovery(sk);
-		} else if (ts->in_recovery) {
-			toy_sack_retransmit(sk);
-		} else if (ts->dupacks >= TOY_DUPTHRESH || toy_sack_head_lost(sk)) {
-			toy_enter_recovery(sk);
-		}
+	/* Nothing new, or a duplicate: recovery.c decides what to resend. */
+	if (!toy_recovery_ack(sk, th, !th->len && !wnd_changed)) {
 		toy_push(sk);
 		return true;
 	}
-
-	ts->snd_una = ack;
 	/* Something got through: an ICMP error heard before is stale. */
 	WRITE_ONCE(sk->sk_err_soft, 0);
-	ts->dupacks = 0;
-	ts->retransmits = 0;
-	ts->backoff = 0;
-	/*
-	 * The path delivers again: drop the backed-off RTO too. Karn's rule
-	 * takes no sample from ACKs that cover retransmissions, which on a
-	 * lossy path is most of them, so waiting for a sample would let
-	 * each loss double the RTO for good (seconds, then minutes).
-	 */
-	if (ts->srtt)
-		toy_rto_update(ts);
-	else	/* never measured (a lost SYN): back to the initial RTO */
-		ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
-	if (!toy_clean_acked(sk, ack, prior_fack) && sack_when)
-		toy_rtt_sample(ts, toy_now_us() - sack_when);
-	if (ts->in_recovery && !toy_before(ack, ts->high_seq)) {
-		ts->in_recovery = false;
-		ts->rto_recovery = false;
-	}
-	if (ts->in_recovery) {
-		/* A partial ACK: the next hole is the new head (NewReno). */
-		if (ts->sack_ok)
-			toy_sack_retransmit(sk);
-		else
-			toy_retransmit_head(sk);
-	} else if (ts->sack_ok && toy_sack_head_lost(sk)) {
-		toy_enter_recovery(sk);
-	}
 	sk->sk_write_space(sk);
 	toy_rearm_rtx(sk, true);
 	toy_push(sk);

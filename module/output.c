@@ -205,6 +205,27 @@ int toy_send_synack(struct sock *sk)
 	return err;
 }
 
+/**
+ * toy_send_syn_again - our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) again
+ * @sk: the socket, locked, in one of those states
+ *
+ * The retransmission timer is left as it is.
+ *
+ * Return: 0 or the error that kept it from leaving.
+ */
+int toy_send_syn_again(struct sock *sk)
+{
+	if (sk->sk_state == TCP_SYN_RECV)
+		return toy_send_syn_flags(sk, TOYHDR_SYN | TOYHDR_ACK);
+	return toy_send_syn_flags(sk, TOYHDR_SYN);
+}
+
+/* Our FIN, at fin_seq; toy_push() sends it the first time. */
+int toy_send_fin(struct sock *sk)
+{
+	return toy_send_ctl(sk, toy_sk(sk)->fin_seq, TOYHDR_FIN | TOYHDR_ACK);
+}
+
 void toy_send_ack(struct sock *sk)
 {
 	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOYHDR_ACK);
@@ -267,8 +288,14 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
 	toy_xmit(net, NULL, skb, iph->daddr, iph->saddr, 0);
 }
 
-/* Send one queued data skb; the queued skb itself stays for retransmission. */
-static int toy_send_data(struct sock *sk, struct sk_buff *skb)
+/**
+ * toy_send_data - send one skb of sk_write_queue (again)
+ * @sk: the socket, locked
+ * @skb: the queued skb, which stays queued for retransmission
+ *
+ * Return: 0 or the error that kept it from leaving.
+ */
+int toy_send_data(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct sk_buff *copy;
@@ -356,71 +383,10 @@ void toy_push(struct sock *sk)
 	}
 
 	if (!ts->send_head && ts->fin_queued && ts->snd_nxt == ts->fin_seq &&
-	    !toy_send_ctl(sk, ts->fin_seq, TOYHDR_FIN | TOYHDR_ACK))
+	    !toy_send_fin(sk))
 		ts->snd_nxt = ts->fin_seq + 1;
 
 	toy_rearm_rtx(sk, false);
-}
-
-static void toy_count_retransmit(struct sock *sk, u32 seq)
-{
-	struct toy_sock *ts = toy_sk(sk);
-
-	ts->total_retrans++;
-	trace_toy_retransmit(sk, seq, ts->retransmits, ts->rto);
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
-}
-
-/**
- * toy_retransmit_skb - send a segment of sk_write_queue again
- * @sk: the socket, locked
- * @skb: a sent, unacknowledged skb
- *
- * Return: 0, or the error that kept it from leaving (not counted).
- */
-int toy_retransmit_skb(struct sock *sk, struct sk_buff *skb)
-{
-	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-	int err;
-
-	sock_owned_by_me(sk);
-	cb->retrans = true;
-	cb->rtx_epoch = toy_sk(sk)->rtx_epoch;
-	cb->when = toy_now_us();	/* Karn: no RTT sample from it now */
-	err = toy_send_data(sk, skb);
-	if (err)
-		return err;
-	toy_count_retransmit(sk, cb->seq);
-	return 0;
-}
-
-/* The retransmission timer fired or three duplicate ACKs came: resend the
- * oldest unacknowledged segment.
- */
-void toy_retransmit_head(struct sock *sk)
-{
-	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb;
-
-	switch (sk->sk_state) {
-	case TCP_SYN_SENT:
-		toy_send_syn_flags(sk, TOYHDR_SYN);
-		break;
-	case TCP_SYN_RECV:
-		toy_send_syn_flags(sk, TOYHDR_SYN | TOYHDR_ACK);
-		break;
-	default:
-		skb = skb_peek(&sk->sk_write_queue);
-		if (skb && skb != ts->send_head) {
-			toy_retransmit_skb(sk, skb);
-			return;
-		}
-		if (!ts->fin_queued || ts->snd_una != ts->fin_seq ||
-		    ts->snd_nxt != ts->fin_seq + 1)
-			return;
-		toy_send_ctl(sk, ts->fin_seq, TOYHDR_FIN | TOYHDR_ACK);
-	}
-	toy_count_retransmit(sk, ts->snd_una);
 }
 
 /**

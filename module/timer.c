@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Toy Stream Protocol: timers and the retransmission timeout.
+ * Toy Stream Protocol: timers.
  *
  * Two timers per socket, each holding a socket reference while pending
  * (sk_reset_timer()/sk_stop_timer()):
@@ -11,62 +11,10 @@
  * release_sock(): it must not touch protocol state the owner is changing.
  */
 #include <linux/jiffies.h>
-#include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <net/tcp_states.h>
 
 #include "toy.h"
-
-u64 toy_now_us(void)
-{
-	return ktime_to_us(ktime_get());
-}
-
-/* RTO within the socket's bounds; the upper bound wins if they cross. */
-u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us)
-{
-	rto_us = max_t(u64, rto_us, (u64)ts->rto_min * USEC_PER_MSEC);
-	return min_t(u64, rto_us, (u64)ts->rto_max * USEC_PER_MSEC);
-}
-
-/**
- * toy_rtt_sample - feed one round-trip measurement to the estimator
- * @ts: the connection
- * @rtt_us: the measured RTT of a segment sent once (Karn's rule)
- *
- * RFC 6298 section 2: SRTT and RTTVAR with alpha 1/8 and beta 1/4,
- * RTO = SRTT + max(G, 4 * RTTVAR, RTO_MIN) with G one clock tick.
- */
-void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us)
-{
-	if (!rtt_us)
-		rtt_us = 1;
-	if (!ts->srtt) {
-		ts->srtt = rtt_us;
-		ts->rttvar = rtt_us / 2;
-	} else {
-		u32 delta = ts->srtt > rtt_us ? ts->srtt - rtt_us :
-						rtt_us - ts->srtt;
-
-		ts->rttvar = (3 * (u64)ts->rttvar + delta) / 4;
-		ts->srtt = (7 * (u64)ts->srtt + rtt_us) / 8;
-	}
-	toy_rto_update(ts);
-}
-
-/*
- * RTO = SRTT + max(G, 4 * RTTVAR) (RFC 6298 2.3), G one clock tick, with
- * TOY_RTO_MIN as a floor under the variance term as Linux puts it
- * (tcp_rtt_estimator()): on a steady path RTTVAR decays towards zero and
- * RTO would hug SRTT, firing at the first hiccup of a virtual machine.
- */
-void toy_rto_update(struct toy_sock *ts)
-{
-	u64 var = max_t(u64, jiffies_to_usecs(1), 4 * (u64)ts->rttvar);
-
-	var = max_t(u64, var, (u64)ts->rto_min * USEC_PER_MSEC);
-	ts->rto = toy_rto_clamp(ts, (u64)ts->srtt + var);
-}
 
 static void toy_reset_rtx_timer(struct sock *sk, u8 kind)
 {
@@ -105,12 +53,6 @@ void toy_rearm_rtx(struct sock *sk, bool restart)
 	}
 }
 
-static void toy_backoff(struct toy_sock *ts)
-{
-	ts->backoff++;
-	ts->rto = toy_rto_clamp(ts, (u64)ts->rto * 2);
-}
-
 static void toy_rtx_expired(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -135,7 +77,7 @@ static void toy_rtx_expired(struct sock *sk)
 			return;
 		}
 		ts->probes_out++;
-		toy_backoff(ts);
+		toy_rto_backoff(ts);
 		if (shut) {
 			toy_send_probe(sk);
 			toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
@@ -157,16 +99,7 @@ static void toy_rtx_expired(struct sock *sk)
 		toy_fsm_event(sk, TOY_EV_TIMEOUT, NULL);
 		return;
 	}
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_RTOEXPIRES);
-	ts->retransmits++;
-	ts->in_recovery = true;
-	ts->high_seq = ts->snd_nxt;
-	ts->dupacks = 0;
-	toy_backoff(ts);
-	if (ts->sack_ok)
-		toy_sack_timeout(sk);
-	else
-		toy_retransmit_head(sk);
+	toy_recovery_timeout(sk);
 	toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
 }
 
@@ -333,7 +266,3 @@ void toy_timers_stop(struct sock *sk)
 	sk_stop_timer(sk, &ts->rtx_timer);
 	sk_stop_timer(sk, &sk->sk_timer);
 }
-
-#if IS_ENABLED(CONFIG_TOY_KUNIT_TEST)
-#include "test/timer-test.c"
-#endif

@@ -29,6 +29,7 @@
 #ifndef _TOY_H
 #define _TOY_H
 
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/list_nulls.h>
 #include <linux/skbuff.h>
@@ -407,6 +408,12 @@ static inline bool toy_before(u32 a, u32 b)
 
 #define toy_after(a, b)		toy_before(b, a)
 
+/* The clock of RTT samples and send times (skb cb->when), in us. */
+static inline u64 toy_now_us(void)
+{
+	return ktime_to_us(ktime_get());
+}
+
 /* Our FIN is due and nothing else, but it has not left yet. */
 static inline bool toy_fin_unsent(const struct toy_sock *ts)
 {
@@ -445,7 +452,13 @@ u64 toy_stat_read(struct toy_net *tn, int field);
 u64 toy_fsm_hits(const struct net *net, int state, int ev);
 extern const char * const toy_mib_names[__TOY_MIB_MAX];
 
-/* fsm.c: the connection state machine (enum toy_event is above) */
+/*
+ * fsm.c: the connection state machine (enum toy_event is above). Its
+ * actions call the rooms that do them (handshake.c's children, timer.c's
+ * timers, output.c), and those feed it events back: the two ways of the
+ * pairs fsm.c <-> handshake.c and fsm.c <-> timer.c are one table's cells
+ * and the events that select them.
+ */
 
 /*
  * Actions, performed in this order when an event fires: a cell's actions
@@ -525,8 +538,9 @@ void toy_reply_rst(struct net *net, struct sk_buff *skb);
 void toy_send_probe(struct sock *sk);
 void toy_send_keepalive(struct sock *sk);
 void toy_push(struct sock *sk);
-void toy_retransmit_head(struct sock *sk);
-int toy_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+int toy_send_syn_again(struct sock *sk);
+int toy_send_fin(struct sock *sk);
+int toy_send_data(struct sock *sk, struct sk_buff *skb);
 int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr);
 
 /* rcvq.c: the receive queue, window and SACK blocks (a leaf) */
@@ -540,19 +554,20 @@ bool toy_rcvq_ooo_drain(struct sock *sk);
 int toy_sack_build(struct sock *sk, struct toy_sack_block *blocks);
 void toy_sack_duplicate(struct sock *sk, u32 seq, u32 end);
 
-/* sack.c: the sender's scoreboard */
-u32 toy_sack_fack(const struct toy_sock *ts);
-u64 toy_sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack);
-bool toy_sack_head_lost(const struct sock *sk);
-void toy_sack_retransmit(struct sock *sk);
-void toy_sack_timeout(struct sock *sk);
-void toy_sack_init(struct sock *sk, bool sack);
-void toy_sack_recover(struct sock *sk);
-bool toy_sack_reneged(struct sock *sk);
-void toy_sack_unlink(struct sock *sk, struct sk_buff *skb);
-void toy_sack_reset(struct sock *sk);
-void toy_sack_acked(struct toy_sock *ts, const struct toy_skb_cb *cb,
-		    u32 prior_fack);
+/*
+ * recovery.c: RTT and RTO, retransmission, the SACK scoreboard, and the
+ * sender's half of an ACK. input.c gives it each ACK, timer.c each RTO
+ * (the handshake, socket options and fsm.c set it up); it calls only
+ * output.c and mem.c. output.c arms the timer whose expiry comes back
+ * here: the one loop, on purpose (a timer that resends).
+ */
+u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
+void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us);
+void toy_rto_backoff(struct toy_sock *ts);
+bool toy_recovery_ack(struct sock *sk, const struct toyhdr *th, bool dup);
+void toy_recovery_timeout(struct sock *sk);
+void toy_recovery_init(struct sock *sk, bool sack);
+void toy_recovery_reset(struct sock *sk);
 
 /* input.c */
 int toy_rcv(struct sk_buff *skb);
@@ -560,18 +575,20 @@ int toy_err(struct sk_buff *skb, u32 info);
 int toy_do_rcv(struct sock *sk, struct sk_buff *skb);
 bool toy_validate(const struct toyhdr *th, unsigned int len);
 
-/* timer.c */
+/*
+ * timer.c: every expiry runs here, its work elsewhere (fsm.c events,
+ * output.c probes, recovery.c retransmissions); output.c and recovery.c's
+ * callers arm it as segments leave and ACKs arrive. A timer that resends
+ * calls back into what armed it: output.c <-> timer.c, as WireGuard's
+ * send.c and timers.c.
+ */
 void toy_timers_init(struct sock *sk);
-u64 toy_now_us(void);
 void toy_timers_stop(struct sock *sk);
 void toy_release_cb(struct sock *sk);
 void toy_rearm_rtx(struct sock *sk, bool restart);
 void toy_arm_timewait(struct sock *sk);
 void toy_keepalive_reset(struct sock *sk);
 void toy_keepalive(struct sock *sk, int on);
-void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us);
-void toy_rto_update(struct toy_sock *ts);
-u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
 
 /* socket.c: the socket calls and the data path */
 void toy_sock_init(struct sock *sk);

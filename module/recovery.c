@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Toy Stream Protocol: loss recovery.
+ *
+ * Everything the sender does about segments that may be lost, under the
+ * socket lock: what the RTT is (RFC 6298), what to resend and when, and
+ * what an acceptable ACK tells about both. input.c hands each ACK to
+ * toy_recovery_ack(), timer.c each retransmission timeout to
+ * toy_recovery_timeout(); segments leave through output.c. Calls run that
+ * way only, but for the timer that resends: output.c arms it (timer.c)
+ * whenever data leaves, and its expiry comes back here.
+ *
+ * Without SACK, loss is learnt from three duplicate ACKs (fast
+ * retransmit) or the RTO, and one hole is repaired per round trip: a
+ * partial ACK shows the next (NewReno, RFC 6582).
+ *
+ * A cumulative ACK tells the sender only where the first hole is. On a
+ * path that loses one segment in ten, a window holds dozens of holes, and
+ * repairing one per round trip crawls. With SACK the receiver also
+ * reports what it holds beyond the hole (its blocks are built in rcvq.c),
+ * and the sender repairs every hole it learns of in the same round trip.
+ * sack_update() marks the skbs of sk_write_queue a block covers (the
+ * scoreboard). A segment is taken as lost once @reordering segments'
+ * worth of data above it was SACKed (the forward-acknowledgement rule of
+ * Mathis and Mahdavi, simpler than RFC 6675's count of segments).
+ * @reordering starts at TOY_DUPTHRESH and grows, as Linux's does, when a
+ * segment never resent turns up that far below the highest SACKed one:
+ * the path reorders, and holes that short were not losses.
+ * sack_retransmit() resends each lost segment once. A retransmission can
+ * be lost too: once a segment sent well after it arrives, the head is
+ * resent again (RACK's time rule, checked on the head only, which is what
+ * holds the window back); anything else waits for the RTO, after which
+ * every lost segment may be resent once more. There is no congestion
+ * window: the peer's receive window is the only limit, as everywhere else
+ * in this protocol.
+ *
+ * SACKed data stays queued until the cumulative ACK covers it: a receiver
+ * may drop out-of-order data it reported (reneging, when memory runs
+ * short). An RTO that finds the head SACKed takes that as reneging and
+ * forgets the scoreboard.
+ *
+ * Functions local to this file carry no toy_ prefix.
+ */
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/skbuff.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+#include "trace.h"
+
+/* ---- round-trip time and retransmission timeout (RFC 6298) ---------- */
+
+/* RTO within the socket's bounds; the upper bound wins if they cross. */
+u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us)
+{
+	rto_us = max_t(u64, rto_us, (u64)ts->rto_min * USEC_PER_MSEC);
+	return min_t(u64, rto_us, (u64)ts->rto_max * USEC_PER_MSEC);
+}
+
+/*
+ * RTO = SRTT + max(G, 4 * RTTVAR) (RFC 6298 2.3), G one clock tick, with
+ * TOY_RTO_MIN as a floor under the variance term as Linux puts it
+ * (tcp_rtt_estimator()): on a steady path RTTVAR decays towards zero and
+ * RTO would hug SRTT, firing at the first hiccup of a virtual machine.
+ */
+static void rto_update(struct toy_sock *ts)
+{
+	u64 var = max_t(u64, jiffies_to_usecs(1), 4 * (u64)ts->rttvar);
+
+	var = max_t(u64, var, (u64)ts->rto_min * USEC_PER_MSEC);
+	ts->rto = toy_rto_clamp(ts, (u64)ts->srtt + var);
+}
+
+/**
+ * toy_rtt_sample - feed one round-trip measurement to the estimator
+ * @ts: the connection
+ * @rtt_us: the measured RTT of a segment sent once (Karn's rule)
+ *
+ * RFC 6298 section 2: SRTT and RTTVAR with alpha 1/8 and beta 1/4,
+ * RTO = SRTT + max(G, 4 * RTTVAR, RTO_MIN) with G one clock tick.
+ */
+void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us)
+{
+	if (!rtt_us)
+		rtt_us = 1;
+	if (!ts->srtt) {
+		ts->srtt = rtt_us;
+		ts->rttvar = rtt_us / 2;
+	} else {
+		u32 delta = ts->srtt > rtt_us ? ts->srtt - rtt_us :
+						rtt_us - ts->srtt;
+
+		ts->rttvar = (3 * (u64)ts->rttvar + delta) / 4;
+		ts->srtt = (7 * (u64)ts->srtt + rtt_us) / 8;
+	}
+	rto_update(ts);
+}
+
+/**
+ * toy_rto_backoff - a timeout: double the RTO, within its bounds
+ * @ts: the connection
+ */
+void toy_rto_backoff(struct toy_sock *ts)
+{
+	ts->backoff++;
+	ts->rto = toy_rto_clamp(ts, (u64)ts->rto * 2);
+}
+
+/* ---- retransmission ------------------------------------------------- */
+
+static void count_retransmit(struct sock *sk, u32 seq)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->total_retrans++;
+	trace_toy_retransmit(sk, seq, ts->retransmits, ts->rto);
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+}
+
+/*
+ * Send a segment of sk_write_queue again (@skb: sent, not acknowledged).
+ * Return: 0, or the error that kept it from leaving (not counted).
+ */
+static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	int err;
+
+	sock_owned_by_me(sk);
+	cb->retrans = true;
+	cb->rtx_epoch = toy_sk(sk)->rtx_epoch;
+	cb->when = toy_now_us();	/* Karn: no RTT sample from it now */
+	err = toy_send_data(sk, skb);
+	if (err)
+		return err;
+	count_retransmit(sk, cb->seq);
+	return 0;
+}
+
+/*
+ * The retransmission timer fired or three duplicate ACKs came: resend the
+ * oldest unacknowledged segment (our SYN, SYN-ACK, data or FIN).
+ */
+static void retransmit_head(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		toy_send_syn_again(sk);
+		break;
+	default:
+		skb = skb_peek(&sk->sk_write_queue);
+		if (skb && skb != ts->send_head) {
+			retransmit_skb(sk, skb);
+			return;
+		}
+		if (!ts->fin_queued || ts->snd_una != ts->fin_seq ||
+		    ts->snd_nxt != ts->fin_seq + 1)
+			return;
+		toy_send_fin(sk);
+	}
+	count_retransmit(sk, ts->snd_una);
+}
+
+/* ---- the SACK scoreboard -------------------------------------------- */
+
+/* Data ending at @end arrived after data up to @fack: raise @reordering. */
+static void sack_reorder_seen(struct toy_sock *ts, u32 end, u32 fack)
+{
+	u32 dist;
+
+	if (!toy_after(fack, end))
+		return;
+	dist = DIV_ROUND_UP(fack - end, ts->mss) + 1;
+	if (dist > ts->reordering)
+		ts->reordering = min_t(u32, dist, TOY_MAX_REORDERING);
+}
+
+/**
+ * sack_acked - @cb is newly acknowledged or SACKed
+ * @ts: the sender
+ * @cb: the segment
+ * @prior_fack: the highest end SACKed before this ACK (sack_fack())
+ *
+ * It was delivered, so was everything sent before it (@rack_when). And if
+ * data beyond it had been SACKed by earlier ACKs and it was never resent,
+ * it was overtaken: the path reordered by that many segments. (Only
+ * earlier ACKs count: one ACK reports its latest block first and lower
+ * ones after.)
+ */
+static void sack_acked(struct toy_sock *ts, const struct toy_skb_cb *cb,
+		       u32 prior_fack)
+{
+	if (cb->when > ts->rack_when)
+		ts->rack_when = cb->when;
+	if (!cb->retrans)
+		sack_reorder_seen(ts, cb->end_seq, prior_fack);
+}
+
+/* Mark what [start, end) covers, from @skb on. Return: where it stopped. */
+static struct sk_buff *sack_mark(struct sock *sk, struct sk_buff *skb,
+				 u32 start, u32 end, u32 prior_fack,
+				 u64 *first_when)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	for (; skb && skb != ts->send_head;
+	     skb = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL : skb->next) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		if (!toy_after(cb->end_seq, start))
+			continue;
+		if (!toy_before(cb->seq, end))
+			break;
+		if (cb->sacked || toy_before(cb->seq, start) ||
+		    toy_after(cb->end_seq, end))
+			continue;	/* known, or covered only in part */
+		cb->sacked = true;
+		sack_acked(ts, cb, prior_fack);
+		if (!cb->retrans && (!*first_when || cb->when < *first_when))
+			*first_when = cb->when;
+		if (!ts->sacked_out++ || toy_after(cb->end_seq, ts->high_sacked))
+			ts->high_sacked = cb->end_seq;
+	}
+	return skb;
+}
+
+/* The highest end SACKed so far, or snd_una if nothing is. */
+static u32 sack_fack(const struct toy_sock *ts)
+{
+	return ts->sacked_out ? ts->high_sacked : ts->snd_una;
+}
+
+/**
+ * sack_update - take in the SACK blocks of an acceptable ACK
+ * @sk: the sending socket, locked, with SACK agreed
+ * @th: the ACK; its header and blocks are linear
+ * @prior_fack: sack_fack() before this ACK
+ *
+ * Blocks outside [snd_una, snd_nxt] or empty are ignored and counted
+ * (SackDiscard), as Linux ignores them.
+ *
+ * Return: when the earliest segment newly SACKed was sent, if it was sent
+ * only once (an RTT sample, Karn's rule permitting, as Linux's sack_rtt),
+ * else 0.
+ */
+static u64 sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack)
+{
+	const struct toy_sack_block *b = (const struct toy_sack_block *)(th + 1);
+	int i, n = (th->doff - TOYHDR_DOFF) / 2;
+	struct toy_sock *ts = toy_sk(sk);
+	u64 first_when = 0;
+
+	sock_owned_by_me(sk);
+	for (i = 0; i < n; i++) {
+		u32 start = ntohl(b[i].start), end = ntohl(b[i].end);
+		struct sk_buff *from = ts->sack_hint;
+
+		/*
+		 * D-SACK (RFC 2883 4): a first block below the cumulative
+		 * ACK, or inside the second block, reports data received
+		 * twice. Without loss, that is a retransmission sent while
+		 * the original was only late: learn how late.
+		 */
+		if (!i && toy_before(start, end) &&
+		    (!toy_after(end, ntohl(th->ack_seq)) ||
+		     (n > 1 && !toy_before(start, ntohl(b[1].start)) &&
+		      !toy_after(end, ntohl(b[1].end))))) {
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_DSACKRECV);
+			sack_reorder_seen(ts, end, prior_fack);
+			continue;
+		}
+
+		if (!toy_before(start, end) || toy_before(start, ts->snd_una) ||
+		    toy_after(end, ts->snd_nxt)) {
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKDISCARD);
+			continue;
+		}
+		/* Blocks mostly grow at the right edge: start where we were. */
+		if (!from || toy_after(TOY_SKB_CB(from)->seq, start))
+			from = skb_peek(&sk->sk_write_queue);
+		ts->sack_hint = sack_mark(sk, from, start, end, prior_fack,
+					  &first_when);
+	}
+	return first_when;
+}
+
+/* Was @skb resent since the last RTO (and so is in flight again)? */
+static bool sack_resent(const struct toy_sock *ts, const struct toy_skb_cb *cb)
+{
+	return cb->retrans && cb->rtx_epoch == ts->rtx_epoch;
+}
+
+/*
+ * Is the un-SACKed @skb lost: @reordering segments SACKed beyond it? After
+ * an RTO, TOY_DUPTHRESH are enough, as tcp_enter_loss() falls back to the
+ * default reordering: a large allowance would leave the last holes of a
+ * transfer, with too little data after them, to one RTO each.
+ */
+static bool sack_lost(const struct toy_sock *ts, const struct sk_buff *skb)
+{
+	u32 allowance = (ts->rto_recovery ? TOY_DUPTHRESH : ts->reordering) * ts->mss;
+
+	return ts->sacked_out &&
+	       !toy_before(ts->high_sacked, TOY_SKB_CB(skb)->end_seq + allowance);
+}
+
+/**
+ * sack_head_lost - is there a loss to repair before 3 duplicate ACKs?
+ * @sk: the sending socket, locked
+ *
+ * Return: true if the head segment counts as lost by the SACK rule.
+ */
+static bool sack_head_lost(const struct sock *sk)
+{
+	const struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	return skb && skb != ts->send_head && !TOY_SKB_CB(skb)->sacked &&
+	       sack_lost(ts, skb);
+}
+
+/*
+ * Was the head's retransmission lost? It was if something sent a quarter
+ * of an RTT after it has arrived (the time rule of RACK, RFC 8985): when
+ * the window is full, no new data can follow it and show the loss by
+ * sequence, and the connection would wait for the RTO.
+ */
+static bool sack_head_rtx_lost(const struct sock *sk)
+{
+	const struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	const struct toy_skb_cb *cb;
+
+	if (!skb || skb == ts->send_head)
+		return false;
+	cb = TOY_SKB_CB(skb);
+	return !cb->sacked && sack_resent(ts, cb) &&
+	       ts->rack_when > cb->when + ts->srtt / 4;
+}
+
+/**
+ * sack_retransmit - resend the lost segments not yet resent
+ * @sk: the sending socket, locked, in recovery
+ *
+ * Walks the write queue once between two RTOs: @rtx_hint remembers where
+ * the last call stopped, at the first segment not yet known to be lost.
+ */
+static void sack_retransmit(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+
+	if (sack_head_rtx_lost(sk)) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKLOSTRETRANS);
+		retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
+	}
+
+	skb = ts->rtx_hint ?: skb_peek(&sk->sk_write_queue);
+
+	while (skb && skb != ts->send_head) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		if (!cb->sacked) {
+			if (!sack_lost(ts, skb))
+				break;
+			if (!sack_resent(ts, cb)) {
+				if (retransmit_skb(sk, skb))
+					break;	/* no memory: the RTO retries */
+				TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRETRANS);
+			}
+		}
+		skb = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL : skb->next;
+		ts->rtx_hint = skb;
+	}
+}
+
+/**
+ * sack_recover - enter recovery: resend the head and the known losses
+ * @sk: the sending socket, locked, with SACK agreed
+ *
+ * The head goes again unless it is SACKed or already resent: three
+ * duplicate ACKs say it is lost even when the blocks are too short to.
+ */
+static void sack_recover(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	ts->rtx_hint = NULL;
+	if (!skb || skb == ts->send_head)
+		retransmit_head(sk);	/* only our FIN is out */
+	else if (!TOY_SKB_CB(skb)->sacked &&
+		 !sack_resent(ts, TOY_SKB_CB(skb)))
+		retransmit_skb(sk, skb);
+	sack_retransmit(sk);
+}
+
+/**
+ * sack_reneged - forget the scoreboard if the receiver dropped SACKed data
+ * @sk: the sending socket, locked; called when the RTO fires
+ *
+ * Return: true if the head was SACKed, so the scoreboard was wrong.
+ */
+static bool sack_reneged(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || skb == ts->send_head || !TOY_SKB_CB(skb)->sacked)
+		return false;
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRENEGING);
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		TOY_SKB_CB(skb)->sacked = false;
+	toy_recovery_reset(sk);
+	return true;
+}
+
+/**
+ * sack_timeout - the retransmission timer fired with SACK in use
+ * @sk: the sending socket, locked
+ *
+ * Resend the head, then every lost segment once more, even those resent
+ * before; until the recovery ends, TOY_DUPTHRESH makes a hole lost (see
+ * sack_lost()). A SACKed head means the receiver reneged.
+ */
+static void sack_timeout(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sack_reneged(sk);
+	ts->rtx_epoch++;
+	ts->rto_recovery = true;
+	ts->rtx_hint = NULL;
+	retransmit_head(sk);
+	sack_retransmit(sk);
+}
+
+/**
+ * sack_unlink - @skb leaves sk_write_queue (acknowledged or purged)
+ * @sk: the sending socket, locked
+ * @skb: the skb, still linked
+ */
+static void sack_unlink(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (TOY_SKB_CB(skb)->sacked)
+		ts->sacked_out--;
+	if (ts->rtx_hint == skb)
+		ts->rtx_hint = NULL;
+	if (ts->sack_hint == skb)
+		ts->sack_hint = NULL;
+}
+
+/* ---- what an ACK says ---------------------------------------------- */
+
+/*
+ * Free what the peer acknowledged; sample the RTT from it (Karn's rule).
+ * No sample if the ACK covers a retransmitted segment: it was sent when
+ * that hole was repaired, so the later segments' send times would count
+ * the whole recovery (RTOs included) as RTT (FLAG_RETRANS_DATA_ACKED).
+ */
+static bool clean_acked(struct sock *sk, u32 ack, u32 prior_fack)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	bool retrans_acked = false;
+	u64 sample_when = 0;
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head &&
+	       !toy_after(TOY_SKB_CB(skb)->end_seq, ack)) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		retrans_acked |= cb->retrans;
+		sample_when = cb->when;
+		if (ts->sack_ok && !cb->sacked)
+			sack_acked(ts, cb, prior_fack);
+		sack_unlink(sk, skb);
+		toy_wmem_free(sk, skb);
+	}
+	if (!sample_when || retrans_acked)
+		return false;
+	toy_rtt_sample(ts, toy_now_us() - sample_when);
+	return true;
+}
+
+/*
+ * Three duplicate ACKs, or SACK blocks TOY_DUPTHRESH segments beyond the
+ * head: resend the head without waiting for the RTO (fast retransmit),
+ * and with SACK every other hole known to be lost.
+ */
+static void enter_recovery(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_FASTRETRANS);
+	ts->in_recovery = true;
+	ts->high_seq = ts->snd_nxt;
+	if (ts->sack_ok) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRECOVERY);
+		sack_recover(sk);
+	} else {
+		retransmit_head(sk);
+	}
+}
+
+/*
+ * An ACK of nothing new. A duplicate ACK (no data, no window update, data
+ * in flight) says the receiver is missing our oldest segment; with SACK,
+ * the blocks may show the loss before 3 of them.
+ */
+static void dup_ack(struct sock *sk, bool dup, u64 sack_when)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (sack_when)
+		toy_rtt_sample(ts, toy_now_us() - sack_when);
+
+	if (dup)
+		ts->dupacks++;
+	if (!ts->sack_ok) {
+		if (dup && ts->dupacks == TOY_DUPTHRESH)
+			enter_recovery(sk);
+	} else if (ts->in_recovery) {
+		sack_retransmit(sk);
+	} else if (ts->dupacks >= TOY_DUPTHRESH || sack_head_lost(sk)) {
+		enter_recovery(sk);
+	}
+}
+
+/* An ACK of new data, up to @ack. */
+static void new_ack(struct sock *sk, u32 ack, u32 prior_fack, u64 sack_when)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->snd_una = ack;
+	ts->dupacks = 0;
+	ts->retransmits = 0;
+	ts->backoff = 0;
+	/*
+	 * The path delivers again: drop the backed-off RTO too. Karn's rule
+	 * takes no sample from ACKs that cover retransmissions, which on a
+	 * lossy path is most of them, so waiting for a sample would let
+	 * each loss double the RTO for good (seconds, then minutes).
+	 */
+	if (ts->srtt)
+		rto_update(ts);
+	else	/* never measured (a lost SYN): back to the initial RTO */
+		ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
+	if (!clean_acked(sk, ack, prior_fack) && sack_when)
+		toy_rtt_sample(ts, toy_now_us() - sack_when);
+	if (ts->in_recovery && !toy_before(ack, ts->high_seq)) {
+		ts->in_recovery = false;
+		ts->rto_recovery = false;
+	}
+	if (ts->in_recovery) {
+		/* A partial ACK: the next hole is the new head (NewReno). */
+		if (ts->sack_ok)
+			sack_retransmit(sk);
+		else
+			retransmit_head(sk);
+	} else if (ts->sack_ok && sack_head_lost(sk)) {
+		enter_recovery(sk);
+	}
+}
+
+/**
+ * toy_recovery_ack - the sender's half of an acceptable ACK
+ * @sk: a synchronized socket, locked
+ * @th: the ACK, its SACK blocks linear; it acknowledges nothing unsent
+ *	and nothing older than snd_una
+ * @dup: it is a duplicate, if it acknowledges nothing new
+ *
+ * Takes in the SACK blocks and the RTT, frees what is acknowledged, and
+ * resends what is found lost.
+ *
+ * Return: true if it acknowledged new data (snd_una moved).
+ */
+bool toy_recovery_ack(struct sock *sk, const struct toyhdr *th, bool dup)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 ack = ntohl(th->ack_seq);
+	u32 prior_fack = sack_fack(ts);
+	u64 sack_when = 0;
+
+	sock_owned_by_me(sk);
+	if (ts->sack_ok && th->doff > TOYHDR_DOFF)
+		sack_when = sack_update(sk, th, prior_fack);
+
+	if (ack == ts->snd_una) {
+		dup_ack(sk, dup && ts->snd_una != ts->snd_nxt, sack_when);
+		return false;
+	}
+	new_ack(sk, ack, prior_fack, sack_when);
+	return true;
+}
+
+/**
+ * toy_recovery_timeout - the retransmission timer fired with data out
+ * @sk: the socket, locked; its retries are not yet spent
+ *
+ * Everything in flight is taken as lost: back off, and resend the head
+ * (with SACK, every lost segment once more).
+ */
+void toy_recovery_timeout(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_RTOEXPIRES);
+	ts->retransmits++;
+	ts->in_recovery = true;
+	ts->high_seq = ts->snd_nxt;
+	ts->dupacks = 0;
+	toy_rto_backoff(ts);
+	if (ts->sack_ok)
+		sack_timeout(sk);
+	else
+		retransmit_head(sk);
+}
+
+/* ---- a connection's start ------------------------------------------- */
+
+/**
+ * toy_recovery_init - SACK state of a connection about to send its SYN or SYN-ACK
+ * @sk: the socket, locked
+ * @sack: offer SACK (SYN), or agree to it (SYN-ACK)
+ */
+void toy_recovery_init(struct sock *sk, bool sack)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	ts->sack_ok = sack;
+	ts->reordering = TOY_DUPTHRESH;
+	ts->rack_when = 0;
+	ts->dsack = false;
+	ts->rto_recovery = false;
+	toy_recovery_reset(sk);
+}
+
+/**
+ * toy_recovery_reset - an empty scoreboard (the write queue was purged)
+ * @sk: the sending socket, locked
+ */
+void toy_recovery_reset(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	ts->sacked_out = 0;
+	ts->high_sacked = ts->snd_una;
+	ts->rtx_hint = NULL;
+	ts->sack_hint = NULL;
+}
+
+#if IS_ENABLED(CONFIG_TOY_KUNIT_TEST)
+#include "test/recovery-test.c"
+#endif
