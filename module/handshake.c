@@ -231,14 +231,7 @@ static struct sock *toy_child_create_bh(struct sock *lsk, struct sk_buff *skb)
 	__acquire(&child->sk_lock.slock);
 	ts = toy_sk(child);
 	toy_sock_init(child);
-	ts->syn_retries = lts->syn_retries;
-	ts->retries = lts->retries;
-	ts->rto_min = lts->rto_min;
-	ts->rto_max = lts->rto_max;
-	ts->nodelay = lts->nodelay;
-	ts->keepidle = lts->keepidle;
-	ts->keepintvl = lts->keepintvl;
-	ts->keepcnt = lts->keepcnt;
+	toy_sockopt_inherit(ts, lts);
 	ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
 	child->sk_state = TCP_CLOSE;
 	child->sk_ack_backlog = 0;

@@ -594,7 +594,6 @@ void toy_keepalive(struct sock *sk, int on);
 void toy_sock_init(struct sock *sk);
 int toy_check_addr(const struct sockaddr_toy *sa, int len);
 u32 toy_inq(const struct sock *sk);
-void toy_get_info(struct sock *sk, struct toy_info *info);
 extern struct proto toy_proto;
 extern const struct proto_ops toy_ops;
 extern struct net_proto_family toy_family_ops;
@@ -616,6 +615,15 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb);
 void toy_rcv_listen(struct sock *sk, struct sk_buff *skb);
 void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb);
 bool toy_rcv_syn_recv_ack(struct sock *sk, struct sk_buff *skb);
+
+/* sockopt.c: the options at SOL_TOY, one table */
+void toy_sockopt_defaults(struct toy_sock *ts);
+void toy_sockopt_inherit(struct toy_sock *ts, const struct toy_sock *lts);
+int toy_setsockopt(struct socket *sock, int level, int optname,
+		   sockptr_t optval, unsigned int optlen);
+int toy_getsockopt(struct socket *sock, int level, int optname,
+		   char __user *optval, int __user *optlen);
+void toy_get_info(struct sock *sk, struct toy_info *info);
 
 /* mem.c */
 void toy_mem_proto(struct proto *prot);

@@ -7,6 +7,8 @@
 #    call no other file of the module (scripts/callgraph.py --check);
 #  - callgraph-doc: docs/callgraph.txt is what scripts/callgraph.py prints
 #    now (regenerate it with `scripts/callgraph.py >docs/callgraph.txt`);
+#  - sockopt: <linux/toy.h> and docs/protocol.md 15.3 agree with the
+#    module's table of SOL_TOY options (scripts/sockopt-check.py);
 #  - shellcheck: every shell script, warnings and errors.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -33,6 +35,7 @@ doc_current() {
 
 check callgraph scripts/callgraph.py --check
 check callgraph-doc doc_current
+check sockopt scripts/sockopt-check.py
 if command -v shellcheck >/dev/null; then
 	check shellcheck shellcheck -x -S warning scripts/*.sh selftests/*.sh
 else

@@ -59,18 +59,19 @@ struct sockaddr_toy {
 };
 
 /*
- * Options at level SOL_TOY. All take an int. Out-of-range values are
- * refused with EINVAL; the ranges are documented in docs/protocol.md.
+ * Options at level SOL_TOY: "range, default: meaning". All take an int but
+ * TOY_INFO. Out-of-range values are refused with EINVAL; docs/protocol.md
+ * 15.3 has the rest (module/sockopt.c is their one table).
  */
-#define TOY_NODELAY		1	/* 0/1: send small segments at once */
-#define TOY_SYN_RETRIES		2	/* 1..127: SYN/SYN-ACK retransmissions */
-#define TOY_RETRIES		3	/* 1..255: data/FIN retransmissions */
-#define TOY_RTO_MIN		4	/* ms, 1..60000: lower bound of RTO */
-#define TOY_RTO_MAX		5	/* ms, 1..120000: upper bound of RTO */
+#define TOY_NODELAY		1	/* 0..1, default 0: send small segments at once */
+#define TOY_SYN_RETRIES		2	/* 1..127, default 6: SYN/SYN-ACK retransmissions */
+#define TOY_RETRIES		3	/* 1..255, default 15: data/FIN retransmissions */
+#define TOY_RTO_MIN		4	/* ms, 1..60000, default 200: lower bound of RTO */
+#define TOY_RTO_MAX		5	/* ms, 1..120000, default 120000: upper bound of RTO */
 #define TOY_INFO		6	/* read-only: struct toy_info */
-#define TOY_KEEPIDLE		7	/* s, 1..32767: idle time before keepalive probes */
-#define TOY_KEEPINTVL		8	/* s, 1..32767: time between keepalive probes */
-#define TOY_KEEPCNT		9	/* 1..127: unanswered probes before ETIMEDOUT */
+#define TOY_KEEPIDLE		7	/* s, 1..32767, default 7200: idle time before keepalive probes */
+#define TOY_KEEPINTVL		8	/* s, 1..32767, default 75: time between keepalive probes */
+#define TOY_KEEPCNT		9	/* 1..127, default 9: unanswered probes before ETIMEDOUT */
 
 /**
  * struct toy_info - getsockopt(SOL_TOY, TOY_INFO): the connection's state
