@@ -30,9 +30,10 @@
 
 /*
  * The send side of a connection about to send its SYN or SYN-ACK, whose
- * addresses and ports are set. @sack: offer SACK (SYN), or agree to it.
+ * addresses and ports are set. @options: the option flags to offer (SYN)
+ * or agree to (SYN-ACK).
  */
-static void toy_init_send(struct sock *sk, bool sack)
+static void toy_init_send(struct sock *sk, u8 options)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -42,7 +43,8 @@ static void toy_init_send(struct sock *sk, bool sack)
 	ts->snd_nxt = ts->iss + 1;
 	ts->write_seq = ts->iss + 1;
 	ts->ctl_when = toy_now_us();
-	toy_recovery_init(sk, sack);
+	toy_recovery_init(sk);
+	toy_options_set(sk, options);
 	/* A route cached by an earlier attempt may lead elsewhere. */
 	sk_dst_reset(sk);
 }
@@ -95,7 +97,7 @@ static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 		return err;
 	}
 
-	toy_init_send(sk, READ_ONCE(toy_sack));
+	toy_init_send(sk, toy_options_offer());
 	/* As tcp_connect_init(): a new attempt gets a fresh SYN budget. */
 	ts->retransmits = 0;
 	ts->backoff = 0;
@@ -267,7 +269,7 @@ static struct sock *toy_child_create_bh(struct sock *lsk, struct sk_buff *skb)
 	ts->snd_wnd = toy_hdr_window(th);
 	ts->max_window = ts->snd_wnd;
 	ts->snd_wl1 = ts->irs;
-	toy_init_send(child, READ_ONCE(toy_sack) && (th->flags & TOYHDR_SACKOK));
+	toy_init_send(child, toy_options_offer() & th->flags);
 
 	/*
 	 * sk_clone_lock() gave two references: the queue keeps one. The
@@ -580,7 +582,7 @@ void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ts->rcv_nxt = ts->irs + 1;
 	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
-	ts->sack_ok &= !!(th->flags & TOYHDR_SACKOK);
+	toy_options_set(sk, toy_options_syn(sk) & th->flags);
 	toy_syn_acked(sk, th);
 	toy_fsm_event(sk, TOY_EV_RCV_SYNACK, skb);
 }

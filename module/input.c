@@ -30,11 +30,7 @@ static bool toy_validate_hdr(const struct toyhdr *th, unsigned int len)
 {
 	if (len < TOY_HLEN || th->doff < TOYHDR_DOFF || th->reserved)
 		return false;
-	/* Past the header only whole SACK blocks, and only on an ACK. */
-	if (th->doff > TOYHDR_DOFF &&
-	    ((th->doff - TOYHDR_DOFF) % 2 ||
-	     th->doff > TOYHDR_DOFF + 2 * TOYHDR_SACK_MAX ||
-	     (th->flags & (TOYHDR_ACK | TOYHDR_SYN)) != TOYHDR_ACK))
+	if (!toy_options_hdr_ok(th))
 		return false;
 	if (th->flags & ~TOYHDR_FLAGS)
 		return false;
@@ -46,7 +42,7 @@ static bool toy_validate_flags(const struct toyhdr *th)
 {
 	if ((th->flags & TOYHDR_SYN) && (th->flags & (TOYHDR_FIN | TOYHDR_RST)))
 		return false;
-	return !(th->flags & TOYHDR_SACKOK) || (th->flags & TOYHDR_SYN);
+	return toy_options_flags_ok(th->flags);
 }
 
 /**

@@ -23,23 +23,23 @@
 
 static struct sk_buff *toy_alloc_ctl(void)
 {
-	struct sk_buff *skb = alloc_skb(TOY_MAX_HEADER + TOY_SACK_BYTES,
+	struct sk_buff *skb = alloc_skb(TOY_MAX_HEADER + TOY_OPT_BYTES,
 					GFP_ATOMIC);
 
-	if (skb)	/* the tailroom left is for SACK blocks */
+	if (skb)	/* the tailroom left is for option blocks */
 		skb_reserve(skb, TOY_MAX_HEADER);
 	return skb;
 }
 
 /*
- * Push the header in front of the payload, and of the @nsack SACK blocks
- * the caller pushed before it.
+ * Push the header in front of the payload, and of the @words of option
+ * blocks the caller put after it.
  */
 static struct toyhdr *toy_push_header(struct sk_buff *skb, __be16 sport,
 				      __be16 dport, u32 seq, u32 ack, u8 flags,
-				      u32 window, int nsack)
+				      u32 window, int words)
 {
-	unsigned int len = skb->len - nsack * sizeof(struct toy_sack_block);
+	unsigned int len = skb->len - words * 4;
 	struct toyhdr *th;
 
 	th = skb_push(skb, TOY_HLEN);
@@ -52,7 +52,7 @@ static struct toyhdr *toy_push_header(struct sk_buff *skb, __be16 sport,
 	th->window = htonl(window);
 	th->len = htons(len);
 	th->flags = flags;
-	th->doff = TOYHDR_DOFF + 2 * nsack;
+	th->doff = TOYHDR_DOFF + words;
 	return th;
 }
 
@@ -140,18 +140,10 @@ static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u32 ack = 0, window = toy_rcv_window(sk);
-	int nsack = 0;
+	int words;
 
 	sock_owned_by_me(sk);
-	/* SACK blocks ride on pure ACKs only: data keeps its full MSS. */
-	if ((flags & TOYHDR_ACK) && !skb->len && ts->sack_ok &&
-	    (!skb_queue_empty(&ts->ooo_queue) || ts->dsack) &&
-	    skb_tailroom(skb) >= TOY_SACK_BYTES) {
-		struct toy_sack_block blocks[TOYHDR_SACK_MAX];
-
-		nsack = toy_sack_build(sk, blocks);
-		skb_put_data(skb, blocks, nsack * sizeof(*blocks));
-	}
+	words = toy_options_write(sk, skb, flags);
 
 	if (flags & TOYHDR_ACK) {
 		s32 offered = (s32)(ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt);
@@ -167,7 +159,7 @@ static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 		ts->rcv_wnd = window;
 	}
 	toy_push_header(skb, htons(sk->sk_num), sk->sk_dport, seq, ack, flags,
-			window, nsack);
+			window, words);
 	return toy_xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
 			payload_csum);
 }
@@ -181,12 +173,10 @@ static int toy_send_ctl(struct sock *sk, u32 seq, u8 flags)
 	return toy_send(sk, skb, seq, flags, 0);
 }
 
-/* SYN or SYN-ACK, offering SACK when we do (SYN-SENT) or both do. */
+/* SYN or SYN-ACK, with the options we offer (SYN-SENT) or both do. */
 static int toy_send_syn_flags(struct sock *sk, u8 flags)
 {
-	if (toy_sk(sk)->sack_ok)
-		flags |= TOYHDR_SACKOK;
-	return toy_send_ctl(sk, toy_sk(sk)->iss, flags);
+	return toy_send_ctl(sk, toy_sk(sk)->iss, flags | toy_options_syn(sk));
 }
 
 int toy_send_syn(struct sock *sk)

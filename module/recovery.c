@@ -627,16 +627,15 @@ void toy_recovery_timeout(struct sock *sk)
 /* ---- a connection's start ------------------------------------------- */
 
 /**
- * toy_recovery_init - SACK state of a connection about to send its SYN or SYN-ACK
+ * toy_recovery_init - loss recovery of a connection about to send its SYN
+ *	or SYN-ACK: no reordering seen, an empty scoreboard
  * @sk: the socket, locked
- * @sack: offer SACK (SYN), or agree to it (SYN-ACK)
  */
-void toy_recovery_init(struct sock *sk, bool sack)
+void toy_recovery_init(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
 	sock_owned_by_me(sk);
-	ts->sack_ok = sack;
 	ts->reordering = TOY_DUPTHRESH;
 	ts->rack_when = 0;
 	ts->dsack = false;

@@ -226,8 +226,7 @@ void toy_get_info(struct sock *sk, struct toy_info *info)
 	info->total_retrans = ts->total_retrans;
 	info->reordering = ts->reordering;
 	info->sacked = ts->sacked_out;
-	if (ts->sack_ok && sk->sk_state != TCP_SYN_SENT)
-		info->options |= TOY_INFO_OPT_SACK;
+	info->options = toy_options_info(sk);
 }
 
 int toy_getsockopt(struct socket *sock, int level, int optname,

@@ -54,7 +54,8 @@ extern atomic_t toy_orphans;
 
 #define TOY_HLEN		((int)sizeof(struct toyhdr))
 #define TOY_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + TOY_HLEN)
-#define TOY_SACK_BYTES		(TOYHDR_SACK_MAX * sizeof(struct toy_sack_block))
+/* Room for the option blocks one header may carry (options.c). */
+#define TOY_OPT_BYTES		(TOYHDR_SACK_MAX * sizeof(struct toy_sack_block))
 /* Segments SACKed above a hole before it counts as lost (RFC 6675). */
 #define TOY_DUPTHRESH		3
 #define TOY_MAX_REORDERING	300	/* as Linux's sysctl_tcp_max_reordering */
@@ -566,7 +567,7 @@ void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us);
 void toy_rto_backoff(struct toy_sock *ts);
 bool toy_recovery_ack(struct sock *sk, const struct toyhdr *th, bool dup);
 void toy_recovery_timeout(struct sock *sk);
-void toy_recovery_init(struct sock *sk, bool sack);
+void toy_recovery_init(struct sock *sk);
 void toy_recovery_reset(struct sock *sk);
 
 /* input.c */
@@ -615,6 +616,15 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb);
 void toy_rcv_listen(struct sock *sk, struct sk_buff *skb);
 void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb);
 bool toy_rcv_syn_recv_ack(struct sock *sk, struct sk_buff *skb);
+
+/* options.c: the header options, one table (calls only leaves) */
+bool toy_options_hdr_ok(const struct toyhdr *th);
+bool toy_options_flags_ok(u8 flags);
+u8 toy_options_offer(void);
+void toy_options_set(struct sock *sk, u8 flags);
+u8 toy_options_syn(const struct sock *sk);
+int toy_options_write(struct sock *sk, struct sk_buff *skb, u8 flags);
+u32 toy_options_info(const struct sock *sk);
 
 /* sockopt.c: the options at SOL_TOY, one table */
 void toy_sockopt_defaults(struct toy_sock *ts);
