@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Blind injection (RFC 5961) against an established connection between a
- * toy socket and the fake peer of util_peer.c (the network of toy_fsm.c).
+ * toy socket and the fake peer of peer.h (the network of toy_fsm.c).
  *
  * The attacker is off the path: it knows the 4-tuple (it sends from the
  * peer's address and port) but not the sequence numbers. It sends RSTs,
@@ -35,11 +35,8 @@
 #include <sched.h>
 
 #include "toy_test.h"
-#define TOY_PEER_LIB
-#include "util_peer.c"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "peer.h"
+#include "toy_harness.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING	23
@@ -139,7 +136,7 @@ static void net_build(void)
 	if (ns_orig >= 0)
 		close(ns_orig);
 	if (!net_state)
-		atexit(ns_cleanup);
+		atexit(peer_net_delete);
 }
 
 /* peer_netns_open() on the network net_build() left. 0, or -1. */
@@ -158,7 +155,7 @@ static int net_join(struct toy_peer *p, int *ns_a)
 	close(ns_b);
 	if (err || setns(*ns_a, CLONE_NEWNET))
 		return -1;
-	mac_parse(MAC_A, p->dst_mac);
+	peer_mac_parse(MAC_A, p->dst_mac);
 	p->addr = inet_addr(ADDR_B);
 	p->dst = inet_addr(ADDR_A);
 	p->proto = toy_ipproto();

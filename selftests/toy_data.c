@@ -8,14 +8,7 @@
 #include <pthread.h>
 
 #include "toy_test.h"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "toy_harness.h"
 
 /* Data tests allow more time per call: TCG is slow. */
 #define DATA_IO_MS	10000

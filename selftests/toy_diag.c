@@ -29,14 +29,7 @@
 #include <sys/prctl.h>
 
 #include "toy_test.h"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "toy_harness.h"
 
 #define MAX_SOCKS	256
 #define DELAY_MS	400	/* netem delay on lo, each way */

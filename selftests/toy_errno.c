@@ -10,14 +10,7 @@
 #include <sys/types.h>
 
 #include "toy_test.h"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "toy_harness.h"
 
 #define NA	(-1)	/* combination not applicable: nothing to check */
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The state table, cell by cell, against a fake peer (util_peer.c).
+ * The state table, cell by cell, against a fake peer (peer.h).
  *
  * The socket under test lives in network namespace toyfsm-a with
  * 10.77.0.1/24 on a veth. The peer owns 10.77.0.2, which no interface has:
@@ -12,7 +12,7 @@
  * the peer drives the socket into the state, checking every segment on the
  * way, then the event is injected and the test asserts the segments the
  * module sends (flags, seq, ack), the state it ends in, the socket error,
- * the counters of /proc/net/toy_stat (exact: util_peer.c sees that no
+ * the counters of /proc/net/toy_stat (exact: peer.c sees that no
  * other socket is in the namespace), and that /proc/net/toy_fsm counted
  * exactly this cell once.
  *
@@ -24,16 +24,9 @@
 #include <sched.h>
 
 #include "toy_test.h"
-#define TOY_PEER_LIB
-#include "util_peer.c"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "states.h"
+#include "peer.h"
+#include "toy_harness.h"
 
 
 #define PEER_PORT	7777
@@ -55,14 +48,8 @@ static const char * const ev_names[] = {
 	"RCV_FIN", "RCV_RST", "TIMEOUT",
 };
 
-static const char * const st_names[] = {
-	[TOY_ST_ESTABLISHED] = "ESTABLISHED", [TOY_ST_SYN_SENT] = "SYN-SENT",
-	[TOY_ST_SYN_RECV] = "SYN-RECEIVED", [TOY_ST_FIN_WAIT1] = "FIN-WAIT-1",
-	[TOY_ST_FIN_WAIT2] = "FIN-WAIT-2", [TOY_ST_TIME_WAIT] = "TIME-WAIT",
-	[TOY_ST_CLOSE] = "CLOSED", [TOY_ST_CLOSE_WAIT] = "CLOSE-WAIT",
-	[TOY_ST_LAST_ACK] = "LAST-ACK", [TOY_ST_LISTEN] = "LISTEN",
-	[TOY_ST_CLOSING] = "CLOSING",
-};
+/* RFC 9293's state names, as /proc/net/toy_fsm prints them (libtoy.c) */
+#define st_name(state)	(toy_state_names(state)->rfc)
 
 /* How often /proc/net/toy_fsm says the cell was taken; -1 if not found. */
 static long long fsm_hits(int state, int ev)
@@ -75,7 +62,7 @@ static long long fsm_hits(int state, int ev)
 		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%31s %31s %*s %*s %lld", s, e, &h) == 3 &&
-		    !strcmp(s, st_names[state]) && !strcmp(e, ev_names[ev]))
+		    !strcmp(s, st_name(state)) && !strcmp(e, ev_names[ev]))
 			hits = h;
 	fclose(f);
 	return hits;
@@ -274,8 +261,8 @@ static void expect_state(struct __test_metadata *_metadata,
 	/* a state reached without a segment back may take a moment */
 	while ((st = sut_state(self)) != state && toy_now_ms() < end)
 		toy_sleep_ms(5);
-	ASSERT_EQ(state, st) TH_LOG("state %s, expected %s", st_names[st],
-				    st_names[state]);
+	ASSERT_EQ(state, st) TH_LOG("state %s, expected %s", st_name(st),
+				    st_name(state));
 }
 
 static int so_error(int fd)
@@ -665,7 +652,7 @@ TEST_F(fsm, cell)
 		EXPECT_EQ(err, so_error(self->fd));
 
 	h1 = fsm_hits(st, variant->ev);
-	EXPECT_EQ(h0 + 1, h1) TH_LOG("%s/%s counted %lld times", st_names[st],
+	EXPECT_EQ(h0 + 1, h1) TH_LOG("%s/%s counted %lld times", st_name(st),
 				     ev_names[variant->ev], h1 - h0);
 	EXPECT_EQ(0U, self->p.bad) TH_LOG("invalid segment (section 4 rule %u)",
 					  self->p.bad_rule);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Segment fuzzer: the fake peer of util_peer.c (the network of toy_fsm.c)
+ * Segment fuzzer: the fake peer of peer.h (the network of toy_fsm.c)
  * opens real connections with toy.ko sockets, half of them with the toy
  * side connecting to the peer and half with the peer connecting to a toy
  * listener, so that sequence and acknowledgement numbers are known and
@@ -22,7 +22,7 @@
  *  - The toy side writes its own pattern: every payload byte the module
  *    sends must be that pattern at its offset, and never beyond what was
  *    written; the module never acknowledges what the peer never sent; and
- *    every segment it sends passes section 4 (util_peer.c's validation).
+ *    every segment it sends passes section 4 (peer.c's validation).
  *  - The namespace is new, so its counters are exact: InErrs counts the
  *    section 4 failures the peer sent, InCsumErrors the bad checksums.
  *  - After the run every socket is gone from /proc/net/toy within a
@@ -44,11 +44,8 @@
 #include <stdarg.h>
 
 #include "toy_test.h"
-#define TOY_PEER_LIB
-#include "util_peer.c"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "peer.h"
+#include "toy_harness.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING	23

@@ -57,14 +57,7 @@
 #include <sys/uio.h>
 
 #include "toy_test.h"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "toy_harness.h"
 
 #define NSLOTS		24	/* sockets each worker keeps in its pool */
 #define MAX_PORTS	64	/* listener ports anyone may connect to */

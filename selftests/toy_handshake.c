@@ -7,14 +7,7 @@
 #include <sys/stat.h>
 
 #include "toy_test.h"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "toy_harness.h"
 
 /* timewait_ms the tests expect the module to be loaded with */
 #define TIMEWAIT_MS	200

@@ -3,7 +3,7 @@
  * Hostile peers and hostile local users: one case per bug the security
  * review found, each written to fail (or crash the kernel) before its fix.
  *
- * The "wire" cases play the peer with the fake peer of util_peer.c (the
+ * The "wire" cases play the peer with the fake peer of peer.h (the
  * network of toy_fsm.c): segments no honest stack sends, RFC 5961's blind
  * and in-window attacks, an ICMP error, a peer that keeps its window shut.
  * The others need only loopback: racing readers, reconnecting after a
@@ -16,11 +16,8 @@
 #include <sys/wait.h>
 
 #include "toy_test.h"
-#define TOY_PEER_LIB
-#include "util_peer.c"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "peer.h"
+#include "toy_harness.h"
 
 /* A loaded host under TCG is slow: each case gets 2 minutes, not 30 s. */
 #undef TEST_TIMEOUT_DEFAULT
@@ -288,7 +285,7 @@ TEST_F(wire, huge_window_still_sends)
 
 /*
  * An ICMP destination unreachable (@code) quoting @quote bytes at @iph,
- * framed by util_peer.c as a datagram of protocol ICMP.
+ * framed by peer.c as a datagram of protocol ICMP.
  */
 static int peer_icmp_unreach(struct toy_peer *p, int code, const unsigned char *iph,
 			     size_t quote)

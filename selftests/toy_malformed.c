@@ -13,22 +13,14 @@
 #include <netinet/ip.h>
 
 #include "toy_test.h"
-#define TOY_PEER_LIB
-#include "util_peer.c"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "peer.h"
+#include "toy_harness.h"
 
 #define HDRLEN		((int)sizeof(struct toyhdr))	/* 24 */
 #define REPLY_MS	1000	/* how long to wait for an expected reply */
 #define SILENCE_MS	150	/* how long "no reply" is watched for */
 
-/* ---- Internet checksum: util_peer.c's (docs/protocol.md section 5) ---- */
+/* ---- Internet checksum: peer.c's (docs/protocol.md section 5) ---- */
 
 /* Fills in hdr->check for a segment of len bytes from src to dst. */
 static void toy_set_check(unsigned char *seg, size_t len, int proto)

@@ -12,46 +12,14 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOY_KO=${TOY_KO:-/toy/toy.ko}
-PARAMS=/sys/module/toy/parameters
 HOLD=$HERE/util_hold
 TMP=${TMPDIR:-/tmp}/toy_module.$$
 HOLD_PID=
 
-n=0
-failed=0
+# shellcheck source=selftests/lib.sh
+. "$HERE/lib.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-diag() { echo "# $*"; }
-
-# check NAME CMD...: one TAP line from the command's exit status
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-
-loaded() { [ -d /sys/module/toy ]; }
-param() { cat "$PARAMS/$1" 2>/dev/null; }
-param_is() { [ "$(param "$1")" = "$2" ]; }
 not() { ! "$@"; }
-
-load() {
-	insmod "$TOY_KO" "$@" || { diag "insmod $TOY_KO $* failed"; return 1; }
-}
-
-# rmmod, retried for up to $1 tenths of a second: sockets in TIME_WAIT keep
-# the module busy for timewait_ms.
-unload() {
-	tries=${1:-30}
-	while :; do
-		rmmod toy 2>/dev/null && return 0
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 
 # One rmmod attempt that must fail and leave the module loaded.
 rmmod_refused() {
@@ -188,5 +156,4 @@ loaded && unload 50
 load timewait_ms=200
 check "module reloaded with timewait_ms=200" param_is family 25
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

@@ -80,18 +80,10 @@ TCP_PORT=5001		# the TCP server in srv (bench)
 LO_PORT=5002		# loopback servers in cli (bench)
 MTU_SMALL=1280
 
-n=0
-failed=0
 PIDS=
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; failed=$((failed + 1)); }
-diag() { echo "# $*"; }
-check() {
-	_check_name=$1
-	shift
-	if "$@"; then ok "$_check_name"; else not_ok "$_check_name"; fi
-}
+# shellcheck source=selftests/lib.sh
+. "$HERE/lib.sh"
 
 # One wrapper per namespace: "cli CMD..." runs CMD in toy-cli, and so on.
 cli() { ip netns exec "$NS_CLI" "$@"; }
@@ -516,5 +508,4 @@ for mode in $MODES; do
 	*) not_ok "unknown mode $mode" ;;
 	esac
 done
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Selective acknowledgements on the wire, against the fake peer of
- * util_peer.c (the network of toy_fsm.c: the socket in toyfsm-a, the peer
+ * peer.h (the network of toy_fsm.c: the socket in toyfsm-a, the peer
  * on the other end of its veth).
  *
  * Negotiation: TOYHDR_SACKOK in both SYNs or no SACK at all, and the
@@ -15,11 +15,8 @@
 #include <sched.h>
 
 #include "toy_test.h"
-#define TOY_PEER_LIB
-#include "util_peer.c"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "peer.h"
+#include "toy_harness.h"
 
 #define PEER_PORT	7778
 #define PEER_ISS	0xffffff00U	/* our sequence numbers wrap */

@@ -14,7 +14,7 @@
  *    buffers by their rcvbuf, and the orphans die once their retries are
  *    spent.
  *  - syn_flood: SYNs from random spoofed addresses (the fake peer of
- *    util_peer.c on the network of toy_fsm.c) while a real client keeps
+ *    peer.h on the network of toy_fsm.c) while a real client keeps
  *    connecting: its connects succeed within TOY_IO_MS, and the listener's
  *    children stay bounded by its backlog.
  *  - connect_accept_loop: one thread connects and closes, another accepts
@@ -58,16 +58,9 @@
 #include <sys/resource.h>
 
 #include "toy_test.h"
-#define TOY_PEER_LIB
-#include "util_peer.c"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "states.h"
+#include "peer.h"
+#include "toy_harness.h"
 
 #define PARAMS		"/sys/module/toy/parameters/"
 #define TW_TEST_MS	200	/* what run_tests.sh loads the module with */
@@ -335,14 +328,6 @@ static int scan(int port, struct scan *s)
 /* "3 TIME_WAIT, 1 LISTEN": the rows left, for messages. */
 static const char *rows_left(char *buf, size_t len)
 {
-	static const char * const names[16] = {
-		[TOY_ST_ESTABLISHED] = "ESTABLISHED", [TOY_ST_SYN_SENT] = "SYN_SENT",
-		[TOY_ST_SYN_RECV] = "SYN_RECV", [TOY_ST_FIN_WAIT1] = "FIN_WAIT1",
-		[TOY_ST_FIN_WAIT2] = "FIN_WAIT2", [TOY_ST_TIME_WAIT] = "TIME_WAIT",
-		[TOY_ST_CLOSE] = "CLOSE", [TOY_ST_CLOSE_WAIT] = "CLOSE_WAIT",
-		[TOY_ST_LAST_ACK] = "LAST_ACK", [TOY_ST_LISTEN] = "LISTEN",
-		[TOY_ST_CLOSING] = "CLOSING",
-	};
 	struct scan s;
 	size_t n = 0;
 	int i;
@@ -353,7 +338,7 @@ static const char *rows_left(char *buf, size_t len)
 	for (i = 0; i < 16; i++)
 		if (s.state[i])
 			n += snprintf(buf + n, len - n, "%s%d %s", n ? ", " : "",
-				      s.state[i], names[i] ? names[i] : "?");
+				      s.state[i], toy_state_names(i)->kernel);
 	return n ? buf : "none";
 }
 
@@ -511,7 +496,7 @@ FIXTURE_TEARDOWN(stress)
 		kill_all();
 		toy_wait_idle(IDLE_MS);
 		peer_close(&self->p);
-		/* The network outlives the case (util_peer.c): as it was. */
+		/* The network outlives the case (peer_net.c): as it was. */
 		toy_sh("ip -n " NS_A " route del " FLOOD_ROUTE);
 		peer_netns_close(self->ns_orig, self->ns_a);
 	}

@@ -19,14 +19,7 @@
 #include <sys/resource.h>
 
 #include "toy_test.h"
-/*
- * The harness' TEST() wrappers have unused parameters and its TEST_F()
- * keeps a local across setjmp(); -Wextra flags both in every test, so those
- * two warnings are off in test files.
- */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "toy_harness.h"
 
 #define RANGE_FILE	"/proc/sys/net/ipv4/ip_local_port_range"
 #define RANGE_LO	40000	/* the small ranges the tests set start here */

@@ -22,41 +22,20 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOY_KO=${TOY_KO:-/toy/toy.ko}
 PATH=${TOY_BIN_DIR:-/toy/bin}:$PATH
 GOLDEN=$HERE/golden/handshake.txt
-PARAMS=/sys/module/toy/parameters
 TMP=${TMPDIR:-/tmp}/toy_trace.$$
 SERVER_PORT=7000
 CLIENT_PORT=40000
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-diag() { echo "# $*"; }
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+# shellcheck source=selftests/lib.sh
+. "$HERE/lib.sh"
 
-# rmmod, retried for up to 5 s: TIME_WAIT sockets keep the module busy.
-unload() {
-	tries=50
-	while [ -d /sys/module/toy ]; do
-		rmmod toy 2>/dev/null && return 0
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
-
-# reload [PARAM=VALUE...]: with timewait_ms=200 and the parameters given.
+# reload [PARAM=VALUE...]: with timewait_ms=200 and the parameters given,
+# rmmod retried for up to 5 s first if it is loaded.
 # shellcheck disable=SC2120 # check passes the arguments, shellcheck misses it
 reload() {
-	unload || { diag "rmmod toy failed"; return 1; }
-	insmod "$TOY_KO" timewait_ms=200 "$@" ||
-		{ diag "insmod $TOY_KO $* failed"; return 1; }
+	{ ! loaded || unload 50; } || { diag "rmmod toy failed"; return 1; }
+	load timewait_ms=200 "$@"
 }
-
-param_is() { [ "$(cat "$PARAMS/$1" 2>/dev/null)" = "$2" ]; }
 
 # The diagram without its time column (the first 10 characters of a row).
 untimed() {
@@ -116,3 +95,4 @@ check "the SVG is complete and has the real numbers" svg_ok
 
 check "reload without fixed_isn" reload
 check "fixed_isn is 0 again" param_is fixed_isn 0
+tap_end

@@ -161,24 +161,7 @@ const char *toy_addr_str(const struct sockaddr_toy *sa, char *buf, size_t len)
 
 const char *toy_state_name(int tcp_state)
 {
-	/* Indexed by TCP_* number; the names are ss's. */
-	static const char *const names[] = {
-		[1] = "ESTAB",
-		[2] = "SYN-SENT",
-		[3] = "SYN-RECV",
-		[4] = "FIN-WAIT-1",
-		[5] = "FIN-WAIT-2",
-		[6] = "TIME-WAIT",
-		[7] = "UNCONN",
-		[8] = "CLOSE-WAIT",
-		[9] = "LAST-ACK",
-		[10] = "LISTEN",
-		[11] = "CLOSING",
-	};
-
-	if (tcp_state <= 0 || tcp_state >= (int)(sizeof(names) / sizeof(names[0])))
-		return "UNKNOWN";
-	return names[tcp_state];
+	return toy_state_names(tcp_state)->ss;
 }
 
 const char *toy_timer_name(int timer)

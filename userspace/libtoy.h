@@ -46,6 +46,8 @@ int toy_addr_parse(const char *host, const char *port,
 /* "127.0.0.1:7000" into @buf; NULL (errno ENOSPC/EAFNOSUPPORT) if it can't */
 const char *toy_addr_str(const struct sockaddr_toy *sa, char *buf, size_t len);
 
+#include "states.h"
+
 /* ss's name for a TCP_* state ("ESTAB", "LISTEN", "UNCONN" for CLOSE...) */
 const char *toy_state_name(int tcp_state);
 

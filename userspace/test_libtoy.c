@@ -366,6 +366,47 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * The one table of state names against the module's own: trace.h's
+ * __print_symbolic() names and fsm.c's RFC names (/proc/net/toy_fsm),
+ * found by the TCP_* symbol each is written next to.
+ */
+static void test_state_names_agree(void)
+{
+	char want[96], *src, *at;
+	bool trace_ok = true, fsm_ok = true;
+	size_t len;
+	int s;
+
+	for (s = 1; s <= 11; s++) {
+		const struct toy_state_names *n = toy_state_names(s);
+
+		src = slurp("../module/trace.h", &len);
+		snprintf(want, sizeof(want), "{ TCP_%s, \"%s\" }", n->kernel,
+			 n->kernel);
+		if (!src || !strstr(src, want)) {
+			printf("# trace.h has no %s\n", want);
+			trace_ok = false;
+		}
+		src = slurp("../module/fsm.c", &len);
+		snprintf(want, sizeof(want), "[TCP_%s]", n->kernel);
+		at = src ? strstr(src, want) : NULL;
+		if (at)
+			at += strspn(at + strlen(want), "\t =") + strlen(want);
+		snprintf(want, sizeof(want), "\"%s\",", n->rfc);
+		if (!at || strncmp(at, want, strlen(want))) {
+			printf("# fsm.c does not name TCP_%s %s\n", n->kernel,
+			       want);
+			fsm_ok = false;
+		}
+	}
+	check(trace_ok, "toy_state_names() spells states as trace.h does");
+	check(fsm_ok, "toy_state_names() spells states as fsm.c (RFC 9293) does");
+	check(!strcmp(toy_state_names(0)->rfc, "UNKNOWN") &&
+	      !strcmp(toy_state_names(12)->kernel, "UNKNOWN"),
+	      "toy_state_names() of an unknown state is UNKNOWN");
+}
+
 struct golden {
 	const char	*name;		/* testdata/golden/<name>.out */
 	const char	*dir;		/* fixture under testdata/ */
@@ -1072,6 +1113,7 @@ int main(void)
 
 	test_addr();
 	test_names();
+	test_state_names_agree();
 	test_proc(tmpdir);
 	test_stat(tmpdir);
 	test_toyss(fake);

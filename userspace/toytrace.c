@@ -29,16 +29,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "libtoy.h"
+
 #define TRACEFS_DIR	"/sys/kernel/tracing"
 #define DEBUGFS_DIR	"/sys/kernel/debug/tracing"
 
-/* TCP_* numbers, as toy_show_state() names them */
-static const char *const state_names[] = {
-	[1] = "ESTABLISHED", [2] = "SYN_SENT", [3] = "SYN_RECV",
-	[4] = "FIN_WAIT1", [5] = "FIN_WAIT2", [6] = "TIME_WAIT", [7] = "CLOSE",
-	[8] = "CLOSE_WAIT", [9] = "LAST_ACK", [10] = "LISTEN", [11] = "CLOSING",
-};
-#define NSTATES		((int)(sizeof(state_names) / sizeof(state_names[0])))
+/* TCP_* numbers: 1..11, named as toy_show_state() does (libtoy.c) */
+#define NSTATES		12
 enum { ST_SYN_SENT = 2, ST_SYN_RECV = 3, ST_CLOSE = 7, ST_CLOSE_WAIT = 8,
        ST_LISTEN = 10 };
 
@@ -188,7 +185,7 @@ static bool field_state(const char *s, const char *key, int *state)
 	if (!field(s, key, buf, sizeof(buf)))
 		return false;
 	for (i = 1; i < NSTATES; i++) {
-		if (!strcmp(buf, state_names[i])) {
+		if (!strcmp(buf, toy_state_names(i)->kernel)) {
 			*state = i;
 			return true;
 		}
@@ -596,7 +593,7 @@ static const char *state_name(int s)
 	static char buf[16];
 
 	if (s > 0 && s < NSTATES)
-		return state_names[s];
+		return toy_state_names(s)->kernel;
 	snprintf(buf, sizeof(buf), "state %d", s);
 	return buf;
 }

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# What the shell tests share, sourced (POSIX sh: busybox runs them in the
+# VM): TAP output, and loading and unloading the module.
+#
+#   ok NAME, not_ok NAME, skip NAME WHY, diag TEXT
+#   check NAME CMD...      one TAP line from CMD's exit status
+#   tap_end                the plan line; fails if any test did
+#   loaded                 toy.ko is loaded
+#   param NAME             a parameter's value; param_is NAME VALUE
+#   load [PARAM=VALUE...]  insmod $TOY_KO
+#   unload [TENTHS]        rmmod, retried for TENTHS tenths of a second
+#                          (default 30): TIME-WAIT sockets hold the module
+#
+# The caller sets TOY_KO (default /toy/toy.ko) before load.
+
+n=0
+failed=0
+TOY_PARAMS=/sys/module/toy/parameters
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; failed=$((failed + 1)); }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+diag() { echo "# $*"; }
+
+check() {
+	_check_name=$1
+	shift
+	if "$@"; then ok "$_check_name"; else not_ok "$_check_name"; fi
+}
+
+tap_end() {
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+}
+
+loaded() { [ -d /sys/module/toy ]; }
+param() { cat "$TOY_PARAMS/$1" 2>/dev/null; }
+param_is() { [ "$(param "$1")" = "$2" ]; }
+
+load() {
+	insmod "${TOY_KO:-/toy/toy.ko}" "$@" ||
+		{ diag "insmod ${TOY_KO:-/toy/toy.ko} $* failed"; return 1; }
+}
+
+unload() {
+	_tries=${1:-30}
+	while :; do
+		rmmod toy 2>/dev/null && return 0
+		_tries=$((_tries - 1))
+		[ "$_tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}

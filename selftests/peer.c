@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fake Toy peer of peer.h: checksums, section 4's validation, framing
+ * IPv4 and Toy segments, and the AF_PACKET socket they go through.
+ */
+#include "peer.h"
+
+uint32_t peer_sum(uint32_t sum, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += (p[0] << 8) | p[1];
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+uint16_t peer_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+uint16_t peer_seg_sum(in_addr_t src, in_addr_t dst, int proto,
+		      const void *seg, size_t len)
+{
+	unsigned char ph[12];
+	uint16_t l = htons(len);
+
+	memcpy(ph, &src, 4);
+	memcpy(ph + 4, &dst, 4);
+	ph[8] = 0;
+	ph[9] = proto;
+	memcpy(ph + 10, &l, 2);
+	return peer_fold(peer_sum(peer_sum(0, ph, sizeof(ph)), seg, len));
+}
+
+uint16_t peer_seg_check(in_addr_t src, in_addr_t dst, int proto,
+			unsigned char *seg, size_t len)
+{
+	struct toyhdr *h = (struct toyhdr *)seg;
+
+	h->check = 0;
+	return (uint16_t)~peer_seg_sum(src, dst, proto, seg, len);
+}
+
+int peer_validate(in_addr_t src, in_addr_t dst, int proto,
+		  const unsigned char *seg, size_t len)
+{
+	const struct toyhdr *h = (const struct toyhdr *)seg;
+
+	int nsack;
+
+	if (len < (size_t)PEER_HLEN)
+		return 1;
+	/* doff: 6, or 6 + 2 per SACK block on an ACK without SYN (3.1) */
+	nsack = (h->doff - TOYHDR_DOFF) / 2;
+	if (h->doff < TOYHDR_DOFF || (h->doff - TOYHDR_DOFF) % 2 ||
+	    nsack > TOYHDR_SACK_MAX ||
+	    (nsack && (h->flags & (TOYHDR_ACK | TOYHDR_SYN)) != TOYHDR_ACK))
+		return 2;
+	if (h->reserved)
+		return 3;
+	if (h->flags & ~TOYHDR_FLAGS)
+		return 4;
+	if ((size_t)h->doff * 4 + ntohs(h->len) != len)
+		return 5;
+	if (peer_seg_sum(src, dst, proto, seg, len) != 0xffff)
+		return 6;
+	if ((h->flags & TOYHDR_SYN) && (h->flags & (TOYHDR_FIN | TOYHDR_RST)))
+		return 7;
+	if ((h->flags & TOYHDR_SACKOK) && !(h->flags & TOYHDR_SYN))
+		return 8;
+	return 0;
+}
+
+int peer_open(struct toy_peer *p, const char *ifname)
+{
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+
+	memset(p, 0, sizeof(*p));
+	p->window = 65536;
+	p->fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+	if (p->fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(p->fd, SIOCGIFINDEX, &ifr))
+		goto fail;
+	p->ifindex = ifr.ifr_ifindex;
+	if (ioctl(p->fd, SIOCGIFHWADDR, &ifr))
+		goto fail;
+	memcpy(p->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_ifindex = p->ifindex;
+	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)))
+		goto fail;
+	return 0;
+fail:
+	close(p->fd);
+	p->fd = -1;
+	return -1;
+}
+
+void peer_close(struct toy_peer *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+uint16_t peer_ip_check(const unsigned char *iph, size_t len)
+{
+	return (uint16_t)~peer_fold(peer_sum(0, iph, len));
+}
+
+size_t peer_build_seg(const struct toy_peer *p, unsigned char *seg,
+		      uint32_t seq, uint32_t ack, int flags,
+		      const uint32_t (*sack)[2], int nsack,
+		      const void *data, size_t len)
+{
+	struct toyhdr *h = (struct toyhdr *)seg;
+	size_t hlen = PEER_HLEN + 8 * nsack;
+	int i;
+
+	if (len > 0xffff || nsack < 0 || nsack > TOYHDR_SACK_MAX)
+		return 0;
+	memset(seg, 0, hlen);
+	h->source = htons(p->port);
+	h->dest = htons(p->dport);
+	h->seq = htonl(seq);
+	h->ack_seq = htonl(flags & TOYHDR_ACK ? ack : 0);
+	h->window = htonl(flags & TOYHDR_RST ? 0 : p->window);
+	h->len = htons(len);
+	h->flags = flags;
+	h->doff = TOYHDR_DOFF + 2 * nsack;
+	for (i = 0; i < nsack; i++) {
+		uint32_t be[2] = { htonl(sack[i][0]), htonl(sack[i][1]) };
+
+		memcpy(seg + PEER_HLEN + 8 * i, be, 8);
+	}
+	if (len)
+		memcpy(seg + hlen, data, len);
+	h->check = htons(peer_seg_check(p->addr, p->dst, p->proto, seg,
+					hlen + len));
+	return hlen + len;
+}
+
+int peer_send_dgram(struct toy_peer *p, uint16_t id,
+		    const unsigned char *opt, size_t optlen,
+		    const void *data, size_t len, size_t off, int mf)
+{
+	unsigned char frame[ETH_HLEN + PEER_IP_MTU];
+	size_t ihl = 20 + optlen, tot = ihl + len;
+	unsigned char *ip = frame + ETH_HLEN;
+	struct sockaddr_ll to;
+	uint16_t v16;
+
+	if (tot > PEER_IP_MTU) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memcpy(frame, p->dst_mac, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
+	frame[12] = ETH_P_IP >> 8;
+	frame[13] = ETH_P_IP & 0xff;
+	memset(ip, 0, 20);
+	ip[0] = 0x40 | ihl / 4;
+	v16 = htons(tot);
+	memcpy(ip + 2, &v16, 2);
+	v16 = htons(id);
+	memcpy(ip + 4, &v16, 2);
+	v16 = htons((mf ? 0x2000 : 0) | off / 8);	/* DF clear */
+	memcpy(ip + 6, &v16, 2);
+	ip[8] = 64;
+	ip[9] = p->proto;
+	memcpy(ip + 12, &p->addr, 4);
+	memcpy(ip + 16, &p->dst, 4);
+	memcpy(ip + 20, opt, optlen);
+	v16 = htons(peer_ip_check(ip, ihl));
+	memcpy(ip + 10, &v16, 2);
+	memcpy(ip + ihl, data, len);
+
+	memset(&to, 0, sizeof(to));
+	to.sll_family = AF_PACKET;
+	to.sll_protocol = htons(ETH_P_IP);
+	to.sll_ifindex = p->ifindex;
+	to.sll_halen = ETH_ALEN;
+	memcpy(to.sll_addr, p->dst_mac, ETH_ALEN);
+	if (sendto(p->fd, frame, ETH_HLEN + tot, 0, (struct sockaddr *)&to,
+		   sizeof(to)) != (ssize_t)(ETH_HLEN + tot))
+		return -1;
+	return 0;
+}
+
+int peer_send_sack(struct toy_peer *p, uint32_t seq, uint32_t ack,
+		   int flags, const uint32_t (*sack)[2], int nsack,
+		   const void *data, size_t len)
+{
+	unsigned char seg[PEER_HLEN + 8 * TOYHDR_SACK_MAX + PEER_MAXDATA];
+	size_t seglen;
+
+	if (len > PEER_MAXDATA) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	seglen = peer_build_seg(p, seg, seq, ack, flags, sack, nsack, data, len);
+	if (!seglen) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	/* IPv4, no options, DF clear as the module sends (section 2) */
+	return peer_send_dgram(p, p->ip_id++, NULL, 0, seg, seglen, 0, 0);
+}
+
+int peer_send_ip(struct toy_peer *p, const void *opt, size_t optlen,
+		 const void *payload, size_t len, size_t frag,
+		 int flags)
+{
+	unsigned char o[PEER_IPOPT_MAX] = { 0 };
+	const unsigned char *data = payload;
+	uint16_t id = p->ip_id++;
+	size_t n, i, olen;
+
+	if (optlen > PEER_IPOPT_MAX || (frag && (frag % 8 || frag < 8))) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(o, opt, optlen);
+	olen = (optlen + 3) & ~(size_t)3;
+	if (!frag || frag >= len)
+		return peer_send_dgram(p, id, o, olen, data, len, 0, 0);
+	n = (len + frag - 1) / frag;
+	for (i = 0; i < n; i++) {
+		size_t k = flags & PEER_IP_REVERSE ? n - 1 - i : i;
+		size_t off = k * frag, l = k == n - 1 ? len - off : frag;
+
+		if (peer_send_dgram(p, id, o, k ? 0 : olen, data + off, l, off,
+				    k != n - 1))
+			return -1;
+	}
+	return 0;
+}
+
+int peer_send(struct toy_peer *p, uint32_t seq, uint32_t ack, int flags,
+	      const void *data, size_t len)
+{
+	return peer_send_sack(p, seq, ack, flags, NULL, 0, data, len);
+}
+
+long peer_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int peer_recv(struct toy_peer *p, struct toy_seg *s, int ms)
+{
+	unsigned char frame[65536 + ETH_HLEN];
+	long end = peer_now_ms() + ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+		long left = end - peer_now_ms();
+		struct sockaddr_ll from;
+		socklen_t flen = sizeof(from);
+		const unsigned char *ip, *seg;
+		const struct toyhdr *h;
+		size_t ihl, tot;
+		in_addr_t sa, da;
+		ssize_t n;
+		int rule;
+
+		if (left <= 0)
+			return 0;
+		n = poll(&pfd, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (!n)
+			return 0;
+		n = recvfrom(p->fd, frame, sizeof(frame), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			continue;
+		/* our own frames come back as PACKET_OUTGOING */
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if (n < ETH_HLEN + 20 || frame[12] != (ETH_P_IP >> 8) ||
+		    frame[13] != (ETH_P_IP & 0xff))
+			continue;
+		ip = frame + ETH_HLEN;
+		ihl = (ip[0] & 0x0f) * 4;
+		tot = (ip[2] << 8) | ip[3];
+		if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl ||
+		    tot > (size_t)n - ETH_HLEN || ip[9] != p->proto)
+			continue;
+		/* fragments: the module sends small segments; not reassembled */
+		if (((ip[6] << 8) | ip[7]) & 0x3fff)
+			continue;
+		memcpy(&sa, ip + 12, 4);
+		memcpy(&da, ip + 16, 4);
+		if (sa != p->dst || da != p->addr)
+			continue;
+		if (peer_ip_check(ip, ihl) != 0) {
+			p->bad++;
+			p->bad_rule = 0;
+			continue;
+		}
+		seg = ip + ihl;
+		rule = peer_validate(sa, da, p->proto, seg, tot - ihl);
+		if (rule) {
+			p->bad++;
+			p->bad_rule = rule;
+			continue;
+		}
+		h = (const struct toyhdr *)seg;
+		if (ntohs(h->dest) != p->port ||
+		    (p->dport && ntohs(h->source) != p->dport))
+			continue;
+		s->sport = ntohs(h->source);
+		s->dport = ntohs(h->dest);
+		s->seq = ntohl(h->seq);
+		s->ack = ntohl(h->ack_seq);
+		s->window = ntohl(h->window);
+		s->flags = h->flags;
+		s->len = ntohs(h->len);
+		s->nsack = (h->doff - TOYHDR_DOFF) / 2;
+		for (rule = 0; rule < s->nsack; rule++) {
+			uint32_t be[2];
+
+			memcpy(be, seg + PEER_HLEN + 8 * rule, 8);
+			s->sack[rule][0] = ntohl(be[0]);
+			s->sack[rule][1] = ntohl(be[1]);
+		}
+		memcpy(s->data, seg + h->doff * 4,
+		       s->len < PEER_MAXDATA ? s->len : PEER_MAXDATA);
+		return 1;
+	}
+}
+
+const char *peer_flags(int flags, char *buf, size_t len)
+{
+	static const char * const names[] = {
+		"FIN", "SYN", "RST", "?08", "ACK", "SACKOK",
+	};
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 5; i >= 0; i--)
+		if (flags & (1 << i))
+			n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "",
+				      names[i]);
+	if (!n)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* The process that deletes the network at exit: not the harness' children. */
