@@ -276,17 +276,6 @@ struct scan {
 	long client_tx;		/* their Send-Q, bytes */
 };
 
-static int parse_row(const char *line, struct toy_row *r)
-{
-	int sl;
-
-	return sscanf(line, "%d: %x:%x %x:%x %x %x:%x %x:%lx %x %u %d %lu",
-		      &sl, &r->laddr, &r->lport, &r->raddr, &r->rport,
-		      &r->state, &r->tx_queue, &r->rx_queue, &r->timer,
-		      &r->when, &r->retrnsmt, &r->uid, &r->timeout,
-		      &r->inode) == 14 ? 0 : -1;
-}
-
 /* Fills *s for @port (-1: the totals only); returns the rows, or -1. */
 static int scan(int port, struct scan *s)
 {
@@ -303,7 +292,7 @@ static int scan(int port, struct scan *s)
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (parse_row(line, &r))
+		if (toy_row_parse(line, &r))
 			continue;
 		s->rows++;
 		s->state[r.state & 15]++;

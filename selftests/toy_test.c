@@ -246,6 +246,17 @@ ssize_t toy_recv_all(int fd, void *buf, size_t len)
 	return done;
 }
 
+int toy_row_parse(const char *line, struct toy_row *r)
+{
+	int sl;
+
+	return sscanf(line, "%d: %x:%x %x:%x %x %x:%x %x:%lx %x %u %d %lu",
+		      &sl, &r->laddr, &r->lport, &r->raddr, &r->rport,
+		      &r->state, &r->tx_queue, &r->rx_queue, &r->timer,
+		      &r->when, &r->retrnsmt, &r->uid, &r->timeout,
+		      &r->inode) == 14 ? 0 : -1;
+}
+
 int toy_rows(struct toy_row *rows, int max)
 {
 	FILE *f = fopen("/proc/net/toy", "r");
@@ -258,17 +269,9 @@ int toy_rows(struct toy_row *rows, int max)
 		fclose(f);
 		return -1;
 	}
-	while (n < max && fgets(line, sizeof(line), f)) {
-		struct toy_row *r = &rows[n];
-		int sl;
-
-		if (sscanf(line, "%d: %x:%x %x:%x %x %x:%x %x:%lx %x %u %d %lu",
-			   &sl, &r->laddr, &r->lport, &r->raddr, &r->rport,
-			   &r->state, &r->tx_queue, &r->rx_queue, &r->timer,
-			   &r->when, &r->retrnsmt, &r->uid, &r->timeout,
-			   &r->inode) == 14)
+	while (n < max && fgets(line, sizeof(line), f))
+		if (!toy_row_parse(line, &rows[n]))
 			n++;
-	}
 	fclose(f);
 	return n;
 }

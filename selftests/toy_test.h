@@ -145,6 +145,9 @@ struct toy_row {
 	unsigned long inode;
 };
 
+/* One row of /proc/net/toy into *r: 0, or -1 if it is not one. */
+int toy_row_parse(const char *line, struct toy_row *r);
+
 /* Reads up to max rows; returns the number read or -1. */
 int toy_rows(struct toy_row *rows, int max);
 
