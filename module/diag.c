@@ -19,7 +19,7 @@
 
 #include "toy.h"
 
-static bool toy_diag_match(const struct sock *sk, const struct toy_diag_req *req)
+static bool diag_match(const struct sock *sk, const struct toy_diag_req *req)
 {
 	if (req->tdiag_states && !(req->tdiag_states & (1 << sk->sk_state)))
 		return false;
@@ -42,8 +42,8 @@ struct toy_diag_who {
 	struct user_namespace *ns;
 };
 
-static int toy_diag_fill(struct sock *sk, struct sk_buff *skb, u32 portid,
-			 u32 seq, u32 flags, const struct toy_diag_who *who)
+static int diag_fill(struct sock *sk, struct sk_buff *skb, u32 portid,
+		     u32 seq, u32 flags, const struct toy_diag_who *who)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	unsigned long expires = jiffies;
@@ -158,12 +158,12 @@ static int toy_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		spin_lock_bh(&tn->lock);
 		hlist_nulls_for_each_entry(ts, node, &tn->bind[bucket],
 					   bind_node) {
-			if (i++ < skip || !toy_diag_match(&ts->sk, req))
+			if (i++ < skip || !diag_match(&ts->sk, req))
 				continue;
-			err = toy_diag_fill(&ts->sk, skb,
-					    NETLINK_CB(cb->skb).portid,
-					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					    &who);
+			err = diag_fill(&ts->sk, skb,
+					NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					&who);
 			if (err < 0) {
 				i--;
 				break;
@@ -185,8 +185,8 @@ static int toy_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
  * reference as inet_diag_find_one_icsk() takes one: never on a socket whose
  * count already dropped to zero.
  */
-static struct sock *toy_diag_find(struct net *net,
-				  const struct toy_diag_req *req)
+static struct sock *diag_find(struct net *net,
+			      const struct toy_diag_req *req)
 {
 	struct toy_net *tn = toy_pernet(net);
 	u16 port = ntohs(req->tdiag_sport);
@@ -214,7 +214,7 @@ static struct sock *toy_diag_find(struct net *net,
 }
 
 /* The request is whole and its reserved fields are 0 (the uapi says so). */
-static int toy_diag_check_req(const struct nlmsghdr *h)
+static int diag_check_req(const struct nlmsghdr *h)
 {
 	const struct toy_diag_req *req = nlmsg_data(h);
 
@@ -230,7 +230,7 @@ static int toy_diag_handler_dump(struct sk_buff *skb, struct nlmsghdr *h)
 	struct net *net = sock_net(skb->sk);
 	int err;
 
-	err = toy_diag_check_req(h);
+	err = diag_check_req(h);
 	if (err)
 		return err;
 	if (h->nlmsg_flags & NLM_F_DUMP) {
@@ -255,12 +255,12 @@ static int toy_diag_handler_destroy(struct sk_buff *skb, struct nlmsghdr *h)
 	struct sock *sk;
 	int err;
 
-	err = toy_diag_check_req(h);
+	err = diag_check_req(h);
 	if (err)
 		return err;
 	if (!netlink_net_capable(skb, CAP_NET_ADMIN))
 		return -EPERM;
-	sk = toy_diag_find(net, nlmsg_data(h));
+	sk = diag_find(net, nlmsg_data(h));
 	if (!sk)
 		return -ENOENT;
 	err = sock_diag_destroy(sk, ECONNABORTED);

@@ -263,8 +263,8 @@ const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS] = {
 	},
 };
 
-/* An orphan has finished its work: it no longer counts (toy_orphan()). */
-static void toy_unorphan(struct sock *sk)
+/* An orphan has finished its work: it no longer counts (orphan(), socket.c). */
+static void unorphan(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -319,12 +319,12 @@ void toy_set_state(struct sock *sk, int state)
 		break;
 	case TCP_TIME_WAIT:
 		/* Its memory is all it pins now, and TIME-WAIT is bounded. */
-		toy_unorphan(sk);
+		unorphan(sk);
 		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 		toy_arm_timewait(sk);
 		break;
 	case TCP_CLOSE:
-		toy_unorphan(sk);
+		unorphan(sk);
 		toy_timers_stop(sk);
 		toy_recovery_reset(sk);
 		toy_wmem_purge(sk);
@@ -341,7 +341,7 @@ void toy_set_state(struct sock *sk, int state)
 	}
 }
 
-static void toy_fsm_set_error(struct sock *sk, int err)
+static void fsm_set_error(struct sock *sk, int err)
 {
 	WRITE_ONCE(sk->sk_err, err);
 	/* Make the error visible before the state change that wakes readers. */
@@ -375,14 +375,14 @@ int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb)
 	}
 
 	if (act & TOY_ACT_ERR_REFUSED)
-		toy_fsm_set_error(sk, ECONNREFUSED);
+		fsm_set_error(sk, ECONNREFUSED);
 	if (act & TOY_ACT_ERR_RESET)
 		/* As tcp_reset(): the peer had already finished sending. */
-		toy_fsm_set_error(sk, sk->sk_state == TCP_CLOSE_WAIT ?
-				  EPIPE : ECONNRESET);
+		fsm_set_error(sk, sk->sk_state == TCP_CLOSE_WAIT ?
+			      EPIPE : ECONNRESET);
 	if (act & TOY_ACT_ERR_TIMEDOUT)
 		/* As tcp_write_err(): an ICMP error heard meanwhile says why. */
-		toy_fsm_set_error(sk, READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT);
+		fsm_set_error(sk, READ_ONCE(sk->sk_err_soft) ?: ETIMEDOUT);
 
 	/* A RST goes out while the connection still has its sequence numbers. */
 	if (act & TOY_ACT_SEND_RST)

@@ -3,7 +3,7 @@
  * Toy Stream Protocol: the three-way handshake, both ends of it.
  *
  * Active open: connect() picks the route and a port, sends the SYN
- * (toy_do_connect()) and waits for SYN-SENT to end; the SYN-ACK that
+ * (do_connect()) and waits for SYN-SENT to end; the SYN-ACK that
  * acknowledges our SYN arrives in toy_rcv_syn_sent().
  *
  * Passive open, the listener's life cycle, as af_vsock.c's: a SYN creates
@@ -33,7 +33,7 @@
  * addresses and ports are set. @options: the option flags to offer (SYN)
  * or agree to (SYN-ACK).
  */
-static void toy_init_send(struct sock *sk, u8 options)
+static void init_send(struct sock *sk, u8 options)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -54,7 +54,7 @@ static void toy_init_send(struct sock *sk, u8 options)
  * tcp_disconnect(): no EOF, no shutdown, and none of its bytes: unread
  * data of the old stream would be read at the new stream's numbers.
  */
-static void toy_disconnect(struct sock *sk)
+static void disconnect(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -75,7 +75,7 @@ static void toy_disconnect(struct sock *sk)
 		sk->sk_rcv_saddr = 0;
 }
 
-static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
+static int do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 {
 	__be32 daddr = sa->stoy_addr.v4 ?: htonl(INADDR_LOOPBACK);
 	struct toy_sock *ts = toy_sk(sk);
@@ -97,7 +97,7 @@ static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 		return err;
 	}
 
-	toy_init_send(sk, toy_options_offer());
+	init_send(sk, toy_options_offer());
 	/* As tcp_connect_init(): a new attempt gets a fresh SYN budget. */
 	ts->retransmits = 0;
 	ts->backoff = 0;
@@ -107,7 +107,7 @@ static int toy_do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 	return 0;
 }
 
-static long toy_wait_connect(struct sock *sk, long timeo)
+static long wait_connect(struct sock *sk, long timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
@@ -145,7 +145,7 @@ static int __toy_connect(struct socket *sock, struct sockaddr *uaddr,
 		err = toy_check_addr((struct sockaddr_toy *)uaddr, len);
 		if (err)
 			return err;
-		err = toy_do_connect(sk, (struct sockaddr_toy *)uaddr);
+		err = do_connect(sk, (struct sockaddr_toy *)uaddr);
 		if (err)
 			return err;
 		sock->state = SS_CONNECTING;
@@ -157,7 +157,7 @@ static int __toy_connect(struct socket *sock, struct sockaddr *uaddr,
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 		if (!timeo)
 			return err;
-		timeo = toy_wait_connect(sk, timeo);
+		timeo = wait_connect(sk, timeo);
 		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 			if (signal_pending(current))
 				return sock_intr_errno(timeo);
@@ -168,7 +168,7 @@ static int __toy_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk) ?: -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
-		toy_disconnect(sk);
+		disconnect(sk);
 		return err;
 	}
 	sock->state = SS_CONNECTED;
@@ -217,7 +217,7 @@ out:
 }
 
 /* toy_child_create() with BHs off: see there. */
-static struct sock *toy_child_create_bh(struct sock *lsk, struct sk_buff *skb)
+static struct sock *child_create_bh(struct sock *lsk, struct sk_buff *skb)
 {
 	const struct toyhdr *th = (const struct toyhdr *)skb_transport_header(skb);
 	const struct iphdr *iph = ip_hdr(skb);
@@ -269,7 +269,7 @@ static struct sock *toy_child_create_bh(struct sock *lsk, struct sk_buff *skb)
 	ts->snd_wnd = toy_hdr_window(th);
 	ts->max_window = ts->snd_wnd;
 	ts->snd_wl1 = ts->irs;
-	toy_init_send(child, toy_options_offer() & th->flags);
+	init_send(child, toy_options_offer() & th->flags);
 
 	/*
 	 * sk_clone_lock() gave two references: the queue keeps one. The
@@ -308,7 +308,7 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb)
 	struct sock *child;
 
 	local_bh_disable();
-	child = toy_child_create_bh(lsk, skb);
+	child = child_create_bh(lsk, skb);
 	local_bh_enable();
 	return child;
 }
@@ -440,7 +440,7 @@ void toy_listen_stop(struct sock *sk)
 	}
 }
 
-static int toy_accept_locked(struct sock *sk, struct sock **childp, int flags)
+static int accept_locked(struct sock *sk, struct sock **childp, int flags)
 {
 	struct toy_sock *lts = toy_sk(sk), *ts;
 	long timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
@@ -487,7 +487,7 @@ int toy_accept(struct socket *sock, struct socket *newsock, int flags,
 	int err;
 
 	lock_sock(sk);
-	err = toy_accept_locked(sk, &child, flags);
+	err = accept_locked(sk, &child, flags);
 	if (err) {
 		release_sock(sk);
 		return err;
@@ -533,7 +533,7 @@ void toy_rcv_listen(struct sock *sk, struct sk_buff *skb)
 }
 
 /* Our SYN or SYN-ACK is acknowledged by @th: the send side starts. */
-static void toy_syn_acked(struct sock *sk, const struct toyhdr *th)
+static void syn_acked(struct sock *sk, const struct toyhdr *th)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -583,7 +583,7 @@ void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
 	toy_options_set(sk, toy_options_syn(sk) & th->flags);
-	toy_syn_acked(sk, th);
+	syn_acked(sk, th);
 	toy_fsm_event(sk, TOY_EV_RCV_SYNACK, skb);
 }
 
@@ -598,7 +598,7 @@ bool toy_rcv_syn_recv_ack(struct sock *sk, struct sk_buff *skb)
 		toy_reply_rst(sock_net(sk), skb);
 		return false;
 	}
-	toy_syn_acked(sk, th);
+	syn_acked(sk, th);
 	toy_fsm_event(sk, TOY_EV_RCV_ACK, skb);
 	return true;
 }

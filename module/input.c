@@ -26,7 +26,7 @@
  * length it arrived with. @len: bytes from the header to the end of the
  * IP payload.
  */
-static bool toy_validate_hdr(const struct toyhdr *th, unsigned int len)
+static bool validate_hdr(const struct toyhdr *th, unsigned int len)
 {
 	if (len < TOY_HLEN || th->doff < TOYHDR_DOFF || th->reserved)
 		return false;
@@ -38,7 +38,7 @@ static bool toy_validate_hdr(const struct toyhdr *th, unsigned int len)
 }
 
 /* Rules 7 and 8, which come after the checksum (rule 6). */
-static bool toy_validate_flags(const struct toyhdr *th)
+static bool validate_flags(const struct toyhdr *th)
 {
 	if ((th->flags & TOYHDR_SYN) && (th->flags & (TOYHDR_FIN | TOYHDR_RST)))
 		return false;
@@ -55,10 +55,10 @@ static bool toy_validate_flags(const struct toyhdr *th)
  */
 bool toy_validate(const struct toyhdr *th, unsigned int len)
 {
-	return toy_validate_hdr(th, len) && toy_validate_flags(th);
+	return validate_hdr(th, len) && validate_flags(th);
 }
 
-static bool toy_csum_ok(struct sk_buff *skb)
+static bool csum_ok(struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
@@ -72,14 +72,14 @@ static bool toy_csum_ok(struct sk_buff *skb)
 }
 
 /* A segment occupies its payload, plus one for SYN and one for FIN. */
-static u32 toy_seg_len(const struct toyhdr *th)
+static u32 seg_len(const struct toyhdr *th)
 {
 	return ntohs(th->len) + !!(th->flags & TOYHDR_SYN) +
 	       !!(th->flags & TOYHDR_FIN);
 }
 
 /* RFC 9293 3.10.7.4, first check: is any of the segment in the window? */
-static bool toy_seq_acceptable(const struct sock *sk, u32 seq, u32 seg_len)
+static bool seq_acceptable(const struct sock *sk, u32 seq, u32 seg_len)
 {
 	u32 rcv_nxt = toy_sk(sk)->rcv_nxt;
 	u32 wnd = toy_rcvq_accept_window(sk);
@@ -94,7 +94,7 @@ static bool toy_seq_acceptable(const struct sock *sk, u32 seq, u32 seg_len)
 }
 
 /* The peer's FIN is in order: the stream from the peer has ended. */
-static void toy_fin(struct sock *sk)
+static void rcv_fin(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -117,7 +117,7 @@ static void toy_fin(struct sock *sk)
  * The payload and FIN of an acceptable segment. Return: true if the skb
  * was kept (queued for the reader or out of order).
  */
-static bool toy_data(struct sock *sk, struct sk_buff *skb)
+static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct toy_sock *ts = toy_sk(sk);
@@ -163,14 +163,14 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
 	if (kept || !skb_queue_empty(&sk->sk_receive_queue))
 		sk->sk_data_ready(sk);
 	if (fin)
-		toy_fin(sk);
+		rcv_fin(sk);
 	else
 		toy_send_ack(sk);
 	return kept;
 }
 
 /**
- * toy_oow_rate_limited - may we not answer this unacceptable segment?
+ * oow_rate_limited - may we not answer this unacceptable segment?
  * @sk: the connection
  * @th: the segment
  *
@@ -182,7 +182,7 @@ static bool toy_data(struct sock *sk, struct sk_buff *skb)
  *
  * Return: true if the answer must be skipped.
  */
-static bool toy_oow_rate_limited(struct sock *sk, const struct toyhdr *th)
+static bool oow_rate_limited(struct sock *sk, const struct toyhdr *th)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u32 now = jiffies;
@@ -199,9 +199,9 @@ static bool toy_oow_rate_limited(struct sock *sk, const struct toyhdr *th)
 }
 
 /* RFC 5961 3.2, 4.2 and 5.2: prove you see our traffic, rate limited. */
-static void toy_challenge_ack(struct sock *sk, const struct toyhdr *th)
+static void challenge_ack(struct sock *sk, const struct toyhdr *th)
 {
-	if (toy_oow_rate_limited(sk, th))
+	if (oow_rate_limited(sk, th))
 		return;
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_CHALLENGEACKS);
 	toy_send_ack(sk);
@@ -211,7 +211,7 @@ static void toy_challenge_ack(struct sock *sk, const struct toyhdr *th)
  * ACK processing for a synchronized connection (RFC 9293 3.10.7.4, fifth
  * check). Return: false if the segment must be dropped.
  */
-static bool toy_ack(struct sock *sk, const struct toyhdr *th)
+static bool rcv_ack(struct sock *sk, const struct toyhdr *th)
 {
 	u32 ack = ntohl(th->ack_seq), seq = ntohl(th->seq);
 	u32 win = toy_hdr_window(th);
@@ -220,7 +220,7 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 
 	/* It acknowledges what we never sent (RFC 9293): answer, drop. */
 	if (toy_after(ack, ts->snd_nxt)) {
-		if (!toy_oow_rate_limited(sk, th))
+		if (!oow_rate_limited(sk, th))
 			toy_send_ack(sk);
 		return false;
 	}
@@ -230,7 +230,7 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 	 * check a blind sender needs only the sequence number to inject.
 	 */
 	if (toy_before(ack, ts->snd_una - ts->max_window)) {
-		toy_challenge_ack(sk, th);
+		challenge_ack(sk, th);
 		return false;
 	}
 	if (toy_before(ack, ts->snd_una))
@@ -264,7 +264,7 @@ static bool toy_ack(struct sock *sk, const struct toyhdr *th)
 }
 
 /* States from SYN-RECEIVED on. Return: true if the skb was kept. */
-static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
+static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
 	struct toy_sock *ts = toy_sk(sk);
@@ -279,7 +279,7 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		 * challenge ACK (RFC 5961 4.2), never a reset: the state
 		 * table sends it; the rate limit is ours.
 		 */
-		if (sk->sk_state != TCP_SYN_RECV && toy_oow_rate_limited(sk, th))
+		if (sk->sk_state != TCP_SYN_RECV && oow_rate_limited(sk, th))
 			return false;
 		if (!(th->flags & TOYHDR_ACK) && sk->sk_state != TCP_SYN_RECV)
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_CHALLENGEACKS);
@@ -297,13 +297,13 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	if (!toy_seq_acceptable(sk, seq, toy_seg_len(th))) {
+	if (!seq_acceptable(sk, seq, seg_len(th))) {
 		if (!(th->flags & TOYHDR_RST)) {
 			/* Data we already have, entirely: also a duplicate. */
-			if (th->len && !toy_after(seq + toy_seg_len(th), ts->rcv_nxt))
+			if (th->len && !toy_after(seq + seg_len(th), ts->rcv_nxt))
 				toy_sack_duplicate(sk, seq, seq + ntohs(th->len));
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTOFWINDOW);
-			if (!toy_oow_rate_limited(sk, th))
+			if (!oow_rate_limited(sk, th))
 				toy_send_ack(sk);
 		}
 		return false;
@@ -319,7 +319,7 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			trace_toy_reset(sk, false);
 			toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
 		} else {
-			toy_challenge_ack(sk, th);
+			challenge_ack(sk, th);
 		}
 		return false;
 	}
@@ -331,17 +331,17 @@ static bool toy_rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!toy_rcv_syn_recv_ack(sk, skb))
 			return false;
-	} else if (!toy_ack(sk, th)) {
+	} else if (!rcv_ack(sk, th)) {
 		return false;
 	}
-	/* The peer answers: zero-window probes go on (toy_rtx_expired()). */
+	/* The peer answers: zero-window probes go on (rtx_expired(), timer.c). */
 	ts->probes_out = 0;
 
 	/* After the peer's FIN, nothing more of its stream is expected. */
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return false;
-	return toy_data(sk, skb);
+	return rcv_data(sk, skb);
 }
 
 /**
@@ -369,7 +369,7 @@ int toy_do_rcv(struct sock *sk, struct sk_buff *skb)
 		toy_reply_rst(sock_net(sk), skb);
 		break;
 	default:
-		kept = toy_rcv_synchronized(sk, skb);
+		kept = rcv_synchronized(sk, skb);
 		break;
 	}
 	if (!kept)
@@ -377,7 +377,7 @@ int toy_do_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-static int toy_deliver(struct sock *sk, struct sk_buff *skb)
+static int deliver(struct sock *sk, struct sk_buff *skb)
 {
 	int ret = 0;
 
@@ -428,17 +428,17 @@ int toy_rcv(struct sk_buff *skb)
 	if (!pskb_may_pull(skb, TOY_HLEN))
 		goto bad;
 	th = toy_hdr(skb);
-	if (!toy_validate_hdr(th, skb->len))
+	if (!validate_hdr(th, skb->len))
 		goto bad;
-	/* The SACK blocks too: toy_ack() reads them in place. */
+	/* The SACK blocks too: rcv_ack() reads them in place. */
 	if (!pskb_may_pull(skb, th->doff * 4))
 		goto bad;
 	th = toy_hdr(skb);
-	if (!toy_csum_ok(skb)) {
+	if (!csum_ok(skb)) {
 		TOY_INC_STATS(net, TOY_MIB_INCSUMERRORS);
 		goto bad;
 	}
-	if (!toy_validate_flags(th))
+	if (!validate_flags(th))
 		goto bad;
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	nf_reset_ct(skb);
@@ -457,7 +457,7 @@ int toy_rcv(struct sk_buff *skb)
 		toy_reply_rst(net, skb);
 		goto discard;
 	}
-	return toy_deliver(sk, skb);
+	return deliver(sk, skb);
 
 bad:
 	TOY_INC_STATS(net, TOY_MIB_INERRS);
@@ -475,7 +475,7 @@ discard:
  * have in flight, or anyone could abort connections with forged ICMP.
  * Segments leave without DF (output.c), so there is no path MTU to learn.
  */
-static void toy_icmp_apply(struct sock *sk, u32 seq, int err, bool fatal)
+static void icmp_apply(struct sock *sk, u32 seq, int err, bool fatal)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -540,7 +540,7 @@ int toy_err(struct sk_buff *skb, u32 info)
 		goto out;
 	}
 	bh_lock_sock(sk);
-	toy_icmp_apply(sk, ntohl(th->seq), err, fatal);
+	icmp_apply(sk, ntohl(th->seq), err, fatal);
 	bh_unlock_sock(sk);
 out:
 	sock_put(sk);

@@ -2,7 +2,7 @@
 /*
  * Toy Stream Protocol: building and sending segments.
  *
- * Every segment leaves through toy_xmit(): header checksum, route, IPv4
+ * Every segment leaves through xmit(): header checksum, route, IPv4
  * header, ip_local_out(). Segments are sent without a socket attached
  * (sk == NULL to the IP layer), as the kernel's own control packets are:
  * the IP layer would otherwise read AF_INET-only fields of our socket.
@@ -21,7 +21,7 @@
 #include "toy.h"
 #include "trace.h"
 
-static struct sk_buff *toy_alloc_ctl(void)
+static struct sk_buff *alloc_ctl(void)
 {
 	struct sk_buff *skb = alloc_skb(TOY_MAX_HEADER + TOY_OPT_BYTES,
 					GFP_ATOMIC);
@@ -35,9 +35,9 @@ static struct sk_buff *toy_alloc_ctl(void)
  * Push the header in front of the payload, and of the @words of option
  * blocks the caller put after it.
  */
-static struct toyhdr *toy_push_header(struct sk_buff *skb, __be16 sport,
-				      __be16 dport, u32 seq, u32 ack, u8 flags,
-				      u32 window, int words)
+static struct toyhdr *push_header(struct sk_buff *skb, __be16 sport,
+				  __be16 dport, u32 seq, u32 ack, u8 flags,
+				  u32 window, int words)
 {
 	unsigned int len = skb->len - words * 4;
 	struct toyhdr *th;
@@ -63,7 +63,7 @@ static struct toyhdr *toy_push_header(struct sk_buff *skb, __be16 sport,
  * the device or mark changes, and toy_set_state() when the connection
  * closes. @sk: the connection, locked, or NULL (a reply to no socket).
  */
-static struct rtable *toy_route(struct net *net, struct sock *sk,
+static struct rtable *route_out(struct net *net, struct sock *sk,
 				__be32 saddr, __be32 daddr)
 {
 	struct dst_entry *dst;
@@ -91,9 +91,9 @@ static struct rtable *toy_route(struct net *net, struct sock *sk,
  * Checksum, route and send a segment whose Toy header is at skb->data.
  * @payload_csum is the sum of the bytes after the header. Consumes @skb.
  */
-static int toy_xmit(struct net *net, struct sock *sk,
-		    struct sk_buff *skb, __be32 saddr, __be32 daddr,
-		    __wsum payload_csum)
+static int xmit(struct net *net, struct sock *sk,
+		struct sk_buff *skb, __be32 saddr, __be32 daddr,
+		__wsum payload_csum)
 {
 	struct toyhdr *th = (struct toyhdr *)skb->data;
 	struct rtable *rt;
@@ -104,7 +104,7 @@ static int toy_xmit(struct net *net, struct sock *sk,
 	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, toy_ipproto,
 				      csum_partial(th, th->doff * 4, payload_csum));
 
-	rt = toy_route(net, sk, saddr, daddr);
+	rt = route_out(net, sk, saddr, daddr);
 	if (IS_ERR(rt)) {
 		kfree_skb(skb);
 		return PTR_ERR(rt);
@@ -135,7 +135,7 @@ static int toy_xmit(struct net *net, struct sock *sk,
 }
 
 /* Send a segment of connection @sk: seq and flags given, ack and window ours. */
-static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
+static int send_seg(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 		    __wsum payload_csum)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -158,30 +158,30 @@ static int toy_send(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 		ts->rcv_wup = ts->rcv_nxt;
 		ts->rcv_wnd = window;
 	}
-	toy_push_header(skb, htons(sk->sk_num), sk->sk_dport, seq, ack, flags,
-			window, words);
-	return toy_xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
-			payload_csum);
+	push_header(skb, htons(sk->sk_num), sk->sk_dport, seq, ack, flags,
+		    window, words);
+	return xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
+		    payload_csum);
 }
 
-static int toy_send_ctl(struct sock *sk, u32 seq, u8 flags)
+static int send_ctl(struct sock *sk, u32 seq, u8 flags)
 {
-	struct sk_buff *skb = toy_alloc_ctl();
+	struct sk_buff *skb = alloc_ctl();
 
 	if (!skb)
 		return -ENOBUFS;
-	return toy_send(sk, skb, seq, flags, 0);
+	return send_seg(sk, skb, seq, flags, 0);
 }
 
 /* SYN or SYN-ACK, with the options we offer (SYN-SENT) or both do. */
-static int toy_send_syn_flags(struct sock *sk, u8 flags)
+static int send_syn_flags(struct sock *sk, u8 flags)
 {
-	return toy_send_ctl(sk, toy_sk(sk)->iss, flags | toy_options_syn(sk));
+	return send_ctl(sk, toy_sk(sk)->iss, flags | toy_options_syn(sk));
 }
 
 int toy_send_syn(struct sock *sk)
 {
-	int err = toy_send_syn_flags(sk, TOYHDR_SYN);
+	int err = send_syn_flags(sk, TOYHDR_SYN);
 
 	toy_rearm_rtx(sk, false);
 	return err;
@@ -189,7 +189,7 @@ int toy_send_syn(struct sock *sk)
 
 int toy_send_synack(struct sock *sk)
 {
-	int err = toy_send_syn_flags(sk, TOYHDR_SYN | TOYHDR_ACK);
+	int err = send_syn_flags(sk, TOYHDR_SYN | TOYHDR_ACK);
 
 	toy_rearm_rtx(sk, false);
 	return err;
@@ -206,19 +206,19 @@ int toy_send_synack(struct sock *sk)
 int toy_send_syn_again(struct sock *sk)
 {
 	if (sk->sk_state == TCP_SYN_RECV)
-		return toy_send_syn_flags(sk, TOYHDR_SYN | TOYHDR_ACK);
-	return toy_send_syn_flags(sk, TOYHDR_SYN);
+		return send_syn_flags(sk, TOYHDR_SYN | TOYHDR_ACK);
+	return send_syn_flags(sk, TOYHDR_SYN);
 }
 
 /* Our FIN, at fin_seq; toy_push() sends it the first time. */
 int toy_send_fin(struct sock *sk)
 {
-	return toy_send_ctl(sk, toy_sk(sk)->fin_seq, TOYHDR_FIN | TOYHDR_ACK);
+	return send_ctl(sk, toy_sk(sk)->fin_seq, TOYHDR_FIN | TOYHDR_ACK);
 }
 
 void toy_send_ack(struct sock *sk)
 {
-	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOYHDR_ACK);
+	send_ctl(sk, toy_sk(sk)->snd_nxt, TOYHDR_ACK);
 }
 
 /* Abort: RST|ACK at the next sequence number, as tcp_send_active_reset(). */
@@ -226,21 +226,21 @@ void toy_send_rst(struct sock *sk)
 {
 	trace_toy_reset(sk, true);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTRSTS);
-	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOYHDR_RST | TOYHDR_ACK);
+	send_ctl(sk, toy_sk(sk)->snd_nxt, TOYHDR_RST | TOYHDR_ACK);
 }
 
 /* Zero-window probe: an old sequence number the peer must answer. */
 void toy_send_probe(struct sock *sk)
 {
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_WINPROBES);
-	toy_send_ctl(sk, toy_sk(sk)->snd_una - 1, TOYHDR_ACK);
+	send_ctl(sk, toy_sk(sk)->snd_una - 1, TOYHDR_ACK);
 }
 
 /* Keepalive probe: the same old sequence number, answered with an ACK. */
 void toy_send_keepalive(struct sock *sk)
 {
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_KEEPALIVEPROBES);
-	toy_send_ctl(sk, toy_sk(sk)->snd_una - 1, TOYHDR_ACK);
+	send_ctl(sk, toy_sk(sk)->snd_una - 1, TOYHDR_ACK);
 }
 
 /**
@@ -270,12 +270,12 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
 		      !!(th->flags & TOYHDR_SYN) + !!(th->flags & TOYHDR_FIN);
 	}
 
-	skb = toy_alloc_ctl();
+	skb = alloc_ctl();
 	if (!skb)
 		return;
-	toy_push_header(skb, th->dest, th->source, seq, ack, flags, 0, 0);
+	push_header(skb, th->dest, th->source, seq, ack, flags, 0, 0);
 	TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
-	toy_xmit(net, NULL, skb, iph->daddr, iph->saddr, 0);
+	xmit(net, NULL, skb, iph->daddr, iph->saddr, 0);
 }
 
 /**
@@ -293,14 +293,14 @@ int toy_send_data(struct sock *sk, struct sk_buff *skb)
 	copy = pskb_copy(skb, GFP_ATOMIC);
 	if (!copy)
 		return -ENOBUFS;
-	return toy_send(sk, copy, cb->seq, TOYHDR_ACK, cb->csum);
+	return send_seg(sk, copy, cb->seq, TOYHDR_ACK, cb->csum);
 }
 
 /*
  * Cut @skb after @len bytes, so that its head fits the peer's window; the
  * rest becomes a new skb right after it in the write queue.
  */
-static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
+static int split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb), *ncb;
 	struct sk_buff *nskb;
@@ -324,7 +324,7 @@ static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
-static bool toy_can_send_data(const struct sock *sk)
+static bool can_send_data(const struct sock *sk)
 {
 	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				      TCPF_FIN_WAIT1 | TCPF_CLOSING |
@@ -341,7 +341,7 @@ void toy_push(struct sock *sk)
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
-	if (!toy_can_send_data(sk))
+	if (!can_send_data(sk))
 		return;
 
 	while ((skb = ts->send_head)) {
@@ -361,7 +361,7 @@ void toy_push(struct sock *sk)
 			/* Split only with nothing in flight (no silly window). */
 			if (!toy_before(cb->seq, wnd_end) ||
 			    ts->snd_nxt != ts->snd_una ||
-			    toy_split(sk, skb, wnd_end - cb->seq))
+			    split_skb(sk, skb, wnd_end - cb->seq))
 				break;
 		}
 		if (toy_send_data(sk, skb))

@@ -97,15 +97,15 @@ struct toy_iter_state {
 	loff_t last_pos;
 };
 
-static struct toy_sock *toy_seq_entry(struct hlist_nulls_node *node)
+static struct toy_sock *iter_entry(struct hlist_nulls_node *node)
 {
 	return is_a_nulls(node) ? NULL :
 	       hlist_nulls_entry(node, struct toy_sock, bind_node);
 }
 
 /* The first socket of st->bucket or a later one. */
-static struct toy_sock *toy_seq_first(struct toy_net *tn,
-				      struct toy_iter_state *st)
+static struct toy_sock *iter_first(struct toy_net *tn,
+				   struct toy_iter_state *st)
 {
 	struct toy_sock *ts;
 
@@ -113,53 +113,53 @@ static struct toy_sock *toy_seq_first(struct toy_net *tn,
 		struct hlist_nulls_head *head = &tn->bind[st->bucket];
 
 		st->offset = 0;
-		ts = toy_seq_entry(rcu_dereference(hlist_nulls_first_rcu(head)));
+		ts = iter_entry(rcu_dereference(hlist_nulls_first_rcu(head)));
 		if (ts)
 			return ts;
 	}
 	return NULL;
 }
 
-static struct toy_sock *toy_seq_after(struct toy_net *tn,
-				      struct toy_iter_state *st,
-				      struct toy_sock *ts)
+static struct toy_sock *iter_after(struct toy_net *tn,
+				   struct toy_iter_state *st,
+				   struct toy_sock *ts)
 {
 	struct hlist_nulls_node *node;
 	struct toy_sock *next;
 
 	node = rcu_dereference(hlist_nulls_next_rcu(&ts->bind_node));
-	next = toy_seq_entry(node);
+	next = iter_entry(node);
 	if (next) {
 		st->offset++;
 		return next;
 	}
 	st->bucket++;
-	return toy_seq_first(tn, st);
+	return iter_first(tn, st);
 }
 
 /* The socket at position @pos, counted from the first. */
-static struct toy_sock *toy_seq_idx(struct toy_net *tn,
-				    struct toy_iter_state *st, loff_t pos)
+static struct toy_sock *iter_idx(struct toy_net *tn,
+				 struct toy_iter_state *st, loff_t pos)
 {
 	struct toy_sock *ts;
 
 	st->bucket = 0;
-	ts = toy_seq_first(tn, st);
+	ts = iter_first(tn, st);
 	while (ts && pos--)
-		ts = toy_seq_after(tn, st, ts);
+		ts = iter_after(tn, st, ts);
 	return ts;
 }
 
 /* The socket where the last read stopped, found again by bucket/offset. */
-static struct toy_sock *toy_seq_resume(struct toy_net *tn,
-				       struct toy_iter_state *st)
+static struct toy_sock *iter_resume(struct toy_net *tn,
+				    struct toy_iter_state *st)
 {
 	u32 bucket = st->bucket, offset = st->offset;
 	struct toy_sock *ts;
 
-	ts = toy_seq_first(tn, st);
+	ts = iter_first(tn, st);
 	while (ts && offset-- && st->bucket == bucket)
-		ts = toy_seq_after(tn, st, ts);
+		ts = iter_after(tn, st, ts);
 	return ts;
 }
 
@@ -172,9 +172,9 @@ static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
 
 	rcu_read_lock();
 	if (*pos && *pos == st->last_pos)
-		rc = toy_seq_resume(tn, st);
+		rc = iter_resume(tn, st);
 	if (!rc)
-		rc = *pos ? toy_seq_idx(tn, st, *pos - 1) : SEQ_START_TOKEN;
+		rc = *pos ? iter_idx(tn, st, *pos - 1) : SEQ_START_TOKEN;
 	st->last_pos = *pos;
 	return rc;
 }
@@ -186,9 +186,9 @@ static void *toy_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 	struct toy_sock *ts;
 
 	if (v == SEQ_START_TOKEN)
-		ts = toy_seq_idx(tn, st, 0);
+		ts = iter_idx(tn, st, 0);
 	else
-		ts = toy_seq_after(tn, st, v);
+		ts = iter_after(tn, st, v);
 	++*pos;
 	st->last_pos = *pos;
 	return ts;
@@ -200,7 +200,7 @@ static void toy_seq_stop(struct seq_file *seq, void *v)
 	rcu_read_unlock();
 }
 
-static void toy_seq_sock(struct seq_file *seq, struct sock *sk, int sl)
+static void iter_sock(struct seq_file *seq, struct sock *sk, int sl)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	int state = READ_ONCE(sk->sk_state);
@@ -248,7 +248,7 @@ static int toy_seq_show(struct seq_file *seq, void *v)
 		seq_pad(seq, '\n');
 		return 0;
 	}
-	toy_seq_sock(seq, &((struct toy_sock *)v)->sk, seq->index - 1);
+	iter_sock(seq, &((struct toy_sock *)v)->sk, seq->index - 1);
 	return 0;
 }
 

@@ -301,7 +301,7 @@ static int toy_shutdown(struct socket *sock, int how)
 }
 
 /* close(): FIN, or RST where TCP sends one (tcp_close()). */
-static void toy_close(struct sock *sk)
+static void do_close(struct sock *sk)
 {
 	bool unread;
 
@@ -333,7 +333,7 @@ static void toy_close(struct sock *sk)
  * buffer of data and its namespace: the count bounds what closed
  * sockets pin. toy_set_state() uncounts it when it reaches CLOSED.
  */
-static void toy_orphan(struct sock *sk)
+static void orphan(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -354,10 +354,10 @@ static int toy_release(struct socket *sock)
 		return 0;
 
 	lock_sock(sk);
-	toy_close(sk);
+	do_close(sk);
 	sock_orphan(sk);
 	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_TIME_WAIT)))
-		toy_orphan(sk);
+		orphan(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		toy_unbind(sk);
 	else if (sk->sk_state == TCP_FIN_WAIT2)
@@ -368,7 +368,7 @@ static int toy_release(struct socket *sock)
 	return 0;
 }
 
-static int toy_wait_data(struct sock *sk, long *timeo, struct sk_buff *last)
+static int wait_data(struct sock *sk, long *timeo, struct sk_buff *last)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	int rc;
@@ -385,7 +385,7 @@ static int toy_wait_data(struct sock *sk, long *timeo, struct sk_buff *last)
 }
 
 /* Tell the peer about the room reading made, if it is worth a segment. */
-static void toy_window_update(struct sock *sk)
+static void window_update(struct sock *sk)
 {
 	u32 step = min_t(u32, toy_sk(sk)->mss, READ_ONCE(sk->sk_rcvbuf) / 4);
 	u32 offered = toy_rcvq_offered(sk), now = toy_rcv_window(sk);
@@ -397,8 +397,8 @@ static void toy_window_update(struct sock *sk)
 		toy_send_ack(sk);
 }
 
-static int toy_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
-			      int flags)
+static int recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
+			  int flags)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u32 peek_seq = ts->copied_seq;
@@ -480,11 +480,11 @@ static int toy_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 				break;
 			}
 		}
-		toy_window_update(sk);
-		toy_wait_data(sk, &timeo, last);
+		window_update(sk);
+		wait_data(sk, &timeo, last);
 	}
 	if (!(flags & MSG_PEEK))
-		toy_window_update(sk);
+		window_update(sk);
 	return copied;
 }
 
@@ -500,7 +500,7 @@ static int toy_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		return -EAGAIN;
 
 	lock_sock(sk);
-	ret = toy_recvmsg_locked(sk, msg, len, flags);
+	ret = recvmsg_locked(sk, msg, len, flags);
 	release_sock(sk);
 	return ret;
 }
@@ -510,7 +510,7 @@ static int toy_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
  * that they leave as one segment when the window opens (tcp_sendmsg()).
  * Return: bytes taken, or a negative errno.
  */
-static int toy_append_tail(struct sock *sk, struct msghdr *msg, size_t len)
+static int append_tail(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 	struct toy_sock *ts = toy_sk(sk);
@@ -538,7 +538,7 @@ static int toy_append_tail(struct sock *sk, struct msghdr *msg, size_t len)
 }
 
 /* One segment's worth of the user's data, queued for sending. */
-static int toy_queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
+static int queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	struct toy_skb_cb *cb;
@@ -547,7 +547,7 @@ static int toy_queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 
 	/*
 	 * Small writes stay linear, with room for more small writes to join
-	 * them (toy_append_tail()); large ones go in page fragments.
+	 * them (append_tail()); large ones go in page fragments.
 	 */
 	if (size < PAGE_SIZE) {
 		skb = alloc_skb(TOY_MAX_HEADER +
@@ -594,7 +594,7 @@ static int toy_queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 }
 
 /* tcp_sendmsg_locked(), without its zero-copy and out-of-band parts. */
-static int toy_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
+static int sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 	struct toy_sock *ts = toy_sk(sk);
@@ -613,7 +613,7 @@ static int toy_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto do_error;
-		err = toy_append_tail(sk, msg, size);
+		err = append_tail(sk, msg, size);
 		if (err < 0)
 			goto do_error;
 		if (err) {
@@ -627,7 +627,7 @@ static int toy_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 				goto do_error;
 			continue;
 		}
-		err = toy_queue_chunk(sk, msg, size);
+		err = queue_chunk(sk, msg, size);
 		if (err == -ENOMEM) {
 			/* The module is short of memory: wait as for buffer. */
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
@@ -660,7 +660,7 @@ static int toy_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		return -EOPNOTSUPP;
 
 	lock_sock(sk);
-	ret = toy_sendmsg_locked(sk, msg, len);
+	ret = sendmsg_locked(sk, msg, len);
 	release_sock(sk);
 	return ret;
 }

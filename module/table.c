@@ -56,7 +56,7 @@ static u32 toy_port_perturb[TOY_PERTURB_SIZE];
 
 static u32 toy_hash_secret __read_mostly;
 
-static u32 toy_ehashfn(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
+static u32 ehashfn(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
 {
 	net_get_random_once(&toy_hash_secret, sizeof(toy_hash_secret));
 	return jhash_3words((__force u32)laddr, (__force u32)faddr,
@@ -64,17 +64,17 @@ static u32 toy_ehashfn(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
 			    toy_hash_secret);
 }
 
-static u32 toy_est_slot(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
+static u32 est_slot(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
 {
-	return toy_ehashfn(laddr, lport, faddr, fport) & (TOY_EST_SIZE - 1);
+	return ehashfn(laddr, lport, faddr, fport) & (TOY_EST_SIZE - 1);
 }
 
-static u32 toy_bind_slot(u16 port)
+static u32 bind_slot(u16 port)
 {
 	return hash_32(port, TOY_BIND_BITS);
 }
 
-static u32 toy_listen_slot(u16 port)
+static u32 listen_slot(u16 port)
 {
 	return hash_32(port, TOY_LISTEN_BITS);
 }
@@ -82,7 +82,7 @@ static u32 toy_listen_slot(u16 port)
 /* The chain of the bind table that holds @port (proc.c and diag.c too). */
 struct hlist_nulls_head *toy_bind_chain(struct toy_net *tn, u16 port)
 {
-	return &tn->bind[toy_bind_slot(port)];
+	return &tn->bind[bind_slot(port)];
 }
 
 void toy_table_init(struct toy_net *tn)
@@ -99,7 +99,7 @@ void toy_table_init(struct toy_net *tn)
 }
 
 /* A listener, or about to be one: toy_hash_listen() has taken the port. */
-static bool toy_listening(const struct sock *sk)
+static bool listening(const struct sock *sk)
 {
 	return sk->sk_state == TCP_LISTEN || toy_sk(sk)->in_listen;
 }
@@ -109,8 +109,8 @@ static bool toy_listening(const struct sock *sk)
  * on both lets them share it while neither listens, as TCP's
  * inet_bind_conflict() (relaxed, without SO_REUSEPORT).
  */
-static bool toy_bind_conflict(struct toy_net *tn, const struct sock *sk,
-			      __be32 addr, u16 port)
+static bool bind_conflict(struct toy_net *tn, const struct sock *sk,
+			  __be32 addr, u16 port)
 {
 	struct hlist_nulls_node *node;
 	struct toy_sock *other;
@@ -125,7 +125,7 @@ static bool toy_bind_conflict(struct toy_net *tn, const struct sock *sk,
 			continue;
 		if (addr && osk->sk_rcv_saddr && addr != osk->sk_rcv_saddr)
 			continue;
-		if (sk->sk_reuse && osk->sk_reuse && !toy_listening(osk))
+		if (sk->sk_reuse && osk->sk_reuse && !listening(osk))
 			continue;
 		return true;
 	}
@@ -148,7 +148,7 @@ static void __toy_bind(struct toy_net *tn, struct sock *sk, u16 port)
  * inet_csk_find_open_port(): from a random point of the range, odd ports
  * first (connect() starts with even ones), one port per lock hold.
  */
-static int toy_pick_port(struct toy_net *tn, struct sock *sk, __be32 addr)
+static int pick_port(struct toy_net *tn, struct sock *sk, __be32 addr)
 {
 	struct net *net = sock_net(sk);
 	u32 remaining, offset, i;
@@ -170,7 +170,7 @@ other_parity:
 		if (inet_is_local_reserved_port(net, port))
 			continue;
 		spin_lock_bh(&tn->lock);
-		taken = toy_bind_conflict(tn, sk, addr, port);
+		taken = bind_conflict(tn, sk, addr, port);
 		if (!taken) {
 			sk->sk_rcv_saddr = addr;
 			__toy_bind(tn, sk, port);
@@ -200,10 +200,10 @@ int toy_bind_port(struct sock *sk, __be32 addr, u16 port)
 	int ret = 0;
 
 	if (!port)
-		return toy_pick_port(tn, sk, addr);
+		return pick_port(tn, sk, addr);
 
 	spin_lock_bh(&tn->lock);
-	if (toy_bind_conflict(tn, sk, addr, port)) {
+	if (bind_conflict(tn, sk, addr, port)) {
 		ret = -EADDRINUSE;
 	} else {
 		sk->sk_rcv_saddr = addr;
@@ -245,7 +245,7 @@ static int __toy_unhash(struct toy_sock *ts)
 	return 1;
 }
 
-static void toy_drop_refs(struct sock *sk, int refs)
+static void drop_refs(struct sock *sk, int refs)
 {
 	while (refs--)
 		sock_put(sk);
@@ -260,7 +260,7 @@ void toy_unbind(struct sock *sk)
 	spin_lock_bh(&tn->lock);
 	refs = __toy_unhash(toy_sk(sk)) + __toy_unbind(toy_sk(sk));
 	spin_unlock_bh(&tn->lock);
-	toy_drop_refs(sk, refs);
+	drop_refs(sk, refs);
 }
 
 /**
@@ -285,13 +285,13 @@ int toy_hash_listen(struct sock *sk)
 	spin_lock_bh(&tn->lock);
 	if (ts->in_hash)
 		goto out;
-	if (toy_bind_conflict(tn, sk, sk->sk_rcv_saddr, sk->sk_num)) {
+	if (bind_conflict(tn, sk, sk->sk_rcv_saddr, sk->sk_num)) {
 		ret = -EADDRINUSE;
 		goto out;
 	}
 	sock_hold(sk);
 	hlist_nulls_add_head_rcu(&ts->hash_node,
-				 &tn->listen[toy_listen_slot(sk->sk_num)]);
+				 &tn->listen[listen_slot(sk->sk_num)]);
 	ts->in_hash = true;
 	ts->in_listen = true;
 out:
@@ -300,10 +300,10 @@ out:
 }
 
 /* Is the 4-tuple of @sk, with local port @port, in the est table? */
-static bool toy_est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
+static bool est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
 {
-	u32 slot = toy_est_slot(sk->sk_rcv_saddr, port, sk->sk_daddr,
-				sk->sk_dport);
+	u32 slot = est_slot(sk->sk_rcv_saddr, port, sk->sk_daddr,
+			    sk->sk_dport);
 	struct hlist_nulls_node *node;
 	struct toy_sock *other;
 
@@ -324,8 +324,8 @@ static bool toy_est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
 static void __toy_hash_est(struct toy_net *tn, struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	u32 slot = toy_est_slot(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
-				sk->sk_dport);
+	u32 slot = est_slot(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+			    sk->sk_dport);
 
 	sock_hold(sk);
 	hlist_nulls_add_head_rcu(&ts->hash_node, &tn->est[slot]);
@@ -344,7 +344,7 @@ int toy_hash_est(struct sock *sk)
 	int ret = 0;
 
 	spin_lock_bh(&tn->lock);
-	if (toy_est_taken(tn, sk, sk->sk_num))
+	if (est_taken(tn, sk, sk->sk_num))
 		ret = -EADDRNOTAVAIL;
 	else
 		__toy_hash_est(tn, sk);
@@ -357,8 +357,8 @@ int toy_hash_est(struct sock *sk)
  * from connect() too (a port taken by bind() or listen() is its owner's,
  * as TCP's bind buckets with fastreuse >= 0), and the 4-tuple is free.
  */
-static bool toy_port_connectable(struct toy_net *tn, const struct sock *sk,
-				 u16 port)
+static bool port_connectable(struct toy_net *tn, const struct sock *sk,
+			     u16 port)
 {
 	struct hlist_nulls_node *node;
 	struct toy_sock *other;
@@ -369,11 +369,11 @@ static bool toy_port_connectable(struct toy_net *tn, const struct sock *sk,
 				   bind_node)
 		if (other->sk.sk_num == port && !other->connect_port)
 			return false;
-	return !toy_est_taken(tn, sk, port);
+	return !est_taken(tn, sk, port);
 }
 
 /* __inet_hash_connect() for a socket without a port. */
-static int toy_connect_port(struct toy_net *tn, struct sock *sk)
+static int connect_port(struct toy_net *tn, struct sock *sk)
 {
 	struct net *net = sock_net(sk);
 	u32 remaining, offset, index, i;
@@ -404,7 +404,7 @@ other_parity:
 		if (inet_is_local_reserved_port(net, port))
 			continue;
 		spin_lock_bh(&tn->lock);
-		ok = toy_port_connectable(tn, sk, port);
+		ok = port_connectable(tn, sk, port);
 		if (ok) {
 			__toy_bind(tn, sk, port);
 			toy_sk(sk)->connect_port = true;
@@ -447,7 +447,7 @@ int toy_hash_connect(struct sock *sk)
 
 	if (toy_sk(sk)->in_bind)
 		return toy_hash_est(sk);
-	return toy_connect_port(tn, sk);
+	return connect_port(tn, sk);
 }
 
 /*
@@ -465,20 +465,20 @@ void toy_unhash(struct sock *sk)
 	if (!sk->sk_socket || !(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		refs += __toy_unbind(ts);
 	spin_unlock_bh(&tn->lock);
-	toy_drop_refs(sk, refs);
+	drop_refs(sk, refs);
 }
 
-static bool toy_est_match(const struct sock *sk, __be32 saddr, __be16 sport,
-			  __be32 daddr, u16 port)
+static bool est_match(const struct sock *sk, __be32 saddr, __be16 sport,
+		      __be32 daddr, u16 port)
 {
 	return sk->sk_num == port && sk->sk_dport == sport &&
 	       sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr;
 }
 
-static struct sock *toy_lookup_est(struct toy_net *tn, __be32 saddr,
-				   __be16 sport, __be32 daddr, u16 port)
+static struct sock *lookup_est(struct toy_net *tn, __be32 saddr,
+			       __be16 sport, __be32 daddr, u16 port)
 {
-	u32 slot = toy_est_slot(daddr, port, saddr, sport);
+	u32 slot = est_slot(daddr, port, saddr, sport);
 	struct hlist_nulls_node *node;
 	struct toy_sock *ts;
 
@@ -486,12 +486,12 @@ begin:
 	hlist_nulls_for_each_entry_rcu(ts, node, &tn->est[slot], hash_node) {
 		struct sock *sk = &ts->sk;
 
-		if (!toy_est_match(sk, saddr, sport, daddr, port))
+		if (!est_match(sk, saddr, sport, daddr, port))
 			continue;
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
 		/* Re-check: the socket may have been rehashed meanwhile. */
-		if (toy_est_match(sk, saddr, sport, daddr, port))
+		if (est_match(sk, saddr, sport, daddr, port))
 			return sk;
 		sock_put(sk);
 		goto begin;
@@ -502,10 +502,10 @@ begin:
 	return NULL;
 }
 
-static struct sock *toy_lookup_listener(struct toy_net *tn, __be32 daddr,
-					u16 port)
+static struct sock *lookup_listener(struct toy_net *tn, __be32 daddr,
+				    u16 port)
 {
-	u32 slot = toy_listen_slot(port);
+	u32 slot = listen_slot(port);
 	struct hlist_nulls_node *node;
 	struct sock *best;
 	struct toy_sock *ts;
@@ -551,9 +551,9 @@ struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 	struct sock *sk;
 
 	rcu_read_lock();
-	sk = toy_lookup_est(tn, saddr, sport, daddr, port);
+	sk = lookup_est(tn, saddr, sport, daddr, port);
 	if (!sk)
-		sk = toy_lookup_listener(tn, daddr, port);
+		sk = lookup_listener(tn, daddr, port);
 	rcu_read_unlock();
 	return sk;
 }

@@ -16,7 +16,7 @@
 
 #include "toy.h"
 
-static void toy_reset_rtx_timer(struct sock *sk, u8 kind)
+static void reset_rtx_timer(struct sock *sk, u8 kind)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -38,7 +38,7 @@ void toy_rearm_rtx(struct sock *sk, bool restart)
 	sock_owned_by_me(sk);
 	if (ts->snd_una != ts->snd_nxt) {
 		if (restart || !pending || ts->timer_kind != TOY_TIMER_RETRANS)
-			toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
+			reset_rtx_timer(sk, TOY_TIMER_RETRANS);
 	} else if (ts->send_head || toy_fin_unsent(ts)) {
 		/*
 		 * Data waits for the window to open: probe it. Or data or
@@ -46,14 +46,14 @@ void toy_rearm_rtx(struct sock *sk, bool restart)
 		 * SO_BINDTODEVICE went away): try again, as TCP's probe0.
 		 */
 		if (!pending || ts->timer_kind != TOY_TIMER_PROBE)
-			toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
+			reset_rtx_timer(sk, TOY_TIMER_PROBE);
 	} else if (pending) {
 		ts->timer_kind = TOY_TIMER_NONE;
 		sk_stop_timer(sk, &ts->rtx_timer);
 	}
 }
 
-static void toy_rtx_expired(struct sock *sk)
+static void rtx_expired(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u8 limit;
@@ -80,7 +80,7 @@ static void toy_rtx_expired(struct sock *sk)
 		toy_rto_backoff(ts);
 		if (shut) {
 			toy_send_probe(sk);
-			toy_reset_rtx_timer(sk, TOY_TIMER_PROBE);
+			reset_rtx_timer(sk, TOY_TIMER_PROBE);
 		} else {
 			toy_push(sk);	/* re-arms the timer for what is left */
 		}
@@ -100,7 +100,7 @@ static void toy_rtx_expired(struct sock *sk)
 		return;
 	}
 	toy_recovery_timeout(sk);
-	toy_reset_rtx_timer(sk, TOY_TIMER_RETRANS);
+	reset_rtx_timer(sk, TOY_TIMER_RETRANS);
 }
 
 /*
@@ -109,20 +109,20 @@ static void toy_rtx_expired(struct sock *sk)
  * tcp_write_timer() does. Re-arming it instead would clobber whatever
  * the owner armed meanwhile. TimersDeferred counts these expiries.
  */
-static void toy_defer(struct sock *sk, int bit)
+static void defer(struct sock *sk, int bit)
 {
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMERSDEFERRED);
 	if (!test_and_set_bit(bit, &toy_sk(sk)->deferred))
 		sock_hold(sk);
 }
 
-static void toy_rtx_handler(struct sock *sk)
+static void rtx_handler(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
 	/* Re-armed (or stopped and closed) while we waited. */
 	if (sk->sk_state != TCP_CLOSE && !timer_pending(&ts->rtx_timer))
-		toy_rtx_expired(sk);
+		rtx_expired(sk);
 }
 
 static void toy_rtx_timer(struct timer_list *t)
@@ -132,9 +132,9 @@ static void toy_rtx_timer(struct timer_list *t)
 
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk))
-		toy_defer(sk, TOY_DEFER_RTX);
+		defer(sk, TOY_DEFER_RTX);
 	else
-		toy_rtx_handler(sk);
+		rtx_handler(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
@@ -144,7 +144,7 @@ static void toy_rtx_timer(struct timer_list *t)
  * half-closed FIN-WAIT-2 too, whose peer may still send (an orphan's
  * FIN-WAIT-2 timer is its lifetime instead).
  */
-static bool toy_keepalive_state(const struct sock *sk)
+static bool keepalive_state(const struct sock *sk)
 {
 	if (!sock_flag(sk, SOCK_KEEPOPEN))
 		return false;
@@ -160,7 +160,7 @@ void toy_keepalive_reset(struct sock *sk)
 
 	ts->probes_out = 0;
 	ts->last_rcv = jiffies;
-	if (toy_keepalive_state(sk))
+	if (keepalive_state(sk))
 		sk_reset_timer(sk, &sk->sk_timer,
 			       jiffies + (unsigned long)ts->keepidle * HZ);
 }
@@ -177,7 +177,7 @@ void toy_keepalive(struct sock *sk, int on)
 }
 
 /* RFC 9293 3.8.4: probe an idle connection, give up after keepcnt. */
-static void toy_keepalive_expired(struct sock *sk)
+static void keepalive_expired(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	unsigned long idle = jiffies - ts->last_rcv;
@@ -203,15 +203,15 @@ static void toy_keepalive_expired(struct sock *sk)
 		       jiffies + (unsigned long)ts->keepintvl * HZ);
 }
 
-static void toy_sk_handler(struct sock *sk)
+static void sk_handler(struct sock *sk)
 {
 	if (timer_pending(&sk->sk_timer))
 		return;	/* re-armed while we waited */
 	if (sk->sk_state == TCP_TIME_WAIT ||
 	    (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)))
 		toy_fsm_event(sk, TOY_EV_TW_EXPIRE, NULL);
-	else if (toy_keepalive_state(sk))
-		toy_keepalive_expired(sk);
+	else if (keepalive_state(sk))
+		keepalive_expired(sk);
 }
 
 static void toy_sk_timer(struct timer_list *t)
@@ -220,9 +220,9 @@ static void toy_sk_timer(struct timer_list *t)
 
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk))
-		toy_defer(sk, TOY_DEFER_SK);
+		defer(sk, TOY_DEFER_SK);
 	else
-		toy_sk_handler(sk);
+		sk_handler(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
@@ -237,11 +237,11 @@ void toy_release_cb(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	if (test_and_clear_bit(TOY_DEFER_RTX, &ts->deferred)) {
-		toy_rtx_handler(sk);
+		rtx_handler(sk);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(TOY_DEFER_SK, &ts->deferred)) {
-		toy_sk_handler(sk);
+		sk_handler(sk);
 		__sock_put(sk);
 	}
 }

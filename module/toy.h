@@ -12,7 +12,7 @@
  *   reaches TCP_CLOSE is unhashed and its timers stopped, so an orphan dies
  *   as soon as the context that closed it drops its reference.
  * - sk_dst_cache holds a reference on the connection's route from its
- *   first segment (toy_route()) until it closes or connects anew
+ *   first segment (route_out(), output.c) until it closes or connects anew
  *   (sk_dst_reset()); toy_sock_destruct() drops what an RST sent after
  *   closing cached again.
  * - Sockets are freed after an RCU grace period (SOCK_RCU_FREE), so that the
@@ -226,7 +226,7 @@ enum toy_timer_kind {
  * @max_window: largest window the peer advertised: how far below @snd_una
  *	an acceptable ACK may be (RFC 5961 5.2)
  * @last_oow_ack: jiffies of our last answer to an unacceptable segment,
- *	0 for never: the rate limit of toy_oow_rate_limited()
+ *	0 for never: the rate limit of oow_rate_limited() in input.c
  * @high_seq: snd_nxt when loss recovery started; recovery while before it
  * @sacked_out: skbs of sk_write_queue the peer SACKed (TOY_SKB_CB.sacked)
  * @high_sacked: highest end_seq SACKed, valid while @sacked_out

@@ -269,7 +269,7 @@ static void toy_csum_doc_vector_ok(struct kunit *test)
 			v->check);
 
 	skb = toy_test_rx_skb(test, lo, lo, v->seg, v->len);
-	KUNIT_EXPECT_TRUE(test, toy_csum_ok(skb));
+	KUNIT_EXPECT_TRUE(test, csum_ok(skb));
 	kfree_skb(skb);
 }
 
@@ -284,18 +284,18 @@ static void toy_csum_doc_vector_bitflip(struct kunit *test)
 	skb = toy_test_rx_skb(test, lo, lo, v->seg, v->len);
 	for (bit = 0; bit < v->len * 8; bit++) {
 		skb->data[bit / 8] ^= BIT(bit % 8);
-		if (toy_csum_ok(skb)) {
+		if (csum_ok(skb)) {
 			kunit_info(test, "flipped bit %d accepted", bit);
 			missed++;
 		}
 		skb->data[bit / 8] ^= BIT(bit % 8);
 	}
 	KUNIT_EXPECT_EQ(test, missed, 0);
-	KUNIT_EXPECT_TRUE(test, toy_csum_ok(skb));
+	KUNIT_EXPECT_TRUE(test, csum_ok(skb));
 
 	/* The pseudo-header counts: another source address fails. */
 	ip_hdr(skb)->saddr = htonl(INADDR_LOOPBACK + 1);
-	KUNIT_EXPECT_FALSE(test, toy_csum_ok(skb));
+	KUNIT_EXPECT_FALSE(test, csum_ok(skb));
 	kfree_skb(skb);
 }
 
@@ -309,7 +309,7 @@ static void toy_csum_zero_is_not_none(struct kunit *test)
 	memcpy(seg, toy_rx_doc_syn, sizeof(seg));
 	((struct toyhdr *)seg)->check = 0;
 	skb = toy_test_rx_skb(test, lo, lo, seg, sizeof(seg));
-	KUNIT_EXPECT_FALSE(test, toy_csum_ok(skb));
+	KUNIT_EXPECT_FALSE(test, csum_ok(skb));
 	kfree_skb(skb);
 }
 
@@ -323,14 +323,14 @@ static void toy_csum_complete(struct kunit *test)
 			      sizeof(toy_rx_doc_ack_abc));
 	skb->ip_summed = CHECKSUM_COMPLETE;
 	skb->csum = csum_partial(skb->data, skb->len, 0);
-	KUNIT_EXPECT_TRUE(test, toy_csum_ok(skb));
+	KUNIT_EXPECT_TRUE(test, csum_ok(skb));
 	/* A stale device sum: the full check still accepts a good segment. */
 	skb->csum = csum_add(skb->csum, (__force __wsum)1);
-	KUNIT_EXPECT_TRUE(test, toy_csum_ok(skb));
+	KUNIT_EXPECT_TRUE(test, csum_ok(skb));
 	/* ... and a bad segment is refused whatever the device said. */
 	skb->data[TOY_HLEN] ^= 0x01;
 	skb->csum = csum_partial(skb->data, skb->len, 0);
-	KUNIT_EXPECT_FALSE(test, toy_csum_ok(skb));
+	KUNIT_EXPECT_FALSE(test, csum_ok(skb));
 	kfree_skb(skb);
 }
 
@@ -468,7 +468,7 @@ static void toy_seq_acceptable_table(struct kunit *test)
 	ts->rcv_wup = c->rcv_nxt;
 	ts->rcv_wnd = c->rcv_wnd;
 	ts->sk.sk_rcvbuf = c->rcvbuf;
-	KUNIT_EXPECT_EQ(test, toy_seq_acceptable(&ts->sk, c->seq, c->seg_len), c->ok);
+	KUNIT_EXPECT_EQ(test, seq_acceptable(&ts->sk, c->seq, c->seg_len), c->ok);
 }
 
 /* The window we promised stays open even if the buffer filled since. */
@@ -482,8 +482,8 @@ static void toy_seq_acceptable_offered(struct kunit *test)
 	ts->rcv_nxt = 1200;		/* 200 of the 500 arrived since */
 	ts->sk.sk_rcvbuf = 0;		/* and now there is no room at all */
 	KUNIT_EXPECT_EQ(test, toy_rcvq_accept_window(&ts->sk), 300);
-	KUNIT_EXPECT_TRUE(test, toy_seq_acceptable(&ts->sk, 1499, 1));
-	KUNIT_EXPECT_FALSE(test, toy_seq_acceptable(&ts->sk, 1500, 1));
+	KUNIT_EXPECT_TRUE(test, seq_acceptable(&ts->sk, 1499, 1));
+	KUNIT_EXPECT_FALSE(test, seq_acceptable(&ts->sk, 1500, 1));
 	/* rcv_nxt beyond the old advertisement: nothing offered, not negative. */
 	ts->rcv_nxt = 1600;
 	KUNIT_EXPECT_EQ(test, toy_rcvq_accept_window(&ts->sk), 0);
@@ -493,14 +493,14 @@ static void toy_seg_len_counts_syn_fin(struct kunit *test)
 {
 	struct toyhdr th = { .len = htons(10) };
 
-	KUNIT_EXPECT_EQ(test, toy_seg_len(&th), 10);
+	KUNIT_EXPECT_EQ(test, seg_len(&th), 10);
 	th.flags = TOYHDR_SYN;
-	KUNIT_EXPECT_EQ(test, toy_seg_len(&th), 11);
+	KUNIT_EXPECT_EQ(test, seg_len(&th), 11);
 	th.flags = TOYHDR_FIN | TOYHDR_ACK;
-	KUNIT_EXPECT_EQ(test, toy_seg_len(&th), 11);
+	KUNIT_EXPECT_EQ(test, seg_len(&th), 11);
 	th.len = 0;
 	th.flags = TOYHDR_RST | TOYHDR_ACK;
-	KUNIT_EXPECT_EQ(test, toy_seg_len(&th), 0);
+	KUNIT_EXPECT_EQ(test, seg_len(&th), 0);
 }
 
 static struct kunit_case toy_seq_test_cases[] = {
@@ -520,7 +520,7 @@ static struct kunit_suite toy_seq_test_suite = {
 /* ---- out-of-order queue ---- */
 
 /*
- * A received payload as toy_data() queues it out of order: cb filled by
+ * A received payload as rcv_data() queues it out of order: cb filled by
  * toy_rcv(), header pulled, charged to the socket.
  */
 static struct sk_buff *toy_test_data(struct kunit *test, struct sock *sk,
@@ -772,7 +772,7 @@ static void toy_ooo_fin(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1000, "hello", TOYHDR_ACK));
 	KUNIT_EXPECT_TRUE(test, toy_rcvq_ooo_drain(sk));
-	/* The FIN's own sequence number is toy_fin()'s to consume. */
+	/* The FIN's own sequence number is rcv_fin()'s to consume. */
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1010);
 	TOY_EXPECT_RCVQ(test, sk, "1000:helloworld");
 }
@@ -885,10 +885,10 @@ static void toy_test_route_input(struct kunit *test, struct sk_buff *skb)
 	skb->pkt_type = PACKET_HOST;
 }
 
-/* Hand @skb to @sk as toy_deliver() would (call with BH off). */
+/* Hand @skb to @sk as deliver() would (call with BH off). */
 static void toy_test_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	/* Nested, as toy_deliver(): sk_clone_lock() takes the child's lock. */
+	/* Nested, as deliver(): sk_clone_lock() takes the child's lock. */
 	bh_lock_sock_nested(sk);
 	toy_do_rcv(sk, skb);
 	bh_unlock_sock(sk);

@@ -54,8 +54,8 @@ static void toy_rcv_window_room(struct kunit *test)
 }
 
 /*
- * Build a segment with toy_push_header() and checksum it exactly as
- * toy_xmit() does: payload sum first (as queued data carries it), then the
+ * Build a segment with push_header() and checksum it exactly as
+ * xmit() does: payload sum first (as queued data carries it), then the
  * header, then the pseudo-header.
  */
 static struct sk_buff *toy_test_build(struct kunit *test, u32 seq, u32 ack,
@@ -72,8 +72,8 @@ static struct sk_buff *toy_test_build(struct kunit *test, u32 seq, u32 ack,
 	skb_put_data(skb, data, len);
 	payload = csum_partial(skb->data, len, 0);
 
-	th = toy_push_header(skb, htons(40000), htons(7000), seq, ack, flags,
-			     65536, 0);
+	th = push_header(skb, htons(40000), htons(7000), seq, ack, flags,
+			 65536, 0);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)th, (void *)skb->data);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)th, (void *)skb_transport_header(skb));
 	th->check = 0;
