@@ -8,12 +8,16 @@ CAP_NET_ADMIN floor. This checks, option by option, that
   - docs/protocol.md 15.3 has a row "| `NAME` | number | min..max | D |"
     that says "Below F needs `CAP_NET_ADMIN`" exactly when the table does,
 and that neither lists an option the table lacks (TOY_INFO, read-only, is
-outside the table and must say "read-only" in both). Prints one line per
+outside the table and must say "read-only" in both). The table of struct
+toy_info in 15.3 (offset, size, field, and its size in bytes) is checked
+against what the compiler makes of <linux/toy.h>. Prints one line per
 disagreement; exits 1 if there is any.
 """
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
@@ -82,6 +86,58 @@ def docs():
     return out
 
 
+def toy_info_layout():
+    """{field: (offset, size)} and sizeof(struct toy_info), from a compiler."""
+    src = read("module/uapi/linux/toy.h")
+    body = src[src.index("struct toy_info {"):]
+    body = body[:body.index("};")]
+    fields = re.findall(r"^\s*__[us]\d+\s+(\w+)(?:\[\d+\])?;", body, re.M)
+    prog = ["#include <stdio.h>", "#include <stddef.h>", "#include <linux/toy.h>",
+            "int main(void) {"]
+    for f in fields:
+        prog.append('printf("%%s %%zu %%zu\\n", "%s", offsetof(struct toy_info, %s), '
+                    'sizeof(((struct toy_info *)0)->%s));' % (f, f, f))
+    prog.append('printf("sizeof %zu 0\\n", sizeof(struct toy_info)); return 0; }')
+    with tempfile.TemporaryDirectory() as tmp:
+        c, exe = os.path.join(tmp, "t.c"), os.path.join(tmp, "t")
+        with open(c, "w", encoding="utf-8") as f:
+            f.write("\n".join(prog) + "\n")
+        subprocess.run(["cc", "-I", os.path.join(ROOT, "module/uapi"), "-o", exe, c],
+                       check=True)
+        out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
+    layout = {}
+    for line in out.splitlines():
+        name, off, size = line.split()
+        layout[name] = (int(off), int(size))
+    return layout
+
+
+def toy_info_errs():
+    """docs/protocol.md 15.3's struct toy_info table against the compiler's."""
+    layout = toy_info_layout()
+    size = layout.pop("sizeof")[0]
+    src = read("docs/protocol.md")
+    sec = src[src.index("### 15.3 Socket options"):]
+    sec = sec[:sec.index("\n### ", 1)]
+    errs = []
+    m = re.search(r"fills `struct toy_info` \((\d+) bytes", sec)
+    if not m or int(m.group(1)) != size:
+        errs.append("toy_info: docs say %s bytes, sizeof is %d"
+                    % (m.group(1) if m else "no number of", size))
+    rows = {m.group(3): (int(m.group(1)), int(m.group(2))) for m in
+            re.finditer(r"^\| (\d+) \| (\d+) \| `(\w+)` \|", sec, re.M)}
+    for name, where in layout.items():
+        if name not in rows:
+            errs.append("toy_info.%s: no row in docs/protocol.md 15.3" % name)
+        elif rows[name] != where:
+            errs.append("toy_info.%s: docs say offset %d size %d, the header %d %d"
+                        % ((name,) + rows[name] + where))
+    for name in rows:
+        if name not in layout:
+            errs.append("toy_info.%s: in the docs, not in <linux/toy.h>" % name)
+    return errs
+
+
 def main():
     macros = defines("module/toy.h", "module/uapi/linux/toy.h")
     opts, hdr, doc = table(macros), uapi(), docs()
@@ -126,9 +182,11 @@ def main():
                 errs.append("TOY_INFO: docs do not say read-only")
             continue
         errs.append("%s: documented, but not in module/sockopt.c's table" % name)
+    errs += toy_info_errs()
     for e in errs:
         print(e)
-    print("sockopt-check: %d options, %d disagreements" % (len(opts), len(errs)))
+    print("sockopt-check: %d options and struct toy_info, %d disagreements"
+          % (len(opts), len(errs)))
     return 1 if errs else 0
 
 

@@ -9,7 +9,8 @@
 #  - callgraph-doc: docs/callgraph.txt is what scripts/callgraph.py prints
 #    now (regenerate it with `scripts/callgraph.py >docs/callgraph.txt`);
 #  - sockopt: <linux/toy.h> and docs/protocol.md 15.3 agree with the
-#    module's table of SOL_TOY options (scripts/sockopt-check.py);
+#    module's table of SOL_TOY options, and 15.3's struct toy_info with
+#    the compiler's layout of it (scripts/sockopt-check.py);
 #  - shellcheck: every shell script, warnings and errors.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
