@@ -11,6 +11,17 @@
 #
 # Synchronisation is a pair of FIFOs, never a sleep: toydemo writes a line to
 # EVT after each call and blocks reading CTL until we answer.
+#
+# What a step says about states is what was seen: the explanation of a
+# close waits (up to AWAIT_S) for the states it is about and, if they do
+# not come, says what came instead. TIME-WAIT and an orphan's FIN-WAIT-2
+# last TW_MS here, long enough to be seen on a slow machine, short enough
+# to watch.
+#
+# For scripts/demo-check.sh: DEMO_BUSY=N keeps N CPUs busy during the run,
+# DEMO_TW_MS sets TW_MS (1 shows the lesson when the orphan times out),
+# and DEMO_CHECK=1 ends it with TAP lines that hold the narration to the
+# diagram drawn from the same run's trace.
 set -eu
 
 PORT=7000
@@ -19,6 +30,11 @@ EVT=$TMP/evt
 CTL=$TMP/ctl
 TRACE=$TMP/handshake.trace
 EXPORT=${TOY_EXPORT_DIR:-/tmp/toy-export}
+TW_MS=${DEMO_TW_MS:-5000}
+AWAIT_S=5
+CPORT=
+TOLD=		# what the close-server step said: timewait, rst or other
+BUSY_PIDS=
 
 section() {
 	echo
@@ -35,6 +51,68 @@ sockets() {
 	else
 		echo "$out"
 	fi
+}
+
+# The state of the socket with local port $1 and peer port $2 (0 for a
+# listener's "*"), as toyss names it; "gone" if there is none.
+state_of() {
+	toyss -aH | awk -v l=":$1" -v r=":$2" '
+		{ lp = $4; sub(/.*:/, ":", lp); rp = $5; sub(/.*:/, ":", rp)
+		  if (rp == ":*") rp = ":0"
+		  if (lp == l && rp == r) { print $1; found = 1; exit } }
+		END { if (!found) print "gone" }'
+}
+
+# Waits up to AWAIT_S for the socket ($1, $2) to be in state $3; prints the
+# state it is in then.
+await_state() {
+	_tries=$((AWAIT_S * 20))
+	while :; do
+		_st=$(state_of "$1" "$2")
+		if [ "$_st" = "$3" ] || [ "$_tries" -le 0 ]; then
+			echo "$_st"
+			return
+		fi
+		_tries=$((_tries - 1))
+		sleep 0.05
+	done
+}
+
+# After close(): the client should be in FIN-WAIT-2, the server in CLOSE-WAIT.
+explain_close() {
+	c=$(await_state "$CPORT" "$PORT" FIN-WAIT-2)
+	s=$(await_state "$PORT" "$CPORT" CLOSE-WAIT)
+	if [ "$c" = FIN-WAIT-2 ] && [ "$s" = CLOSE-WAIT ]; then
+		echo "close() sent a FIN; the server ACKed it. The client waits for the"
+		echo "server's FIN (FIN-WAIT-2), the server waits for its program to close"
+		echo "(CLOSE-WAIT)."
+	else
+		echo "close() sent a FIN. The client should now wait in FIN-WAIT-2 for the"
+		echo "server's FIN and the server in CLOSE-WAIT for its program, but after"
+		echo "${AWAIT_S} s the client is $c and the server $s."
+	fi
+}
+
+# After the server's close(): the client should be in TIME-WAIT.
+explain_close_server() {
+	c=$(await_state "$CPORT" "$PORT" TIME-WAIT)
+	case $c in
+	TIME-WAIT)
+		TOLD=timewait
+		echo "The server's FIN, ACKed by the client: the server side is gone. The"
+		echo "client lingers in TIME-WAIT (here $(cat /sys/module/toy/parameters/timewait_ms) ms; 60 s by default) so that a"
+		echo "late segment of this connection cannot be taken for part of a new one." ;;
+	gone)
+		TOLD=rst
+		echo "The server sent its FIN, but the client's side was already gone: an"
+		echo "orphan waits in FIN-WAIT-2 only timewait_ms ($(cat /sys/module/toy/parameters/timewait_ms) ms) for it, and this"
+		echo "machine was slower than that. The FIN met no connection and was"
+		echo "answered with RST (see the diagram below)." ;;
+	*)
+		TOLD=other
+		echo "The server sent its FIN; the client should have ACKed it and entered"
+		echo "TIME-WAIT, but after ${AWAIT_S} s it is $c." ;;
+	esac
 }
 
 # The one-line explanation of what the kernel did in step $1 (toydemo's tag).
@@ -73,23 +151,26 @@ explain() {
 	read-back)
 		echo "The client has its echo. Both queues are empty." ;;
 	close)
-		echo "close() sent a FIN; the server ACKed it. The client waits for the"
-		echo "server's FIN (FIN-WAIT-2), the server waits for its program to close"
-		echo "(CLOSE-WAIT)." ;;
+		explain_close ;;
 	read-eof)
 		echo "read() returning 0 is how a program learns the peer sent FIN." ;;
 	close-server)
-		echo "The server's FIN, ACKed by the client: the server side is gone. The"
-		echo "client lingers in TIME-WAIT (here 200 ms) so that a late segment of"
-		echo "this connection cannot be taken for part of a new one." ;;
+		explain_close_server ;;
 	close-listener)
-		echo "The listener is gone too; only TIME-WAIT may remain, for a moment." ;;
+		if [ "$(state_of "$CPORT" "$PORT")" = TIME-WAIT ]; then
+			echo "The listener is gone too; only the client's TIME-WAIT remains,"
+			echo "until its timer runs out."
+		else
+			echo "The listener is gone too: no socket of this demo is left."
+		fi ;;
 	*)
 		echo "(unexpected step '$1')" ;;
 	esac
 }
 
 cleanup() {
+	# shellcheck disable=SC2086 # a list of PIDs
+	[ -z "$BUSY_PIDS" ] || kill $BUSY_PIDS 2>/dev/null || true
 	exec 3<&- 4>&- 2>/dev/null || true
 	rm -rf "$TMP"
 }
@@ -102,6 +183,18 @@ echo "socket; its segments travel in IPv4 packets of protocol" \
 	"$(cat /sys/module/toy/parameters/ipproto)."
 echo "toydemo plays both server and client, one system call at a time. After"
 echo "each call: what the kernel did, and the sockets it knows (toyss -a)."
+
+# TIME-WAIT and an orphan's FIN-WAIT-2 long enough to be seen (TW_MS).
+if [ "$(cat /sys/module/toy/parameters/timewait_ms)" != "$TW_MS" ]; then
+	rmmod toy && insmod /toy/toy.ko timewait_ms="$TW_MS"
+fi
+
+i=0
+while [ "$i" -lt "${DEMO_BUSY:-0}" ]; do
+	(while :; do :; done) &
+	BUSY_PIDS="$BUSY_PIDS $!"
+	i=$((i + 1))
+done
 
 section "One connection, step by step"
 mkdir -p "$TMP" "$EXPORT"
@@ -124,7 +217,13 @@ while IFS= read -r line <&3; do
 	if [ "$tag" = error ]; then
 		break
 	fi
-	explain "$tag" | sed 's/^/   /'
+	case $tag in
+	accept)	# "... the client is 127.0.0.1:50604"
+		CPORT=${line##*:} ;;
+	esac
+	# Not in a pipeline: explain() notes what it told (TOLD).
+	explain "$tag" >"$TMP/explain"
+	sed 's/^/   /' "$TMP/explain"
 	sockets
 	echo
 	echo >&4
@@ -137,7 +236,33 @@ echo "Client on the left, server on the right; time goes down. seq numbers"
 echo "count bytes (a SYN and a FIN count as one), ack says \"I have everything"
 echo "before this\". The first ones are random: each side's ISN."
 echo
-toytrace -r "$TRACE"
+toytrace -r "$TRACE" >"$TMP/diagram"
+cat "$TMP/diagram"
 
 section "What the protocol counted: toyss -s"
 toyss -s
+
+[ "${DEMO_CHECK:-0}" = 1 ] || exit 0
+# The narration against the diagram of the same run.
+section "demo-check"
+failed=0
+tap() {
+	if [ "$1" = 0 ]; then echo "ok $2 - $3"; else
+		echo "not ok $2 - $3"; failed=$((failed + 1)); fi
+}
+r=0; [ "$n" -eq 14 ] || r=1
+tap "$r" 1 "the demo made all 14 steps (made $n)"
+r=0
+case $TOLD in
+timewait)
+	grep -q 'TIME_WAIT' "$TMP/diagram" || r=1
+	! grep -q 'RST' "$TMP/diagram" || r=1
+	tap "$r" 2 "told TIME-WAIT: the diagram has the client's TIME_WAIT and no RST" ;;
+rst)
+	grep -q 'RST' "$TMP/diagram" || r=1
+	tap "$r" 2 "told the FIN met RST: the diagram has the RST" ;;
+*)
+	tap 1 2 "the close was told as it was seen (${TOLD:-nothing}), not as the lesson has it" ;;
+esac
+echo "1..2"
+[ "$failed" -eq 0 ]
