@@ -91,6 +91,18 @@ int toy_socket(int type_flags)
 	return socket(family, SOCK_STREAM | type_flags, 0);
 }
 
+const char *toy_socket_strerror(int err)
+{
+	static char buf[160];
+
+	if (err != EAFNOSUPPORT)
+		return strerror(err);
+	snprintf(buf, sizeof(buf),
+		 "AF_TOY (family %d) is not available: is toy.ko loaded? (insmod module/toy.ko, or modprobe toy once installed)",
+		 toy_family());
+	return buf;
+}
+
 /* Strict decimal 0..65535: no sign, no spaces, no hex */
 static int parse_port(const char *s, unsigned int *port)
 {
@@ -442,6 +454,14 @@ static int diag_decode(const struct nlmsghdr *nlh, unsigned int sl,
 	return 0;
 }
 
+/* NLMSG_OK() without its int/__u32 comparisons (clang's -Wsign-compare) */
+static bool nlmsg_ok(const struct nlmsghdr *nlh, int rest)
+{
+	return rest >= NLMSG_HDRLEN &&
+	       nlh->nlmsg_len >= (unsigned int)NLMSG_HDRLEN &&
+	       nlh->nlmsg_len <= (unsigned int)rest;
+}
+
 int toy_diag_parse(const void *buf, size_t len, toy_diag_cb cb, void *arg,
 		   bool *done)
 {
@@ -450,7 +470,7 @@ int toy_diag_parse(const void *buf, size_t len, toy_diag_cb cb, void *arg,
 	int count = 0, err;
 	int rest = (int)len;
 
-	for (; NLMSG_OK(nlh, rest); nlh = NLMSG_NEXT(nlh, rest)) {
+	for (; nlmsg_ok(nlh, rest); nlh = NLMSG_NEXT(nlh, rest)) {
 		const void *data = NLMSG_DATA(nlh);
 		size_t plen = nlh->nlmsg_len - NLMSG_HDRLEN;
 

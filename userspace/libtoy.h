@@ -36,6 +36,13 @@ int toy_ipproto(void);
 int toy_socket(int type_flags);
 
 /*
+ * strerror() for a failed toy_socket(). Without toy.ko, socket() fails
+ * with EAFNOSUPPORT ("Address family not supported by protocol"), which
+ * names no module: this says which one is missing.
+ */
+const char *toy_socket_strerror(int err);
+
+/*
  * Fill @sa from a host and a port. @host is a dotted quad, "localhost",
  * "*" or NULL (both 0.0.0.0); @port is decimal 0..65535. Returns 0 or
  * -EINVAL, leaving @sa untouched on error.

@@ -407,6 +407,56 @@ static void test_state_names_agree(void)
 	      "toy_state_names() of an unknown state is UNKNOWN");
 }
 
+/* Runs a shell command line; its output (stdout and stderr) into @out. */
+static int run_sh(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+	int status;
+
+	if (!p)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* One line, and it names the module. */
+static bool names_module(const char *out)
+{
+	const char *nl = strchr(out, '\n');
+
+	return strstr(out, "is toy.ko loaded?") && nl && !nl[1];
+}
+
+/*
+ * Without the module, the tools say so in one line, not with the bare
+ * EAFNOSUPPORT text. Skipped where AF_TOY works (toy.ko is there).
+ */
+static void test_no_module(void)
+{
+	char out[1024];
+	int fd = toy_socket(0), rc;
+
+	if (fd >= 0 || errno != EAFNOSUPPORT) {
+		if (fd >= 0)
+			close(fd);
+		printf("# toy_socket() works here: the no-module messages are not tested\n");
+		return;
+	}
+	rc = run_sh("./toycat 127.0.0.1 7000 </dev/null 2>&1", out, sizeof(out));
+	if (rc != 1 || !names_module(out))
+		printf("# toycat: exit %d: %s", rc, out);
+	check(rc == 1 && names_module(out) && !strncmp(out, "toycat: socket: AF_TOY", 22),
+	      "toycat without toy.ko says so in one line, exit 1");
+	rc = run_sh("./toydemo 2>&1", out, sizeof(out));
+	if (rc != 1 || !names_module(out))
+		printf("# toydemo: exit %d: %s", rc, out);
+	check(rc == 1 && names_module(out) && !strncmp(out, "[error] socket: AF_TOY", 22),
+	      "toydemo without toy.ko says so in one line, exit 1");
+}
+
 struct golden {
 	const char	*name;		/* testdata/golden/<name>.out */
 	const char	*dir;		/* fixture under testdata/ */
@@ -1114,6 +1164,7 @@ int main(void)
 	test_addr();
 	test_names();
 	test_state_names_agree();
+	test_no_module();
 	test_proc(tmpdir);
 	test_stat(tmpdir);
 	test_toyss(fake);

@@ -98,6 +98,14 @@ static void die(const char *call)
 	exit(1);
 }
 
+/* socket() failed: "toycat: socket: ..." naming toy.ko if it is missing */
+static void die_socket(void)
+{
+	if (!quiet)
+		fprintf(stderr, "toycat: socket: %s\n", toy_socket_strerror(errno));
+	exit(1);
+}
+
 static void parse_addr(const char *host, const char *port,
 		       struct sockaddr_toy *sa)
 {
@@ -222,7 +230,7 @@ static int do_listen(const struct sockaddr_toy *local, bool keep)
 
 	fd = toy_socket(SOCK_CLOEXEC);
 	if (fd < 0)
-		die("socket");
+		die_socket();
 	/* A restarted server must not trip over its last TIME_WAIT. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		die("setsockopt");
@@ -263,7 +271,7 @@ static int do_connect(const struct sockaddr_toy *remote,
 
 	fd = toy_socket(SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
-		die("socket");
+		die_socket();
 	if (local && bind(fd, (const struct sockaddr *)local,
 			  sizeof(*local)) < 0)
 		die("bind");

@@ -77,6 +77,14 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* socket() failed: naming toy.ko if it is missing */
+static void die_socket(void)
+{
+	printf("[error] socket: %s\n", toy_socket_strerror(errno));
+	fflush(stdout);
+	exit(1);
+}
+
 /* Every blocking call gets a timeout: a broken module must not hang us. */
 static void timeouts(int fd)
 {
@@ -143,7 +151,7 @@ int main(int argc, char **argv)
 	/* The server: a socket, an address, then ready for connections. */
 	lfd = toy_socket(0);
 	if (lfd < 0)
-		die("socket");
+		die_socket();
 	step("socket", "server: socket(AF_TOY, SOCK_STREAM, 0) = %d", lfd);
 	if (bind(lfd, (struct sockaddr *)&srv, sizeof(srv)))
 		die("bind");
@@ -155,7 +163,7 @@ int main(int argc, char **argv)
 	/* The client: its own socket, then connect() does the handshake. */
 	cfd = toy_socket(0);
 	if (cfd < 0)
-		die("socket");
+		die_socket();
 	timeouts(cfd);
 	if (cport && bind(cfd, (struct sockaddr *)&cli, sizeof(cli)))
 		die("bind (client)");
