@@ -69,8 +69,8 @@ struct sockaddr_toy {
 #define TOY_RTO_MIN		4	/* ms, 1..60000, default 200: lower bound of RTO */
 #define TOY_RTO_MAX		5	/* ms, 1..120000, default 120000: upper bound of RTO */
 #define TOY_INFO		6	/* read-only: struct toy_info */
-#define TOY_KEEPIDLE		7	/* s, 1..32767, default 7200: idle time before keepalive probes */
-#define TOY_KEEPINTVL		8	/* s, 1..32767, default 75: time between keepalive probes */
+#define TOY_KEEPIDLE		7	/* s, 1..32767, default 7200: idle before probing */
+#define TOY_KEEPINTVL		8	/* s, 1..32767, default 75: between keepalive probes */
 #define TOY_KEEPCNT		9	/* 1..127, default 9: unanswered probes before ETIMEDOUT */
 
 /**
