@@ -99,7 +99,8 @@ static int diag_fill(struct sock *sk, struct sk_buff *skb, u32 portid,
 	}
 	if (nla_put(skb, TOY_DIAG_INFO, sizeof(info), &info) ||
 	    sock_diag_put_meminfo(sk, skb, TOY_DIAG_MEMINFO) ||
-	    nla_put_u8(skb, TOY_DIAG_SHUTDOWN, READ_ONCE(sk->sk_shutdown))) {
+	    nla_put_u8(skb, TOY_DIAG_SHUTDOWN, READ_ONCE(sk->sk_shutdown)) ||
+	    nla_put_string(skb, TOY_DIAG_CONG, READ_ONCE(ts->ca_ops)->name)) {
 		nlmsg_cancel(skb, nlh);
 		return -EMSGSIZE;
 	}

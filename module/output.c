@@ -332,8 +332,11 @@ static bool can_send_data(const struct sock *sk)
 }
 
 /**
- * toy_push - send what the window allows: queued data, then our FIN
+ * toy_push - send what the windows allow: queued data, then our FIN
  * @sk: a connected socket, locked
+ *
+ * The peer's window bounds the bytes, the congestion window (cong.c) the
+ * segments in flight.
  */
 void toy_push(struct sock *sk)
 {
@@ -344,6 +347,8 @@ void toy_push(struct sock *sk)
 	if (!can_send_data(sk))
 		return;
 
+	if (ts->send_head && !ts->packets_out)
+		toy_cong_restart(sk);
 	while ((skb = ts->send_head)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 		u32 wnd_end = ts->snd_una + ts->snd_wnd;
@@ -364,9 +369,11 @@ void toy_push(struct sock *sk)
 			    split_skb(sk, skb, wnd_end - cb->seq))
 				break;
 		}
-		if (toy_send_data(sk, skb))
+		if (!toy_cong_can_send(sk) || toy_send_data(sk, skb))
 			break;
 		cb->when = toy_now_us();
+		ts->packets_out++;
+		ts->lsndtime = jiffies;
 		ts->snd_nxt = cb->end_seq;
 		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;

@@ -30,9 +30,14 @@
  * be lost too: once a segment sent well after it arrives, the head is
  * resent again (RACK's time rule, checked on the head only, which is what
  * holds the window back); anything else waits for the RTO, after which
- * every lost segment may be resent once more. There is no congestion
- * window: the peer's receive window is the only limit, as everywhere else
- * in this protocol.
+ * every lost segment may be resent once more.
+ *
+ * The scoreboard also counts what is in flight (toy_in_flight(), RFC
+ * 6675's pipe): segments sent, less those SACKed or taken as lost, plus
+ * their retransmissions, as Linux's packets_out, sacked_out, lost_out and
+ * retrans_out. Congestion control (cong.c) keeps that below snd_cwnd:
+ * new data waits in toy_push(), and retransmissions here, but for the
+ * first of a recovery (the fast retransmit) and the RTO's.
  *
  * SACKed data stays queued until the cumulative ACK covers it: a receiver
  * may drop out-of-order data it reported (reneging, when memory runs
@@ -118,6 +123,35 @@ static void count_retransmit(struct sock *sk, u32 seq)
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
 }
 
+/* @cb is taken as lost: it leaves the pipe until it is resent. */
+static void mark_lost(struct toy_sock *ts, struct toy_skb_cb *cb)
+{
+	if (cb->lost || cb->sacked)
+		return;
+	cb->lost = true;
+	ts->lost_out++;
+}
+
+/* @cb was SACKed or acknowledged: neither lost nor resent in flight. */
+static void unmark(struct toy_sock *ts, struct toy_skb_cb *cb)
+{
+	if (cb->lost) {
+		cb->lost = false;
+		ts->lost_out--;
+	}
+	if (cb->rtx_out) {
+		cb->rtx_out = false;
+		ts->retrans_out--;
+	}
+}
+
+/* The counts must add up, as tcp_verify_left_out() checks. */
+static void verify_left_out(const struct toy_sock *ts)
+{
+	WARN_ON_ONCE(ts->sacked_out + ts->lost_out > ts->packets_out ||
+		     ts->retrans_out > ts->packets_out);
+}
+
 /*
  * Send a segment of sk_write_queue again (@skb: sent, not acknowledged).
  * Return: 0, or the error that kept it from leaving (not counted).
@@ -125,15 +159,20 @@ static void count_retransmit(struct sock *sk, u32 seq)
 static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_sock *ts = toy_sk(sk);
 	int err;
 
 	sock_owned_by_me(sk);
 	cb->retrans = true;
-	cb->rtx_epoch = toy_sk(sk)->rtx_epoch;
+	cb->rtx_epoch = ts->rtx_epoch;
 	cb->when = toy_now_us();	/* Karn: no RTT sample from it now */
 	err = toy_send_data(sk, skb);
 	if (err)
 		return err;
+	if (!cb->rtx_out) {
+		cb->rtx_out = true;
+		ts->retrans_out++;
+	}
 	count_retransmit(sk, cb->seq);
 	return 0;
 }
@@ -155,6 +194,7 @@ static void retransmit_head(struct sock *sk)
 	default:
 		skb = skb_peek(&sk->sk_write_queue);
 		if (skb && skb != ts->send_head) {
+			mark_lost(ts, TOY_SKB_CB(skb));
 			retransmit_skb(sk, skb);
 			return;
 		}
@@ -220,6 +260,7 @@ static struct sk_buff *sack_mark(struct sock *sk, struct sk_buff *skb,
 		    toy_after(cb->end_seq, end))
 			continue;	/* known, or covered only in part */
 		cb->sacked = true;
+		unmark(ts, cb);
 		sack_acked(ts, cb, prior_fack);
 		if (!cb->retrans && (!*first_when || cb->when < *first_when))
 			*first_when = cb->when;
@@ -303,7 +344,8 @@ static bool sack_resent(const struct toy_sock *ts, const struct toy_skb_cb *cb)
  */
 static bool sack_lost(const struct toy_sock *ts, const struct sk_buff *skb)
 {
-	u32 allowance = (ts->rto_recovery ? TOY_DUPTHRESH : ts->reordering) * ts->mss;
+	u32 allowance = (ts->ca_state == TOY_CA_LOSS ? TOY_DUPTHRESH :
+			 ts->reordering) * ts->mss;
 
 	return ts->sacked_out &&
 	       !toy_before(ts->high_sacked, TOY_SKB_CB(skb)->end_seq + allowance);
@@ -348,7 +390,9 @@ static bool sack_head_rtx_lost(const struct sock *sk)
  * @sk: the sending socket, locked, in recovery
  *
  * Walks the write queue once between two RTOs: @rtx_hint remembers where
- * the last call stopped, at the first segment not yet known to be lost.
+ * the last call stopped, at the first segment not yet known to be lost,
+ * or the first the congestion window had no room for (RFC 6675 5: a
+ * retransmission goes only while the pipe is below cwnd).
  */
 static void sack_retransmit(struct sock *sk)
 {
@@ -366,9 +410,12 @@ static void sack_retransmit(struct sock *sk)
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
 		if (!cb->sacked) {
-			if (!sack_lost(ts, skb))
+			if (!cb->lost && !sack_lost(ts, skb))
 				break;
+			mark_lost(ts, cb);
 			if (!sack_resent(ts, cb)) {
+				if (toy_in_flight(ts) >= ts->snd_cwnd)
+					break;
 				if (retransmit_skb(sk, skb))
 					break;	/* no memory: the RTO retries */
 				TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRETRANS);
@@ -392,11 +439,13 @@ static void sack_recover(struct sock *sk)
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
 	ts->rtx_hint = NULL;
-	if (!skb || skb == ts->send_head)
+	if (!skb || skb == ts->send_head) {
 		retransmit_head(sk);	/* only our FIN is out */
-	else if (!TOY_SKB_CB(skb)->sacked &&
-		 !sack_resent(ts, TOY_SKB_CB(skb)))
+	} else if (!TOY_SKB_CB(skb)->sacked &&
+		   !sack_resent(ts, TOY_SKB_CB(skb))) {
+		mark_lost(ts, TOY_SKB_CB(skb));
 		retransmit_skb(sk, skb);
+	}
 	sack_retransmit(sk);
 }
 
@@ -416,8 +465,36 @@ static bool sack_reneged(struct sock *sk)
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRENEGING);
 	skb_queue_walk(&sk->sk_write_queue, skb)
 		TOY_SKB_CB(skb)->sacked = false;
-	toy_recovery_reset(sk);
+	ts->sacked_out = 0;
+	ts->high_sacked = ts->snd_una;
+	ts->rtx_hint = NULL;
+	ts->sack_hint = NULL;
 	return true;
+}
+
+/*
+ * An RTO: everything in flight that was not SACKed is taken as lost, and
+ * so are the retransmissions (tcp_enter_loss()). The one walk of the
+ * whole queue, once per RTO, that makes the counts exact again.
+ */
+static void mark_all_lost(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+
+	ts->lost_out = 0;
+	ts->retrans_out = 0;
+	if (!ts->sack_ok)
+		ts->sacked_out = 0;	/* duplicate ACKs counted as such */
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		if (skb == ts->send_head)
+			break;
+		cb->rtx_out = false;
+		cb->lost = !cb->sacked;
+		ts->lost_out += cb->lost;
+	}
 }
 
 /**
@@ -425,30 +502,31 @@ static bool sack_reneged(struct sock *sk)
  * @sk: the sending socket, locked
  *
  * Resend the head, then every lost segment once more, even those resent
- * before; until the recovery ends, TOY_DUPTHRESH makes a hole lost (see
- * sack_lost()). A SACKed head means the receiver reneged.
+ * before, as the congestion window allows; until the recovery ends,
+ * TOY_DUPTHRESH makes a hole lost (see sack_lost()). A SACKed head means
+ * the receiver reneged.
  */
 static void sack_timeout(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
-	sack_reneged(sk);
 	ts->rtx_epoch++;
-	ts->rto_recovery = true;
 	ts->rtx_hint = NULL;
 	retransmit_head(sk);
 	sack_retransmit(sk);
 }
 
 /**
- * sack_unlink - @skb leaves sk_write_queue (acknowledged or purged)
+ * sack_unlink - @skb leaves sk_write_queue, acknowledged
  * @sk: the sending socket, locked
- * @skb: the skb, still linked
+ * @skb: the skb, sent and still linked
  */
 static void sack_unlink(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
+	unmark(ts, TOY_SKB_CB(skb));
+	ts->packets_out--;
 	if (TOY_SKB_CB(skb)->sacked)
 		ts->sacked_out--;
 	if (ts->rtx_hint == skb)
@@ -459,18 +537,30 @@ static void sack_unlink(struct sock *sk, struct sk_buff *skb)
 
 /* ---- what an ACK says ---------------------------------------------- */
 
+/* An RTT sample: for the estimator, and for the congestion control. */
+static void rtt_sample(struct sock *sk, u64 sent_us)
+{
+	u32 rtt_us = min_t(u64, toy_now_us() - sent_us, U32_MAX);
+
+	toy_rtt_sample(toy_sk(sk), rtt_us);
+	toy_cong_rtt(sk, rtt_us);
+}
+
 /*
  * Free what the peer acknowledged; sample the RTT from it (Karn's rule).
  * No sample if the ACK covers a retransmitted segment: it was sent when
  * that hole was repaired, so the later segments' send times would count
  * the whole recovery (RTOs included) as RTT (FLAG_RETRANS_DATA_ACKED).
+ * Return: the segments freed; *@sampled, whether the RTT was sampled.
  */
-static bool clean_acked(struct sock *sk, u32 ack, u32 prior_fack)
+static u32 clean_acked(struct sock *sk, u32 ack, u32 prior_fack,
+		       bool *sampled)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	bool retrans_acked = false;
 	u64 sample_when = 0;
 	struct sk_buff *skb;
+	u32 acked = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head &&
 	       !toy_after(TOY_SKB_CB(skb)->end_seq, ack)) {
@@ -482,11 +572,12 @@ static bool clean_acked(struct sock *sk, u32 ack, u32 prior_fack)
 			sack_acked(ts, cb, prior_fack);
 		sack_unlink(sk, skb);
 		toy_wmem_free(sk, skb);
+		acked++;
 	}
-	if (!sample_when || retrans_acked)
-		return false;
-	toy_rtt_sample(ts, toy_now_us() - sample_when);
-	return true;
+	*sampled = sample_when && !retrans_acked;
+	if (*sampled)
+		rtt_sample(sk, sample_when);
+	return acked;
 }
 
 /*
@@ -499,8 +590,8 @@ static void enter_recovery(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_FASTRETRANS);
-	ts->in_recovery = true;
 	ts->high_seq = ts->snd_nxt;
+	toy_cong_state(sk, TOY_CA_RECOVERY);
 	if (ts->sack_ok) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRECOVERY);
 		sack_recover(sk);
@@ -512,21 +603,26 @@ static void enter_recovery(struct sock *sk)
 /*
  * An ACK of nothing new. A duplicate ACK (no data, no window update, data
  * in flight) says the receiver is missing our oldest segment; with SACK,
- * the blocks may show the loss before 3 of them.
+ * the blocks may show the loss before 3 of them. Without SACK, each one
+ * also says a segment left the network: it counts in sacked_out until
+ * the cumulative ACK moves (tcp_add_reno_sack()), so that new data can
+ * follow during the recovery.
  */
 static void dup_ack(struct sock *sk, bool dup, u64 sack_when)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
 	if (sack_when)
-		toy_rtt_sample(ts, toy_now_us() - sack_when);
+		rtt_sample(sk, sack_when);
 
 	if (dup)
 		ts->dupacks++;
 	if (!ts->sack_ok) {
+		if (dup && ts->sacked_out + ts->lost_out < ts->packets_out)
+			ts->sacked_out++;
 		if (dup && ts->dupacks == TOY_DUPTHRESH)
 			enter_recovery(sk);
-	} else if (ts->in_recovery) {
+	} else if (ts->ca_state != TOY_CA_OPEN) {
 		sack_retransmit(sk);
 	} else if (ts->dupacks >= TOY_DUPTHRESH || sack_head_lost(sk)) {
 		enter_recovery(sk);
@@ -537,6 +633,8 @@ static void dup_ack(struct sock *sk, bool dup, u64 sack_when)
 static void new_ack(struct sock *sk, u32 ack, u32 prior_fack, u64 sack_when)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	bool sampled;
+	u32 acked;
 
 	ts->snd_una = ack;
 	ts->dupacks = 0;
@@ -552,13 +650,19 @@ static void new_ack(struct sock *sk, u32 ack, u32 prior_fack, u64 sack_when)
 		rto_update(ts);
 	else	/* never measured (a lost SYN): back to the initial RTO */
 		ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
-	if (!clean_acked(sk, ack, prior_fack) && sack_when)
-		toy_rtt_sample(ts, toy_now_us() - sack_when);
-	if (ts->in_recovery && !toy_before(ack, ts->high_seq)) {
-		ts->in_recovery = false;
-		ts->rto_recovery = false;
+	acked = clean_acked(sk, ack, prior_fack, &sampled);
+	if (!sampled && sack_when)
+		rtt_sample(sk, sack_when);
+	/* The first of them filled the hole; the rest were counted. */
+	if (!ts->sack_ok)
+		ts->sacked_out -= min(ts->sacked_out, acked ? acked - 1 : 0);
+	if (ts->ca_state != TOY_CA_OPEN && !toy_before(ack, ts->high_seq)) {
+		if (!ts->sack_ok)
+			ts->sacked_out = 0;
+		toy_cong_state(sk, TOY_CA_OPEN);
 	}
-	if (ts->in_recovery) {
+	toy_cong_ack(sk, acked);
+	if (ts->ca_state != TOY_CA_OPEN) {
 		/* A partial ACK: the next hole is the new head (NewReno). */
 		if (ts->sack_ok)
 			sack_retransmit(sk);
@@ -594,9 +698,11 @@ bool toy_recovery_ack(struct sock *sk, const struct toyhdr *th, bool dup)
 
 	if (ack == ts->snd_una) {
 		dup_ack(sk, dup && ts->snd_una != ts->snd_nxt, sack_when);
+		verify_left_out(ts);
 		return false;
 	}
 	new_ack(sk, ack, prior_fack, sack_when);
+	verify_left_out(ts);
 	return true;
 }
 
@@ -604,8 +710,10 @@ bool toy_recovery_ack(struct sock *sk, const struct toyhdr *th, bool dup)
  * toy_recovery_timeout - the retransmission timer fired with data out
  * @sk: the socket, locked; its retries are not yet spent
  *
- * Everything in flight is taken as lost: back off, and resend the head
- * (with SACK, every lost segment once more).
+ * Everything in flight is taken as lost: back off, the congestion window
+ * falls to one segment, and the head is resent (with SACK, every lost
+ * segment once more, as the window grows back). A lost SYN or SYN-ACK
+ * leaves an initial window of one segment (RFC 6928 2).
  */
 void toy_recovery_timeout(struct sock *sk)
 {
@@ -613,8 +721,16 @@ void toy_recovery_timeout(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RTOEXPIRES);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		/* A SYN or SYN-ACK was lost: data starts from one segment. */
+		ts->snd_cwnd = 1;
+	} else {
+		if (ts->sack_ok)
+			sack_reneged(sk);
+		mark_all_lost(sk);
+		toy_cong_state(sk, TOY_CA_LOSS);
+	}
 	ts->retransmits++;
-	ts->in_recovery = true;
 	ts->high_seq = ts->snd_nxt;
 	ts->dupacks = 0;
 	toy_rto_backoff(ts);
@@ -622,6 +738,7 @@ void toy_recovery_timeout(struct sock *sk)
 		sack_timeout(sk);
 	else
 		retransmit_head(sk);
+	verify_left_out(ts);
 }
 
 /* ---- a connection's start ------------------------------------------- */
@@ -639,12 +756,12 @@ void toy_recovery_init(struct sock *sk)
 	ts->reordering = TOY_DUPTHRESH;
 	ts->rack_when = 0;
 	ts->dsack = false;
-	ts->rto_recovery = false;
 	toy_recovery_reset(sk);
+	toy_cong_init(sk);
 }
 
 /**
- * toy_recovery_reset - an empty scoreboard (the write queue was purged)
+ * toy_recovery_reset - an empty scoreboard (the write queue is purged)
  * @sk: the sending socket, locked
  */
 void toy_recovery_reset(struct sock *sk)
@@ -652,6 +769,9 @@ void toy_recovery_reset(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 
 	sock_owned_by_me(sk);
+	ts->packets_out = 0;
+	ts->lost_out = 0;
+	ts->retrans_out = 0;
 	ts->sacked_out = 0;
 	ts->high_sacked = ts->snd_una;
 	ts->rtx_hint = NULL;

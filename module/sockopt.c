@@ -6,8 +6,8 @@
  * it lives in, its range and default, the floor under which a value needs
  * CAP_NET_ADMIN, and what must follow a change. setsockopt(), getsockopt()
  * and a new socket's defaults only read it; scripts/sockopt-check.py holds
- * the uapi header's comments and docs/protocol.md 15.3 to it. TOY_INFO,
- * read-only, is the one option outside it.
+ * the uapi header's comments and docs/protocol.md 15.3 to it. Two are
+ * outside it: TOY_INFO, read-only, and TOY_CONGESTION, a name (cong.c).
  *
  * Functions local to this file carry no toy_ prefix.
  */
@@ -155,6 +155,7 @@ void toy_sockopt_defaults(struct toy_sock *ts)
 	for (i = 0; i < ARRAY_SIZE(toy_sockopts); i++)
 		if (toy_sockopts[i].size)
 			field_set(ts, &toy_sockopts[i], toy_sockopts[i].dflt);
+	ts->ca_ops = toy_cong_default();
 }
 
 /**
@@ -170,6 +171,30 @@ void toy_sockopt_inherit(struct toy_sock *ts, const struct toy_sock *lts)
 		if (toy_sockopts[i].size)
 			field_set(ts, &toy_sockopts[i],
 				  field_get(lts, &toy_sockopts[i]));
+	ts->ca_ops = lts->ca_ops;
+}
+
+/*
+ * TOY_CONGESTION: a name, NUL-terminated or not, as TCP_CONGESTION takes
+ * it; ENOENT if no algorithm has it.
+ */
+static int set_congestion(struct sock *sk, sockptr_t optval,
+			  unsigned int optlen)
+{
+	char name[TOY_CA_NAME_MAX];
+	int err;
+
+	if (optlen < 1)
+		return -EINVAL;
+	optlen = min_t(unsigned int, optlen, sizeof(name) - 1);
+	if (copy_from_sockptr(name, optval, optlen))
+		return -EFAULT;
+	name[optlen] = 0;
+
+	lock_sock(sk);
+	err = toy_cong_set(sk, name);
+	release_sock(sk);
+	return err;
 }
 
 int toy_setsockopt(struct socket *sock, int level, int optname,
@@ -181,6 +206,8 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 
 	if (level != SOL_TOY || optname == TOY_INFO)
 		return -ENOPROTOOPT;
+	if (optname == TOY_CONGESTION)
+		return set_congestion(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -227,6 +254,12 @@ void toy_get_info(struct sock *sk, struct toy_info *info)
 	info->reordering = ts->reordering;
 	info->sacked = ts->sacked_out;
 	info->options = toy_options_info(sk);
+	info->ca_state = ts->ca_state;
+	info->snd_cwnd = ts->snd_cwnd;
+	info->snd_ssthresh = ts->snd_ssthresh;
+	info->packets_out = ts->packets_out;
+	info->lost = ts->lost_out;
+	info->retrans = ts->retrans_out;
 }
 
 int toy_getsockopt(struct socket *sock, int level, int optname,
@@ -234,6 +267,7 @@ int toy_getsockopt(struct socket *sock, int level, int optname,
 {
 	struct sock *sk = sock->sk;
 	const struct toy_sockopt *o;
+	char name[TOY_CA_NAME_MAX] = {};
 	struct toy_info info;
 	void *src = &info;
 	int len, val;
@@ -245,11 +279,15 @@ int toy_getsockopt(struct socket *sock, int level, int optname,
 	if (len < 0)
 		return -EINVAL;
 	o = lookup(optname);
-	if (!o && optname != TOY_INFO)
+	if (!o && optname != TOY_INFO && optname != TOY_CONGESTION)
 		return -ENOPROTOOPT;
 
 	lock_sock(sk);
-	if (o) {
+	if (optname == TOY_CONGESTION) {
+		strscpy(name, toy_sk(sk)->ca_ops->name, sizeof(name));
+		src = name;
+		len = min_t(int, len, sizeof(name));
+	} else if (o) {
 		val = field_get(toy_sk(sk), o);
 		src = &val;
 		len = min_t(int, len, sizeof(val));

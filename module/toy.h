@@ -82,6 +82,11 @@ extern atomic_t toy_orphans;
 /* Retries of an orphan, whose data nobody will read (TCP's default 8). */
 #define TOY_ORPHAN_RETRIES	8
 
+/* Congestion window, in segments (cong.c). */
+#define TOY_INIT_CWND		10		/* RFC 6928 */
+#define TOY_INFINITE_SSTHRESH	0x7fffffff
+#define TOY_CWND_MAX		BIT(20)
+
 /* Counters of /proc/net/toy_stat, in the order they are printed. */
 enum toy_mib_field {
 	TOY_MIB_ACTIVEOPENS,
@@ -189,6 +194,36 @@ enum toy_timer_kind {
 	TOY_TIMER_PROBE		= 4,
 };
 
+struct toy_sock;
+
+/**
+ * struct toy_cong_ops - a congestion control algorithm, as
+ *	struct tcp_congestion_ops (cong.c holds the table of them)
+ * @name: as TOY_CONGESTION and the congestion= parameter spell it
+ * @init: the algorithm starts on a connection (or replaces another on it):
+ *	its ca_priv is zeroed; snd_cwnd and snd_ssthresh are left as they are
+ * @ssthresh: a loss: the slow-start threshold to fall back to (required)
+ * @cong_avoid: @acked segments were newly acknowledged while the window
+ *	limited the sender and no loss is being repaired: grow snd_cwnd
+ *	(required)
+ * @set_state: the connection enters TOY_CA_* @state (optional)
+ * @restart: sending resumes after an idle period (optional)
+ * @rtt_sample: a round-trip time was measured, usecs (optional)
+ *
+ * Every hook runs under the socket lock. The table is constant: an
+ * algorithm is a const object of the module, and a socket's pointer to it
+ * needs no reference.
+ */
+struct toy_cong_ops {
+	const char *name;
+	void (*init)(struct toy_sock *ts);
+	u32 (*ssthresh)(struct toy_sock *ts);
+	void (*cong_avoid)(struct toy_sock *ts, u32 acked);
+	void (*set_state)(struct toy_sock *ts, u8 state);
+	void (*restart)(struct toy_sock *ts);
+	void (*rtt_sample)(struct toy_sock *ts, u32 rtt_us);
+};
+
 /**
  * struct toy_sock - an AF_TOY socket
  * @sk: the generic socket; must stay first
@@ -228,7 +263,11 @@ enum toy_timer_kind {
  * @last_oow_ack: jiffies of our last answer to an unacceptable segment,
  *	0 for never: the rate limit of oow_rate_limited() in input.c
  * @high_seq: snd_nxt when loss recovery started; recovery while before it
- * @sacked_out: skbs of sk_write_queue the peer SACKed (TOY_SKB_CB.sacked)
+ * @packets_out: skbs of sk_write_queue sent and not acknowledged
+ * @sacked_out: of those, skbs the peer SACKed (TOY_SKB_CB.sacked)
+ * @lost_out: of those, skbs taken as lost and not SACKed (.lost)
+ * @retrans_out: of those, skbs retransmitted since they were taken as lost
+ *	(or since the last RTO), not SACKed: in flight again (.rtx_out)
  * @high_sacked: highest end_seq SACKed, valid while @sacked_out
  * @rtx_epoch: counts RTOs; an skb whose rtx_epoch equals it was
  *	retransmitted since the last one
@@ -237,8 +276,6 @@ enum toy_timer_kind {
  * @sack_hint: where marking the last SACK block stopped, as @rtx_hint
  * @rack_when: the latest @when of a segment acknowledged or SACKed: what
  *	was sent before it and is still missing was likely lost (RACK)
- * @rto_recovery: the recovery started with an RTO: TOY_DUPTHRESH, not
- *	@reordering, makes a hole lost until it ends
  * @reordering: segments SACKed beyond a hole before it counts as lost;
  *	TOY_DUPTHRESH, raised when the path is seen to reorder more
  * @send_head: first skb of sk_write_queue not yet sent, or NULL
@@ -261,7 +298,17 @@ enum toy_timer_kind {
  * @retransmits: retries of the current head segment (reset by new ACKs)
  * @backoff: exponent of the current RTO backoff
  * @dupacks: duplicate ACKs seen in a row
- * @in_recovery: a loss was repaired and @high_seq is not yet acknowledged
+ * @ca_state: TOY_CA_OPEN; TOY_CA_RECOVERY, a loss was repaired and
+ *	@high_seq is not yet acknowledged; TOY_CA_LOSS, the same after an
+ *	RTO (TOY_DUPTHRESH, not @reordering, makes a hole lost until it ends)
+ * @snd_cwnd: congestion window, segments (cong.c)
+ * @snd_ssthresh: slow-start threshold, segments
+ * @snd_cwnd_cnt: ACKed segments counted towards the next increase
+ * @cwnd_limited: the last push stopped at @snd_cwnd (or, in slow start,
+ *	used half of it): only then may an ACK grow the window
+ * @lsndtime: jiffies when new data last left: restart after idle
+ * @ca_ops: the congestion control algorithm, one of cong.c's table
+ * @ca_priv: its private state, zeroed when it starts
  * @total_retrans: segments retransmitted over the connection's life
  * @mss: payload bytes per segment, from the route's MTU
  * @syn_retries: TOY_SYN_RETRIES
@@ -311,13 +358,15 @@ struct toy_sock {
 	u32 max_window;
 	u32 last_oow_ack;
 	u32 high_seq;
+	u32 packets_out;
 	u32 sacked_out;
+	u32 lost_out;
+	u32 retrans_out;
 	u32 high_sacked;
 	u16 rtx_epoch;
 	struct sk_buff *rtx_hint;
 	struct sk_buff *sack_hint;
 	u32 reordering;
-	bool rto_recovery;
 	u64 rack_when;
 	struct sk_buff *send_head;
 	u32 fin_seq;
@@ -342,7 +391,7 @@ struct toy_sock {
 	u8 retransmits;
 	u8 backoff;
 	u8 dupacks;
-	bool in_recovery;
+	u8 ca_state;
 	u32 total_retrans;
 	u16 mss;
 
@@ -361,6 +410,14 @@ struct toy_sock {
 	u8 probes_out;
 	unsigned long last_rcv;
 	unsigned long deferred;
+
+	u32 snd_cwnd;
+	u32 snd_ssthresh;
+	u32 snd_cwnd_cnt;
+	bool cwnd_limited;
+	u32 lsndtime;
+	const struct toy_cong_ops *ca_ops;
+	u64 ca_priv[8];
 };
 
 /* Bits of toy_sock.deferred: which timer fired while a process owned it. */
@@ -385,6 +442,8 @@ static inline struct toy_sock *toy_sk(const struct sock *sk)
  * @flags: TOYHDR_* of the received segment (receive side)
  * @retrans: retransmitted at least once (Karn's rule: no RTT sample)
  * @sacked: the peer SACKed all of it (send side)
+ * @lost: taken as lost, counted in toy_sock.lost_out (send side)
+ * @rtx_out: retransmitted and counted in toy_sock.retrans_out (send side)
  * @rtx_epoch: toy_sock.rtx_epoch when last retransmitted (send side)
  */
 struct toy_skb_cb {
@@ -396,6 +455,8 @@ struct toy_skb_cb {
 	u8 flags;
 	bool retrans;
 	bool sacked;
+	bool lost;
+	bool rtx_out;
 	u16 rtx_epoch;
 };
 
@@ -413,6 +474,17 @@ static inline bool toy_before(u32 a, u32 b)
 static inline u64 toy_now_us(void)
 {
 	return ktime_to_us(ktime_get());
+}
+
+/*
+ * Segments in the network, as RFC 6675's "pipe" (tcp_packets_in_flight()):
+ * sent and not acknowledged, less those SACKed or taken as lost, plus
+ * their retransmissions.
+ */
+static inline u32 toy_in_flight(const struct toy_sock *ts)
+{
+	return ts->packets_out - ts->sacked_out - ts->lost_out +
+	       ts->retrans_out;
 }
 
 /* Our FIN is due and nothing else, but it has not left yet. */
@@ -616,6 +688,26 @@ struct sock *toy_child_create(struct sock *lsk, struct sk_buff *skb);
 void toy_rcv_listen(struct sock *sk, struct sk_buff *skb);
 void toy_rcv_syn_sent(struct sock *sk, struct sk_buff *skb);
 bool toy_rcv_syn_recv_ack(struct sock *sk, struct sk_buff *skb);
+
+/*
+ * cong.c: congestion control. recovery.c tells it about ACKs, losses and
+ * their repair, output.c asks it how much may be in flight; the
+ * algorithms (Reno here, CUBIC in cubic.c) are leaves.
+ */
+extern const struct toy_cong_ops toy_reno;
+extern const struct toy_cong_ops toy_cubic;
+u32 toy_cong_slow_start(struct toy_sock *ts, u32 acked);
+void toy_cong_avoid_ai(struct toy_sock *ts, u32 w, u32 acked);
+u32 toy_reno_ssthresh(struct toy_sock *ts);
+const struct toy_cong_ops *toy_cong_default(void);
+const struct toy_cong_ops *toy_cong_find(const char *name);
+int toy_cong_set(struct sock *sk, const char *name);
+void toy_cong_init(struct sock *sk);
+void toy_cong_ack(struct sock *sk, u32 acked);
+void toy_cong_state(struct sock *sk, u8 state);
+void toy_cong_restart(struct sock *sk);
+void toy_cong_rtt(struct sock *sk, u32 rtt_us);
+bool toy_cong_can_send(struct sock *sk);
 
 /* options.c: the header options, one table (calls only leaves) */
 bool toy_options_hdr_ok(const struct toyhdr *th);

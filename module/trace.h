@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Tracepoints of the Toy Stream Protocol: toy:toy_set_state,
- * toy:toy_segment, toy:toy_retransmit, toy:toy_reset. They carry the
+ * toy:toy_segment, toy:toy_retransmit, toy:toy_reset, toy:toy_cwnd (every
+ * change of the congestion window or its state). They carry the
  * 4-tuple so that a tool (toytrace, perf, bpftrace) can follow one
  * connection; toytrace draws the handshake diagram from them.
  */
@@ -147,6 +148,43 @@ TRACE_EVENT(toy_reset,
 		  __entry->out ? "sent" : "received", __entry->sport,
 		  __entry->dport, __entry->saddr, __entry->daddr,
 		  toy_show_state(__entry->state))
+);
+
+TRACE_EVENT(toy_cwnd,
+	TP_PROTO(const struct sock *sk, u32 cwnd, u32 ssthresh, u32 in_flight,
+		 u8 ca_state, u32 srtt_us),
+	TP_ARGS(sk, cwnd, ssthresh, in_flight, ca_state, srtt_us),
+	TP_STRUCT__entry(
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u32, cwnd)
+		__field(__u32, ssthresh)
+		__field(__u32, in_flight)
+		__field(__u32, srtt_us)
+		__field(__u8, ca_state)
+	),
+	TP_fast_assign(
+		__entry->sport = sk->sk_num;
+		__entry->dport = ntohs(sk->sk_dport);
+		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
+		memcpy(__entry->daddr, &sk->sk_daddr, 4);
+		__entry->cwnd = cwnd;
+		__entry->ssthresh = ssthresh;
+		__entry->in_flight = in_flight;
+		__entry->srtt_us = srtt_us;
+		__entry->ca_state = ca_state;
+	),
+	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 ca_state=%s cwnd=%u ssthresh=%u in_flight=%u srtt_us=%u",
+		  __entry->sport, __entry->dport, __entry->saddr,
+		  __entry->daddr,
+		  __print_symbolic(__entry->ca_state,
+				   { TOY_CA_OPEN, "open" },
+				   { TOY_CA_RECOVERY, "recovery" },
+				   { TOY_CA_LOSS, "loss" }),
+		  __entry->cwnd, __entry->ssthresh, __entry->in_flight,
+		  __entry->srtt_us)
 );
 
 #endif /* _TOY_TRACE_H */

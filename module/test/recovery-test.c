@@ -35,6 +35,10 @@ static struct toy_sock *toy_test_sack_sock(struct kunit *test)
 	ts->mss = TOY_TEST_MSS;
 	ts->sack_ok = true;
 	ts->reordering = TOY_DUPTHRESH;
+	/* A window that never holds a retransmission back. */
+	ts->ca_ops = &toy_reno;
+	ts->snd_cwnd = TOY_CWND_MAX;
+	ts->snd_ssthresh = TOY_INFINITE_SSTHRESH;
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, toy_test_sack_free,
 							ts), 0);
 	return ts;
@@ -148,6 +152,7 @@ static struct toy_sock *toy_test_sender(struct kunit *test, u32 una, int n)
 	ts->snd_una = una;
 	ts->snd_nxt = una + n * TOY_TEST_MSS;
 	toy_recovery_reset(&ts->sk);
+	ts->packets_out = n;
 	return ts;
 }
 
@@ -245,9 +250,9 @@ static void toy_sack_head_lost_rule(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, sack_head_lost(&ts->sk));
 
 	/* but not in a recovery an RTO started: 3 are enough again */
-	ts->rto_recovery = true;
+	ts->ca_state = TOY_CA_LOSS;
 	KUNIT_EXPECT_TRUE(test, sack_head_lost(&ts->sk));
-	ts->rto_recovery = false;
+	ts->ca_state = TOY_CA_OPEN;
 	KUNIT_EXPECT_FALSE(test, sack_head_lost(&ts->sk));
 }
 

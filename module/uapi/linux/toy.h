@@ -72,6 +72,15 @@ struct sockaddr_toy {
 #define TOY_KEEPIDLE		7	/* s, 1..32767, default 7200: idle before probing */
 #define TOY_KEEPINTVL		8	/* s, 1..32767, default 75: between keepalive probes */
 #define TOY_KEEPCNT		9	/* 1..127, default 9: unanswered probes before ETIMEDOUT */
+#define TOY_CONGESTION		10	/* string: congestion control, "reno" or "cubic" */
+
+/* The longest name of a congestion control algorithm, with its NUL. */
+#define TOY_CA_NAME_MAX		16
+
+/* toy_info.ca_state: what the sender's congestion control is doing. */
+#define TOY_CA_OPEN		0	/* no loss: slow start or avoidance */
+#define TOY_CA_RECOVERY		1	/* repairing a loss, window reduced */
+#define TOY_CA_LOSS		2	/* after an RTO: slow start from 1 */
 
 /**
  * struct toy_info - getsockopt(SOL_TOY, TOY_INFO): the connection's state
@@ -90,6 +99,14 @@ struct sockaddr_toy {
  * @reordering: segments SACKed beyond a hole before it counts as lost
  * @sacked: segments in flight the peer SACKed
  * @options: TOY_INFO_OPT_* agreed for the connection
+ * @ca_state: TOY_CA_*
+ * @snd_cwnd: congestion window, segments
+ * @snd_ssthresh: slow-start threshold, segments (0x7fffffff: none yet)
+ * @packets_out: segments sent and not yet cumulatively acknowledged
+ * @lost: of those, segments taken as lost
+ * @retrans: of those, retransmissions still in flight
+ *
+ * A program built against an older, shorter struct gets its prefix.
  */
 struct toy_info {
 	__u8	state;
@@ -107,7 +124,13 @@ struct toy_info {
 	__u32	reordering;
 	__u32	sacked;
 	__u8	options;
-	__u8	pad[3];
+	__u8	ca_state;
+	__u8	pad[2];
+	__u32	snd_cwnd;
+	__u32	snd_ssthresh;
+	__u32	packets_out;
+	__u32	lost;
+	__u32	retrans;
 };
 
 #define TOY_INFO_OPT_SACK	0x01	/* selective acknowledgments in use */
@@ -191,6 +214,7 @@ enum {
 	TOY_DIAG_INFO,		/* struct toy_info */
 	TOY_DIAG_MEMINFO,	/* __u32[SK_MEMINFO_VARS], as INET_DIAG_SKMEMINFO */
 	TOY_DIAG_SHUTDOWN,	/* __u8: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
+	TOY_DIAG_CONG,		/* string: the congestion control's name */
 	__TOY_DIAG_MAX,
 };
 

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Toy Stream Protocol: congestion control.
+ *
+ * The receiver's window says how much it can take; the congestion window
+ * says how much the network can. A sender keeps at most snd_cwnd segments
+ * in flight (toy_in_flight(), RFC 6675's pipe), and the algorithm moves
+ * snd_cwnd as ACKs and losses tell it about the path (RFC 5681):
+ *
+ * - slow start: from TOY_INIT_CWND segments (RFC 6928), one more per
+ *   segment acknowledged, doubling every round trip, up to snd_ssthresh;
+ * - congestion avoidance: above it, the algorithm's own rule: Reno adds
+ *   one segment per round trip, CUBIC (cubic.c) follows a cubic curve
+ *   of the time since the last loss;
+ * - a loss repaired by fast retransmit (TOY_CA_RECOVERY): snd_ssthresh
+ *   falls to what the algorithm says (Reno: half the window; CUBIC: 0.7)
+ *   and snd_cwnd with it, and the window holds still until the recovery
+ *   ends (RFC 6675 5: new data goes out as the pipe drains below it);
+ * - an RTO (TOY_CA_LOSS): snd_ssthresh falls the same way and snd_cwnd
+ *   to one segment: slow start again, as the retransmissions come back.
+ *
+ * A window grows only when it is what limits the sender (RFC 7661): an
+ * application that writes little would otherwise earn a window it never
+ * used. After an idle period longer than an RTO, the window falls back to
+ * the initial one (RFC 5681 4.1): the path may be busy with others now.
+ *
+ * The algorithms are a constant table, as tcp_congestion_ops are a list:
+ * a socket picks one with TOY_CONGESTION (a name, like TCP_CONGESTION),
+ * a new socket takes the congestion= parameter's, and a child its
+ * listener's. Adding one is a file with a struct toy_cong_ops and a line
+ * in toy_cong_algos[]. They are not registered by other modules: a socket
+ * then would need a reference on the module its algorithm lives in, and
+ * this model has nothing to teach there.
+ *
+ * Functions local to this file carry no toy_ prefix.
+ */
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+#include "trace.h"
+
+static const struct toy_cong_ops *const toy_cong_algos[] = {
+	&toy_cubic,
+	&toy_reno,
+};
+
+/* The congestion= parameter: a new socket's algorithm. */
+static const struct toy_cong_ops *cong_default = &toy_cubic;
+
+/**
+ * toy_cong_find - the algorithm called @name
+ * @name: NUL-terminated
+ *
+ * Return: the algorithm, or NULL if there is none of that name.
+ */
+const struct toy_cong_ops *toy_cong_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(toy_cong_algos); i++)
+		if (!strcmp(toy_cong_algos[i]->name, name))
+			return toy_cong_algos[i];
+	return NULL;
+}
+
+const struct toy_cong_ops *toy_cong_default(void)
+{
+	return READ_ONCE(cong_default);
+}
+
+static int param_set_congestion(const char *val, const struct kernel_param *kp)
+{
+	char name[TOY_CA_NAME_MAX];
+	const struct toy_cong_ops *ops;
+
+	if (strscpy(name, val, sizeof(name)) < 0)
+		return -ENOENT;
+	ops = toy_cong_find(strim(name));
+	if (!ops)
+		return -ENOENT;
+	WRITE_ONCE(cong_default, ops);
+	return 0;
+}
+
+static int param_get_congestion(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", toy_cong_default()->name);
+}
+
+static const struct kernel_param_ops param_ops_congestion = {
+	.set = param_set_congestion,
+	.get = param_get_congestion,
+};
+
+module_param_cb(congestion, &param_ops_congestion, NULL, 0644);
+MODULE_PARM_DESC(congestion, "congestion control of new sockets: cubic (default) or reno");
+
+static void trace_cwnd(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	trace_toy_cwnd(sk, ts->snd_cwnd, ts->snd_ssthresh, toy_in_flight(ts),
+		       ts->ca_state, ts->srtt);
+}
+
+/**
+ * toy_cong_init - the congestion state of a connection about to open
+ * @sk: the socket, locked; its algorithm is chosen
+ */
+void toy_cong_init(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	ts->snd_cwnd = TOY_INIT_CWND;
+	ts->snd_ssthresh = TOY_INFINITE_SSTHRESH;
+	ts->snd_cwnd_cnt = 0;
+	ts->cwnd_limited = false;
+	ts->ca_state = TOY_CA_OPEN;
+	ts->lsndtime = jiffies;
+	memset(ts->ca_priv, 0, sizeof(ts->ca_priv));
+	if (ts->ca_ops->init)
+		ts->ca_ops->init(ts);
+}
+
+/**
+ * toy_cong_set - TOY_CONGESTION: use the algorithm called @name
+ * @sk: the socket, locked
+ * @name: NUL-terminated
+ *
+ * A connection keeps its window and threshold; the new algorithm starts
+ * from them, with its own state fresh (tcp_reinit_congestion_control()).
+ *
+ * Return: 0, or -ENOENT if no algorithm has that name.
+ */
+int toy_cong_set(struct sock *sk, const char *name)
+{
+	const struct toy_cong_ops *ops = toy_cong_find(name);
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	if (!ops)
+		return -ENOENT;
+	if (ops == ts->ca_ops)
+		return 0;
+	WRITE_ONCE(ts->ca_ops, ops);
+	ts->snd_cwnd_cnt = 0;
+	memset(ts->ca_priv, 0, sizeof(ts->ca_priv));
+	if (ops->init)
+		ops->init(ts);
+	return 0;
+}
+
+/**
+ * toy_cong_slow_start - grow the window by one segment per segment acked
+ * @ts: the sender
+ * @acked: segments newly acknowledged
+ *
+ * Not beyond snd_ssthresh (RFC 5681 3.1, as tcp_slow_start()).
+ *
+ * Return: the acknowledged segments left over for congestion avoidance.
+ */
+u32 toy_cong_slow_start(struct toy_sock *ts, u32 acked)
+{
+	u32 cwnd = min(ts->snd_cwnd + acked, ts->snd_ssthresh);
+
+	acked -= cwnd - ts->snd_cwnd;
+	ts->snd_cwnd = min_t(u32, cwnd, TOY_CWND_MAX);
+	return acked;
+}
+
+/**
+ * toy_cong_avoid_ai - additive increase: one segment per @w acked
+ * @ts: the sender
+ * @w: segments to acknowledge for one more; at least 1
+ * @acked: segments newly acknowledged
+ */
+void toy_cong_avoid_ai(struct toy_sock *ts, u32 w, u32 acked)
+{
+	w = max(w, 1U);
+	/* The window shrank under a count made for a larger one. */
+	if (ts->snd_cwnd_cnt >= w) {
+		ts->snd_cwnd_cnt = 0;
+		ts->snd_cwnd++;
+	}
+	ts->snd_cwnd_cnt += acked;
+	if (ts->snd_cwnd_cnt >= w) {
+		ts->snd_cwnd += ts->snd_cwnd_cnt / w;
+		ts->snd_cwnd_cnt %= w;
+	}
+	ts->snd_cwnd = min_t(u32, ts->snd_cwnd, TOY_CWND_MAX);
+}
+
+/* ---- Reno (RFC 5681) ------------------------------------------------ */
+
+/*
+ * Half the window. RFC 5681 (3.1, equation 4) halves the data in flight,
+ * which is the window itself for a sender the window limits; Linux's
+ * tcp_reno_ssthresh() halves the window too.
+ */
+u32 toy_reno_ssthresh(struct toy_sock *ts)
+{
+	return max(ts->snd_cwnd / 2, 2U);
+}
+
+static void reno_cong_avoid(struct toy_sock *ts, u32 acked)
+{
+	if (ts->snd_cwnd < ts->snd_ssthresh) {
+		acked = toy_cong_slow_start(ts, acked);
+		if (!acked)
+			return;
+	}
+	toy_cong_avoid_ai(ts, ts->snd_cwnd, acked);
+}
+
+const struct toy_cong_ops toy_reno = {
+	.name		= "reno",
+	.ssthresh	= toy_reno_ssthresh,
+	.cong_avoid	= reno_cong_avoid,
+};
+
+/* ---- what recovery.c and output.c tell it --------------------------- */
+
+/**
+ * toy_cong_ack - @acked segments were newly acknowledged
+ * @sk: the sender, locked
+ * @acked: segments freed from the write queue by this ACK
+ *
+ * The window grows in TOY_CA_OPEN and TOY_CA_LOSS (slow start after an
+ * RTO), never while a fast recovery repairs a loss, and only if the
+ * window was the limit.
+ */
+void toy_cong_ack(struct sock *sk, u32 acked)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	if (!acked || ts->ca_state == TOY_CA_RECOVERY || !ts->cwnd_limited)
+		return;
+	ts->ca_ops->cong_avoid(ts, acked);
+	trace_cwnd(sk);
+}
+
+/**
+ * toy_cong_state - the sender enters TOY_CA_* @state
+ * @sk: the sender, locked
+ * @state: TOY_CA_RECOVERY (fast retransmit), TOY_CA_LOSS (an RTO) or
+ *	TOY_CA_OPEN (the recovery ended)
+ *
+ * A loss sets snd_ssthresh once per episode: an RTO during a recovery, or
+ * one that backs off again without any progress, keeps it, as
+ * tcp_enter_loss() does. An RTO leaves one segment in the window; a fast
+ * recovery and its end leave snd_ssthresh.
+ */
+void toy_cong_state(struct sock *sk, u8 state)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u8 prior = ts->ca_state;
+
+	sock_owned_by_me(sk);
+	switch (state) {
+	case TOY_CA_RECOVERY:
+		ts->snd_ssthresh = ts->ca_ops->ssthresh(ts);
+		ts->snd_cwnd = ts->snd_ssthresh;
+		break;
+	case TOY_CA_LOSS:
+		if (prior == TOY_CA_OPEN ||
+		    (prior == TOY_CA_LOSS && !ts->retransmits))
+			ts->snd_ssthresh = ts->ca_ops->ssthresh(ts);
+		ts->snd_cwnd = 1;
+		break;
+	default:
+		if (prior == TOY_CA_RECOVERY)
+			ts->snd_cwnd = min(ts->snd_cwnd, ts->snd_ssthresh);
+		break;
+	}
+	ts->snd_cwnd_cnt = 0;
+	ts->ca_state = state;
+	if (ts->ca_ops->set_state)
+		ts->ca_ops->set_state(ts, state);
+	trace_cwnd(sk);
+}
+
+/**
+ * toy_cong_rtt - a round-trip time was measured
+ * @sk: the sender, locked
+ * @rtt_us: the sample
+ */
+void toy_cong_rtt(struct sock *sk, u32 rtt_us)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (ts->ca_ops->rtt_sample)
+		ts->ca_ops->rtt_sample(ts, rtt_us);
+}
+
+/**
+ * toy_cong_restart - new data is about to leave an idle connection
+ * @sk: the sender, locked, with nothing in flight
+ *
+ * Idle longer than an RTO: the window we had says nothing of the path
+ * now. Fall back to the initial window, remembering three quarters of the
+ * old one in snd_ssthresh, as tcp_cwnd_restart() does.
+ */
+void toy_cong_restart(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 idle = jiffies - ts->lsndtime;
+
+	sock_owned_by_me(sk);
+	if (ts->snd_cwnd <= TOY_INIT_CWND || idle <= usecs_to_jiffies(ts->rto))
+		return;
+	ts->snd_ssthresh = max(ts->snd_ssthresh, ts->snd_cwnd / 4 * 3);
+	ts->snd_cwnd = TOY_INIT_CWND;
+	ts->snd_cwnd_cnt = 0;
+	if (ts->ca_ops->restart)
+		ts->ca_ops->restart(ts);
+	trace_cwnd(sk);
+}
+
+/**
+ * toy_cong_can_send - may one more segment leave?
+ * @sk: the sender, locked
+ *
+ * Also notes whether the window is what holds the sender back: it is if
+ * it is full, or in slow start half full (tcp_is_cwnd_limited(): the
+ * window doubles each round trip, and a sender that keeps half of it busy
+ * would fill the next one).
+ *
+ * Return: true if fewer than snd_cwnd segments are in flight.
+ */
+bool toy_cong_can_send(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 flight = toy_in_flight(ts);
+
+	sock_owned_by_me(sk);
+	if (ts->snd_cwnd < ts->snd_ssthresh)
+		ts->cwnd_limited = 2 * flight >= ts->snd_cwnd;
+	else
+		ts->cwnd_limited = flight >= ts->snd_cwnd;
+	return flight < ts->snd_cwnd;
+}
+
+#if IS_ENABLED(CONFIG_TOY_KUNIT_TEST)
+#include "test/cong-test.c"
+#endif

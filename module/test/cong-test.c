@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for congestion control (cong.c), #included at its end when
+ * CONFIG_TOY_KUNIT_TEST is set: slow start, Reno's additive increase, what
+ * a fast recovery, an RTO and idleness do to the window, when an ACK may
+ * grow it, and the choice of algorithm by name. The socket is a zeroed
+ * struct toy_sock; nothing is sent. CUBIC's curve is cubic-test.c's.
+ */
+#include <kunit/test.h>
+
+static struct toy_sock *toy_test_cong_sock(struct kunit *test,
+					   const struct toy_cong_ops *ops)
+{
+	struct toy_sock *ts = kunit_kzalloc(test, sizeof(*ts), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ts);
+	sock_net_set(&ts->sk, &init_net);
+	ts->ca_ops = ops;
+	ts->rto = 200 * USEC_PER_MSEC;
+	toy_cong_init(&ts->sk);
+	return ts;
+}
+
+static void toy_cong_starts_at_the_initial_window(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_cubic);
+
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 10U);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, TOY_INFINITE_SSTHRESH);
+	KUNIT_EXPECT_EQ(test, ts->ca_state, TOY_CA_OPEN);
+}
+
+/* One segment per segment acknowledged, and no further than ssthresh. */
+static void toy_cong_slow_start_stops_at_ssthresh(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	KUNIT_EXPECT_EQ(test, toy_cong_slow_start(ts, 5), 0U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 15U);
+	ts->snd_ssthresh = 18;
+	KUNIT_EXPECT_EQ(test, toy_cong_slow_start(ts, 5), 2U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 18U);
+}
+
+/* Above ssthresh, Reno gains one segment per window acknowledged. */
+static void toy_cong_reno_one_per_window(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+	int i;
+
+	ts->snd_ssthresh = 10;
+	ts->cwnd_limited = true;
+	for (i = 0; i < 9; i++)
+		toy_cong_ack(&ts->sk, 1);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 10U);
+	toy_cong_ack(&ts->sk, 1);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 11U);
+	/* a stretch ACK of 22 segments: two more, 0 left over */
+	toy_cong_ack(&ts->sk, 22);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 13U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd_cnt, 0U);
+}
+
+/* A window that did not limit the sender does not grow (RFC 7661). */
+static void toy_cong_grows_only_when_limited(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	ts->packets_out = 4;
+	KUNIT_EXPECT_TRUE(test, toy_cong_can_send(&ts->sk));
+	KUNIT_EXPECT_FALSE(test, ts->cwnd_limited);
+	toy_cong_ack(&ts->sk, 4);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 10U);
+
+	/* in slow start, half the window busy is enough */
+	ts->packets_out = 5;
+	KUNIT_EXPECT_TRUE(test, toy_cong_can_send(&ts->sk));
+	KUNIT_EXPECT_TRUE(test, ts->cwnd_limited);
+	toy_cong_ack(&ts->sk, 4);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 14U);
+
+	/* above ssthresh, the whole window must be */
+	ts->snd_ssthresh = 14;
+	ts->packets_out = 13;
+	KUNIT_EXPECT_TRUE(test, toy_cong_can_send(&ts->sk));
+	KUNIT_EXPECT_FALSE(test, ts->cwnd_limited);
+	ts->packets_out = 14;
+	KUNIT_EXPECT_FALSE(test, toy_cong_can_send(&ts->sk));
+	KUNIT_EXPECT_TRUE(test, ts->cwnd_limited);
+}
+
+/* The pipe: SACKed and lost segments have left, retransmissions are in. */
+static void toy_cong_in_flight_is_the_pipe(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	ts->packets_out = 12;
+	ts->sacked_out = 3;
+	ts->lost_out = 2;
+	ts->retrans_out = 1;
+	KUNIT_EXPECT_EQ(test, toy_in_flight(ts), 8U);
+	KUNIT_EXPECT_TRUE(test, toy_cong_can_send(&ts->sk));
+	ts->retrans_out = 2;
+	KUNIT_EXPECT_TRUE(test, toy_cong_can_send(&ts->sk));
+	ts->sacked_out = 1;
+	KUNIT_EXPECT_FALSE(test, toy_cong_can_send(&ts->sk));
+}
+
+/* Fast recovery: half the window, held until it ends; Reno's floor is 2. */
+static void toy_cong_recovery_halves_and_holds(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	ts->snd_cwnd = 40;
+	ts->cwnd_limited = true;
+	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 20U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 20U);
+	toy_cong_ack(&ts->sk, 10);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 20U);
+	toy_cong_state(&ts->sk, TOY_CA_OPEN);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 20U);
+	KUNIT_EXPECT_EQ(test, ts->ca_state, TOY_CA_OPEN);
+
+	ts->snd_cwnd = 3;
+	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 2U);
+}
+
+/*
+ * An RTO: one segment, slow start up to the new ssthresh. Backing off
+ * again without progress keeps ssthresh; after progress, a new RTO sets it
+ * anew. One during a fast recovery keeps the recovery's.
+ */
+static void toy_cong_rto_restarts_slow_start(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	ts->snd_cwnd = 40;
+	toy_cong_state(&ts->sk, TOY_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 1U);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 20U);
+	ts->retransmits = 1;
+	toy_cong_state(&ts->sk, TOY_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 20U);
+
+	/* slow start in LOSS: the retransmissions come back */
+	ts->cwnd_limited = true;
+	toy_cong_ack(&ts->sk, 5);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 6U);
+	ts->retransmits = 0;
+	toy_cong_state(&ts->sk, TOY_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 3U);
+
+	toy_cong_state(&ts->sk, TOY_CA_OPEN);
+	ts->snd_cwnd = 30;
+	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 15U);
+	toy_cong_state(&ts->sk, TOY_CA_LOSS);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 15U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 1U);
+}
+
+/* Idle for longer than an RTO: the initial window, 3/4 remembered. */
+static void toy_cong_restart_after_idle(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_cubic);
+
+	ts->snd_cwnd = 100;
+	ts->snd_ssthresh = 50;
+	ts->lsndtime = jiffies;
+	toy_cong_restart(&ts->sk);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 100U);
+
+	ts->lsndtime = jiffies - usecs_to_jiffies(ts->rto) - 2;
+	toy_cong_restart(&ts->sk);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 10U);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 75U);
+}
+
+/* By name: ENOENT for a name nobody has; the window stays. */
+static void toy_cong_chosen_by_name(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_cubic);
+
+	KUNIT_EXPECT_PTR_EQ(test, toy_cong_find("reno"), &toy_reno);
+	KUNIT_EXPECT_PTR_EQ(test, toy_cong_find("cubic"), &toy_cubic);
+	KUNIT_EXPECT_PTR_EQ(test, toy_cong_find("bbr"), NULL);
+	KUNIT_EXPECT_PTR_EQ(test, toy_cong_find(""), NULL);
+	KUNIT_EXPECT_PTR_EQ(test, toy_cong_find("cubic "), NULL);
+
+	ts->snd_cwnd = 33;
+	KUNIT_EXPECT_EQ(test, toy_cong_set(&ts->sk, "reno"), 0);
+	KUNIT_EXPECT_PTR_EQ(test, ts->ca_ops, &toy_reno);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 33U);
+	KUNIT_EXPECT_EQ(test, toy_cong_set(&ts->sk, "Reno"), -ENOENT);
+	KUNIT_EXPECT_PTR_EQ(test, ts->ca_ops, &toy_reno);
+}
+
+/* Every algorithm has what cong.c calls without asking, and a short name. */
+static void toy_cong_algos_complete(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(toy_cong_algos); i++) {
+		const struct toy_cong_ops *ops = toy_cong_algos[i];
+
+		KUNIT_EXPECT_NOT_NULL(test, ops->ssthresh);
+		KUNIT_EXPECT_NOT_NULL(test, ops->cong_avoid);
+		KUNIT_EXPECT_LT(test, strlen(ops->name), TOY_CA_NAME_MAX);
+		KUNIT_EXPECT_PTR_EQ(test, toy_cong_find(ops->name), ops);
+	}
+}
+
+static struct kunit_case toy_cong_test_cases[] = {
+	KUNIT_CASE(toy_cong_starts_at_the_initial_window),
+	KUNIT_CASE(toy_cong_slow_start_stops_at_ssthresh),
+	KUNIT_CASE(toy_cong_reno_one_per_window),
+	KUNIT_CASE(toy_cong_grows_only_when_limited),
+	KUNIT_CASE(toy_cong_in_flight_is_the_pipe),
+	KUNIT_CASE(toy_cong_recovery_halves_and_holds),
+	KUNIT_CASE(toy_cong_rto_restarts_slow_start),
+	KUNIT_CASE(toy_cong_restart_after_idle),
+	KUNIT_CASE(toy_cong_chosen_by_name),
+	KUNIT_CASE(toy_cong_algos_complete),
+	{}
+};
+
+static struct kunit_suite toy_cong_test_suite = {
+	.name = "toy_cong",
+	.test_cases = toy_cong_test_cases,
+};
+
+kunit_test_suite(toy_cong_test_suite);
