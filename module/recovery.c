@@ -414,7 +414,7 @@ static void sack_retransmit(struct sock *sk)
 				break;
 			mark_lost(ts, cb);
 			if (!sack_resent(ts, cb)) {
-				if (toy_in_flight(ts) >= ts->snd_cwnd)
+				if (!toy_cong_can_send(sk))
 					break;
 				if (retransmit_skb(sk, skb))
 					break;	/* no memory: the RTO retries */
@@ -656,9 +656,15 @@ static void new_ack(struct sock *sk, u32 ack, u32 prior_fack, u64 sack_when)
 	/* The first of them filled the hole; the rest were counted. */
 	if (!ts->sack_ok)
 		ts->sacked_out -= min(ts->sacked_out, acked ? acked - 1 : 0);
+	/*
+	 * The ACK that ends a fast recovery does not grow the window: what
+	 * it acknowledges was delivered during the recovery.
+	 */
 	if (ts->ca_state != TOY_CA_OPEN && !toy_before(ack, ts->high_seq)) {
 		if (!ts->sack_ok)
 			ts->sacked_out = 0;
+		if (ts->ca_state == TOY_CA_RECOVERY)
+			acked = 0;
 		toy_cong_state(sk, TOY_CA_OPEN);
 	}
 	toy_cong_ack(sk, acked);

@@ -448,6 +448,13 @@ static int diag_decode(const struct nlmsghdr *nlh, unsigned int sl,
 			if (alen >= 1)
 				d->shutdown = *(const __u8 *)data;
 			break;
+		case TOY_DIAG_CONG:
+			/* NUL-terminated, or cut short: ours is either way. */
+			if (alen >= sizeof(d->cong))
+				alen = sizeof(d->cong) - 1;
+			memcpy(d->cong, data, alen);
+			d->cong[alen] = '\0';
+			break;
 		}
 		off += NLA_ALIGN(a->nla_len);
 	}

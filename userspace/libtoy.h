@@ -144,6 +144,7 @@ struct toy_diag_entry {
 	unsigned int		nmem;		/* __u32s of TOY_DIAG_MEMINFO */
 	__u32			mem[SK_MEMINFO_VARS];
 	int			shutdown;	/* TOY_DIAG_SHUTDOWN, -1 if absent */
+	char			cong[TOY_CA_NAME_MAX];	/* TOY_DIAG_CONG, or "" */
 };
 
 /* Return nonzero from the callback to stop the walk early. */

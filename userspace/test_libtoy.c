@@ -679,7 +679,10 @@ static void diag_fixture(struct nlbuf *nb)
 	info.rcv_nxt = 1006;
 	info.snd_wnd = 106496;
 	info.rcv_wnd = 106491;
+	info.snd_cwnd = 10;
+	info.snd_ssthresh = 0x7fffffff;
 	nl_attr(nb, h, TOY_DIAG_INFO, &info, sizeof(info));
+	nl_attr(nb, h, TOY_DIAG_CONG, "cubic", 6);
 	mem[SK_MEMINFO_RMEM_ALLOC] = 768;
 	mem[SK_MEMINFO_FWD_ALLOC] = 3328;
 	nl_attr(nb, h, TOY_DIAG_MEMINFO, mem, sizeof(mem));
@@ -698,7 +701,18 @@ static void diag_fixture(struct nlbuf *nb)
 	info.rcv_nxt = 3000000001u;
 	info.snd_wnd = 0;
 	info.rcv_wnd = 106496;
+	info.options = TOY_INFO_OPT_SACK;
+	info.reordering = 3;
+	info.sacked = 1;
+	info.ca_state = TOY_CA_LOSS;
+	info.snd_cwnd = 1;
+	info.snd_ssthresh = 7;
+	info.packets_out = 4;
+	info.lost = 2;
+	info.retrans = 1;
 	nl_attr(nb, h, TOY_DIAG_INFO, &info, sizeof(info));
+	/* not NUL-terminated, and longer than any name: cut short */
+	nl_attr(nb, h, TOY_DIAG_CONG, "renorenorenoreno-", 17);
 	mem[SK_MEMINFO_RMEM_ALLOC] = 0;
 	mem[SK_MEMINFO_WMEM_QUEUED] = 2316;
 	mem[SK_MEMINFO_DROPS] = 2;
@@ -758,6 +772,12 @@ static void test_diag_parse(void)
 	      "socket 2: TOY_DIAG_MEMINFO decoded");
 	check(d->shutdown == 0 && g.d[1].shutdown == 1 && g.d[0].shutdown == -1,
 	      "TOY_DIAG_SHUTDOWN decoded, -1 when absent");
+	check(!strcmp(g.d[1].cong, "cubic") && !g.d[0].cong[0] &&
+	      !strcmp(d->cong, "renorenorenoren"),
+	      "TOY_DIAG_CONG decoded, cut to TOY_CA_NAME_MAX - 1, \"\" when absent");
+	check(d->info.ca_state == TOY_CA_LOSS && d->info.snd_cwnd == 1 &&
+	      d->info.snd_ssthresh == 7 && d->info.lost == 2,
+	      "socket 2: the congestion fields of TOY_DIAG_INFO decoded");
 	check(!g.d[3].has_info && g.d[3].nmem == 0 && g.d[3].e.state == 6 &&
 	      g.d[3].e.timer == 3 && g.d[3].timer_ms == 200,
 	      "socket 3: TIME_WAIT without attributes");

@@ -783,13 +783,32 @@ static void skmem_str(const struct toy_diag_entry *d, char **s)
 	strcatf(s, ")");
 }
 
-/*
- * As ss -i prints tcp_info: times in ms with %g, rtt only once measured,
- * retrans as head/total only when there was one. The sequence numbers are
- * Toy's own addition: they are what a beginner wants to compare.
- */
-static void info_str(const struct toy_info *in, char **s)
+static const char *ca_state_name(unsigned int state)
 {
+	switch (state) {
+	case TOY_CA_OPEN:
+		return "open";
+	case TOY_CA_RECOVERY:
+		return "recovery";
+	case TOY_CA_LOSS:
+		return "loss";
+	}
+	return "?";
+}
+
+/*
+ * As ss -i prints tcp_info: the congestion control first, times in ms
+ * with %g, rtt only once measured, ssthresh only once set, retrans as
+ * head/total only when there was one. The congestion state (when not
+ * open) and the sequence numbers are Toy's own addition: they are what a
+ * beginner wants to compare.
+ */
+static void info_str(const struct toy_diag_entry *d, char **s)
+{
+	const struct toy_info *in = &d->info;
+
+	if (d->cong[0])
+		strcatf(s, " %s", d->cong);
 	if (in->rto_us)
 		strcatf(s, " rto:%g", in->rto_us / 1000.0);
 	if (in->srtt_us)
@@ -797,6 +816,16 @@ static void info_str(const struct toy_info *in, char **s)
 			in->rttvar_us / 1000.0);
 	if (in->mss)
 		strcatf(s, " mss:%u", in->mss);
+	if (in->snd_cwnd)
+		strcatf(s, " cwnd:%u", in->snd_cwnd);
+	if (in->snd_ssthresh && in->snd_ssthresh < 0x7fffffff)
+		strcatf(s, " ssthresh:%u", in->snd_ssthresh);
+	if (in->ca_state != TOY_CA_OPEN)
+		strcatf(s, " ca_state:%s", ca_state_name(in->ca_state));
+	if (in->packets_out)
+		strcatf(s, " unacked:%u", in->packets_out);
+	if (in->lost)
+		strcatf(s, " lost:%u", in->lost);
 	if (in->retransmits || in->total_retrans)
 		strcatf(s, " retrans:%u/%u", in->retransmits, in->total_retrans);
 	if (in->options & TOY_INFO_OPT_SACK)
@@ -841,7 +870,7 @@ static void row_cells(const struct row *r, const struct opts *o, char **cells)
 	if (o->mem && r->d.nmem)
 		skmem_str(&r->d, &cells[COL_TAIL]);
 	if (o->info && r->d.has_info)
-		info_str(&r->d.info, &cells[COL_TAIL]);
+		info_str(&r->d, &cells[COL_TAIL]);
 }
 
 static void print_table(const struct rows *rows, const struct filter *f,
@@ -898,11 +927,41 @@ static void json_addr(const struct sockaddr_toy *sa)
 	free(port);
 }
 
+/* TOY_INFO as JSON: every field ss -i would show, by name. */
+static void json_info(const struct toy_diag_entry *d)
+{
+	const struct toy_info *in = &d->info;
+
+	printf("{\"rto_ms\": %g, \"rtt_ms\": %g, \"rttvar_ms\": %g, "
+	       "\"mss\": %u, \"retransmits\": %u, \"total_retrans\": %u, "
+	       "\"snd_wnd\": %u, \"rcv_wnd\": %u, \"snd_una\": %u, "
+	       "\"snd_nxt\": %u, \"rcv_nxt\": %u, \"sack\": %s, "
+	       "\"reordering\": %u, \"sacked\": %u, \"cong\": ",
+	       in->rto_us / 1000.0, in->srtt_us / 1000.0,
+	       in->rttvar_us / 1000.0, in->mss, in->retransmits,
+	       in->total_retrans, in->snd_wnd, in->rcv_wnd, in->snd_una,
+	       in->snd_nxt, in->rcv_nxt,
+	       in->options & TOY_INFO_OPT_SACK ? "true" : "false",
+	       in->reordering, in->sacked);
+	if (d->cong[0])
+		json_str(d->cong);
+	else
+		printf("null");
+	printf(", \"ca_state\": ");
+	json_str(ca_state_name(in->ca_state));
+	printf(", \"cwnd\": %u, \"ssthresh\": ", in->snd_cwnd);
+	if (in->snd_ssthresh && in->snd_ssthresh < 0x7fffffff)
+		printf("%u", in->snd_ssthresh);
+	else
+		printf("null");
+	printf(", \"unacked\": %u, \"lost\": %u, \"retrans_out\": %u}",
+	       in->packets_out, in->lost, in->retrans);
+}
+
 /* The sock_diag-only fields: null when the row came from /proc. */
 static void json_diag(const struct row *r)
 {
 	const struct toy_diag_entry *d = &r->d;
-	const struct toy_info *in = &d->info;
 
 	printf(", \"cookie\": ");
 	if (r->from_diag)
@@ -916,14 +975,7 @@ static void json_diag(const struct row *r)
 		printf("null");
 	printf(", \"info\": ");
 	if (d->has_info)
-		printf("{\"rto_ms\": %g, \"rtt_ms\": %g, \"rttvar_ms\": %g, "
-		       "\"mss\": %u, \"retransmits\": %u, \"total_retrans\": %u, "
-		       "\"snd_wnd\": %u, \"rcv_wnd\": %u, \"snd_una\": %u, "
-		       "\"snd_nxt\": %u, \"rcv_nxt\": %u}",
-		       in->rto_us / 1000.0, in->srtt_us / 1000.0,
-		       in->rttvar_us / 1000.0, in->mss, in->retransmits,
-		       in->total_retrans, in->snd_wnd, in->rcv_wnd, in->snd_una,
-		       in->snd_nxt, in->rcv_nxt);
+		json_info(d);
 	else
 		printf("null");
 	printf(", \"skmem\": ");

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Congestion control on the wire, against the fake peer of peer.h (the
+ * network of toy_fsm.c): the peer decides which segments "arrive", so
+ * every window is counted exactly.
+ *
+ * The option: TOY_CONGESTION names the algorithm as TCP_CONGESTION does
+ * ("cubic" by default, "reno"), ENOENT for any other name, EINVAL without
+ * one; the congestion= parameter picks a new socket's; a child takes its
+ * listener's.
+ * The window: 10 segments before the first ACK (RFC 6928); slow start
+ * doubles it per round trip; a loss repaired by SACK halves it (Reno) or
+ * takes 0.7 of it (CUBIC) and holds it; an RTO leaves one segment, and
+ * slow start then resends the lost ones two, four... at a time.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+
+#include "toy_test.h"
+#include "peer.h"
+#include "toy_harness.h"
+
+#define PEER_PORT	7779
+#define PEER_ISS	0x7fffff00U
+#define RTO_SLOW	3000		/* ms: no RTO during a test */
+#define RTO_TEST	1000		/* ms: the RTO of rto_collapses_to_one */
+#define REPLY_MS	2000
+#define QUIET_MS	300
+#define CONG_PARAM	"/sys/module/toy/parameters/congestion"
+#define NSEG		40
+#define IW		10U
+#define NO_SSTHRESH	0x7fffffffU
+
+FIXTURE(cong) {
+	struct toy_peer p;
+	int ns_orig, ns_a;
+	int fd, lfd, lport;
+	uint32_t m_nxt;		/* the module's first data sequence number */
+	uint32_t p_nxt;		/* ours */
+	int mss;
+	char param[32];		/* the parameter as it was, to restore */
+};
+
+static int param_read(char *buf, size_t len)
+{
+	FILE *f = fopen(CONG_PARAM, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Write @val to the parameter. Return: 0, or the errno of the write. */
+static int param_write(const char *val)
+{
+	int fd = open(CONG_PARAM, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+FIXTURE_SETUP(cong)
+{
+	int err;
+
+	self->fd = self->lfd = -1;
+	ASSERT_EQ(0, param_read(self->param, sizeof(self->param)));
+	err = peer_case_open(&self->p, PEER_PORT, &self->ns_orig, &self->ns_a);
+	if (err > 0)
+		SKIP(return, "no network namespaces or veth (modprobe veth?)");
+	ASSERT_EQ(0, err) TH_LOG("peer network: %s", strerror(errno));
+	self->p.window = 1 << 20;
+}
+
+FIXTURE_TEARDOWN(cong)
+{
+	peer_case_close(&self->p, &self->fd, &self->lfd, self->ns_orig,
+			self->ns_a);
+	param_write(self->param);
+}
+
+static int cong_get(int fd, char *name, socklen_t *len)
+{
+	return getsockopt(fd, SOL_TOY, TOY_CONGESTION, name, len);
+}
+
+static int cong_set(int fd, const char *name, socklen_t len)
+{
+	return setsockopt(fd, SOL_TOY, TOY_CONGESTION, name, len);
+}
+
+/* The algorithm of @fd, "" on error. */
+static const char *cong_of(int fd)
+{
+	static char name[TOY_CA_NAME_MAX + 1];
+	socklen_t len = TOY_CA_NAME_MAX;
+
+	memset(name, 0, sizeof(name));
+	if (cong_get(fd, name, &len))
+		name[0] = '\0';
+	return name;
+}
+
+/* The next segment, which must come within REPLY_MS. */
+static void next_seg(struct __test_metadata *_metadata, FIXTURE_DATA(cong) *self,
+		     struct toy_seg *s)
+{
+	PEER_ASSERT_SEG(&self->p, s, REPLY_MS);
+}
+
+/* Nothing comes for QUIET_MS. */
+static void quiet(struct __test_metadata *_metadata, FIXTURE_DATA(cong) *self)
+{
+	struct toy_seg s;
+
+	ASSERT_EQ(0, peer_recv(&self->p, &s, QUIET_MS))
+		TH_LOG("unexpected segment seq %u len %u", s.seq, s.len);
+}
+
+/*
+ * A passive open with SACK; the accepted socket uses @algo and an RTO of
+ * @rto ms, and NSEG full segments wait in its send queue.
+ */
+static void open_and_write(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(cong) *self, const char *algo, int rto)
+{
+	struct toy_info ti;
+	struct toy_seg s;
+	char *buf;
+
+	self->lfd = toy_listener(inet_addr(ADDR_A), 8, &self->lport);
+	ASSERT_LE(0, self->lfd);
+	self->p.dport = self->lport;
+	ASSERT_EQ(0, peer_send(&self->p, PEER_ISS, 0,
+			       TOYHDR_SYN | TOYHDR_SACKOK, NULL, 0));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK | TOYHDR_SACKOK, s.flags);
+	self->m_nxt = s.seq + 1;
+	self->p_nxt = PEER_ISS + 1;
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt, TOYHDR_ACK,
+			       NULL, 0));
+	ASSERT_LT(0, toy_poll(self->lfd, POLLIN, REPLY_MS));
+	self->fd = toy_accept(self->lfd);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MAX, rto));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MIN, rto));
+	ASSERT_EQ(0, cong_set(self->fd, algo, strlen(algo)));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_SOCKET, SO_SNDBUF, 1 << 20));
+
+	ASSERT_EQ(0, toy_get_info(self->fd, &ti));
+	self->mss = ti.mss;
+	ASSERT_GE(PEER_MAXDATA, self->mss);
+	buf = calloc(NSEG, self->mss);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(NSEG * self->mss, toy_send_all(self->fd, buf, NSEG * self->mss));
+	free(buf);
+}
+
+/* The sequence number of data segment @i. */
+static uint32_t seg_seq(FIXTURE_DATA(cong) *self, int i)
+{
+	return self->m_nxt + (uint32_t)(i * self->mss);
+}
+
+/* Exactly segments @from..@to - 1 arrive, in order, and then nothing. */
+static void expect_segs(struct __test_metadata *_metadata,
+			FIXTURE_DATA(cong) *self, int from, int to)
+{
+	struct toy_seg s;
+	int i;
+
+	for (i = from; i < to; i++) {
+		next_seg(_metadata, self, &s);
+		ASSERT_EQ(seg_seq(self, i), s.seq) TH_LOG("segment %d", i);
+		ASSERT_EQ(self->mss, s.len);
+	}
+	quiet(_metadata, self);
+}
+
+static void ack(struct __test_metadata *_metadata, FIXTURE_DATA(cong) *self,
+		int upto, int sack_from, int sack_to)
+{
+	uint32_t blk[1][2] = { { seg_seq(self, sack_from), seg_seq(self, sack_to) } };
+
+	ASSERT_EQ(0, peer_send_sack(&self->p, self->p_nxt, seg_seq(self, upto),
+				    TOYHDR_ACK, blk, sack_to > sack_from,
+				    NULL, 0));
+}
+
+static void expect_window(struct __test_metadata *_metadata, int fd,
+			  uint8_t state, uint32_t cwnd, uint32_t ssthresh)
+{
+	struct toy_info ti;
+
+	ASSERT_EQ(0, toy_get_info(fd, &ti));
+	EXPECT_EQ(state, ti.ca_state);
+	EXPECT_EQ(cwnd, ti.snd_cwnd);
+	EXPECT_EQ(ssthresh, ti.snd_ssthresh);
+}
+
+/* Names as TCP_CONGESTION takes them, and its errnos. */
+TEST_F(cong, option_names)
+{
+	char name[64], longname[40];
+	int fd = toy_socket();
+	socklen_t len;
+
+	ASSERT_LE(0, fd);
+	EXPECT_STREQ(self->param, cong_of(fd));
+	/* the length comes back as TOY_CA_NAME_MAX, the name NUL-padded */
+	memset(name, 'x', sizeof(name));
+	len = sizeof(name);
+	ASSERT_EQ(0, cong_get(fd, name, &len));
+	EXPECT_EQ((socklen_t)TOY_CA_NAME_MAX, len);
+	EXPECT_EQ(0, name[TOY_CA_NAME_MAX - 1]);
+	EXPECT_EQ('x', name[TOY_CA_NAME_MAX]);
+
+	EXPECT_EQ(0, cong_set(fd, "reno", 4));		/* no NUL needed */
+	EXPECT_STREQ("reno", cong_of(fd));
+	EXPECT_EQ(0, cong_set(fd, "cubic\0junk", 10));	/* or it ends there */
+	EXPECT_STREQ("cubic", cong_of(fd));
+
+	EXPECT_EQ(-1, cong_set(fd, "bbr", 3));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, cong_set(fd, "cubi", 4));
+	EXPECT_EQ(ENOENT, errno);
+	memset(longname, 'a', sizeof(longname));
+	memcpy(longname, "cubic", 5);
+	EXPECT_EQ(-1, cong_set(fd, longname, sizeof(longname)));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, cong_set(fd, "", 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, cong_set(fd, NULL, 5));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_STREQ("cubic", cong_of(fd));
+
+	/* a short buffer gets a prefix */
+	len = 2;
+	ASSERT_EQ(0, cong_get(fd, name, &len));
+	EXPECT_EQ(2U, len);
+	EXPECT_EQ(0, memcmp(name, "cu", 2));
+	close(fd);
+}
+
+/* congestion= picks a new socket's algorithm; a child takes its listener's. */
+TEST_F(cong, param_and_inheritance)
+{
+	int lfd, cfd = -1, sfd = -1, lport, fd;
+
+	EXPECT_EQ(ENOENT, param_write("vegas"));
+	ASSERT_EQ(0, param_write("reno"));
+	fd = toy_socket();
+	ASSERT_LE(0, fd);
+	EXPECT_STREQ("reno", cong_of(fd));
+	close(fd);
+	ASSERT_EQ(0, param_write("cubic\n"));
+
+	lfd = toy_listener(inet_addr(ADDR_A), 8, &lport);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, cong_set(lfd, "reno", 4));
+	cfd = toy_socket();
+	ASSERT_LE(0, cfd);
+	EXPECT_STREQ("cubic", cong_of(cfd));
+	ASSERT_EQ(0, toy_connect(cfd, inet_addr(ADDR_A), lport));
+	sfd = toy_accept(lfd);
+	ASSERT_LE(0, sfd);
+	EXPECT_STREQ("reno", cong_of(sfd));
+	EXPECT_STREQ("cubic", cong_of(cfd));
+	close(sfd);
+	close(cfd);
+	close(lfd);
+}
+
+/* Ten segments before the first ACK; each ACKed one lets two go. */
+TEST_F(cong, initial_window_and_slow_start)
+{
+	struct toy_info ti;
+
+	open_and_write(_metadata, self, "cubic", RTO_SLOW);
+	expect_segs(_metadata, self, 0, IW);
+	ASSERT_EQ(0, toy_get_info(self->fd, &ti));
+	EXPECT_EQ(IW, ti.snd_cwnd);
+	EXPECT_EQ(IW, ti.packets_out);
+	EXPECT_EQ(NO_SSTHRESH, ti.snd_ssthresh);
+	EXPECT_EQ(TOY_CA_OPEN, ti.ca_state);
+
+	/* one ACK of all ten: the window doubles, twenty go */
+	ack(_metadata, self, IW, 0, 0);
+	expect_segs(_metadata, self, IW, 3 * IW);
+	expect_window(_metadata, self->fd, TOY_CA_OPEN, 2 * IW, NO_SSTHRESH);
+}
+
+/*
+ * Segment 0 of 10 is lost, 1..9 SACKed: fast recovery, the window falls
+ * to @beta tenths and holds until the hole is filled. Only the hole is
+ * resent; with 9 segments out of the pipe and a window of 7 (or 5), new
+ * data follows as the window allows.
+ */
+static void fast_recovery(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(cong) *self, const char *algo,
+			  uint32_t wnd)
+{
+	struct toy_seg s;
+
+	open_and_write(_metadata, self, algo, RTO_SLOW);
+	expect_segs(_metadata, self, 0, IW);
+	ack(_metadata, self, 0, 1, IW);
+	/* the hole, then new data while the pipe (1) is below the window */
+	next_seg(_metadata, self, &s);
+	EXPECT_EQ(seg_seq(self, 0), s.seq);
+	expect_segs(_metadata, self, IW, IW + (int)wnd - 1);
+	expect_window(_metadata, self->fd, TOY_CA_RECOVERY, wnd, wnd);
+	/*
+	 * The recovery ends when all that was out at its start is
+	 * acknowledged; that ACK does not grow the window, and one more
+	 * segment fills it.
+	 */
+	ack(_metadata, self, IW, 0, 0);
+	expect_segs(_metadata, self, IW + (int)wnd - 1, IW + (int)wnd);
+	expect_window(_metadata, self->fd, TOY_CA_OPEN, wnd, wnd);
+}
+
+TEST_F(cong, fast_recovery_cubic)
+{
+	fast_recovery(_metadata, self, "cubic", 7);
+}
+
+TEST_F(cong, fast_recovery_reno)
+{
+	fast_recovery(_metadata, self, "reno", 5);
+}
+
+/*
+ * Nothing is acknowledged: the RTO resends segment 0 alone, with a window
+ * of one. Its ACK makes the window two: segments 1 and 2 go, and no new
+ * data while the lost ones wait.
+ */
+TEST_F(cong, rto_collapses_to_one)
+{
+	struct toy_info ti;
+
+	open_and_write(_metadata, self, "cubic", RTO_TEST);
+	expect_segs(_metadata, self, 0, IW);
+	expect_segs(_metadata, self, 0, 1);
+	ASSERT_EQ(0, toy_get_info(self->fd, &ti));
+	EXPECT_EQ(TOY_CA_LOSS, ti.ca_state);
+	EXPECT_EQ(1U, ti.snd_cwnd);
+	EXPECT_EQ(7U, ti.snd_ssthresh);
+	EXPECT_EQ(IW, ti.packets_out);
+	EXPECT_EQ(IW, ti.lost);
+	EXPECT_EQ(1U, ti.retrans);
+
+	ack(_metadata, self, 1, 0, 0);
+	expect_segs(_metadata, self, 1, 3);
+	expect_window(_metadata, self->fd, TOY_CA_LOSS, 2, 7);
+}
+
+TEST_HARNESS_MAIN
