@@ -43,18 +43,22 @@
 #                       (default 600)
 #   TOY_BENCH_MIB       MiB per benchmark transfer (default 16)
 #
-# Under QEMU TCG (no KVM) with SACK, 64 MiB each way through all eight
-# profiles takes about 5 minutes per kernel, most of it in "all"; 8 MiB
-# exercises the same repairs (from 130 retransmissions under "corrupt" to
-# 8000 under "all") in about 50 s of transfers, which is why it is the
-# default. Buffers
-# (TOY_NETEM_BUF, default 2 MiB, set on both ends by util_xfer --buf) let
-# the window cover the 200 ms RTT of "delay" and "all": the default 208 KiB
-# would cap those at ~0.5 MB/s. Why TOY_RTO_MIN 20 ms on lossy profiles: a
-# retransmission lost again, with nothing sent after it, waits for the RTO;
-# the 200 ms floor against a sub-ms veth RTT makes each such stall cost
-# 200 ms. The delay and mtu1280 profiles keep the default; "all" uses it
-# too (its RTT is 200 ms, so the floor hardly matters there).
+# "all" puts every fault on one path at once, at rates a congestion
+# controlled sender can cross in CI's time: with 10% loss on a 200 ms RTT
+# (what it was before the congestion window), any sender that backs off
+# on loss, TCP included, moves ~30 KB/s (Mathis et al.: MSS / RTT * 1.22 /
+# sqrt(p)); with 3% on a 20 ms RTT, ~0.5 MB/s. "loss" keeps 10% on the
+# sub-ms veth RTT.
+#
+# Under QEMU TCG (no KVM) with SACK, 8 MiB exercises the same repairs as
+# 64 MiB (hundreds of retransmissions per profile) in a fraction of the
+# time, which is why it is the default. Buffers (TOY_NETEM_BUF, default
+# 2 MiB, set on both ends by util_xfer --buf) let the window cover the
+# 200 ms RTT of "delay": the default 208 KiB would cap it at ~0.5 MB/s.
+# Why TOY_RTO_MIN 20 ms on lossy profiles: a retransmission lost again,
+# with nothing sent after it, waits for the RTO; the 200 ms floor against
+# a sub-ms veth RTT makes each such stall cost 200 ms. The delay and
+# mtu1280 profiles keep the default.
 
 set -eu
 
@@ -323,7 +327,7 @@ profile_netem() {
 	reorder) echo "delay 10ms reorder 25% 50%" ;;
 	corrupt) echo "corrupt 1%" ;;
 	delay) echo "delay 100ms" ;;
-	all) echo "delay 100ms reorder 25% 50% loss 10% duplicate 5% corrupt 1%" ;;
+	all) echo "delay 10ms reorder 25% 50% loss 3% duplicate 5% corrupt 1%" ;;
 	*) return 1 ;;
 	esac
 }

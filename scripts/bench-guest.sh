@@ -1,0 +1,185 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`, inside the VM (busybox sh; toy.ko loaded): toyperf over
+# AF_TOY and over TCP, side by side, in the same kernel and the same run.
+#
+# Paths: loopback, and a veth pair (MTU 1500) between two namespaces.
+# Measurements: STREAM (Mbit/s, and CPU ns per byte), RR and CRR
+# (transactions/s, and CPU us per transaction), each TOY_BENCH_SECS long;
+# then slab bytes per idle established socket (toyperf --idle). Every
+# measurement is repeated TOY_BENCH_REPS times, AF_TOY and TCP alternating
+# (which goes first alternates too), and the table gives the median and
+# the spread (min..max) of each, and the ratio of the medians.
+#
+# A background load (TOY_BENCH_LOAD=N busy loops in the guest) shows what
+# CPU contention does to each.
+#
+# Environment: TOY_BENCH_REPS (default 3), TOY_BENCH_SECS (default 5),
+# TOY_BENCH_IDLE (connections for --idle, default 2000), TOY_BENCH_LOAD
+# (default 0), TOY_BENCH_QUICK=1 (one repetition of 1 s each: the smoke
+# run of `make check`).
+set -eu
+
+PERF=$(command -v toyperf 2>/dev/null || echo /toy/bin/toyperf)
+REPS=${TOY_BENCH_REPS:-3}
+SECS=${TOY_BENCH_SECS:-5}
+IDLE=${TOY_BENCH_IDLE:-2000}
+LOAD=${TOY_BENCH_LOAD:-0}
+if [ "${TOY_BENCH_QUICK:-0}" = 1 ]; then
+	REPS=1 SECS=1 IDLE=200
+fi
+OUT=${TMPDIR:-/tmp}/bench.$$
+A=10.77.0.1
+B=10.77.0.2
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	ip netns del bench-a 2>/dev/null || true
+	ip netns del bench-b 2>/dev/null || true
+}
+trap cleanup EXIT
+
+fail() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# The veth path: bench-a (client) 10.77.0.1 <-> bench-b (server) 10.77.0.2.
+setup_veth() {
+	ip netns add bench-a
+	ip netns add bench-b
+	ip link add bench0 netns bench-a type veth peer name bench1 netns bench-b
+	ip -n bench-a link set lo up
+	ip -n bench-b link set lo up
+	ip -n bench-a addr add $A/24 dev bench0
+	ip -n bench-b addr add $B/24 dev bench1
+	ip -n bench-a link set bench0 mtu 1500 up
+	ip -n bench-b link set bench1 mtu 1500 up
+}
+
+# A server of each protocol on each path.
+start_servers() {
+	"$PERF" -s -p 5201 >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	"$PERF" -s -p 5202 --tcp >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	ip netns exec bench-b "$PERF" -s -p 5201 >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	ip netns exec bench-b "$PERF" -s -p 5202 --tcp >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+}
+
+start_load() {
+	i=0
+	while [ "$i" -lt "$LOAD" ]; do
+		sh -c 'while :; do :; done' &
+		PIDS="$PIDS $!"
+		i=$((i + 1))
+	done
+}
+
+# run PATH MODE PROTO: one measurement; appends "path mode proto value cpu".
+run() {
+	path=$1 mode=$2 proto=$3
+	port=5201 flag="" mflag=""
+	[ "$proto" = tcp ] && port=5202 flag=--tcp
+	[ "$mode" = rr ] && mflag=--rr
+	[ "$mode" = crr ] && mflag=--crr
+	if [ "$path" = lo ]; then
+		set -- "$PERF" -c 127.0.0.1
+	else
+		set -- ip netns exec bench-a "$PERF" -c $B
+	fi
+	# Wait for the server to listen: the first connect may race it.
+	tries=0
+	until json=$("$@" -p $port -t "$SECS" $flag $mflag -J 2>"$OUT.err"); do
+		tries=$((tries + 1))
+		[ "$tries" -lt 5 ] || fail "$path $mode $proto: $(cat "$OUT.err")"
+		sleep 1
+	done
+	case $mode in
+	stream)
+		v=$(echo "$json" | sed -n 's/.*"mbit_s": \([0-9.]*\).*/\1/p')
+		c=$(echo "$json" | sed -n 's/.*"cpu_ns_per_byte": \([0-9.]*\).*/\1/p')
+		;;
+	*)
+		v=$(echo "$json" | sed -n 's/.*"per_s": \([0-9.]*\).*/\1/p')
+		c=$(echo "$json" | sed -n 's/.*"cpu_us_per_transaction": \([0-9.]*\).*/\1/p')
+		;;
+	esac
+	[ -n "$v" ] || fail "$path $mode $proto: no result in $json"
+	echo "$path $mode $proto $v $c" >>"$OUT"
+}
+
+idle() {
+	proto=$1 flag=""
+	[ "$proto" = tcp ] && flag=--tcp
+	json=$("$PERF" --idle "$IDLE" $flag -J) || fail "idle $proto"
+	v=$(echo "$json" | sed -n 's/.*"slab_bytes_per_socket": \(-*[0-9]*\).*/\1/p')
+	echo "lo idle $proto $v 0" >>"$OUT"
+}
+
+setup_veth
+start_servers
+start_load
+: >"$OUT"
+rep=1
+while [ "$rep" -le "$REPS" ]; do
+	if [ $((rep % 2)) = 1 ]; then order="toy tcp"; else order="tcp toy"; fi
+	for path in lo veth; do
+		for mode in stream rr crr; do
+			for proto in $order; do
+				run "$path" "$mode" "$proto"
+			done
+		done
+	done
+	for proto in $order; do
+		idle "$proto"
+	done
+	rep=$((rep + 1))
+done
+
+echo "# bench: $(uname -r), $REPS repetitions of $SECS s, load $LOAD, $(nproc) CPUs"
+# The table: median (min..max) per protocol, the ratio of the medians.
+awk -v reps="$REPS" '
+function median(key, n,   i, j, t, a) {
+	for (i = 1; i <= n; i++)
+		a[i] = vals[key, i]
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	lo[key] = a[1]; hi[key] = a[n]
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+	key = $1 " " $2 " " $3
+	n[key]++
+	vals[key, n[key]] = $4
+	cpu[key, n[key]] = $5
+	if (!((($1 " " $2) in seen))) {
+		seen[$1 " " $2] = 1
+		order[++rows] = $1 " " $2
+	}
+}
+END {
+	printf "# %-12s %-8s %26s %26s %7s\n", "path", "test", "AF_TOY median (min..max)", "TCP median (min..max)", "ratio"
+	for (r = 1; r <= rows; r++) {
+		split(order[r], pm, " ")
+		unit = pm[2] == "stream" ? "Mbit/s" : pm[2] == "idle" ? "B/sock" : "/s"
+		t = median(order[r] " toy", n[order[r] " toy"])
+		c = median(order[r] " tcp", n[order[r] " tcp"])
+		printf "# %-12s %-8s %10.1f (%.1f..%.1f) %10.1f (%.1f..%.1f) %6.2fx %s\n", pm[1], pm[2], t, lo[order[r] " toy"], hi[order[r] " toy"], c, lo[order[r] " tcp"], hi[order[r] " tcp"], c > 0 ? t / c : 0, unit
+		printf "BENCH %s %s %s %s %s %s %s %s\n", pm[1], pm[2], t, lo[order[r] " toy"], hi[order[r] " toy"], c, lo[order[r] " tcp"], hi[order[r] " tcp"]
+	}
+}' "$OUT"
+echo "# bench: CPU cost, median per protocol (stream: ns/byte; rr, crr: us/transaction)"
+awk '$2 != "idle" { k = $1 " " $2 " " $3; s[k] = s[k] " " $5 }
+END { for (k in s) print "#   " k ":" s[k] }' "$OUT" | sort
+mkdir -p "${TOY_EXPORT_DIR:-/tmp/toy-export}"
+cp "$OUT" "${TOY_EXPORT_DIR:-/tmp/toy-export}/bench-raw.txt"
+echo "# bench: done"
