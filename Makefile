@@ -15,13 +15,16 @@
 #   make fuzz        the fuzzers for SECONDS (default 1800) on the debug
 #                    kernel, FUZZ_KERNELS="debug 6.12 6.1" for more, one
 #                    seed (FUZZ_SEED replays it); not part of make check
+#   make bench       toyperf, AF_TOY beside TCP, on each Debian kernel:
+#                    STREAM, RR, CRR and memory per socket, medians and
+#                    spread (~15 min); not part of make check
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CACHE ?= $(HOME)/.cache/toy
 SECONDS ?= 1800
 
 .PHONY: all module userspace selftests clean demo check check-full check-vm kunit \
-	check-debug deps fuzz
+	check-debug deps fuzz bench
 
 all: module
 
@@ -69,3 +72,6 @@ check-debug:
 
 fuzz:
 	scripts/fuzz.sh $(SECONDS)
+
+bench:
+	scripts/bench.sh

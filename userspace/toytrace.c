@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cwndplot.h"
 #include "libtoy.h"
 
 #define TRACEFS_DIR	"/sys/kernel/tracing"
@@ -59,7 +60,7 @@ struct ep {
 	unsigned int	port;
 };
 
-enum ev_kind { EV_SEG, EV_STATE, EV_RETRANS, EV_RESET };
+enum ev_kind { EV_SEG, EV_STATE, EV_RETRANS, EV_RESET, EV_CWND };
 
 struct ev {
 	enum ev_kind	kind;
@@ -71,6 +72,9 @@ struct ev {
 	int		oldstate, newstate;	/* STATE; RETRANS/RESET: newstate */
 	unsigned int	retransmits;
 	uint32_t	rto_us;
+	/* CWND: the congestion window's event */
+	uint32_t	cwnd, ssthresh, in_flight, srtt_us;
+	int		ca_state;
 	/* set while grouping */
 	int		conn;
 	int		match;		/* SEG: the in of this out, or -1 */
@@ -251,6 +255,7 @@ static int parse_line(const char *line, struct ev *e)
 		{ ": toy_set_state: ", EV_STATE },
 		{ ": toy_retransmit: ", EV_RETRANS },
 		{ ": toy_reset: ", EV_RESET },
+		{ ": toy_cwnd: ", EV_CWND },
 	};
 	const char *tag = NULL, *args;
 	char buf[64];
@@ -298,6 +303,22 @@ static int parse_line(const char *line, struct ev *e)
 		e->out = !strncmp(args, "sent ", 5);
 		if ((!e->out && strncmp(args, "received ", 9)) ||
 		    !field_state(args, "state", &e->newstate))
+			return -1;
+		break;
+	case EV_CWND:
+		if (!field(args, "ca_state", buf, sizeof(buf)) ||
+		    !field_u32(args, "cwnd", &e->cwnd) ||
+		    !field_u32(args, "ssthresh", &e->ssthresh) ||
+		    !field_u32(args, "in_flight", &e->in_flight) ||
+		    !field_u32(args, "srtt_us", &e->srtt_us))
+			return -1;
+		if (!strcmp(buf, "open"))
+			e->ca_state = TOY_CA_OPEN;
+		else if (!strcmp(buf, "recovery"))
+			e->ca_state = TOY_CA_RECOVERY;
+		else if (!strcmp(buf, "loss"))
+			e->ca_state = TOY_CA_LOSS;
+		else
 			return -1;
 		break;
 	}
@@ -449,6 +470,8 @@ static void group(struct trace *t)
 		struct ev *e = &evs->v[i];
 
 		e->conn = -1;
+		if (e->kind == EV_CWND)
+			continue;	/* cwndplot.c's, not the diagram's */
 		if (e->kind == EV_SEG)
 			add_host(t, e->out ? e->src.addr : e->dst.addr);
 		if (e->kind == EV_STATE && !e->dst.port) {
@@ -555,6 +578,7 @@ struct diagram {
 struct opts {
 	bool		relative, window, quiet;
 	const char	*svg;
+	const char	*cwnd_svg;	/* --cwnd: the window's plot instead */
 };
 
 static char *xstrdup_printf(const char *fmt, ...)
@@ -853,6 +877,8 @@ static void build(const struct trace *t, const struct conn *c,
 			r = row_add(d, ROW_NOTE, e->us, true);
 			r->text[side] = reset_note(e);
 			break;
+		case EV_CWND:
+			break;	/* never in a connection (group()) */
 		}
 	}
 
@@ -1181,11 +1207,50 @@ static int render_svg(const char *path, const struct diagram *ds, size_t nd)
 
 /* ---- rendering a trace ------------------------------------------------------- */
 
+/* --cwnd: the congestion window of each sender, instead of diagrams. */
+static int render_cwnd(const struct trace *t, const struct opts *o)
+{
+	struct cwnd_sample *v;
+	size_t i, n = 0;
+	int err;
+
+	v = xrealloc(NULL, (t->evs.n ? t->evs.n : 1) * sizeof(*v));
+	for (i = 0; i < t->evs.n; i++) {
+		const struct ev *e = &t->evs.v[i];
+
+		if (e->kind != EV_CWND)
+			continue;
+		v[n] = (struct cwnd_sample){
+			.us = e->us, .saddr = e->src.addr, .daddr = e->dst.addr,
+			.sport = e->src.port, .dport = e->dst.port,
+			.cwnd = e->cwnd, .ssthresh = e->ssthresh,
+			.in_flight = e->in_flight, .srtt_us = e->srtt_us,
+			.ca_state = e->ca_state,
+		};
+		n++;
+	}
+	if (!n) {
+		fprintf(stderr, "toytrace: no toy_cwnd events in the trace\n");
+		free(v);
+		return 1;
+	}
+	if (!o->quiet)
+		cwnd_summary(stdout, v, n);
+	err = cwnd_plot_svg(o->cwnd_svg, v, n, 4);
+	if (err)
+		fprintf(stderr, "toytrace: %s: %s\n", o->cwnd_svg, strerror(-err));
+	free(v);
+	return err ? 1 : 0;
+}
+
 static int render(struct trace *t, const struct opts *o)
 {
 	struct diagram *ds;
 	size_t i, nd = 0;
 	int err = 0;
+
+	if (o->cwnd_svg)
+		return render_cwnd(t, o);
 
 	group(t);
 	ds = xrealloc(NULL, (t->nc ? t->nc : 1) * sizeof(*ds));
@@ -1298,8 +1363,10 @@ static int run(char **argv)
 }
 
 static int record(const char *dir, char **argv, const char *save,
-		  struct trace *t, int *cmd_status)
+		  bool cwnd_only, struct trace *t, int *cmd_status)
 {
+	const char *events = cwnd_only ? "events/toy/toy_cwnd/enable" :
+					 "events/toy/enable";
 	char path[512];
 	FILE *f, *out;
 	int err;
@@ -1311,7 +1378,7 @@ static int record(const char *dir, char **argv, const char *save,
 			" (mount -t tracefs nodev " TRACEFS_DIR ")\n");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/events/toy/enable", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, events);
 	if (access(path, W_OK)) {
 		fprintf(stderr, "toytrace: %s: %s (is the toy module loaded? are you root?)\n",
 			path, strerror(errno));
@@ -1320,19 +1387,19 @@ static int record(const char *dir, char **argv, const char *save,
 	/* Clear the buffer so only this command's connections show. */
 	err = write_str(dir, "trace", "", true);
 	if (!err)
-		err = write_str(dir, "events/toy/enable", "1", false);
+		err = write_str(dir, events, "1", false);
 	if (!err)
 		err = write_str(dir, "tracing_on", "1", false);
 	if (err) {
 		fprintf(stderr, "toytrace: cannot set up tracing in %s: %s\n",
 			dir, strerror(-err));
-		write_str(dir, "events/toy/enable", "0", false);
+		write_str(dir, events, "0", false);
 		return 1;
 	}
 
 	*cmd_status = run(argv);
 
-	write_str(dir, "events/toy/enable", "0", false);
+	write_str(dir, events, "0", false);
 	snprintf(path, sizeof(path), "%s/trace", dir);
 	f = fopen(path, "re");
 	if (!f) {
@@ -1367,8 +1434,8 @@ static int record(const char *dir, char **argv, const char *save,
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: toytrace [-Rqw] [-o out.svg] [-s saved.txt] [-t tracefs] -- command [args...]\n"
-"       toytrace [-Rqw] [-o out.svg] -r saved.txt\n"
+"Usage: toytrace [-Rqw] [-o out.svg | -c cwnd.svg] [-s saved.txt] [-t tracefs] -- command [args...]\n"
+"       toytrace [-Rqw] [-o out.svg | -c cwnd.svg] -r saved.txt\n"
 "Run a command with the toy:* tracepoints enabled and draw each AF_TOY\n"
 "connection it made as a sequence diagram: the client (who sent the first\n"
 "SYN) on the left, the server on the right, one arrow per segment with its\n"
@@ -1383,7 +1450,11 @@ static void usage(FILE *out)
 "  -R, --relative  sequence numbers relative to each side's ISN, as\n"
 "                Wireshark shows them (default: the real numbers)\n"
 "  -w, --window  show each segment's window too\n"
-"  -q            no text diagram (with -o)\n"
+"  -q            no text diagram (with -o), no summary (with -c)\n"
+"  -c, --cwnd FILE  instead of diagrams, plot each sender's congestion\n"
+"                window and slow-start threshold over time as SVG, loss\n"
+"                events marked, and print a line per sender (records the\n"
+"                toy_cwnd event alone)\n"
 "  -h, --help    this help\n"
 "\n"
 "Arrows: ---> delivered, ---x sent but never received (lost); \"(retransmit)\"\n"
@@ -1400,6 +1471,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "relative",	no_argument, NULL, 'R' },
 		{ "window",	no_argument, NULL, 'w' },
+		{ "cwnd",	required_argument, NULL, 'c' },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1409,9 +1481,10 @@ int main(int argc, char **argv)
 	int ch, rc, cmd_status = 0;
 	FILE *f;
 
-	while ((ch = getopt_long(argc, argv, "+o:r:s:t:Rwqh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+o:r:s:t:c:Rwqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': o.svg = optarg; break;
+		case 'c': o.cwnd_svg = optarg; break;
 		case 'r': replay = optarg; break;
 		case 's': save = optarg; break;
 		case 't': tracefs = optarg; break;
@@ -1441,7 +1514,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "toytrace: %s: %s\n", replay, strerror(-rc));
 			return 1;
 		}
-	} else if (record(tracefs, argv + optind, save, &t, &cmd_status)) {
+	} else if (record(tracefs, argv + optind, save, o.cwnd_svg != NULL, &t,
+			  &cmd_status)) {
 		return 1;
 	}
 
