@@ -8,9 +8,10 @@
 #
 #   scripts/demo.sh [--save DIR]
 #
-# --save DIR also writes what the demo printed to DIR/demo-output.txt and
-# the connection's diagram, drawn by toytrace in the guest, to
-# DIR/handshake.svg (that is how docs/ gets them).
+# --save DIR also writes what the demo printed to DIR/demo-output.txt, the
+# connection's diagram, drawn by toytrace in the guest, to
+# DIR/handshake.svg, and the congestion window's plot to DIR/cwnd.svg
+# (that is how docs/ gets them).
 set -euo pipefail
 
 here=$(dirname "${BASH_SOURCE[0]}")
@@ -31,7 +32,8 @@ save_outputs() {
 		-e '/^TOY-EXPORT-BEGIN /,/^TOY-EXPORT-END$/d' \
 		"$TOY_VM_DIR/result.txt" >"$dir/demo-output.txt"
 	cp "$TOY_VM_DIR/export/handshake.svg" "$dir/handshake.svg"
-	echo "demo: saved $dir/demo-output.txt and $dir/handshake.svg"
+	cp "$TOY_VM_DIR/export/cwnd.svg" "$dir/cwnd.svg"
+	echo "demo: saved $dir/demo-output.txt, $dir/handshake.svg and $dir/cwnd.svg"
 }
 
 "$here/deps.sh"
