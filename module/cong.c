@@ -34,6 +34,7 @@
  *
  * Functions local to this file carry no toy_ prefix.
  */
+#include <linux/ip.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
@@ -225,6 +226,26 @@ const struct toy_cong_ops toy_reno = {
 
 /* ---- what recovery.c and output.c tell it --------------------------- */
 
+/*
+ * The send buffer follows the window (tcp_sndbuf_expand()): room for two
+ * windows of segments, one in flight and one being written, up to
+ * TOY_WMEM_MAX, unless SO_SNDBUF fixed it. Without it, a window larger
+ * than the default buffer could never be filled.
+ */
+static void sndbuf_expand(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u64 want;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	want = 2 * (u64)max(ts->snd_cwnd, (u32)TOY_INIT_CWND) *
+	       SKB_TRUESIZE(ts->mss + TOY_MAX_HEADER);
+	want = min_t(u64, want, TOY_WMEM_MAX);
+	if (want > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, want);
+}
+
 /**
  * toy_cong_ack - @acked segments were newly acknowledged
  * @sk: the sender, locked
@@ -242,6 +263,7 @@ void toy_cong_ack(struct sock *sk, u32 acked)
 	if (!acked || ts->ca_state == TOY_CA_RECOVERY || !ts->cwnd_limited)
 		return;
 	ts->ca_ops->cong_avoid(ts, acked);
+	sndbuf_expand(sk);
 	trace_cwnd(sk);
 }
 

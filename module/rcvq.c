@@ -14,6 +14,15 @@
  * Data that arrives twice is reported once, ahead of the others, as a
  * D-SACK block (RFC 2883): the sender learns that it resent too early.
  *
+ * Receive-buffer autotuning (tcp_rcv_space_adjust()): the window a fixed
+ * buffer offers caps a connection at buffer / RTT, whatever the path can
+ * carry. So, once per round trip, the buffer grows to twice what the
+ * reader took in the last one, up to TOY_RMEM_MAX, unless SO_RCVBUF fixed
+ * it: the window follows the bandwidth-delay product the application
+ * really drains. The round trip is the receiver's own measure, the time a
+ * window of data takes to arrive (the sender cannot fill more than one
+ * window per RTT), or the socket's SRTT if it sends too.
+ *
  * A leaf: it calls nothing of the module above it (input.c calls in and
  * sends the ACKs). Everything runs under the socket lock.
  */
@@ -61,6 +70,71 @@ u32 toy_rcvq_accept_window(const struct sock *sk)
  * reallocating its head behind truesize's back; TCP never does that.
  * Return: true if the skb was queued or merged.
  */
+/*
+ * The time a window of data takes to arrive bounds the RTT from above
+ * (tcp_rcv_rtt_measure()): a new estimate below the old one is taken at
+ * once, a larger one slowly.
+ */
+static void rcv_rtt_measure(struct toy_sock *ts)
+{
+	u64 now = toy_now_us();
+	u32 sample;
+
+	if (ts->rcv_rtt_time && !toy_before(ts->rcv_nxt, ts->rcv_rtt_seq)) {
+		sample = max_t(u64, min_t(u64, now - ts->rcv_rtt_time, U32_MAX), 1);
+		if (!ts->rcv_rtt_us || sample < ts->rcv_rtt_us)
+			ts->rcv_rtt_us = sample;
+		else
+			ts->rcv_rtt_us = (7 * (u64)ts->rcv_rtt_us + sample) / 8;
+		ts->rcv_rtt_time = 0;
+	}
+	if (!ts->rcv_rtt_time && ts->rcv_wnd) {
+		ts->rcv_rtt_seq = ts->rcv_nxt + ts->rcv_wnd;
+		ts->rcv_rtt_time = now;
+	}
+}
+
+/**
+ * toy_rcvq_space_adjust - grow the receive buffer to what the reader drains
+ * @sk: the socket, locked; recvmsg() just copied data out
+ */
+void toy_rcvq_space_adjust(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u64 now = toy_now_us();
+	u32 rtt, copied;
+	u64 rcvbuf;
+
+	sock_owned_by_me(sk);
+	rtt = ts->rcv_rtt_us;
+	if (ts->srtt && (!rtt || ts->srtt < rtt))
+		rtt = ts->srtt;
+	if (!ts->rcvq_time) {
+		ts->rcvq_time = now;
+		ts->rcvq_seq = ts->copied_seq;
+		return;
+	}
+	if (!rtt || now - ts->rcvq_time < rtt)
+		return;
+	copied = ts->copied_seq - ts->rcvq_seq;
+	ts->rcvq_seq = ts->copied_seq;
+	ts->rcvq_time = now;
+	if (copied <= ts->rcvq_space)
+		return;
+	ts->rcvq_space = copied;
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		return;
+	/*
+	 * A window of twice that, and some segments, lets the sender grow
+	 * (slow start doubles per round trip); the window is half the
+	 * buffer's room (toy_rcv_window()).
+	 */
+	rcvbuf = 2 * (2 * (u64)copied + 16 * (u64)ts->mss);
+	rcvbuf = min_t(u64, rcvbuf, TOY_RMEM_MAX);
+	if (rcvbuf > READ_ONCE(sk->sk_rcvbuf))
+		WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+}
+
 bool toy_rcvq_in_order(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
@@ -72,6 +146,7 @@ bool toy_rcvq_in_order(struct sock *sk, struct sk_buff *skb)
 	if (!toy_after(cb->end_seq, ts->rcv_nxt))
 		return false;
 	ts->rcv_nxt = cb->end_seq;
+	rcv_rtt_measure(ts);
 
 	tail = skb_peek_tail(&sk->sk_receive_queue);
 	if (tail && TOY_SKB_CB(tail)->end_seq == cb->seq &&

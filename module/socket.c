@@ -483,8 +483,10 @@ static int recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len,
 		window_update(sk);
 		wait_data(sk, &timeo, last);
 	}
-	if (!(flags & MSG_PEEK))
+	if (!(flags & MSG_PEEK)) {
+		toy_rcvq_space_adjust(sk);
 		window_update(sk);
+	}
 	return copied;
 }
 

@@ -82,6 +82,13 @@ extern atomic_t toy_orphans;
 /* Retries of an orphan, whose data nobody will read (TCP's default 8). */
 #define TOY_ORPHAN_RETRIES	8
 
+/*
+ * Buffer autotuning stops here (tcp_rmem[2] and tcp_wmem[2]'s defaults),
+ * and never touches a buffer SO_RCVBUF or SO_SNDBUF set.
+ */
+#define TOY_RMEM_MAX		(6 << 20)
+#define TOY_WMEM_MAX		(4 << 20)
+
 /* Congestion window, in segments (cong.c). */
 #define TOY_INIT_CWND		10		/* RFC 6928 */
 #define TOY_INFINITE_SSTHRESH	0x7fffffff
@@ -289,6 +296,13 @@ struct toy_cong_ops {
  * @ooo_last: first sequence number of the latest out-of-order arrival;
  *	its block goes first in our SACK blocks (RFC 2018 4)
  * @dsack: our next ACK reports [@dsack_start, @dsack_end), received twice
+ * @rcv_rtt_us: the receiver's RTT estimate: how long a window of data
+ *	takes to arrive (tcp_rcv_rtt_measure()), 0 until measured
+ * @rcv_rtt_seq: the measurement ends when rcv_nxt reaches it
+ * @rcv_rtt_time: when it began, usecs (0: none running)
+ * @rcvq_space: bytes the reader took in the last round trip (autotuning)
+ * @rcvq_seq: copied_seq when that round trip began
+ * @rcvq_time: when it began, usecs
  * @rtx_timer: retransmission and zero-window probe timer
  * @timer_kind: what @rtx_timer or sk_timer is armed for (TOY_TIMER_*)
  * @rto: retransmission timeout, usecs
@@ -381,6 +395,12 @@ struct toy_sock {
 	u32 dsack_start;
 	u32 dsack_end;
 	bool dsack;
+	u32 rcv_rtt_us;
+	u32 rcv_rtt_seq;
+	u64 rcv_rtt_time;
+	u32 rcvq_space;
+	u32 rcvq_seq;
+	u64 rcvq_time;
 
 	struct timer_list rtx_timer;
 	u8 timer_kind;
@@ -625,6 +645,7 @@ bool toy_rcvq_in_order(struct sock *sk, struct sk_buff *skb);
 void toy_rcvq_ooo_insert(struct sock *sk, struct sk_buff *skb);
 bool toy_rcvq_ooo_drain(struct sock *sk);
 int toy_sack_build(struct sock *sk, struct toy_sack_block *blocks);
+void toy_rcvq_space_adjust(struct sock *sk);
 void toy_sack_duplicate(struct sock *sk, u32 seq, u32 end);
 
 /*

@@ -173,7 +173,7 @@ END {
 		unit = pm[2] == "stream" ? "Mbit/s" : pm[2] == "idle" ? "B/sock" : "/s"
 		t = median(order[r] " toy", n[order[r] " toy"])
 		c = median(order[r] " tcp", n[order[r] " tcp"])
-		printf "# %-12s %-8s %10.1f (%.1f..%.1f) %10.1f (%.1f..%.1f) %6.2fx %s\n", pm[1], pm[2], t, lo[order[r] " toy"], hi[order[r] " toy"], c, lo[order[r] " tcp"], hi[order[r] " tcp"], c > 0 ? t / c : 0, unit
+		printf "# %-12s %-8s %10.1f (%.1f..%.1f) %10.1f (%.1f..%.1f) %6.2fx %s\n", pm[1], pm[2], t, lo[order[r] " toy"], hi[order[r] " toy"], c, lo[order[r] " tcp"], hi[order[r] " tcp"], (c > 0 ? t / c : 0), unit
 		printf "BENCH %s %s %s %s %s %s %s %s\n", pm[1], pm[2], t, lo[order[r] " toy"], hi[order[r] " toy"], c, lo[order[r] " tcp"], hi[order[r] " tcp"]
 	}
 }' "$OUT"
@@ -182,4 +182,96 @@ awk '$2 != "idle" { k = $1 " " $2 " " $3; s[k] = s[k] " " $5 }
 END { for (k in s) print "#   " k ":" s[k] }' "$OUT" | sort
 mkdir -p "${TOY_EXPORT_DIR:-/tmp/toy-export}"
 cp "$OUT" "${TOY_EXPORT_DIR:-/tmp/toy-export}/bench-raw.txt"
+
+# ---- fairness on a bottleneck ----------------------------------------------
+#
+# bench-a's egress is the bottleneck: FAIR_RATE through a tbf whose queue
+# holds FAIR_LIMIT bytes, under a netem delay of FAIR_DELAY ms (the reverse
+# path is only delayed). Each case runs FAIR_SECS; the queue's backlog is
+# sampled every second. AF_TOY's server has FAIR_BUF buffers (it has no
+# receive-buffer autotuning); TCP's autotunes, as it would on a real host.
+FAIR_SECS=${TOY_BENCH_FAIR_SECS:-30}
+FAIR_RATE=${TOY_BENCH_FAIR_RATE:-50}	# Mbit/s
+FAIR_DELAY=20
+FAIR_LIMIT=375000			# bytes: 3 BDPs of 50 Mbit/s x 20 ms
+FAIR_BUF=4194304
+
+fair_setup() {
+	ip netns exec bench-a tc qdisc add dev bench0 root handle 1: netem \
+		delay "${FAIR_DELAY}ms" limit 100000
+	ip netns exec bench-a tc qdisc add dev bench0 parent 1: handle 2: tbf \
+		rate "${FAIR_RATE}mbit" burst 32kbit limit "$FAIR_LIMIT"
+	ip netns exec bench-b tc qdisc add dev bench1 root netem \
+		delay "${FAIR_DELAY}ms" limit 100000
+	ip netns exec bench-b "$PERF" -s -p 5211 --buf "$FAIR_BUF" >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	ip netns exec bench-b "$PERF" -s -p 5212 --tcp >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	sleep 1
+}
+
+# The tbf's backlog in bytes, every second, into $OUT.q.$1
+queue_watch() {
+	while :; do
+		ip netns exec bench-a tc -s qdisc show dev bench0 |
+			awk '/qdisc tbf/ { t = 1 } t && /backlog/ { sub(/b$/, "", $2); print $2; exit }'
+		sleep 1
+	done >"$OUT.q.$1" 2>/dev/null
+}
+
+# fair_run NAME SPEC...: SPEC is toy or tcp, one toyperf process each, at
+# once; prints one line per flow and the case's Jain index and queue.
+fair_run() {
+	name=$1
+	shift
+	i=0
+	queue_watch "$name" &
+	qw=$!
+	for spec in "$@"; do
+		if [ "$spec" = tcp ]; then
+			set -- --tcp -p 5212
+		else
+			set -- -p 5211 --buf "$FAIR_BUF"
+		fi
+		ip netns exec bench-a "$PERF" -c $B -t "$FAIR_SECS" -i 1000 -J \
+			"$@" >"$OUT.f.$name.$i" 2>&1 &
+		eval "fp_$i=\$!"
+		i=$((i + 1))
+	done
+	j=0
+	while [ "$j" -lt "$i" ]; do
+		eval "wait \$fp_$j" || fail "fairness $name: $(cat "$OUT.f.$name.$j")"
+		j=$((j + 1))
+	done
+	kill "$qw" 2>/dev/null
+	wait "$qw" 2>/dev/null || true
+	qmax=$(sort -n "$OUT.q.$name" | tail -1)
+	j=0 rates=""
+	while [ "$j" -lt "$i" ]; do
+		proto=$(sed -n 's/.*"proto": "\([a-z]*\)".*/\1/p' "$OUT.f.$name.$j")
+		r=$(sed -n 's/.*"mbit_s": \([0-9.]*\).*/\1/p' "$OUT.f.$name.$j")
+		rates="$rates $r"
+		echo "FAIR $name flow$j $proto $r"
+		# the throughput of each second, for a plot
+		sed -n 's/.*"intervals": \[\(.*\)\]}/\1/p' "$OUT.f.$name.$j" |
+			tr -d '[]' | tr ',' '\n' | awk -v n="$name" -v f="$j" -v p="$proto" \
+			'{ printf "SERIES %s flow%s %s %d %s\n", n, f, p, NR, $1 }'
+		j=$((j + 1))
+	done
+	echo "$rates" | awk -v n="$name" -v q="${qmax:-0}" -v rate="$FAIR_RATE" '
+		{ s = 0; sq = 0; for (i = 1; i <= NF; i++) { s += $i; sq += $i * $i }
+		  printf "# fair: %-10s", n
+		  for (i = 1; i <= NF; i++) printf " %7.2f", $i
+		  printf "  Mbit/s; link %3.0f%% busy, Jain %.3f, queue max %d B\n", 100 * s / rate, s * s / (NF * sq), q }'
+}
+
+if [ "${TOY_BENCH_FAIR:-1}" = 1 ]; then
+	fair_setup
+	echo "# fair: $FAIR_RATE Mbit/s tbf, ${FAIR_DELAY} ms each way, queue limit $FAIR_LIMIT B, $FAIR_SECS s per case"
+	fair_run toy toy
+	fair_run tcp tcp
+	fair_run toy+toy toy toy
+	fair_run tcp+tcp tcp tcp
+	fair_run toy+tcp toy tcp
+fi
 echo "# bench: done"

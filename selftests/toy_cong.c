@@ -12,9 +12,11 @@
  * doubles it per round trip; a loss repaired by SACK halves it (Reno) or
  * takes 0.7 of it (CUBIC) and holds it; an RTO leaves one segment, and
  * slow start then resends the lost ones two, four... at a time.
+ * The buffers (over loopback): they grow with the data unless set.
  */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <sys/wait.h>
 
 #include "toy_test.h"
 #include "peer.h"
@@ -363,6 +365,91 @@ TEST_F(cong, rto_collapses_to_one)
 	ack(_metadata, self, 1, 0, 0);
 	expect_segs(_metadata, self, 1, 3);
 	expect_window(_metadata, self->fd, TOY_CA_LOSS, 2, 7);
+}
+
+/*
+ * Buffer autotuning, over loopback: a connection whose buffers nobody set
+ * grows them as the data flows (the receiver's to twice what the reader
+ * drains per round trip, the sender's to two windows); one whose receive
+ * buffer SO_RCVBUF fixed keeps it.
+ */
+#define AUTO_BYTES	(16 << 20)
+
+/* Move AUTO_BYTES from @cfd to @sfd (a child writes); 0 on success. */
+static int autotune_transfer(int cfd, int sfd)
+{
+	static char buf[1 << 16];
+	size_t got = 0;
+	int status;
+	pid_t pid;
+	ssize_t n;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		size_t sent = 0;
+
+		close(sfd);
+		while (sent < AUTO_BYTES) {
+			n = write(cfd, buf, sizeof(buf));
+			if (n <= 0)
+				_exit(1);
+			sent += (size_t)n;
+		}
+		_exit(0);
+	}
+	close(cfd);
+	while (got < AUTO_BYTES && (n = read(sfd, buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return got == AUTO_BYTES ? 0 : -1;
+}
+
+TEST(autotune_grows_buffers)
+{
+	int lfd, cfd, sfd, lport, cport, r0, r1, s0, s1;
+
+	ASSERT_EQ(0, toy_pair(&lfd, &cfd, &sfd, &lport, &cport));
+	r0 = toy_get_int(sfd, SOL_SOCKET, SO_RCVBUF);
+	s0 = toy_get_int(cfd, SOL_SOCKET, SO_SNDBUF);
+	ASSERT_LT(0, r0);
+	ASSERT_LT(0, s0);
+	/* the sender's buffer follows its window at the first ACKs */
+	ASSERT_EQ(0, autotune_transfer(dup(cfd), sfd));
+	r1 = toy_get_int(sfd, SOL_SOCKET, SO_RCVBUF);
+	s1 = toy_get_int(cfd, SOL_SOCKET, SO_SNDBUF);
+	EXPECT_LT(r0, r1) TH_LOG("SO_RCVBUF %d -> %d", r0, r1);
+	EXPECT_LE(r1, 6 << 20);
+	EXPECT_LT(s0, s1) TH_LOG("SO_SNDBUF %d -> %d", s0, s1);
+	EXPECT_LE(s1, 4 << 20);
+	close(cfd);
+	close(sfd);
+	close(lfd);
+}
+
+TEST(autotune_leaves_so_rcvbuf)
+{
+	int lfd, cfd = -1, sfd, lport, r0, r1;
+
+	lfd = toy_listener(TOY_LO, 8, &lport);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, toy_set_int(lfd, SOL_SOCKET, SO_RCVBUF, 65536));
+	cfd = toy_socket();
+	ASSERT_LE(0, cfd);
+	ASSERT_EQ(0, toy_connect(cfd, TOY_LO, lport));
+	sfd = toy_accept(lfd);
+	ASSERT_LE(0, sfd);
+	r0 = toy_get_int(sfd, SOL_SOCKET, SO_RCVBUF);
+	EXPECT_EQ(2 * 65536, r0);
+	ASSERT_EQ(0, autotune_transfer(dup(cfd), sfd));
+	r1 = toy_get_int(sfd, SOL_SOCKET, SO_RCVBUF);
+	EXPECT_EQ(r0, r1);
+	close(cfd);
+	close(sfd);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN
