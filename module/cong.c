@@ -19,6 +19,13 @@
  * - an RTO (TOY_CA_LOSS): snd_ssthresh falls the same way and snd_cwnd
  *   to one segment: slow start again, as the retransmissions come back.
  *
+ * A reduction found needless is undone (RFC 2883 and Linux's
+ * tcp_try_undo_dsack()): when every retransmission of the episode comes
+ * back as a D-SACK, the receiver had the originals, the path only
+ * reordered them, and the window and threshold return to what they were.
+ * The paths of a VM reorder often: a veth delivers on the CPU that sent,
+ * and segments sent from two CPUs overtake each other.
+ *
  * A window grows only when it is what limits the sender (RFC 7661): an
  * application that writes little would otherwise earn a window it never
  * used. After an idle period longer than an RTO, the window falls back to
@@ -123,6 +130,7 @@ void toy_cong_init(struct sock *sk)
 	ts->cwnd_limited = false;
 	ts->ca_state = TOY_CA_OPEN;
 	ts->lsndtime = jiffies;
+	ts->undo_retrans = -1;
 	memset(ts->ca_priv, 0, sizeof(ts->ca_priv));
 	if (ts->ca_ops->init)
 		ts->ca_ops->init(ts);
@@ -284,6 +292,12 @@ void toy_cong_state(struct sock *sk, u8 state)
 	u8 prior = ts->ca_state;
 
 	sock_owned_by_me(sk);
+	if (prior == TOY_CA_OPEN && state != TOY_CA_OPEN) {
+		/* A new episode: what to return to if it was needless. */
+		ts->prior_cwnd = ts->snd_cwnd;
+		ts->prior_ssthresh = ts->snd_ssthresh;
+		ts->undo_retrans = 0;
+	}
 	switch (state) {
 	case TOY_CA_RECOVERY:
 		ts->snd_ssthresh = ts->ca_ops->ssthresh(ts);
@@ -304,6 +318,40 @@ void toy_cong_state(struct sock *sk, u8 state)
 	ts->ca_state = state;
 	if (ts->ca_ops->set_state)
 		ts->ca_ops->set_state(ts, state);
+	trace_cwnd(sk);
+}
+
+/**
+ * toy_cong_retransmitted - a segment was retransmitted
+ * @sk: the sender, locked
+ */
+void toy_cong_retransmitted(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (ts->undo_retrans >= 0)
+		ts->undo_retrans++;
+}
+
+/**
+ * toy_cong_dsack - a D-SACK: a retransmission arrived as a duplicate
+ * @sk: the sender, locked
+ *
+ * Once every retransmission of the episode was a duplicate, the episode
+ * was needless: the window and threshold it cut are restored. The repair
+ * itself goes on: what is marked lost is resent, as the window allows.
+ */
+void toy_cong_dsack(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	sock_owned_by_me(sk);
+	if (ts->undo_retrans <= 0 || --ts->undo_retrans)
+		return;
+	ts->undo_retrans = -1;
+	ts->snd_cwnd = max(ts->snd_cwnd, ts->prior_cwnd);
+	ts->snd_ssthresh = max(ts->snd_ssthresh, ts->prior_ssthresh);
+	ts->snd_cwnd_cnt = 0;
 	trace_cwnd(sk);
 }
 

@@ -119,6 +119,7 @@ static void count_retransmit(struct sock *sk, u32 seq)
 	struct toy_sock *ts = toy_sk(sk);
 
 	ts->total_retrans++;
+	toy_cong_retransmitted(sk);
 	trace_toy_retransmit(sk, seq, ts->retransmits, ts->rto);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
 }
@@ -313,6 +314,7 @@ static u64 sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack)
 		      !toy_after(end, ntohl(b[1].end))))) {
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_DSACKRECV);
 			sack_reorder_seen(ts, end, prior_fack);
+			toy_cong_dsack(sk);
 			continue;
 		}
 
@@ -624,7 +626,8 @@ static void dup_ack(struct sock *sk, bool dup, u64 sack_when)
 			enter_recovery(sk);
 	} else if (ts->ca_state != TOY_CA_OPEN) {
 		sack_retransmit(sk);
-	} else if (ts->dupacks >= TOY_DUPTHRESH || sack_head_lost(sk)) {
+	} else if (ts->dupacks >= ts->reordering || sack_head_lost(sk)) {
+		/* as many duplicates as the path reorders: a loss */
 		enter_recovery(sk);
 	}
 }

@@ -321,6 +321,10 @@ struct toy_cong_ops {
  * @cwnd_limited: the last push stopped at @snd_cwnd (or, in slow start,
  *	used half of it): only then may an ACK grow the window
  * @lsndtime: jiffies when new data last left: restart after idle
+ * @prior_cwnd: snd_cwnd before the current loss episode (undo)
+ * @prior_ssthresh: snd_ssthresh before it
+ * @undo_retrans: retransmissions of the episode not yet reported as
+ *	needless by a D-SACK; -1 when there is nothing to undo
  * @ca_ops: the congestion control algorithm, one of cong.c's table
  * @ca_priv: its private state, zeroed when it starts
  * @total_retrans: segments retransmitted over the connection's life
@@ -436,6 +440,9 @@ struct toy_sock {
 	u32 snd_cwnd_cnt;
 	bool cwnd_limited;
 	u32 lsndtime;
+	u32 prior_cwnd;
+	u32 prior_ssthresh;
+	int undo_retrans;
 	const struct toy_cong_ops *ca_ops;
 	u64 ca_priv[8];
 };
@@ -728,6 +735,8 @@ void toy_cong_ack(struct sock *sk, u32 acked);
 void toy_cong_state(struct sock *sk, u8 state);
 void toy_cong_restart(struct sock *sk);
 void toy_cong_rtt(struct sock *sk, u32 rtt_us);
+void toy_cong_retransmitted(struct sock *sk);
+void toy_cong_dsack(struct sock *sk);
 bool toy_cong_can_send(struct sock *sk);
 
 /* options.c: the header options, one table (calls only leaves) */

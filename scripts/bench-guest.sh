@@ -188,13 +188,21 @@ cp "$OUT" "${TOY_EXPORT_DIR:-/tmp/toy-export}/bench-raw.txt"
 # bench-a's egress is the bottleneck: FAIR_RATE through a tbf whose queue
 # holds FAIR_LIMIT bytes, under a netem delay of FAIR_DELAY ms (the reverse
 # path is only delayed). Each case runs FAIR_SECS; the queue's backlog is
-# sampled every second. AF_TOY's server has FAIR_BUF buffers (it has no
-# receive-buffer autotuning); TCP's autotunes, as it would on a real host.
+# sampled every second. Neither protocol's buffers are set: both autotune,
+# as they would on a real host.
 FAIR_SECS=${TOY_BENCH_FAIR_SECS:-30}
 FAIR_RATE=${TOY_BENCH_FAIR_RATE:-50}	# Mbit/s
 FAIR_DELAY=20
 FAIR_LIMIT=375000			# bytes: 3 BDPs of 50 Mbit/s x 20 ms
-FAIR_BUF=4194304
+
+# The AF_TOY counters of the senders' namespace that loss recovery moves.
+toy_counters() {
+	ip netns exec bench-a cat /proc/net/toy_stat | awk '
+		NR == 1 { for (i = 2; i <= NF; i++) name[i] = $i }
+		NR == 2 { for (i = 2; i <= NF; i++)
+			if (name[i] ~ /^(RetransSegs|FastRetrans|RtoExpires|SackLostRetrans|DsackRecv)$/)
+				print name[i], $i }'
+}
 
 fair_setup() {
 	ip netns exec bench-a tc qdisc add dev bench0 root handle 1: netem \
@@ -203,7 +211,7 @@ fair_setup() {
 		rate "${FAIR_RATE}mbit" burst 32kbit limit "$FAIR_LIMIT"
 	ip netns exec bench-b tc qdisc add dev bench1 root netem \
 		delay "${FAIR_DELAY}ms" limit 100000
-	ip netns exec bench-b "$PERF" -s -p 5211 --buf "$FAIR_BUF" >/dev/null 2>&1 &
+	ip netns exec bench-b "$PERF" -s -p 5211 >/dev/null 2>&1 &
 	PIDS="$PIDS $!"
 	ip netns exec bench-b "$PERF" -s -p 5212 --tcp >/dev/null 2>&1 &
 	PIDS="$PIDS $!"
@@ -225,13 +233,14 @@ fair_run() {
 	name=$1
 	shift
 	i=0
+	toy_counters >"$OUT.c0"
 	queue_watch "$name" &
 	qw=$!
 	for spec in "$@"; do
 		if [ "$spec" = tcp ]; then
 			set -- --tcp -p 5212
 		else
-			set -- -p 5211 --buf "$FAIR_BUF"
+			set -- -p 5211
 		fi
 		ip netns exec bench-a "$PERF" -c $B -t "$FAIR_SECS" -i 1000 -J \
 			"$@" >"$OUT.f.$name.$i" 2>&1 &
@@ -246,6 +255,7 @@ fair_run() {
 	kill "$qw" 2>/dev/null
 	wait "$qw" 2>/dev/null || true
 	qmax=$(sort -n "$OUT.q.$name" | tail -1)
+	toy_counters >"$OUT.c1"
 	j=0 rates=""
 	while [ "$j" -lt "$i" ]; do
 		proto=$(sed -n 's/.*"proto": "\([a-z]*\)".*/\1/p' "$OUT.f.$name.$j")
@@ -263,6 +273,10 @@ fair_run() {
 		  printf "# fair: %-10s", n
 		  for (i = 1; i <= NF; i++) printf " %7.2f", $i
 		  printf "  Mbit/s; link %3.0f%% busy, Jain %.3f, queue max %d B\n", 100 * s / rate, s * s / (NF * sq), q }'
+	# what the AF_TOY senders lived through
+	paste "$OUT.c0" "$OUT.c1" | awk -v n="$name" '
+		$4 > $2 { d = d " " $1 "=" $4 - $2 }
+		END { if (d != "") print "# fair: " n " AF_TOY:" d }'
 }
 
 if [ "${TOY_BENCH_FAIR:-1}" = 1 ]; then

@@ -2,7 +2,8 @@
 /*
  * KUnit tests for congestion control (cong.c), #included at its end when
  * CONFIG_TOY_KUNIT_TEST is set: slow start, Reno's additive increase, what
- * a fast recovery, an RTO and idleness do to the window, when an ACK may
+ * a fast recovery, an RTO and idleness do to the window, the undoing of a
+ * needless cut, when an ACK may
  * grow it, and the choice of algorithm by name. The socket is a zeroed
  * struct toy_sock; nothing is sent. CUBIC's curve is cubic-test.c's.
  */
@@ -161,6 +162,47 @@ static void toy_cong_rto_restarts_slow_start(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 1U);
 }
 
+/*
+ * Every retransmission of the episode came back as a D-SACK: the cut is
+ * undone. One D-SACK short, it stays; a D-SACK outside an episode does
+ * nothing.
+ */
+static void toy_cong_dsack_undoes_a_needless_cut(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	toy_cong_dsack(&ts->sk);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 10U);
+
+	ts->snd_cwnd = 40;
+	ts->snd_ssthresh = 30;
+	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
+	toy_cong_retransmitted(&ts->sk);
+	toy_cong_retransmitted(&ts->sk);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 20U);
+	toy_cong_dsack(&ts->sk);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 20U);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 20U);
+	toy_cong_dsack(&ts->sk);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 40U);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 30U);
+	/* once only */
+	ts->snd_cwnd = 25;
+	toy_cong_dsack(&ts->sk);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 25U);
+
+	/* an RTO in the episode keeps it one episode */
+	toy_cong_state(&ts->sk, TOY_CA_OPEN);
+	ts->snd_cwnd = 40;
+	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
+	toy_cong_retransmitted(&ts->sk);
+	toy_cong_state(&ts->sk, TOY_CA_LOSS);
+	toy_cong_retransmitted(&ts->sk);
+	toy_cong_dsack(&ts->sk);
+	toy_cong_dsack(&ts->sk);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 40U);
+}
+
 /* Idle for longer than an RTO: the initial window, 3/4 remembered. */
 static void toy_cong_restart_after_idle(struct kunit *test)
 {
@@ -220,6 +262,7 @@ static struct kunit_case toy_cong_test_cases[] = {
 	KUNIT_CASE(toy_cong_in_flight_is_the_pipe),
 	KUNIT_CASE(toy_cong_recovery_halves_and_holds),
 	KUNIT_CASE(toy_cong_rto_restarts_slow_start),
+	KUNIT_CASE(toy_cong_dsack_undoes_a_needless_cut),
 	KUNIT_CASE(toy_cong_restart_after_idle),
 	KUNIT_CASE(toy_cong_chosen_by_name),
 	KUNIT_CASE(toy_cong_algos_complete),
