@@ -247,7 +247,7 @@ static void sndbuf_expand(struct sock *sk)
 
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
 		return;
-	want = 2 * (u64)max(ts->snd_cwnd, (u32)TOY_INIT_CWND) *
+	want = 2 * (u64)max_t(u32, ts->snd_cwnd, TOY_INIT_CWND) *
 	       SKB_TRUESIZE(ts->mss + TOY_MAX_HEADER);
 	want = min_t(u64, want, TOY_WMEM_MAX);
 	if (want > READ_ONCE(sk->sk_sndbuf))
