@@ -7,8 +7,9 @@ CAP_NET_ADMIN floor. This checks, option by option, that
   - <linux/toy.h> (module/uapi/linux/toy.h) comments "min..max, default D",
   - docs/protocol.md 15.3 has a row "| `NAME` | number | min..max | D |"
     that says "Below F needs `CAP_NET_ADMIN`" exactly when the table does,
-and that neither lists an option the table lacks (TOY_INFO, read-only, is
-outside the table and must say "read-only" in both). The table of struct
+and that neither lists an option the table lacks (TOY_INFO, read-only, and
+TOY_CONGESTION, a string, are outside the table and must say "read-only"
+and "string" in both). The table of struct
 toy_info in 15.3 (offset, size, field, and its size in bytes) is checked
 against what the compiler makes of <linux/toy.h>. Prints one line per
 disagreement; exits 1 if there is any.
@@ -66,9 +67,11 @@ def uapi():
     """NAME: (number, comment) of the options in <linux/toy.h>."""
     src = read("module/uapi/linux/toy.h")
     start = src.index("Options at level SOL_TOY")
+    block = src[start:]
+    block = block[:block.index("\n\n")]
     out = {}
     for m in re.finditer(r"^#define\s+(TOY_\w+)\s+(\d+)\s+/\* (.*?) \*/",
-                         src[start:], re.M):
+                         block, re.M):
         out[m.group(1)] = (int(m.group(2)), m.group(3))
     return out
 
@@ -175,11 +178,13 @@ def main():
     for name in sorted(set(hdr) | set(doc)):
         if name in opts:
             continue
-        if name == "TOY_INFO":
-            if "read-only" not in hdr.get(name, (0, ""))[1]:
-                errs.append("TOY_INFO: <linux/toy.h> does not say read-only")
-            if doc.get(name, (0, ""))[1] != "read-only":
-                errs.append("TOY_INFO: docs do not say read-only")
+        outside = {"TOY_INFO": "read-only", "TOY_CONGESTION": "string"}
+        if name in outside:
+            word = outside[name]
+            if not hdr.get(name, (0, ""))[1].startswith(word):
+                errs.append("%s: <linux/toy.h> does not say %s" % (name, word))
+            if doc.get(name, (0, ""))[1] != word:
+                errs.append("%s: docs do not say %s" % (name, word))
             continue
         errs.append("%s: documented, but not in module/sockopt.c's table" % name)
     errs += toy_info_errs()
