@@ -58,10 +58,20 @@ bool toy_validate(const struct toyhdr *th, unsigned int len)
 	return validate_hdr(th, len) && validate_flags(th);
 }
 
+/*
+ * Rule 6. A segment the device (or the stack) already verified,
+ * CHECKSUM_UNNECESSARY, or one that never left this machine and whose sum
+ * a device was to fill in, CHECKSUM_PARTIAL, is taken as it is, as TCP
+ * takes them (skb_csum_unnecessary()). A device's sum over the packet,
+ * CHECKSUM_COMPLETE, saves reading the bytes when it agrees; otherwise
+ * they are summed here.
+ */
 static bool csum_ok(struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
+	if (skb_csum_unnecessary(skb))
+		return true;
 	if (skb->ip_summed == CHECKSUM_COMPLETE &&
 	    !csum_tcpudp_magic(iph->saddr, iph->daddr, skb->len,
 			       iph->protocol, skb->csum))

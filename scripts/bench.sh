@@ -17,6 +17,9 @@
 set -euo pipefail
 
 here=$(dirname "${BASH_SOURCE[0]}")
+# The bottleneck of the fairness cases is a tbf (before vm.sh sets the
+# default list).
+export TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf}
 # shellcheck source=scripts/vm.sh
 source "$here/vm.sh"
 
@@ -27,8 +30,6 @@ for v in TOY_BENCH_REPS TOY_BENCH_SECS TOY_BENCH_IDLE TOY_BENCH_LOAD; do
 done
 export TOY_VM_APPEND="${env# }${TOY_VM_APPEND:+ $TOY_VM_APPEND}"
 export TOY_VM_NAME=${TOY_VM_NAME:-bench}
-# The bottleneck of the fairness cases is a tbf.
-export TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf}
 
 loads=()
 stop_loads() {

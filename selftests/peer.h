@@ -288,6 +288,39 @@ void peer_case_close(struct toy_peer *p, int *fd, int *lfd,
  * In a kselftest harness case: the next segment from the module, within
  * @ms, into *@s, and it passed section 4; else the case fails here.
  */
+/**
+ * struct peer_open - a connection the peer opened to the module
+ * @lfd: the module's listener on ADDR_A, -1 if none
+ * @fd: the connection it accepted, -1 until then
+ * @lport: the listener's port
+ * @m_nxt: the module's next sequence number (its ISS + 1)
+ * @p_nxt: the peer's (its ISS + 1)
+ * @synack: the flags of the module's SYN-ACK
+ */
+struct peer_open {
+	int lfd, fd, lport;
+	uint32_t m_nxt, p_nxt;
+	int synack;
+};
+
+/**
+ * peer_passive - a passive open of the module, from the peer
+ * @p: the peer, in the test network (the caller in NS_A); p->dport is set
+ * @iss: the peer's ISS
+ * @syn_flags: added to the SYN's TOYHDR_SYN (TOYHDR_SACKOK, say)
+ * @rto_ms: both RTO bounds of the accepted socket (no RTO in a test: long)
+ * @ms: how long each answer may take
+ * @o: out; its descriptors are the caller's to close, whatever the result
+ *
+ * A listener on ADDR_A, the peer's SYN, the module's SYN-ACK (whose ack
+ * must be @iss + 1; its flags are left in @o->synack for the caller to
+ * check), the peer's ACK, accept().
+ *
+ * Return: 0, or -1 with errno set and *@why the step that failed.
+ */
+int peer_passive(struct toy_peer *p, uint32_t iss, int syn_flags, int rto_ms,
+		 int ms, struct peer_open *o, const char **why);
+
 #define PEER_ASSERT_SEG(p, s, ms) do {					\
 	ASSERT_EQ(1, peer_recv((p), (s), (ms))) TH_LOG("no segment");	\
 	ASSERT_EQ(0U, (p)->bad) TH_LOG("invalid segment, rule %u",	\

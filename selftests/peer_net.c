@@ -293,6 +293,41 @@ int peer_case_open(struct toy_peer *p, uint16_t port, int *ns_orig,
 	return err;
 }
 
+int peer_passive(struct toy_peer *p, uint32_t iss, int syn_flags, int rto_ms,
+		 int ms, struct peer_open *o, const char **why)
+{
+	struct toy_seg s;
+
+	o->fd = -1;
+	o->lfd = toy_listener(inet_addr(ADDR_A), 8, &o->lport);
+	if (o->lfd < 0)
+		return *why = "listener", -1;
+	p->dport = (uint16_t)o->lport;
+	if (peer_send(p, iss, 0, TOYHDR_SYN | syn_flags, NULL, 0))
+		return *why = "sending the SYN", -1;
+	if (peer_recv(p, &s, ms) != 1 || p->bad || s.ack != iss + 1 ||
+	    !(s.flags & TOYHDR_SYN)) {
+		errno = EPROTO;
+		return *why = "no valid SYN-ACK", -1;
+	}
+	o->synack = s.flags;
+	o->m_nxt = s.seq + 1;
+	o->p_nxt = iss + 1;
+	if (peer_send(p, o->p_nxt, o->m_nxt, TOYHDR_ACK, NULL, 0))
+		return *why = "sending the ACK", -1;
+	if (toy_poll(o->lfd, POLLIN, ms) <= 0) {
+		errno = ETIMEDOUT;
+		return *why = "accept queue", -1;
+	}
+	o->fd = toy_accept(o->lfd);
+	if (o->fd < 0)
+		return *why = "accept", -1;
+	if (toy_set_int(o->fd, SOL_TOY, TOY_RTO_MAX, rto_ms) ||
+	    toy_set_int(o->fd, SOL_TOY, TOY_RTO_MIN, rto_ms))
+		return *why = "RTO bounds", -1;
+	return 0;
+}
+
 void peer_case_close(struct toy_peer *p, int *fd, int *lfd,
 		     int ns_orig, int ns_a)
 {

@@ -136,26 +136,21 @@ static void quiet(struct __test_metadata *_metadata, FIXTURE_DATA(cong) *self)
 static void open_and_write(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(cong) *self, const char *algo, int rto)
 {
+	struct peer_open o;
+	const char *why = "";
 	struct toy_info ti;
-	struct toy_seg s;
 	char *buf;
+	int err;
 
-	self->lfd = toy_listener(inet_addr(ADDR_A), 8, &self->lport);
-	ASSERT_LE(0, self->lfd);
-	self->p.dport = self->lport;
-	ASSERT_EQ(0, peer_send(&self->p, PEER_ISS, 0,
-			       TOYHDR_SYN | TOYHDR_SACKOK, NULL, 0));
-	next_seg(_metadata, self, &s);
-	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK | TOYHDR_SACKOK, s.flags);
-	self->m_nxt = s.seq + 1;
-	self->p_nxt = PEER_ISS + 1;
-	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt, TOYHDR_ACK,
-			       NULL, 0));
-	ASSERT_LT(0, toy_poll(self->lfd, POLLIN, REPLY_MS));
-	self->fd = toy_accept(self->lfd);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MAX, rto));
-	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MIN, rto));
+	err = peer_passive(&self->p, PEER_ISS, TOYHDR_SACKOK, rto, REPLY_MS,
+			   &o, &why);
+	self->lfd = o.lfd;
+	self->fd = o.fd;
+	self->lport = o.lport;
+	ASSERT_EQ(0, err) TH_LOG("passive open: %s: %s", why, strerror(errno));
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK | TOYHDR_SACKOK, o.synack);
+	self->m_nxt = o.m_nxt;
+	self->p_nxt = o.p_nxt;
 	ASSERT_EQ(0, cong_set(self->fd, algo, strlen(algo)));
 	ASSERT_EQ(0, toy_set_int(self->fd, SOL_SOCKET, SO_SNDBUF, 1 << 20));
 

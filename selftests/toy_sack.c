@@ -72,25 +72,19 @@ static void quiet(struct __test_metadata *_metadata, FIXTURE_DATA(sack) *self)
 static void passive(struct __test_metadata *_metadata, FIXTURE_DATA(sack) *self,
 		    int sack)
 {
-	struct toy_seg s;
+	struct peer_open o;
+	const char *why = "";
+	int err;
 
-	self->lfd = toy_listener(inet_addr(ADDR_A), 8, &self->lport);
-	ASSERT_LE(0, self->lfd);
-	self->p.dport = self->lport;
-	ASSERT_EQ(0, peer_send(&self->p, PEER_ISS, 0,
-			       TOYHDR_SYN | (sack ? TOYHDR_SACKOK : 0), NULL, 0));
-	next_seg(_metadata, self, &s);
-	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK | (sack ? TOYHDR_SACKOK : 0), s.flags);
-	ASSERT_EQ(PEER_ISS + 1, s.ack);
-	self->m_nxt = s.seq + 1;
-	self->p_nxt = PEER_ISS + 1;
-	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt, TOYHDR_ACK,
-			       NULL, 0));
-	ASSERT_EQ(0, toy_poll(self->lfd, POLLIN, REPLY_MS) > 0 ? 0 : -1);
-	self->fd = toy_accept(self->lfd);
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MAX, RTO_SLOW));
-	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_RTO_MIN, RTO_SLOW));
+	err = peer_passive(&self->p, PEER_ISS, sack ? TOYHDR_SACKOK : 0,
+			   RTO_SLOW, REPLY_MS, &o, &why);
+	self->lfd = o.lfd;
+	self->fd = o.fd;
+	self->lport = o.lport;
+	ASSERT_EQ(0, err) TH_LOG("passive open: %s: %s", why, strerror(errno));
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK | (sack ? TOYHDR_SACKOK : 0), o.synack);
+	self->m_nxt = o.m_nxt;
+	self->p_nxt = o.p_nxt;
 }
 
 /* The peer sends @len bytes at our sequence number + @off. */

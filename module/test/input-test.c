@@ -334,11 +334,31 @@ static void toy_csum_complete(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* What the device or the stack verified, or will fill in, is not summed. */
+static void toy_csum_unnecessary_and_partial(struct kunit *test)
+{
+	__be32 lo = htonl(INADDR_LOOPBACK);
+	struct sk_buff *skb;
+
+	skb = toy_test_rx_skb(test, lo, lo, toy_rx_doc_ack_abc,
+			      sizeof(toy_rx_doc_ack_abc));
+	skb->data[TOY_HLEN] ^= 0x01;
+	KUNIT_EXPECT_FALSE(test, csum_ok(skb));
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	KUNIT_EXPECT_TRUE(test, csum_ok(skb));
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_headroom(skb);
+	skb->csum_offset = offsetof(struct toyhdr, check);
+	KUNIT_EXPECT_TRUE(test, csum_ok(skb));
+	kfree_skb(skb);
+}
+
 static struct kunit_case toy_csum_test_cases[] = {
 	KUNIT_CASE_PARAM(toy_csum_doc_vector_ok, toy_csum_gen_params),
 	KUNIT_CASE_PARAM(toy_csum_doc_vector_bitflip, toy_csum_gen_params),
 	KUNIT_CASE(toy_csum_zero_is_not_none),
 	KUNIT_CASE(toy_csum_complete),
+	KUNIT_CASE(toy_csum_unnecessary_and_partial),
 	{}
 };
 
