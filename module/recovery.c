@@ -146,6 +146,23 @@ static void unmark(struct toy_sock *ts, struct toy_skb_cb *cb)
 	}
 }
 
+/*
+ * Without SACK, duplicate ACKs stand in for SACKed segments, and there
+ * may be more of them than segments beyond the hole (duplicated ACKs, a
+ * window update taken for one): never more than leaves one hole, as
+ * tcp_limit_reno_sacked().
+ */
+static void reno_limit_sacked(struct toy_sock *ts)
+{
+	u32 holes;
+
+	if (ts->sack_ok)
+		return;
+	holes = min(max(ts->lost_out, 1U), ts->packets_out);
+	if (ts->sacked_out + holes > ts->packets_out)
+		ts->sacked_out = ts->packets_out - holes;
+}
+
 /* The counts must add up, as tcp_verify_left_out() checks. */
 static void verify_left_out(const struct toy_sock *ts)
 {
@@ -620,10 +637,12 @@ static void dup_ack(struct sock *sk, bool dup, u64 sack_when)
 	if (dup)
 		ts->dupacks++;
 	if (!ts->sack_ok) {
-		if (dup && ts->sacked_out + ts->lost_out < ts->packets_out)
+		if (dup)
 			ts->sacked_out++;
+		reno_limit_sacked(ts);
 		if (dup && ts->dupacks == TOY_DUPTHRESH)
 			enter_recovery(sk);
+		reno_limit_sacked(ts);
 	} else if (ts->ca_state != TOY_CA_OPEN) {
 		sack_retransmit(sk);
 	} else if (ts->dupacks >= ts->reordering || sack_head_lost(sk)) {
@@ -657,8 +676,10 @@ static void new_ack(struct sock *sk, u32 ack, u32 prior_fack, u64 sack_when)
 	if (!sampled && sack_when)
 		rtt_sample(sk, sack_when);
 	/* The first of them filled the hole; the rest were counted. */
-	if (!ts->sack_ok)
+	if (!ts->sack_ok) {
 		ts->sacked_out -= min(ts->sacked_out, acked ? acked - 1 : 0);
+		reno_limit_sacked(ts);
+	}
 	/*
 	 * The ACK that ends a fast recovery does not grow the window: what
 	 * it acknowledges was delivered during the recovery.
@@ -677,6 +698,7 @@ static void new_ack(struct sock *sk, u32 ack, u32 prior_fack, u64 sack_when)
 			sack_retransmit(sk);
 		else
 			retransmit_head(sk);
+		reno_limit_sacked(ts);
 	} else if (ts->sack_ok && sack_head_lost(sk)) {
 		enter_recovery(sk);
 	}

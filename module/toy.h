@@ -659,8 +659,9 @@ void toy_sack_duplicate(struct sock *sk, u32 seq, u32 end);
  * recovery.c: RTT and RTO, retransmission, the SACK scoreboard, and the
  * sender's half of an ACK. input.c gives it each ACK, timer.c each RTO
  * (the handshake, socket options and fsm.c set it up); it calls only
- * output.c and mem.c. output.c arms the timer whose expiry comes back
- * here: the one loop, on purpose (a timer that resends).
+ * output.c, mem.c and cong.c (what each ACK and loss does to the
+ * window). output.c arms the timer whose expiry comes back here: the one
+ * loop, on purpose (a timer that resends).
  */
 u32 toy_rto_clamp(const struct toy_sock *ts, u64 rto_us);
 void toy_rtt_sample(struct toy_sock *ts, u32 rtt_us);
