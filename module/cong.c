@@ -115,9 +115,30 @@ static void trace_cwnd(struct sock *sk)
 		       ts->ca_state, ts->srtt);
 }
 
+/*
+ * The send buffer follows the window (tcp_sndbuf_expand()): room for two
+ * windows of segments, one in flight and one being written, up to
+ * TOY_WMEM_MAX, unless SO_SNDBUF fixed it, from the initial window on.
+ * Without it, a window larger than the default buffer could never be
+ * filled, and so never grow.
+ */
+static void sndbuf_expand(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u64 want;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	want = 2 * (u64)max_t(u32, ts->snd_cwnd, TOY_INIT_CWND) *
+	       SKB_TRUESIZE(ts->mss + TOY_MAX_HEADER);
+	want = min_t(u64, want, TOY_WMEM_MAX);
+	if (want > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, want);
+}
+
 /**
  * toy_cong_init - the congestion state of a connection about to open
- * @sk: the socket, locked; its algorithm is chosen
+ * @sk: the socket, locked; its algorithm is chosen, its MSS known
  */
 void toy_cong_init(struct sock *sk)
 {
@@ -134,6 +155,7 @@ void toy_cong_init(struct sock *sk)
 	memset(ts->ca_priv, 0, sizeof(ts->ca_priv));
 	if (ts->ca_ops->init)
 		ts->ca_ops->init(ts);
+	sndbuf_expand(sk);
 }
 
 /**
@@ -234,25 +256,6 @@ const struct toy_cong_ops toy_reno = {
 
 /* ---- what recovery.c and output.c tell it --------------------------- */
 
-/*
- * The send buffer follows the window (tcp_sndbuf_expand()): room for two
- * windows of segments, one in flight and one being written, up to
- * TOY_WMEM_MAX, unless SO_SNDBUF fixed it. Without it, a window larger
- * than the default buffer could never be filled.
- */
-static void sndbuf_expand(struct sock *sk)
-{
-	struct toy_sock *ts = toy_sk(sk);
-	u64 want;
-
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
-		return;
-	want = 2 * (u64)max_t(u32, ts->snd_cwnd, TOY_INIT_CWND) *
-	       SKB_TRUESIZE(ts->mss + TOY_MAX_HEADER);
-	want = min_t(u64, want, TOY_WMEM_MAX);
-	if (want > READ_ONCE(sk->sk_sndbuf))
-		WRITE_ONCE(sk->sk_sndbuf, want);
-}
 
 /**
  * toy_cong_ack - @acked segments were newly acknowledged

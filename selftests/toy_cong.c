@@ -130,11 +130,13 @@ static void quiet(struct __test_metadata *_metadata, FIXTURE_DATA(cong) *self)
 }
 
 /*
- * A passive open with SACK; the accepted socket uses @algo and an RTO of
- * @rto ms, and NSEG full segments wait in its send queue.
+ * A passive open whose SYN carries @syn_flags; the accepted socket uses
+ * @algo and an RTO of @rto ms, and NSEG full segments wait in its send
+ * queue. open_and_write() offers SACK.
  */
-static void open_and_write(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(cong) *self, const char *algo, int rto)
+static void open_with(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(cong) *self, const char *algo, int rto,
+		      int syn_flags)
 {
 	struct peer_open o;
 	const char *why = "";
@@ -142,13 +144,13 @@ static void open_and_write(struct __test_metadata *_metadata,
 	char *buf;
 	int err;
 
-	err = peer_passive(&self->p, PEER_ISS, TOYHDR_SACKOK, rto, REPLY_MS,
-			   &o, &why);
+	err = peer_passive(&self->p, PEER_ISS, syn_flags, rto, REPLY_MS, &o,
+			   &why);
 	self->lfd = o.lfd;
 	self->fd = o.fd;
 	self->lport = o.lport;
 	ASSERT_EQ(0, err) TH_LOG("passive open: %s: %s", why, strerror(errno));
-	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK | TOYHDR_SACKOK, o.synack);
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_ACK | syn_flags, o.synack);
 	self->m_nxt = o.m_nxt;
 	self->p_nxt = o.p_nxt;
 	ASSERT_EQ(0, cong_set(self->fd, algo, strlen(algo)));
@@ -161,6 +163,12 @@ static void open_and_write(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(NSEG * self->mss, toy_send_all(self->fd, buf, NSEG * self->mss));
 	free(buf);
+}
+
+static void open_and_write(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(cong) *self, const char *algo, int rto)
+{
+	open_with(_metadata, self, algo, rto, TOYHDR_SACKOK);
 }
 
 /* The sequence number of data segment @i. */
@@ -338,6 +346,37 @@ TEST_F(cong, fast_recovery_reno)
 }
 
 /*
+ * Without SACK, duplicate ACKs are all the sender learns, and each stands
+ * for a segment that left the network. The first two let a new segment
+ * each into the window of 10 (segments 10 and 11). The third resends
+ * segment 0 and cuts the window to 7 (CUBIC): 12 sent, 3 gone, 1 lost
+ * and resent is 9 in flight, so nothing new may go until three more
+ * duplicates bring it to 6.
+ */
+TEST_F(cong, fast_recovery_without_sack)
+{
+	struct toy_seg s;
+
+	open_with(_metadata, self, "cubic", RTO_SLOW, 0);
+	expect_segs(_metadata, self, 0, IW);
+	ack(_metadata, self, 0, 0, 0);
+	expect_segs(_metadata, self, IW, IW + 1);
+	ack(_metadata, self, 0, 0, 0);
+	expect_segs(_metadata, self, IW + 1, IW + 2);
+	ack(_metadata, self, 0, 0, 0);
+	next_seg(_metadata, self, &s);
+	EXPECT_EQ(seg_seq(self, 0), s.seq);
+	quiet(_metadata, self);
+	expect_window(_metadata, self->fd, TOY_CA_RECOVERY, 7, 7);
+	ack(_metadata, self, 0, 0, 0);
+	quiet(_metadata, self);
+	ack(_metadata, self, 0, 0, 0);
+	quiet(_metadata, self);
+	ack(_metadata, self, 0, 0, 0);
+	expect_segs(_metadata, self, IW + 2, IW + 3);
+}
+
+/*
  * Nothing is acknowledged: the RTO resends segment 0 alone, with a window
  * of one. Its ACK makes the window two: segments 1 and 2 go, and no new
  * data while the lost ones wait.
@@ -403,21 +442,45 @@ static int autotune_transfer(int cfd, int sfd)
 	return got == AUTO_BYTES ? 0 : -1;
 }
 
-TEST(autotune_grows_buffers)
+/* The receiver's buffer grows with what its reader drains. */
+TEST(autotune_grows_rcvbuf)
 {
-	int lfd, cfd, sfd, lport, cport, r0, r1, s0, s1;
+	int lfd, cfd, sfd, lport, cport, r0, r1;
 
 	ASSERT_EQ(0, toy_pair(&lfd, &cfd, &sfd, &lport, &cport));
 	r0 = toy_get_int(sfd, SOL_SOCKET, SO_RCVBUF);
-	s0 = toy_get_int(cfd, SOL_SOCKET, SO_SNDBUF);
 	ASSERT_LT(0, r0);
-	ASSERT_LT(0, s0);
-	/* the sender's buffer follows its window at the first ACKs */
 	ASSERT_EQ(0, autotune_transfer(dup(cfd), sfd));
 	r1 = toy_get_int(sfd, SOL_SOCKET, SO_RCVBUF);
-	s1 = toy_get_int(cfd, SOL_SOCKET, SO_SNDBUF);
 	EXPECT_LT(r0, r1) TH_LOG("SO_RCVBUF %d -> %d", r0, r1);
 	EXPECT_LE(r1, 6 << 20);
+	close(cfd);
+	close(sfd);
+	close(lfd);
+}
+
+/*
+ * The sender's follows its congestion window, which grows only where it
+ * is the limit: the receiver's window is made large (SO_RCVBUFFORCE, root)
+ * so that it is not.
+ */
+TEST(autotune_grows_sndbuf)
+{
+	int lfd, cfd = -1, sfd, lport, s0, s1;
+
+	lfd = toy_listener(TOY_LO, 8, &lport);
+	ASSERT_LE(0, lfd);
+	if (toy_set_int(lfd, SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20))
+		SKIP(close(lfd); return, "SO_RCVBUFFORCE needs CAP_NET_ADMIN");
+	cfd = toy_socket();
+	ASSERT_LE(0, cfd);
+	ASSERT_EQ(0, toy_connect(cfd, TOY_LO, lport));
+	sfd = toy_accept(lfd);
+	ASSERT_LE(0, sfd);
+	s0 = toy_get_int(cfd, SOL_SOCKET, SO_SNDBUF);
+	ASSERT_LT(0, s0);
+	ASSERT_EQ(0, autotune_transfer(dup(cfd), sfd));
+	s1 = toy_get_int(cfd, SOL_SOCKET, SO_SNDBUF);
 	EXPECT_LT(s0, s1) TH_LOG("SO_SNDBUF %d -> %d", s0, s1);
 	EXPECT_LE(s1, 4 << 20);
 	close(cfd);

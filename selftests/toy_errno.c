@@ -1146,7 +1146,7 @@ TEST_F(opt, connected)
 
 TEST(opt_unknown)
 {
-	int fd = toy_socket(), bad[] = { 0, TOY_KEEPCNT + 1, 99, -1 }, v = 1;
+	int fd = toy_socket(), bad[] = { 0, TOY_CONGESTION + 1, 99, -1 }, v = 1;
 	socklen_t len = sizeof(v);
 	unsigned int i;
 
