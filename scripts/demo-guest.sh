@@ -239,6 +239,11 @@ echo
 toytrace -r "$TRACE" >"$TMP/diagram"
 cat "$TMP/diagram"
 
+# plural N ONE MANY
+plural() {
+	if [ "$1" = 1 ]; then echo "$2"; else echo "$3"; fi
+}
+
 # The window chapter: a transfer over a path with a delay and some loss,
 # its congestion window traced (toy_cwnd) and told from what was traced.
 cwnd_chapter() {
@@ -284,13 +289,13 @@ cwnd_chapter() {
 	echo "toytrace: $line"
 	echo
 	CW_HI=$(echo "$line" | sed -n 's/.*cwnd [0-9]*\.\.\([0-9]*\) segments.*/\1/p')
-	CW_FR=$(echo "$line" | sed -n 's/.* \([0-9]*\) fast recoveries.*/\1/p')
-	CW_RTO=$(echo "$line" | sed -n 's/.* \([0-9]*\) RTOs.*/\1/p')
+	CW_FR=$(echo "$line" | sed -n 's/.* \([0-9]*\) fast recover.*/\1/p')
+	CW_RTO=$(echo "$line" | sed -n 's/.* \([0-9]*\) RTO.*/\1/p')
 	echo "The window started at 10 segments (RFC 6928) and, in slow start,"
 	echo "grew by one segment per segment acknowledged: it doubles every round"
 	echo "trip. It reached ${CW_HI:-?} segments in this run."
 	if [ "${CW_FR:-0}" -gt 0 ]; then
-		echo "$CW_FR times the receiver's SACK blocks showed a hole: fast"
+		echo "$CW_FR $(plural "$CW_FR" time times) the receiver's SACK blocks showed a hole: fast"
 		echo "recovery resent it at once and cut the window to 0.7 of itself"
 		echo "(CUBIC's beta), the ssthresh line; then it grew back along CUBIC's"
 		echo "curve, fast at first, slowly near the old maximum: the sawtooth."
@@ -299,7 +304,7 @@ cwnd_chapter() {
 		echo "only grew (the receiver's window, not loss, held it)."
 	fi
 	if [ "${CW_RTO:-0}" -gt 0 ]; then
-		echo "$CW_RTO times the retransmission timer fired: the window fell"
+		echo "$CW_RTO $(plural "$CW_RTO" time times) the retransmission timer fired: the window fell"
 		echo "to one segment, and slow start began again."
 	fi
 	echo

@@ -102,6 +102,8 @@ int cwnd_summary(FILE *f, const struct cwnd_sample *v, size_t n)
 	char who[64];
 
 	for (k = 0; k < ns; k++) {
+		unsigned int fr = entries(v, &s[k], TOY_CA_RECOVERY);
+		unsigned int rto = entries(v, &s[k], TOY_CA_LOSS);
 		uint32_t lo = UINT32_MAX, hi = 0;
 
 		for (j = 0; j < s[k].n; j++) {
@@ -113,11 +115,10 @@ int cwnd_summary(FILE *f, const struct cwnd_sample *v, size_t n)
 				hi = c->cwnd;
 		}
 		ep_pair(s[k].first, who, sizeof(who));
-		fprintf(f, "cwnd %s: %zu changes over %.1f ms, cwnd %u..%u segments, %u fast recoveries, %u RTOs\n",
-			who, s[k].n,
+		fprintf(f, "cwnd %s: %zu change%s over %.1f ms, cwnd %u..%u segments, %u fast recover%s, %u RTO%s\n",
+			who, s[k].n, s[k].n == 1 ? "" : "s",
 			(v[s[k].idx[s[k].n - 1]].us - s[k].first->us) / 1000.0,
-			lo, hi, entries(v, &s[k], TOY_CA_RECOVERY),
-			entries(v, &s[k], TOY_CA_LOSS));
+			lo, hi, fr, fr == 1 ? "y" : "ies", rto, rto == 1 ? "" : "s");
 	}
 	senders_free(s, ns);
 	return (int)ns;

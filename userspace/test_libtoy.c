@@ -1034,6 +1034,7 @@ static const struct {
 	{ "trace-lost-syn",	{ "-r", TESTDATA "/trace/lost-syn.txt" } },
 	{ "trace-lost-syn-rel",	{ "--relative", "-r", TESTDATA "/trace/lost-syn.txt" } },
 	{ "trace-all",		{ "-r", TESTDATA "/trace/all.txt" } },
+	{ "trace-cwnd",		{ "-c", "/dev/null", "-r", TESTDATA "/trace/cwnd.txt" } },
 };
 
 static size_t count(const char *s, const char *what)
@@ -1089,6 +1090,34 @@ static void test_toytrace(const char *tmpdir)
 		if (want && (wlen != got || memcmp(want, out, got)))
 			printf("--- want\n%s--- got\n%s---\n", want, out);
 	}
+
+	/* --cwnd: the plot of a saved run, one panel per sender, marks where due */
+	snprintf(svg, sizeof(svg), "%s/cwnd.svg", tmpdir);
+	argv[0] = "toytrace";
+	argv[1] = "-q";
+	argv[2] = "-c";
+	argv[3] = svg;
+	argv[4] = "-r";
+	argv[5] = TESTDATA "/trace/cwnd.txt";
+	argv[6] = NULL;
+	unlink(svg);
+	rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+	{
+		char *s = slurp(svg, &wlen);
+
+		check(rc == 0 && got == 0 && s && xml_ok(s) &&
+		      count(s, "<polyline class=\"cwnd\"") == 2 &&
+		      count(s, "<polygon class=\"recovery\"") == 1 + 2 &&
+		      count(s, "<path class=\"rto\"") == 1 + 2,
+		      "toytrace -q -c cwnd.svg: two panels, one fast recovery and one RTO marked (and the legends)");
+	}
+	argv[1] = "-c";
+	argv[2] = svg;
+	argv[3] = "-r";
+	argv[4] = TESTDATA "/trace/full.txt";
+	argv[5] = NULL;
+	rc = run_prog(TOYTRACE, argv, NULL, NULL, out, sizeof(out), &got);
+	check(rc == 1, "toytrace -c of a trace without toy_cwnd exits 1");
 
 	python = system("python3 -c 'import xml.dom.minidom' >/dev/null 2>&1") == 0;
 	for (i = 0; i < sizeof(svgs) / sizeof(svgs[0]); i++) {
