@@ -256,7 +256,6 @@ const struct toy_cong_ops toy_reno = {
 
 /* ---- what recovery.c and output.c tell it --------------------------- */
 
-
 /**
  * toy_cong_ack - @acked segments were newly acknowledged
  * @sk: the sender, locked
