@@ -409,10 +409,15 @@ TEST_F(cong, rto_collapses_to_one)
  */
 #define AUTO_BYTES	(16 << 20)
 
-/* Move AUTO_BYTES from @cfd to @sfd (a child writes); 0 on success. */
+/*
+ * Move AUTO_BYTES from @cfd to @sfd (a child writes); 0 on success. The
+ * writes are large: within one, the ACKs wait in the socket's backlog
+ * until it is released, so the window fills and is what limits the
+ * sender (over loopback, small writes are ACKed before the next one).
+ */
 static int autotune_transfer(int cfd, int sfd)
 {
-	static char buf[1 << 16];
+	static char buf[1 << 20];
 	size_t got = 0;
 	int status;
 	pid_t pid;
