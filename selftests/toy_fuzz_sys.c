@@ -1059,7 +1059,16 @@ static void set_toy_opts(struct ctx *c, int fd)
 	toy_set_int(fd, SOL_TOY, TOY_RTO_MAX, 100 + rnd(c, 2000));
 	toy_set_int(fd, SOL_TOY, TOY_SYN_RETRIES, 1 + rnd(c, 3));
 	toy_set_int(fd, SOL_TOY, TOY_RETRIES, 1 + rnd(c, 8));
+	if (chance(c, 50))
+		setsockopt(fd, SOL_TOY, TOY_CONGESTION,
+			   rnd(c, 2) ? "reno" : "cubic", 5);
 }
+
+/* TOY_CONGESTION takes a name: real ones switch a live connection's. */
+static const char *const cong_names[] = {
+	"reno", "cubic", "cubic\0junk", "", "renoreno", "bbr",
+	"cubiccubiccubiccubic",
+};
 
 static void op_toyopt(struct ctx *c)
 {
@@ -1074,6 +1083,14 @@ static void op_toyopt(struct ctx *c)
 		memset(val, 0, sizeof(val));
 		memcpy(val, &v, sizeof(v));
 		len = rnd_optlen(c, sizeof(int));
+		if (name == TOY_CONGESTION && chance(c, 70)) {
+			const char *n = PICK(c, cong_names);
+
+			memset(val, 0, sizeof(val));
+			strcpy(val, n);
+			len = chance(c, 80) ? (socklen_t)strlen(n) + rnd(c, 2) :
+					      rnd_optlen(c, 16);
+		}
 		rec(c, "setsockopt(SOL_TOY)",
 		    setsockopt(fd, level, name, rnd_ptr(c, val), len));
 		return;
