@@ -66,6 +66,7 @@ static void disconnect(struct sock *sk)
 	ts->rcv_wup = 0;
 	ts->rcv_wnd = 0;
 	ts->dsack = false;
+	toy_ack_init(sk);
 	ts->max_window = 0;
 	ts->last_oow_ack = 0;
 	WRITE_ONCE(sk->sk_err_soft, 0);

@@ -132,7 +132,7 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct toy_sock *ts = toy_sk(sk);
 	bool fin = cb->flags & TOYHDR_FIN;
-	bool kept = false;
+	bool kept = false, hole;
 	u32 end_seq;
 
 	__skb_pull(skb, toy_hdr(skb)->doff * 4);
@@ -163,7 +163,9 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 
 	/* Once queued, @skb may be merged into the tail and freed. */
 	end_seq = cb->end_seq;
+	hole = !skb_queue_empty(&ts->ooo_queue);
 	if (skb->len) {
+		toy_ack_seen_data(sk, skb->len);
 		kept = toy_rcvq_in_order(sk, skb);
 		if (!kept)
 			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
@@ -173,8 +175,8 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 	if (kept || !skb_queue_empty(&sk->sk_receive_queue))
 		sk->sk_data_ready(sk);
 	if (fin)
-		rcv_fin(sk);
-	else
+		rcv_fin(sk);	/* the state table ACKs the FIN at once */
+	else if (toy_ack_now(sk, hole || !kept))
 		toy_send_ack(sk);
 	return kept;
 }

@@ -19,10 +19,13 @@ static int __net_init toy_net_init(struct net *net)
 	struct toy_net *tn = toy_pernet(net);
 	int err;
 
-	toy_table_init(tn);
+	err = toy_table_init(net, tn);
+	if (err)
+		return err;
+	err = -ENOMEM;
 	tn->mib = alloc_percpu(struct toy_mib);
 	if (!tn->mib)
-		return -ENOMEM;
+		goto err_table;
 
 	err = toy_proc_init(net);
 	if (err)
@@ -31,6 +34,8 @@ static int __net_init toy_net_init(struct net *net)
 
 err_free_mib:
 	free_percpu(tn->mib);
+err_table:
+	toy_table_exit(tn);
 	return err;
 }
 
@@ -40,6 +45,7 @@ static void __net_exit toy_net_exit(struct net *net)
 
 	toy_proc_exit(net);
 	free_percpu(tn->mib);
+	toy_table_exit(tn);
 }
 
 static struct pernet_operations toy_net_ops = {

@@ -2,14 +2,24 @@
 /*
  * Toy Stream Protocol: building and sending segments.
  *
- * Every segment leaves through xmit(): header checksum, route, IPv4
- * header, ip_local_out(). Segments are sent without a socket attached
- * (sk == NULL to the IP layer), as the kernel's own control packets are:
- * the IP layer would otherwise read AF_INET-only fields of our socket.
+ * Every segment leaves through xmit(): route, IPv4 header, ip_local_out().
+ * Segments are sent without a socket attached (sk == NULL to the IP
+ * layer), as the kernel's own control packets are: the IP layer would
+ * otherwise read AF_INET-only fields of our socket.
+ *
+ * The checksum is left to the device, CHECKSUM_PARTIAL, as TCP leaves it:
+ * the header's check holds the pseudo-header's sum and csum_start and
+ * csum_offset say where the device is to sum from and store the result.
+ * Loopback and veth need no sum at all (the receiver takes PARTIAL as
+ * verified); a device that cannot sum for protocol 253 gets it done in
+ * software by skb_checksum_help() on the way out, and so does anything
+ * that must look at the bytes first (netem's corruption, fragmentation).
+ * The sum is never computed here.
  *
  * Data waits in sk_write_queue, one skb per segment, payload only; each
- * transmission sends a copy whose head (headers) is private and whose
- * payload pages are shared, so a retransmission copies no payload.
+ * transmission sends a clone, as tcp_transmit_skb() does: the headers go
+ * in the headroom, which the queued skb gave up (__skb_header_release()),
+ * and the payload is shared, so no transmission copies it.
  */
 #include <linux/ip.h>
 #include <linux/skbuff.h>
@@ -88,22 +98,40 @@ static struct rtable *route_out(struct net *net, struct sock *sk,
 }
 
 /*
- * Checksum, route and send a segment whose Toy header is at skb->data.
- * @payload_csum is the sum of the bytes after the header. Consumes @skb.
+ * Leave the checksum of the segment at skb->data to the device: the
+ * pseudo-header's sum in check, and where to sum from and store
+ * (__tcp_v4_send_check()).
+ */
+static void csum_offload(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct toyhdr *th = (struct toyhdr *)skb->data;
+
+	th->check = ~csum_tcpudp_magic(saddr, daddr, skb->len, toy_ipproto, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb->data - skb->head;
+	skb->csum_offset = offsetof(struct toyhdr, check);
+}
+
+/*
+ * Route and send a segment whose Toy header is at skb->data, its checksum
+ * left to the device (see the top of this file). Consumes @skb.
  */
 static int xmit(struct net *net, struct sock *sk,
-		struct sk_buff *skb, __be32 saddr, __be32 daddr,
-		__wsum payload_csum)
+		struct sk_buff *skb, __be32 saddr, __be32 daddr)
 {
 	struct toyhdr *th = (struct toyhdr *)skb->data;
 	struct rtable *rt;
 	struct iphdr *iph;
 	int err;
 
-	th->check = 0;
-	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, toy_ipproto,
-				      csum_partial(th, th->doff * 4, payload_csum));
-
+	csum_offload(skb, saddr, daddr);
+	/*
+	 * A transmission of queued data is a clone, and cb came with it: our
+	 * toy_skb_cb, which the IP layer would read as its own IPCB (options,
+	 * flags, frag_max_size: a retransmission would leave in fragments).
+	 * TCP clears it the same way (__tcp_transmit_skb()).
+	 */
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	rt = route_out(net, sk, saddr, daddr);
 	if (IS_ERR(rt)) {
 		kfree_skb(skb);
@@ -124,7 +152,6 @@ static int xmit(struct net *net, struct sock *sk,
 	skb->protocol = htons(ETH_P_IP);
 	skb->priority = sk ? READ_ONCE(sk->sk_priority) : 0;
 	skb->mark = sk ? READ_ONCE(sk->sk_mark) : 0;
-	skb->ip_summed = CHECKSUM_NONE;
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident(net, skb, NULL);
 
@@ -135,8 +162,7 @@ static int xmit(struct net *net, struct sock *sk,
 }
 
 /* Send a segment of connection @sk: seq and flags given, ack and window ours. */
-static int send_seg(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
-		    __wsum payload_csum)
+static int send_seg(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u32 ack = 0, window = toy_rcv_window(sk);
@@ -157,11 +183,11 @@ static int send_seg(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags,
 		ack = ts->rcv_nxt;
 		ts->rcv_wup = ts->rcv_nxt;
 		ts->rcv_wnd = window;
+		ts->ack_pending = false;	/* this carries it (delack.c) */
 	}
 	push_header(skb, htons(sk->sk_num), sk->sk_dport, seq, ack, flags,
 		    window, words);
-	return xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr,
-		    payload_csum);
+	return xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr);
 }
 
 static int send_ctl(struct sock *sk, u32 seq, u8 flags)
@@ -170,7 +196,7 @@ static int send_ctl(struct sock *sk, u32 seq, u8 flags)
 
 	if (!skb)
 		return -ENOBUFS;
-	return send_seg(sk, skb, seq, flags, 0);
+	return send_seg(sk, skb, seq, flags);
 }
 
 /* SYN or SYN-ACK, with the options we offer (SYN-SENT) or both do. */
@@ -275,7 +301,7 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
 		return;
 	push_header(skb, th->dest, th->source, seq, ack, flags, 0, 0);
 	TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
-	xmit(net, NULL, skb, iph->daddr, iph->saddr, 0);
+	xmit(net, NULL, skb, iph->daddr, iph->saddr);
 }
 
 /**
@@ -287,13 +313,20 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
  */
 int toy_send_data(struct sock *sk, struct sk_buff *skb)
 {
-	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct sk_buff *copy;
 
-	copy = pskb_copy(skb, GFP_ATOMIC);
+	/*
+	 * While an earlier transmission is alive (in a qdisc, or in the
+	 * peer's receive queue on loopback) its headers are in the shared
+	 * headroom: this one gets a head of its own (__tcp_transmit_skb()).
+	 */
+	if (unlikely(skb_cloned(skb)))
+		copy = pskb_copy(skb, GFP_ATOMIC);
+	else
+		copy = skb_clone(skb, GFP_ATOMIC);
 	if (!copy)
 		return -ENOBUFS;
-	return send_seg(sk, copy, cb->seq, TOYHDR_ACK, cb->csum);
+	return send_seg(sk, copy, TOY_SKB_CB(skb)->seq, TOYHDR_ACK);
 }
 
 /*
@@ -303,23 +336,33 @@ int toy_send_data(struct sock *sk, struct sk_buff *skb)
 static int split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb), *ncb;
+	u32 nlen = skb->len - len;
 	struct sk_buff *nskb;
 
-	nskb = alloc_skb(TOY_MAX_HEADER + skb_headlen(skb), GFP_ATOMIC);
+	nskb = alloc_skb_fclone(TOY_MAX_HEADER + skb_headlen(skb), GFP_ATOMIC);
 	if (!nskb)
 		return -ENOBUFS;
 	skb_reserve(nskb, TOY_MAX_HEADER);
-	skb_split(skb, nskb, len);
-
-	ncb = TOY_SKB_CB(nskb);
-	ncb->seq = cb->seq + len;
-	ncb->end_seq = cb->end_seq;
-	ncb->csum = skb_checksum(nskb, 0, nskb->len, 0);
-	ncb->retrans = false;
-	cb->end_seq = ncb->seq;
-	cb->csum = skb_checksum(skb, 0, skb->len, 0);
 	/* Forced: the data was charged once already, in @skb. */
 	toy_wmem_charge(sk, nskb, true);
+	ncb = TOY_SKB_CB(nskb);
+	skb_split(skb, nskb, len);
+	__skb_header_release(nskb);
+	/*
+	 * The bytes that moved take their truesize, and its charge, along
+	 * (tcp_fragment()): a receiver on this machine gets clones of both,
+	 * and coalescing one (skb_try_coalesce()) relies on truesize
+	 * covering its bytes.
+	 */
+	nskb->truesize += nlen;
+	skb->truesize -= nlen;
+	ncb->charge += nlen;
+	cb->charge -= nlen;
+
+	ncb->seq = cb->seq + len;
+	ncb->end_seq = cb->end_seq;
+	ncb->retrans = false;
+	cb->end_seq = ncb->seq;
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
 	return 0;
 }

@@ -54,6 +54,7 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_ABORTONORPHANS]	= "AbortOnOrphans",
 	[TOY_MIB_SYNEVICTIONS]		= "SynEvictions",
 	[TOY_MIB_TIMERSDEFERRED]	= "TimersDeferred",
+	[TOY_MIB_DELAYEDACKS]		= "DelayedACKs",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)

@@ -59,7 +59,8 @@ void toy_sock_init(struct sock *sk)
 	toy_timers_init(sk);
 	toy_sockopt_defaults(ts);
 	ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
-	ts->mss = 536;
+	ts->mss = TOY_DEFAULT_MSS;
+	toy_ack_init(sk);
 
 	sk->sk_backlog_rcv = toy_do_rcv;
 	sk->sk_write_space = toy_write_space;
@@ -532,8 +533,6 @@ static int append_tail(struct sock *sk, struct msghdr *msg, size_t len)
 		return -EFAULT;
 	}
 	cb = TOY_SKB_CB(skb);
-	cb->csum = csum_block_add(cb->csum, csum_partial(skb->data + off, copy, 0),
-				  off);
 	cb->end_seq += copy;
 	ts->write_seq += copy;
 	return copy;
@@ -552,9 +551,10 @@ static int queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 	 * them (append_tail()); large ones go in page fragments.
 	 */
 	if (size < PAGE_SIZE) {
-		skb = alloc_skb(TOY_MAX_HEADER +
-				max_t(size_t, size, min_t(size_t, ts->mss, 1024)),
-				sk->sk_allocation);
+		skb = alloc_skb_fclone(TOY_MAX_HEADER +
+				       max_t(size_t, size,
+					     min_t(size_t, ts->mss, 1024)),
+				       sk->sk_allocation);
 		if (skb) {
 			skb_reserve(skb, TOY_MAX_HEADER);
 			skb_put(skb, size);
@@ -586,7 +586,8 @@ static int queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = ts->write_seq;
 	cb->end_seq = cb->seq + size;
-	cb->csum = skb_checksum(skb, 0, size, 0);
+	/* Transmissions are clones that put their headers in the headroom. */
+	__skb_header_release(skb);
 	toy_wmem_charge(sk, skb, true);	/* scheduled above */
 	ts->write_seq = cb->end_seq;
 	__skb_queue_tail(&sk->sk_write_queue, skb);

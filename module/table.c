@@ -33,6 +33,8 @@
  */
 #include <linux/hash.h>
 #include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/rculist_nulls.h>
 #include <linux/sched.h>
@@ -43,9 +45,9 @@
 #include "toy.h"
 
 /* The nulls values ending the chains: one per bucket, none shared. */
-#define TOY_NULLS_EST		0U
-#define TOY_NULLS_LISTEN	(TOY_NULLS_EST + TOY_EST_SIZE)
-#define TOY_NULLS_BIND		(TOY_NULLS_LISTEN + TOY_LISTEN_SIZE)
+#define TOY_NULLS_BIND		0U
+#define TOY_NULLS_LISTEN	(TOY_NULLS_BIND + TOY_BIND_SIZE)
+#define TOY_NULLS_EST		(TOY_NULLS_LISTEN + TOY_LISTEN_SIZE)
 
 /*
  * Per-destination perturbation of the ephemeral port offset, moved on by
@@ -64,9 +66,10 @@ static u32 ehashfn(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
 			    toy_hash_secret);
 }
 
-static u32 est_slot(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
+static u32 est_slot(const struct toy_net *tn, __be32 laddr, u16 lport,
+		    __be32 faddr, __be16 fport)
 {
-	return ehashfn(laddr, lport, faddr, fport) & (TOY_EST_SIZE - 1);
+	return ehashfn(laddr, lport, faddr, fport) & tn->est_mask;
 }
 
 static u32 bind_slot(u16 port)
@@ -85,17 +88,53 @@ struct hlist_nulls_head *toy_bind_chain(struct toy_net *tn, u16 port)
 	return &tn->bind[bind_slot(port)];
 }
 
-void toy_table_init(struct toy_net *tn)
+/*
+ * Buckets of a namespace's est table. The initial namespace's is sized
+ * from memory as TCP's ehash is (tcp_init(): one bucket per 128 KB, at
+ * most 512K), so that a lookup walks a short chain at any number of
+ * connections memory allows. Other namespaces get TOY_EST_MIN, as TCP's
+ * own tables for them are opt-in (tcp_child_ehash_entries): a user
+ * namespace lets anyone make namespaces.
+ */
+static unsigned long est_size(const struct net *net)
 {
-	u32 i;
+	unsigned long n;
 
+	if (!net_eq(net, &init_net))
+		return TOY_EST_MIN;
+	n = totalram_pages() >> max(17 - PAGE_SHIFT, 0);
+	return roundup_pow_of_two(clamp(n, TOY_EST_MIN, TOY_EST_MAX));
+}
+
+/**
+ * toy_table_init - the empty tables of a new namespace
+ * @net: the namespace
+ * @tn: its state
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int toy_table_init(struct net *net, struct toy_net *tn)
+{
+	unsigned long i, size = est_size(net);
+
+	tn->est = kvmalloc_array(size, sizeof(*tn->est), GFP_KERNEL);
+	if (!tn->est)
+		return -ENOMEM;
+	tn->est_mask = size - 1;
 	spin_lock_init(&tn->lock);
 	for (i = 0; i < TOY_BIND_SIZE; i++)
 		INIT_HLIST_NULLS_HEAD(&tn->bind[i], TOY_NULLS_BIND + i);
 	for (i = 0; i < TOY_LISTEN_SIZE; i++)
 		INIT_HLIST_NULLS_HEAD(&tn->listen[i], TOY_NULLS_LISTEN + i);
-	for (i = 0; i < TOY_EST_SIZE; i++)
+	for (i = 0; i < size; i++)
 		INIT_HLIST_NULLS_HEAD(&tn->est[i], TOY_NULLS_EST + i);
+	return 0;
+}
+
+/* The namespace is going: its sockets are all gone from the tables. */
+void toy_table_exit(struct toy_net *tn)
+{
+	kvfree(tn->est);
 }
 
 /* A listener, or about to be one: toy_hash_listen() has taken the port. */
@@ -302,7 +341,7 @@ out:
 /* Is the 4-tuple of @sk, with local port @port, in the est table? */
 static bool est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
 {
-	u32 slot = est_slot(sk->sk_rcv_saddr, port, sk->sk_daddr,
+	u32 slot = est_slot(tn, sk->sk_rcv_saddr, port, sk->sk_daddr,
 			    sk->sk_dport);
 	struct hlist_nulls_node *node;
 	struct toy_sock *other;
@@ -324,7 +363,7 @@ static bool est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
 static void __toy_hash_est(struct toy_net *tn, struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	u32 slot = est_slot(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+	u32 slot = est_slot(tn, sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
 			    sk->sk_dport);
 
 	sock_hold(sk);
@@ -478,7 +517,7 @@ static bool est_match(const struct sock *sk, __be32 saddr, __be16 sport,
 static struct sock *lookup_est(struct toy_net *tn, __be32 saddr,
 			       __be16 sport, __be32 daddr, u16 port)
 {
-	u32 slot = est_slot(daddr, port, saddr, sport);
+	u32 slot = est_slot(tn, daddr, port, saddr, sport);
 	struct hlist_nulls_node *node;
 	struct toy_sock *ts;
 

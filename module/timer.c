@@ -2,11 +2,12 @@
 /*
  * Toy Stream Protocol: timers.
  *
- * Two timers per socket, each holding a socket reference while pending
+ * Three timers per socket, each holding a socket reference while pending
  * (sk_reset_timer()/sk_stop_timer()):
- *   rtx_timer - retransmission (RFC 6298) or zero-window probe,
- *   sk_timer  - TIME-WAIT, the life of an orphan in FIN-WAIT-2, and
- *               keepalive (SO_KEEPALIVE) in the states that can idle.
+ *   rtx_timer    - retransmission (RFC 6298) or zero-window probe,
+ *   sk_timer     - TIME-WAIT, the life of an orphan in FIN-WAIT-2, and
+ *                  keepalive (SO_KEEPALIVE) in the states that can idle,
+ *   delack_timer - the delayed ACK delack.c arms.
  * A timer that finds the socket owned by a process leaves its work to
  * release_sock(): it must not touch protocol state the owner is changing.
  */
@@ -140,6 +141,36 @@ static void toy_rtx_timer(struct timer_list *t)
 }
 
 /*
+ * The delayed ACK is due, unless a segment carried it meanwhile (or the
+ * connection has stopped taking data: the ACK of a FIN carried it).
+ */
+static void delack_handler(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (timer_pending(&ts->delack_timer) || !ts->ack_pending ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return;
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_DELAYEDACKS);
+	toy_send_ack(sk);
+}
+
+static void toy_delack_timer(struct timer_list *t)
+{
+	struct toy_sock *ts = from_timer(ts, t, delack_timer);
+	struct sock *sk = &ts->sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		defer(sk, TOY_DEFER_DELACK);
+	else
+		delack_handler(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/*
  * Keepalive runs in the states that can idle with a file attached: a
  * half-closed FIN-WAIT-2 too, whose peer may still send (an orphan's
  * FIN-WAIT-2 timer is its lifetime instead).
@@ -244,6 +275,10 @@ void toy_release_cb(struct sock *sk)
 		sk_handler(sk);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(TOY_DEFER_DELACK, &ts->deferred)) {
+		delack_handler(sk);
+		__sock_put(sk);
+	}
 }
 
 void toy_arm_timewait(struct sock *sk)
@@ -256,6 +291,7 @@ void toy_timers_init(struct sock *sk)
 {
 	timer_setup(&toy_sk(sk)->rtx_timer, toy_rtx_timer, 0);
 	timer_setup(&sk->sk_timer, toy_sk_timer, 0);
+	timer_setup(&toy_sk(sk)->delack_timer, toy_delack_timer, 0);
 }
 
 void toy_timers_stop(struct sock *sk)
@@ -265,4 +301,6 @@ void toy_timers_stop(struct sock *sk)
 	ts->timer_kind = TOY_TIMER_NONE;
 	sk_stop_timer(sk, &ts->rtx_timer);
 	sk_stop_timer(sk, &sk->sk_timer);
+	ts->ack_pending = false;
+	sk_stop_timer(sk, &ts->delack_timer);
 }

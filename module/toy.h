@@ -60,6 +60,15 @@ extern atomic_t toy_orphans;
 #define TOY_DUPTHRESH		3
 #define TOY_MAX_REORDERING	300	/* as Linux's sysctl_tcp_max_reordering */
 #define TOY_MIN_MSS		64
+#define TOY_DEFAULT_MSS		536	/* RFC 9293 3.7.1 */
+
+/*
+ * Delayed ACKs (delack.c): at most TOY_DELACK_MS late (TCP_DELACK_MIN;
+ * RFC 9293 allows 500 ms), and the first TOY_QUICKACKS in-order segments
+ * of a connection acknowledged at once (TCP_MAX_QUICKACKS).
+ */
+#define TOY_DELACK_MS		40
+#define TOY_QUICKACKS		16
 
 /*
  * The largest window a peer may offer us: sequence arithmetic modulo 2^32
@@ -131,6 +140,7 @@ enum toy_mib_field {
 	TOY_MIB_ABORTONORPHANS,
 	TOY_MIB_SYNEVICTIONS,
 	TOY_MIB_TIMERSDEFERRED,
+	TOY_MIB_DELAYEDACKS,
 	__TOY_MIB_MAX
 };
 
@@ -165,12 +175,13 @@ struct toy_mib {
 	u64 fsm_hits[TOY_NR_STATES][TOY_NR_EVENTS];
 };
 
-#define TOY_EST_BITS		10
 #define TOY_BIND_BITS		10
 #define TOY_LISTEN_BITS		6
-#define TOY_EST_SIZE		BIT(TOY_EST_BITS)
 #define TOY_BIND_SIZE		BIT(TOY_BIND_BITS)
 #define TOY_LISTEN_SIZE		BIT(TOY_LISTEN_BITS)
+/* The est table's buckets: sized from memory (table.c), within these. */
+#define TOY_EST_MIN		1024UL
+#define TOY_EST_MAX		(512UL * 1024)
 
 /**
  * struct toy_net - per network namespace state
@@ -178,7 +189,7 @@ struct toy_mib {
  * @bind: every socket that owns a local port, by port (bind_node)
  * @listen: listeners, by port (hash_node)
  * @est: connections from SYN_SENT/SYN_RECV to TIME_WAIT, by 4-tuple
- *	(hash_node)
+ *	(hash_node); @est_mask + 1 buckets, allocated with the namespace
  * @mib: per-CPU counters, summed by /proc/net/toy_stat
  *
  * Each table entry holds a reference on its socket. Every chain ends in a
@@ -188,7 +199,8 @@ struct toy_net {
 	spinlock_t lock;		/* the tables */
 	struct hlist_nulls_head bind[TOY_BIND_SIZE];
 	struct hlist_nulls_head listen[TOY_LISTEN_SIZE];
-	struct hlist_nulls_head est[TOY_EST_SIZE];
+	struct hlist_nulls_head *est;
+	u32 est_mask;
 	struct toy_mib __percpu *mib;
 };
 
@@ -303,6 +315,11 @@ struct toy_cong_ops {
  * @rcvq_space: bytes the reader took in the last round trip (autotuning)
  * @rcvq_seq: copied_seq when that round trip began
  * @rcvq_time: when it began, usecs
+ * @rcv_mss: the largest in-order segment of the peer: a full-sized one
+ * @ack_quick: in-order segments still to acknowledge at once (delack.c)
+ * @ack_pending: in-order data waits for a delayed ACK; cleared by any
+ *	segment that carries our ACK
+ * @delack_timer: sends that ACK, TOY_DELACK_MS after the first such data
  * @rtx_timer: retransmission and zero-window probe timer
  * @timer_kind: what @rtx_timer or sk_timer is armed for (TOY_TIMER_*)
  * @rto: retransmission timeout, usecs
@@ -405,6 +422,10 @@ struct toy_sock {
 	u32 rcvq_space;
 	u32 rcvq_seq;
 	u64 rcvq_time;
+	u16 rcv_mss;
+	u8 ack_quick;
+	bool ack_pending;
+	struct timer_list delack_timer;
 
 	struct timer_list rtx_timer;
 	u8 timer_kind;
@@ -451,6 +472,7 @@ struct toy_sock {
 enum {
 	TOY_DEFER_RTX,
 	TOY_DEFER_SK,
+	TOY_DEFER_DELACK,
 };
 
 static inline struct toy_sock *toy_sk(const struct sock *sk)
@@ -462,7 +484,6 @@ static inline struct toy_sock *toy_sk(const struct sock *sk)
  * struct toy_skb_cb - per-segment state kept in skb->cb
  * @seq: first sequence number of the payload
  * @end_seq: seq + payload length (a FIN is kept in @flags, not counted)
- * @csum: checksum of the payload, computed once when queued
  * @when: time of the last transmission, usecs: the RTT sample of a
  *	segment sent once (Karn), or when a retransmission left
  * @charge: bytes charged to sk_wmem_queued for this skb
@@ -476,7 +497,6 @@ static inline struct toy_sock *toy_sk(const struct sock *sk)
 struct toy_skb_cb {
 	u32 seq;
 	u32 end_seq;
-	__wsum csum;
 	u64 when;
 	u32 charge;
 	u8 flags;
@@ -624,7 +644,8 @@ void toy_unhash(struct sock *sk);
 struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport);
 struct hlist_nulls_head *toy_bind_chain(struct toy_net *tn, u16 port);
-void toy_table_init(struct toy_net *tn);
+int toy_table_init(struct net *net, struct toy_net *tn);
+void toy_table_exit(struct toy_net *tn);
 
 /* isn.c */
 u32 toy_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
@@ -670,6 +691,14 @@ bool toy_recovery_ack(struct sock *sk, const struct toyhdr *th, bool dup);
 void toy_recovery_timeout(struct sock *sk);
 void toy_recovery_init(struct sock *sk);
 void toy_recovery_reset(struct sock *sk);
+
+/*
+ * delack.c: when in-order data is acknowledged (a leaf: input.c sends the
+ * ACK it asks for, timer.c the one it delays)
+ */
+bool toy_ack_now(struct sock *sk, bool now);
+void toy_ack_seen_data(struct sock *sk, u32 len);
+void toy_ack_init(struct sock *sk);
 
 /* input.c */
 int toy_rcv(struct sk_buff *skb);

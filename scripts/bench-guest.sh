@@ -15,10 +15,16 @@
 # A background load (TOY_BENCH_LOAD=N busy loops in the guest) shows what
 # CPU contention does to each.
 #
+# Scale: TOY_BENCH_SCALE idle connections of each protocol, how fast
+# they were made and their slab memory, and RR over one more connection
+# beside them next to RR beside 100: what finding a connection among many
+# costs each segment.
+#
 # Environment: TOY_BENCH_REPS (default 3), TOY_BENCH_SECS (default 5),
 # TOY_BENCH_IDLE (connections for --idle, default 2000), TOY_BENCH_LOAD
-# (default 0), TOY_BENCH_QUICK=1 (one repetition of 1 s each: the smoke
-# run of `make check`).
+# (default 0), TOY_BENCH_SCALE (default 100000, 0 for none),
+# TOY_BENCH_QUICK=1 (one repetition of 1 s each, 300 connections: the
+# smoke run of `make check`).
 set -eu
 
 PERF=$(command -v toyperf 2>/dev/null || echo /toy/bin/toyperf)
@@ -26,8 +32,9 @@ REPS=${TOY_BENCH_REPS:-3}
 SECS=${TOY_BENCH_SECS:-5}
 IDLE=${TOY_BENCH_IDLE:-2000}
 LOAD=${TOY_BENCH_LOAD:-0}
+SCALE=${TOY_BENCH_SCALE:-100000}
 if [ "${TOY_BENCH_QUICK:-0}" = 1 ]; then
-	REPS=1 SECS=1 IDLE=200
+	REPS=1 SECS=1 IDLE=200 SCALE=300
 fi
 OUT=${TMPDIR:-/tmp}/bench.$$
 A=10.77.0.1
@@ -182,6 +189,34 @@ awk '$2 != "idle" { k = $1 " " $2 " " $3; s[k] = s[k] " " $5 }
 END { for (k in s) print "#   " k ":" s[k] }' "$OUT" | sort
 mkdir -p "${TOY_EXPORT_DIR:-/tmp/toy-export}"
 cp "$OUT" "${TOY_EXPORT_DIR:-/tmp/toy-export}/bench-raw.txt"
+
+# ---- scale: many idle connections -------------------------------------------
+
+json_num() {
+	echo "$1" | sed -n "s/.*\"$2\": \(-*[0-9.]*\).*/\1/p"
+}
+
+if [ "$SCALE" -gt 0 ]; then
+	echo "# scale: $SCALE idle loopback connections; RR ($SECS s) over one more beside them and beside 100"
+	for proto in toy tcp; do
+		flag=""
+		[ "$proto" = tcp ] && flag=--tcp
+		few=$("$PERF" --idle 100 --rr -t "$SECS" $flag -J) ||
+			fail "scale $proto: 100 connections"
+		many=$("$PERF" --idle "$SCALE" --rr -t "$SECS" $flag -J) ||
+			fail "scale $proto: $SCALE connections"
+		rr_few=$(json_num "$few" rr_per_s)
+		rr_many=$(json_num "$many" rr_per_s)
+		if [ -z "$rr_few" ] || [ -z "$rr_many" ]; then
+			fail "scale $proto: no result in $few $many"
+		fi
+		echo "# scale $proto: $(json_num "$many" connects_per_s) connections/s," \
+			"$(json_num "$many" slab_bytes_per_socket) B of slab per socket;" \
+			"RR beside 100: $rr_few/s, beside $SCALE: $rr_many/s" \
+			"($(awk -v a="$rr_many" -v b="$rr_few" 'BEGIN { printf "%.2fx", b > 0 ? a / b : 0 }'))"
+		echo "SCALE $proto $SCALE $(json_num "$many" connects_per_s) $(json_num "$many" slab_bytes_per_socket) $rr_few $rr_many"
+	done
+fi
 
 # ---- fairness on a bottleneck ----------------------------------------------
 #

@@ -12,8 +12,11 @@
 # Environment (passed to the guest): TOY_BENCH_REPS (default 3),
 # TOY_BENCH_SECS (default 5), TOY_BENCH_IDLE (default 2000),
 # TOY_BENCH_LOAD (busy loops beside the benchmark in the guest, default
-# 0); BENCH_HOST_LOAD=N also keeps N host CPUs busy outside the VM (the
-# contention of a shared machine).
+# 0), TOY_BENCH_SCALE (idle connections of the scale case, default
+# 100000; 0 leaves it out), TOY_BENCH_FAIR=0 (leave out the bottleneck
+# cases),
+# TOY_BENCH_FAIR_SECS, TOY_BENCH_FAIR_RATE; BENCH_HOST_LOAD=N also keeps N
+# host CPUs busy outside the VM (the contention of a shared machine).
 set -euo pipefail
 
 here=$(dirname "${BASH_SOURCE[0]}")
@@ -23,9 +26,13 @@ export TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf}
 # shellcheck source=scripts/vm.sh
 source "$here/vm.sh"
 
-export TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-2400}
+export TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-3600}
+# 100000 idle connections of each protocol are 200000 sockets and files.
+export TOY_VM_MEM=${TOY_VM_MEM:-3072}
 env=""
-for v in TOY_BENCH_REPS TOY_BENCH_SECS TOY_BENCH_IDLE TOY_BENCH_LOAD; do
+for v in TOY_BENCH_REPS TOY_BENCH_SECS TOY_BENCH_IDLE TOY_BENCH_LOAD \
+	TOY_BENCH_FAIR TOY_BENCH_FAIR_SECS TOY_BENCH_FAIR_RATE \
+	TOY_BENCH_SCALE; do
 	[ -n "${!v:-}" ] && env+=" $v=${!v}"
 done
 export TOY_VM_APPEND="${env# }${TOY_VM_APPEND:+ $TOY_VM_APPEND}"

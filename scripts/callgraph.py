@@ -20,7 +20,7 @@ import os
 import re
 import sys
 
-LEAVES = ("params.c", "rcvq.c", "isn.c", "mem.c")
+LEAVES = ("params.c", "rcvq.c", "isn.c", "mem.c", "delack.c")
 ON_LEAVES = ("options.c",)
 
 DEF = re.compile(r"^(?!static\b)[A-Za-z_][\w \t\*]*?\b(toy_\w+)\s*\(", re.M)

@@ -3,8 +3,8 @@
 #
 # The source tier of `make check`: checks of the tree itself, on the host,
 # in seconds. Ends with "N passed, N failed".
-#  - callgraph: the leaf files of module/ (params.c, rcvq.c, isn.c, mem.c)
-#    call no other file of the module, and options.c only leaves
+#  - callgraph: the leaf files of module/ (params.c, rcvq.c, isn.c, mem.c,
+#    delack.c) call no other file of the module, and options.c only leaves
 #    (scripts/callgraph.py --check);
 #  - callgraph-doc: docs/callgraph.txt is what scripts/callgraph.py prints
 #    now (regenerate it with `scripts/callgraph.py >docs/callgraph.txt`);

@@ -35,6 +35,7 @@
 #   TOY_VM_NAME      the run directory's name under runs/KERNEL/ (default:
 #                    the script's name)
 #   TOY_VM_QEMU_ARGS extra QEMU options (word-split)
+#   TOY_VM_MEM       the guest's memory, MiB (default 1024)
 #   TOY_MODULE_SRC   tree with Kbuild and module/ (default: this repo)
 #   TOY_VM_KMODS     kernel modules the guest gets (default: veth dummy
 #                    sch_netem), with their dependencies; built-in ones
@@ -390,7 +391,8 @@ _toy_qemu() {
 	local extra=()
 	read -ra extra <<<"${TOY_VM_QEMU_ARGS:-}"
 	timeout -k 10 "$TOY_VM_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -m 1024 -smp 2 -nographic -no-reboot -nodefaults \
+		-accel tcg -m "${TOY_VM_MEM:-1024}" -smp 2 -nographic -no-reboot \
+		-nodefaults \
 		-monitor none \
 		-serial "file:$dir/console.log" \
 		-serial "file:$dir/result.log" \

@@ -46,6 +46,15 @@ uint16_t peer_seg_check(in_addr_t src, in_addr_t dst, int proto,
 	return (uint16_t)~peer_seg_sum(src, dst, proto, seg, len);
 }
 
+void peer_csum_complete(unsigned char *seg, size_t len)
+{
+	struct toyhdr *h = (struct toyhdr *)seg;
+
+	if (len < PEER_HLEN)
+		return;
+	h->check = htons((uint16_t)~peer_fold(peer_sum(0, seg, len)));
+}
+
 int peer_validate(in_addr_t src, in_addr_t dst, int proto,
 		  const unsigned char *seg, size_t len)
 {
@@ -80,12 +89,16 @@ int peer_open(struct toy_peer *p, const char *ifname)
 {
 	struct sockaddr_ll sll;
 	struct ifreq ifr;
+	int one = 1;
 
 	memset(p, 0, sizeof(*p));
 	p->window = 65536;
 	p->fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
 	if (p->fd < 0)
 		return -1;
+	/* tp_status tells a checksum left to the device (TP_STATUS_CSUMNOTREADY) */
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
+		goto fail;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(p->fd, SIOCGIFINDEX, &ifr))
@@ -269,9 +282,19 @@ int peer_recv(struct toy_peer *p, struct toy_seg *s, int ms)
 	for (;;) {
 		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 		long left = end - peer_now_ms();
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		} ctl;
+		struct iovec iov = { frame, sizeof(frame) };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = &ctl, .msg_controllen = sizeof(ctl),
+		};
 		struct sockaddr_ll from;
-		socklen_t flen = sizeof(from);
 		const unsigned char *ip, *seg;
+		struct cmsghdr *cm;
+		int csum_unready = 0;
 		const struct toyhdr *h;
 		size_t ihl, tot;
 		in_addr_t sa, da;
@@ -287,10 +310,20 @@ int peer_recv(struct toy_peer *p, struct toy_seg *s, int ms)
 			return -1;
 		if (!n)
 			return 0;
-		n = recvfrom(p->fd, frame, sizeof(frame), MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &flen);
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		n = recvmsg(p->fd, &msg, MSG_DONTWAIT);
 		if (n < 0)
 			continue;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			struct tpacket_auxdata aux;
+
+			if (cm->cmsg_level != SOL_PACKET ||
+			    cm->cmsg_type != PACKET_AUXDATA)
+				continue;
+			memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
+			csum_unready = !!(aux.tp_status & TP_STATUS_CSUMNOTREADY);
+		}
 		/* our own frames come back as PACKET_OUTGOING */
 		if (from.sll_pkttype == PACKET_OUTGOING)
 			continue;
@@ -315,6 +348,9 @@ int peer_recv(struct toy_peer *p, struct toy_seg *s, int ms)
 			p->bad_rule = 0;
 			continue;
 		}
+		/* left to the device, which had not filled it in yet */
+		if (csum_unready)
+			peer_csum_complete(frame + ETH_HLEN + ihl, tot - ihl);
 		seg = ip + ihl;
 		rule = peer_validate(sa, da, p->proto, seg, tot - ihl);
 		if (rule) {

@@ -64,6 +64,15 @@ uint16_t peer_seg_check(in_addr_t src, in_addr_t dst, int proto,
 			unsigned char *seg, size_t len);
 
 /*
+ * A segment sent with its checksum left to the device (CHECKSUM_PARTIAL:
+ * check holds the pseudo-header's sum) that a capture saw before any
+ * device filled it in: fill it in as the device would, summing the
+ * segment from its first byte and storing the complement. The result is
+ * valid only if the module's pseudo-header sum was right.
+ */
+void peer_csum_complete(unsigned char *seg, size_t len);
+
+/*
  * Section 4, in its order. Returns 0 for a valid segment, else the number
  * of the rule it breaks (1..7).
  */
@@ -320,6 +329,18 @@ struct peer_open {
  */
 int peer_passive(struct toy_peer *p, uint32_t iss, int syn_flags, int rto_ms,
 		 int ms, struct peer_open *o, const char **why);
+
+/*
+ * A fixture's setup: its peer in a test network of its own (peer_case_open()),
+ * or SKIP without namespaces or veth. @self has p, ns_orig and ns_a.
+ */
+#define PEER_CASE_SETUP(self, port) do {				\
+	int __err = peer_case_open(&(self)->p, (port), &(self)->ns_orig,	\
+				   &(self)->ns_a);			\
+	if (__err > 0)							\
+		SKIP(return, "no network namespaces or veth (modprobe veth?)"); \
+	ASSERT_EQ(0, __err) TH_LOG("peer network: %s", strerror(errno)); \
+} while (0)
 
 #define PEER_ASSERT_SEG(p, s, ms) do {					\
 	ASSERT_EQ(1, peer_recv((p), (s), (ms))) TH_LOG("no segment");	\

@@ -73,14 +73,9 @@ static int param_write(const char *val)
 
 FIXTURE_SETUP(cong)
 {
-	int err;
-
 	self->fd = self->lfd = -1;
 	ASSERT_EQ(0, param_read(self->param, sizeof(self->param)));
-	err = peer_case_open(&self->p, PEER_PORT, &self->ns_orig, &self->ns_a);
-	if (err > 0)
-		SKIP(return, "no network namespaces or veth (modprobe veth?)");
-	ASSERT_EQ(0, err) TH_LOG("peer network: %s", strerror(errno));
+	PEER_CASE_SETUP(self, PEER_PORT);
 	self->p.window = 1 << 20;
 }
 

@@ -94,13 +94,8 @@ FIXTURE_VARIANT(fsm) {
 
 FIXTURE_SETUP(fsm)
 {
-	int err;
-
 	self->fd = self->lfd = -1;
-	err = peer_case_open(&self->p, PEER_PORT, &self->ns_orig, &self->ns_a);
-	if (err > 0)
-		SKIP(return, "no network namespaces or veth (modprobe veth?)");
-	ASSERT_EQ(0, err) TH_LOG("peer network: %s", strerror(errno));
+	PEER_CASE_SETUP(self, PEER_PORT);
 }
 
 static int sut_state(FIXTURE_DATA(fsm) *self);

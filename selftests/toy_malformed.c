@@ -30,10 +30,17 @@ static void toy_set_check(unsigned char *seg, size_t len, int proto)
 	h->check = htons(peer_seg_check(TOY_LO, TOY_LO, proto, seg, len));
 }
 
-/* A received segment is valid when everything, check included, sums to ~0. */
+/*
+ * A received segment is valid when everything, check included, sums to ~0.
+ * The module leaves every checksum to the device (CHECKSUM_PARTIAL), and
+ * loopback never fills it in, so a raw socket sees the pseudo-header's
+ * sum there: completed as a device would (peer_csum_complete()), the
+ * segment is valid only if that sum was right.
+ */
 static int toy_check_ok(in_addr_t src, in_addr_t dst, int proto,
-			const void *seg, size_t len)
+			unsigned char *seg, size_t len)
 {
+	peer_csum_complete(seg, len);
 	return peer_seg_sum(src, dst, proto, seg, len) == 0xffff;
 }
 
@@ -115,7 +122,7 @@ static int seg_wait(int fd, int proto, int sport, int dport, int ms,
 			continue;
 		r->h = *h;
 		r->seglen = n - ihl;
-		r->csum_ok = toy_check_ok(ip->saddr, ip->daddr, proto, h,
+		r->csum_ok = toy_check_ok(ip->saddr, ip->daddr, proto, pkt + ihl,
 					  r->seglen);
 		return 1;
 	}

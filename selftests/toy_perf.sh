@@ -66,13 +66,21 @@ measure "toy crr" per_s -p 5301 --crr
 measure "toy stream, 2 flows, reno" jain -p 5301 -P 2 -C reno
 measure "toy stream, intervals" mbit_s -p 5301 -i 250
 
-out=$("$PERF" --idle 100 -J 2>"$TMP.err")
+out=$("$PERF" --idle 100 --rr -t 1 -J 2>"$TMP.err")
 v=$(echo "$out" | sed -n 's/.*"slab_bytes_per_socket": \(-*[0-9]*\).*/\1/p')
 if [ -n "$v" ] && [ "$v" -gt 0 ]; then
 	ok "toy idle: $v slab bytes per socket"
 else
 	not_ok "toy idle: $out $(cat "$TMP.err")"
 fi
+for f in connects_per_s rr_per_s; do
+	v=$(field "$out" "$f")
+	if positive "$v"; then
+		ok "toy idle: $f $v"
+	else
+		not_ok "toy idle: no $f in $out"
+	fi
+done
 
 # Errors: 2 for usage, 1 for a measurement that cannot be made, named.
 # expect_exit NAME CODE PATTERN ARGS...

@@ -37,13 +37,8 @@ FIXTURE(sack) {
 
 FIXTURE_SETUP(sack)
 {
-	int err;
-
 	self->fd = self->lfd = -1;
-	err = peer_case_open(&self->p, PEER_PORT, &self->ns_orig, &self->ns_a);
-	if (err > 0)
-		SKIP(return, "no network namespaces or veth (modprobe veth?)");
-	ASSERT_EQ(0, err) TH_LOG("peer network: %s", strerror(errno));
+	PEER_CASE_SETUP(self, PEER_PORT);
 }
 
 FIXTURE_TEARDOWN(sack)

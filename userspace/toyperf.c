@@ -6,7 +6,7 @@
  *   toyperf -s [-B ADDR] [-p PORT] [--tcp] [--buf BYTES]
  *   toyperf -c HOST [-p PORT] [-t SECS] [-P FLOWS] [--rr | --crr]
  *           [-l BYTES] [-i MS] [-C ALGO] [--buf BYTES] [--tcp] [-J]
- *   toyperf --idle N [--tcp] [-J]
+ *   toyperf --idle N [--rr] [-t SECS] [--tcp] [-J]
  *
  * STREAM (the default): each flow writes for -t seconds, then half-closes;
  * the server answers with the bytes it read, and the rate is what arrived,
@@ -24,7 +24,13 @@
  *
  * --idle N: kernel memory per idle established socket. N connections over
  * loopback, both ends in this process (no server threads, whose stacks
- * would count too); the growth of /proc/meminfo's Slab, per socket.
+ * would count too); the growth of /proc/meminfo's Slab, per socket, and
+ * how fast they were made (connect and accept, one at a time). With
+ * --rr, then -t seconds of 1-byte request/reply over one more connection
+ * beside them, in this one thread: compared with a run of few idle
+ * connections, what finding one among many costs each segment. The
+ * servers are 127.0.0.1, .2, ... (20000 connections each: one
+ * destination has only as many ports as ip_local_port_range).
  *
  * Every socket has 10 s send and receive timeouts: a stalled connection
  * ends the run with an error, never a hang. Exit 0 on success, 1 on a
@@ -133,7 +139,7 @@ static void usage(FILE *f)
 "usage: toyperf -s [-B ADDR] [-p PORT] [--tcp] [--buf BYTES]\n"
 "       toyperf -c HOST [-p PORT] [-t SECS] [-P FLOWS] [--rr | --crr]\n"
 "               [-l BYTES] [-i MS] [-C ALGO] [--buf BYTES] [--tcp] [-J]\n"
-"       toyperf --idle N [--tcp] [-J]\n"
+"       toyperf --idle N [--rr] [-t SECS] [--tcp] [-J]\n"
 "\n"
 "  -s, --server      answer clients (one thread per connection)\n"
 "  -c, --client HOST measure towards HOST (a dotted quad or localhost)\n"
@@ -147,7 +153,8 @@ static void usage(FILE *f)
 "  -i, --interval MS report each flow's rate every MS ms (STREAM)\n"
 "  -C, --congestion ALGO  the sender's congestion control\n"
 "      --buf BYTES   SO_SNDBUF and SO_RCVBUF of every socket\n"
-"      --idle N      slab memory per idle established socket, N connections\n"
+"      --idle N      slab memory per idle established socket, N connections,\n"
+"                    and connections/s; with --rr, then RR beside them\n"
 "      --tcp         the same measurement over TCP (AF_INET)\n"
 "  -J, --json        one JSON object on stdout\n",
 		PERF_MAX_FLOWS);
@@ -744,13 +751,66 @@ static long long slab_bytes(void)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
+/*
+ * The address of the @i-th idle connection's server: 127.0.0.1, then .2,
+ * ... every PERF_IDLE_PER_ADDR connections, for one destination has only
+ * as many ports as ip_local_port_range.
+ */
+#define PERF_IDLE_PER_ADDR	20000
+
+static socklen_t idle_addr(int i, uint16_t port, struct sockaddr_storage *ss)
+{
+	char host[INET_ADDRSTRLEN];
+	socklen_t sl;
+
+	snprintf(host, sizeof(host), "127.0.0.%d", 1 + i / PERF_IDLE_PER_ADDR);
+	sl = make_addr(host, ss);
+	if (o.tcp)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_toy *)ss)->stoy_port = htons(port);
+	return sl;
+}
+
+/* One more pair beside the idle ones: @secs of 1-byte request/reply. */
+static double idle_rr(int lfd, uint16_t port, int secs)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = idle_addr(0, port, &ss);
+	unsigned long long n = 0;
+	double t0, end;
+	int c, a;
+	char b = 'r';
+
+	c = new_socket();
+	if (c < 0 || connect(c, (struct sockaddr *)&ss, sl))
+		die(1, "RR connection: %s", strerror(errno));
+	a = accept(lfd, NULL, NULL);
+	if (a < 0)
+		die(1, "RR accept: %s", strerror(errno));
+	t0 = now_s();
+	end = t0 + secs;
+	while (now_s() < end) {
+		if (write_all(c, &b, 1) || read_all(a, &b, 1) ||
+		    write_all(a, &b, 1) || read_all(c, &b, 1))
+			die(1, "RR beside the idle connections: %s",
+			    strerror(errno));
+		n++;
+	}
+	close(c);
+	close(a);
+	return n / (now_s() - t0);
+}
+
 static int run_idle(int n)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	long long before, after;
 	struct rlimit rl = { 2 * n + 64, 2 * n + 64 };
+	double t0, rate, rr = 0;
 	int lfd, i, *fds;
+	uint16_t port;
 
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		die(1, "%d connections need %d files: %s", n, 2 * n + 64,
@@ -759,7 +819,7 @@ static int run_idle(int n)
 	if (!fds)
 		die(1, "out of memory");
 	o.port = "0";
-	sl = make_addr("127.0.0.1", &ss);
+	sl = make_addr("*", &ss);
 	lfd = new_socket();
 	if (lfd < 0)
 		die(1, "socket: %s", o.tcp ? strerror(errno) :
@@ -767,8 +827,12 @@ static int run_idle(int n)
 	if (bind(lfd, (struct sockaddr *)&ss, sl) || listen(lfd, 64) ||
 	    getsockname(lfd, (struct sockaddr *)&ss, &sl))
 		die(1, "listener: %s", strerror(errno));
+	port = ntohs(o.tcp ? ((struct sockaddr_in *)&ss)->sin_port :
+		     ((struct sockaddr_toy *)&ss)->stoy_port);
 	before = slab_bytes();
+	t0 = now_s();
 	for (i = 0; i < n; i++) {
+		sl = idle_addr(i, port, &ss);
 		fds[2 * i] = new_socket();
 		if (fds[2 * i] < 0 ||
 		    connect(fds[2 * i], (struct sockaddr *)&ss, sl))
@@ -777,17 +841,25 @@ static int run_idle(int n)
 		if (fds[2 * i + 1] < 0)
 			die(1, "accept %d: %s", i, strerror(errno));
 	}
+	rate = n / (now_s() - t0);
 	after = slab_bytes();
 	if (before < 0 || after < 0)
 		die(1, "/proc/meminfo has no Slab line");
+	if (o.mode == MODE_RR)
+		rr = idle_rr(lfd, port, o.secs);
 	if (o.json)
 		printf("{\"proto\": \"%s\", \"mode\": \"idle\", \"sockets\": %d, "
-		       "\"slab_bytes_per_socket\": %lld}\n", o.tcp ? "tcp" : "toy",
-		       2 * n, (after - before) / (2 * n));
+		       "\"slab_bytes_per_socket\": %lld, "
+		       "\"connects_per_s\": %.0f, \"rr_per_s\": %.0f}\n",
+		       o.tcp ? "tcp" : "toy", 2 * n,
+		       (after - before) / (2 * n), rate, rr);
 	else
-		printf("%s: %d idle established sockets: %lld bytes of slab each\n",
+		printf("%s: %d idle established sockets: %lld bytes of slab each, %.0f connections/s%s",
 		       o.tcp ? "TCP" : "AF_TOY", 2 * n,
-		       (after - before) / (2 * n));
+		       (after - before) / (2 * n), rate,
+		       o.mode == MODE_RR ? "" : "\n");
+	if (!o.json && o.mode == MODE_RR)
+		printf(", %.0f RR transactions/s beside them\n", rr);
 	for (i = 0; i < 2 * n; i++)
 		close(fds[i]);
 	close(lfd);
@@ -873,7 +945,7 @@ int main(int argc, char **argv)
 			o.buf = (int)parse_num(optarg, 1024, 1 << 30, "buffer");
 			break;
 		case OPT_IDLE:
-			idle = (int)parse_num(optarg, 1, 100000, "connection count");
+			idle = (int)parse_num(optarg, 1, 200000, "connection count");
 			break;
 		case 'h':
 			usage(stdout);

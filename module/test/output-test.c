@@ -54,9 +54,10 @@ static void toy_rcv_window_room(struct kunit *test)
 }
 
 /*
- * Build a segment with push_header() and checksum it exactly as
- * xmit() does: payload sum first (as queued data carries it), then the
- * header, then the pseudo-header.
+ * Build a segment with push_header(), leave its checksum to the device
+ * as xmit() does, then finish it as a device without offload would, with
+ * skb_checksum_help(): the pseudo-header's sum, csum_start and
+ * csum_offset must together give the documented checksum.
  */
 static struct sk_buff *toy_test_build(struct kunit *test, u32 seq, u32 ack,
 				      u8 flags, const void *data, int len)
@@ -64,21 +65,21 @@ static struct sk_buff *toy_test_build(struct kunit *test, u32 seq, u32 ack,
 	__be32 lo = htonl(INADDR_LOOPBACK);
 	struct sk_buff *skb;
 	struct toyhdr *th;
-	__wsum payload;
 
 	skb = alloc_skb(TOY_HLEN + len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	skb_reserve(skb, TOY_HLEN);
 	skb_put_data(skb, data, len);
-	payload = csum_partial(skb->data, len, 0);
 
 	th = push_header(skb, htons(40000), htons(7000), seq, ack, flags,
 			 65536, 0);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)th, (void *)skb->data);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)th, (void *)skb_transport_header(skb));
-	th->check = 0;
-	th->check = csum_tcpudp_magic(lo, lo, skb->len, IPPROTO_TOY,
-				      csum_partial(th, TOY_HLEN, payload));
+	csum_offload(skb, lo, lo);
+	KUNIT_EXPECT_EQ(test, (int)skb->ip_summed, CHECKSUM_PARTIAL);
+	KUNIT_EXPECT_EQ(test, skb_checksum_start_offset(skb), 0);
+	KUNIT_EXPECT_EQ(test, skb_checksum_help(skb), 0);
+	KUNIT_EXPECT_EQ(test, (int)skb->ip_summed, CHECKSUM_NONE);
 	return skb;
 }
 
