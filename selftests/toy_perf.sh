@@ -66,9 +66,12 @@ measure "toy crr" per_s -p 5301 --crr
 measure "toy stream, 2 flows, reno" jain -p 5301 -P 2 -C reno
 measure "toy stream, intervals" mbit_s -p 5301 -i 250
 
+# Slab's growth over 200 sockets is a measurement, not a check: frees
+# that RCU or kmemleak held back from earlier tests can outweigh it on
+# the debug kernel. It must be there, a number.
 out=$("$PERF" --idle 100 --rr -t 1 -J 2>"$TMP.err")
-v=$(echo "$out" | sed -n 's/.*"slab_bytes_per_socket": \(-*[0-9]*\).*/\1/p')
-if [ -n "$v" ] && [ "$v" -gt 0 ]; then
+v=$(echo "$out" | sed -n 's/.*"slab_bytes_per_socket": \(-*[0-9][0-9]*\),.*/\1/p')
+if [ -n "$v" ]; then
 	ok "toy idle: $v slab bytes per socket"
 else
 	not_ok "toy idle: $out $(cat "$TMP.err")"
