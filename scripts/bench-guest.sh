@@ -213,7 +213,7 @@ if [ "$SCALE" -gt 0 ]; then
 		echo "# scale $proto: $(json_num "$many" connects_per_s) connections/s," \
 			"$(json_num "$many" slab_bytes_per_socket) B of slab per socket;" \
 			"RR beside 100: $rr_few/s, beside $SCALE: $rr_many/s" \
-			"($(awk -v a="$rr_many" -v b="$rr_few" 'BEGIN { printf "%.2fx", b > 0 ? a / b : 0 }'))"
+			"($(awk -v a="$rr_many" -v b="$rr_few" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'))"
 		echo "SCALE $proto $SCALE $(json_num "$many" connects_per_s) $(json_num "$many" slab_bytes_per_socket) $rr_few $rr_many"
 	done
 fi

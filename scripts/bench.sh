@@ -23,10 +23,12 @@ here=$(dirname "${BASH_SOURCE[0]}")
 # The bottleneck of the fairness cases is a tbf (before vm.sh sets the
 # default list).
 export TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf}
+# Before vm.sh too, whose default (900 s) is far too short for the scale
+# case.
+export TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-3600}
 # shellcheck source=scripts/vm.sh
 source "$here/vm.sh"
 
-export TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-3600}
 # 100000 idle connections of each protocol are 200000 sockets and files.
 export TOY_VM_MEM=${TOY_VM_MEM:-3072}
 env=""
