@@ -165,7 +165,7 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 	end_seq = cb->end_seq;
 	hole = !skb_queue_empty(&ts->ooo_queue);
 	if (skb->len) {
-		toy_ack_seen_data(sk, skb->len);
+		toy_ack_seen_data(sk, skb->len / toy_skb_segs(skb));
 		kept = toy_rcvq_in_order(sk, skb);
 		if (!kept)
 			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
@@ -433,7 +433,7 @@ int toy_rcv(struct sk_buff *skb)
 	struct toy_skb_cb *cb;
 	struct sock *sk;
 
-	TOY_INC_STATS(net, TOY_MIB_INSEGS);
+	TOY_ADD_STATS(net, TOY_MIB_INSEGS, toy_skb_segs(skb));
 	if (skb->pkt_type != PACKET_HOST ||
 	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		goto discard;

@@ -95,6 +95,7 @@ static int __init toy_init(void)
 		goto err_unreg_pernet;
 	}
 
+	toy_offload_init();
 	err = sock_register(&toy_family_ops);
 	if (err) {
 		pr_err("address family %d is taken (%d)\n", toy_family, err);
@@ -112,6 +113,7 @@ static int __init toy_init(void)
 err_unreg_sock:
 	sock_unregister(toy_family);
 err_del_protocol:
+	toy_offload_exit();
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	synchronize_net();
 err_unreg_pernet:
@@ -127,6 +129,7 @@ static void __exit toy_exit(void)
 {
 	toy_diag_exit();
 	sock_unregister(toy_family);
+	toy_offload_exit();
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	/* Wait for input handlers that may still run, then for RCU-freed socks. */
 	synchronize_net();

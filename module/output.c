@@ -19,7 +19,11 @@
  * Data waits in sk_write_queue, one skb per segment, payload only; each
  * transmission sends a clone, as tcp_transmit_skb() does: the headers go
  * in the headroom, which the queued skb gave up (__skb_header_release()),
- * and the payload is shared, so no transmission copies it.
+ * and the payload is shared, so no transmission copies it. New data that
+ * may leave at once goes in super-segments of up to TOY_GSO_MAX_SEGS
+ * queued skbs (send_gso(), offload.c), which the stack cuts into their
+ * segments only where it must; the queue, the congestion window and loss
+ * recovery still count each segment.
  */
 #include <linux/ip.h>
 #include <linux/skbuff.h>
@@ -153,10 +157,10 @@ static int xmit(struct net *net, struct sock *sk,
 	skb->priority = sk ? READ_ONCE(sk->sk_priority) : 0;
 	skb->mark = sk ? READ_ONCE(sk->sk_mark) : 0;
 	skb_dst_set(skb, &rt->dst);
-	ip_select_ident(net, skb, NULL);
+	ip_select_ident_segs(net, skb, NULL, toy_skb_segs(skb));
 
 	trace_toy_segment(true, saddr, daddr, th);
-	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
+	TOY_ADD_STATS(net, TOY_MIB_OUTSEGS, toy_skb_segs(skb));
 	err = ip_local_out(net, NULL, skb);
 	return net_xmit_eval(err);
 }
@@ -330,6 +334,62 @@ int toy_send_data(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Send the @n skbs of sk_write_queue from @first on as one super-segment
+ * (offload.c): a header, and a clone of each skb on its frag_list, each
+ * one segment. Return: 0 or the error that kept it from leaving.
+ */
+static int send_gso(struct sock *sk, struct sk_buff *first, int n)
+{
+	struct sk_buff *head, *skb = first, **tail;
+	struct skb_shared_info *shinfo;
+
+	if (n == 1)
+		return toy_send_data(sk, first);
+	head = alloc_ctl();
+	if (!head)
+		return -ENOBUFS;
+	shinfo = skb_shinfo(head);
+	tail = &shinfo->frag_list;
+	while (n--) {
+		struct sk_buff *clone = skb_clone(skb, GFP_ATOMIC);
+
+		if (!clone) {
+			kfree_skb(head);	/* and the clones so far */
+			return -ENOBUFS;
+		}
+		*tail = clone;
+		tail = &clone->next;
+		head->len += clone->len;
+		head->data_len += clone->len;
+		head->truesize += clone->truesize;
+		shinfo->gso_segs++;
+		skb = skb->next;
+	}
+	shinfo->gso_size = GSO_BY_FRAGS;
+	shinfo->gso_type = SKB_GSO_SCTP;
+	return send_seg(sk, head, TOY_SKB_CB(first)->seq, TOYHDR_ACK);
+}
+
+/*
+ * The payload of one super-segment: about a millisecond's worth at the
+ * rate the congestion window allows, as tcp_tso_autosize() sizes a TSO
+ * burst, so that a slow bottleneck does not get 64 KB at a time; at least
+ * two segments. 0 without GSO.
+ */
+static u32 gso_goal(const struct toy_sock *ts)
+{
+	u64 bytes = TOY_GSO_MAX_BYTES;
+
+	if (!toy_gso_ok)
+		return 0;
+	if (ts->srtt)
+		bytes = div_u64((u64)ts->snd_cwnd * ts->mss * USEC_PER_MSEC,
+				ts->srtt);
+	bytes = max_t(u64, bytes, 2 * ts->mss);
+	return min_t(u64, bytes, TOY_GSO_MAX_BYTES);
+}
+
+/*
  * Cut @skb after @len bytes, so that its head fits the peer's window; the
  * rest becomes a new skb right after it in the write queue.
  */
@@ -367,6 +427,23 @@ static int split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/*
+ * Send the @n skbs from @first on, which toy_push() counted as sent
+ * already; if they could not leave, they are unsent again.
+ */
+static int send_run(struct sock *sk, struct sk_buff *first, int n)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	int err = send_gso(sk, first, n);
+
+	if (err) {
+		ts->packets_out -= n;
+		ts->snd_nxt = TOY_SKB_CB(first)->seq;
+		ts->send_head = first;
+	}
+	return err;
+}
+
 static bool can_send_data(const struct sock *sk)
 {
 	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
@@ -379,12 +456,15 @@ static bool can_send_data(const struct sock *sk)
  * @sk: a connected socket, locked
  *
  * The peer's window bounds the bytes, the congestion window (cong.c) the
- * segments in flight.
+ * segments in flight. Consecutive skbs that may leave go together, in a
+ * super-segment of up to gso_goal() bytes (send_gso()).
  */
 void toy_push(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb;
+	struct sk_buff *skb, *first = NULL;
+	u32 goal, bytes = 0;
+	int n = 0;
 
 	sock_owned_by_me(sk);
 	if (!can_send_data(sk))
@@ -392,6 +472,7 @@ void toy_push(struct sock *sk)
 
 	if (ts->send_head && !ts->packets_out)
 		toy_cong_restart(sk);
+	goal = gso_goal(ts);
 	while ((skb = ts->send_head)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 		u32 wnd_end = ts->snd_una + ts->snd_wnd;
@@ -412,8 +493,19 @@ void toy_push(struct sock *sk)
 			    split_skb(sk, skb, wnd_end - cb->seq))
 				break;
 		}
-		if (!toy_cong_can_send(sk) || toy_send_data(sk, skb))
+		if (!toy_cong_can_send(sk))
 			break;
+		/* The run so far leaves first if this one would not fit it. */
+		if (n && (n == TOY_GSO_MAX_SEGS || bytes + skb->len > goal)) {
+			if (send_run(sk, first, n))
+				break;
+			n = 0;
+		}
+		if (!n++) {
+			first = skb;
+			bytes = 0;
+		}
+		bytes += skb->len;
 		cb->when = toy_now_us();
 		ts->packets_out++;
 		ts->lsndtime = jiffies;
@@ -421,6 +513,8 @@ void toy_push(struct sock *sk)
 		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
 	}
+	if (n)
+		send_run(sk, first, n);
 
 	if (!ts->send_head && ts->fin_queued && ts->snd_nxt == ts->fin_seq &&
 	    !toy_send_fin(sk))

@@ -51,6 +51,7 @@ extern unsigned int toy_fixed_isn;
 extern bool toy_sack;
 extern unsigned int toy_max_orphans;
 extern atomic_t toy_orphans;
+extern bool toy_gso_ok;
 
 #define TOY_HLEN		((int)sizeof(struct toyhdr))
 #define TOY_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + TOY_HLEN)
@@ -60,6 +61,13 @@ extern atomic_t toy_orphans;
 #define TOY_DUPTHRESH		3
 #define TOY_MAX_REORDERING	300	/* as Linux's sysctl_tcp_max_reordering */
 #define TOY_MIN_MSS		64
+/*
+ * A super-segment (offload.c): at most this many segments, and as much
+ * payload as one IPv4 datagram carries after the largest header.
+ */
+#define TOY_GSO_MAX_SEGS	64
+#define TOY_GSO_MAX_BYTES	(65535 - (int)sizeof(struct iphdr) - \
+				 TOY_HLEN - (int)TOY_OPT_BYTES)
 #define TOY_DEFAULT_MSS		536	/* RFC 9293 3.7.1 */
 
 /*
@@ -552,6 +560,12 @@ static inline u32 toy_hdr_window(const struct toyhdr *th)
 	return min_t(u32, ntohl(th->window), TOY_MAX_WINDOW);
 }
 
+/* The segments @skb stands for: more than one for a super-segment. */
+static inline unsigned int toy_skb_segs(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb) ? max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1;
+}
+
 static inline bool toy_between(u32 seq, u32 low, u32 high)
 {
 	return high - low >= seq - low;
@@ -564,6 +578,8 @@ struct toy_net *toy_pernet(const struct net *net);
 /* stats */
 #define TOY_INC_STATS(net, field)	\
 	this_cpu_inc(toy_pernet(net)->mib->mibs[field])
+#define TOY_ADD_STATS(net, field, val)	\
+	this_cpu_add(toy_pernet(net)->mib->mibs[field], val)
 #define TOY_DEC_STATS(net, field)	\
 	this_cpu_dec(toy_pernet(net)->mib->mibs[field])
 #define TOY_INC_FSM(net, state, ev)	\
@@ -798,6 +814,10 @@ void toy_wmem_purge(struct sock *sk);
 /* diag.c */
 int toy_diag_init(void);
 void toy_diag_exit(void);
+
+/* offload.c */
+void toy_offload_init(void);
+void toy_offload_exit(void);
 int toy_diag_abort(struct sock *sk, int err);
 
 /* proc.c */

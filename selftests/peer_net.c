@@ -5,6 +5,10 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "toy_test.h"
@@ -126,6 +130,64 @@ static int ns_if_ok(int fd, const char *ifname, const char *mac,
 	return 1;
 }
 
+/*
+ * `ethtool -K @ifname @name off`, in the caller's namespace: the feature's
+ * bit is found by its name in the kernel's own list (ETH_SS_FEATURES), as
+ * ethtool finds it. 0, or -1 with errno set.
+ */
+static int if_feature_off(const char *ifname, const char *name)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t len;
+	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO,
+			    .sset_mask = 1ULL << ETH_SS_FEATURES } };
+	struct ethtool_gstrings *strs = NULL;
+	struct ethtool_sfeatures *sf = NULL;
+	int fd, ret = -1, bit = -1, i;
+	struct ifreq ifr;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&sset;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) || !sset.hdr.sset_mask)
+		goto out;
+	strs = calloc(1, sizeof(*strs) + sset.len * ETH_GSTRING_LEN);
+	if (!strs)
+		goto out;
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_FEATURES;
+	strs->len = sset.len;
+	ifr.ifr_data = (void *)strs;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		goto out;
+	for (i = 0; i < (int)strs->len; i++)
+		if (!strncmp((char *)strs->data + i * ETH_GSTRING_LEN, name,
+			     ETH_GSTRING_LEN))
+			bit = i;
+	errno = ENOENT;
+	if (bit < 0)
+		goto out;
+	sf = calloc(1, sizeof(*sf) + (strs->len + 31) / 32 *
+			       sizeof(sf->features[0]));
+	if (!sf)
+		goto out;
+	sf->cmd = ETHTOOL_SFEATURES;
+	sf->size = (strs->len + 31) / 32;
+	sf->features[bit / 32].valid = 1U << (bit % 32);
+	ifr.ifr_data = (void *)sf;
+	/* >= 0: done, or done with flags saying what else changed */
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -1 : 0;
+out:
+	free(sf);
+	free(strs);
+	close(fd);
+	return ret;
+}
+
 /* NS_A, which the caller is in, as ns_create() left it. */
 static int ns_a_ok(void)
 {
@@ -182,6 +244,14 @@ static int ns_enter(struct toy_peer *p, int *ns_a, int fresh)
 	err = 1;
 	if (!ns_a_ok())
 		goto out;
+	/*
+	 * The peer reads segments, not our super-segments (offload.c): IF_A
+	 * cuts them, and so the cases run toy_gso_segment() too.
+	 */
+	err = -1;
+	if (if_feature_off(IF_A, "tx-sctp-segmentation"))
+		goto out;
+	err = 1;
 	if (!fresh && toy_wait_idle(PEER_IDLE_MS)) {
 		printf("# peer network: Toy sockets of an earlier case still in "
 		       NS_A " after %d ms; building it anew\n", PEER_IDLE_MS);
