@@ -643,7 +643,13 @@ static int sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 		if (err)
 			goto do_error;
 		copied += size;
-		toy_push(sk);
+		/*
+		 * Send as the data comes only once a super-segment's worth
+		 * waits (forced_push() in tcp_sendmsg_locked()): until then,
+		 * more segments can join the first (output.c).
+		 */
+		if (ts->write_seq - ts->snd_nxt >= TOY_GSO_MAX_BYTES)
+			toy_push(sk);
 	}
 	toy_push(sk);
 	return copied;

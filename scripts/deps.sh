@@ -17,8 +17,8 @@ _TOY_DEPS_LOADED=1
 
 TOY_DEPS_PKGS=(
 	qemu-system-x86 busybox-static cpio gcc make libc6-dev bc flex bison
-	libelf-dev libssl-dev sparse iproute2 kmod xz-utils python3 rsync
-	shellcheck
+	libelf-dev libssl-dev sparse iproute2 ethtool kmod xz-utils python3
+	rsync shellcheck
 	# selftests/Makefile takes kselftest_harness.h from this tarball.
 	linux-source-6.12
 )

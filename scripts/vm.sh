@@ -243,7 +243,7 @@ toy_initramfs_base() {
 		echo "$ver $TOY_VM_KMODS $TOY_VM_MODULES_DIR"
 		sha256sum "${BASH_SOURCE[0]}" "$TOY_ROOT/scripts/guest-init.sh" \
 			"$(command -v busybox)" \
-			/usr/sbin/ip /usr/sbin/tc /bin/dash /bin/bash
+			/usr/sbin/ip /usr/sbin/tc /usr/sbin/ethtool /bin/dash /bin/bash
 	} | sha256sum | cut -c1-16)
 	stage=$TOY_CACHE/initramfs/$ver/base-$key
 	if [ -f "$stage.cpio.gz" ]; then
@@ -270,6 +270,7 @@ toy_initramfs_base() {
 	rm -f "$root/sbin/ip" "$root/sbin/tc" "$root/bin/bash" "$root/bin/sh"
 	_toy_copy_elf /usr/sbin/ip sbin/ip "$root"
 	_toy_copy_elf /usr/sbin/tc sbin/tc "$root"
+	_toy_copy_elf /usr/sbin/ethtool sbin/ethtool "$root"
 	_toy_copy_elf /bin/bash bin/bash "$root"
 	_toy_copy_elf /bin/dash bin/dash "$root"
 	ln -s dash "$root/bin/sh"

@@ -35,13 +35,21 @@
 # Environment:
 #   TOY_NETEM_BYTES     bytes per transfer (default 8 MiB = 8388608, what
 #                       `make check` moves; `make check-full` 64 MiB)
-#   TOY_NETEM_PROFILES  profiles to run (default: clean loss dup reorder
-#                       corrupt delay all mtu1280)
+#   TOY_NETEM_PROFILES  profiles to run (default: clean nogso loss dup
+#                       reorder corrupt delay all mtu1280)
 #   TOY_NETEM_RTO_MIN   TOY_RTO_MIN in ms for the lossy profiles (default
 #                       20; 0 keeps the module's 200 ms)
 #   TOY_NETEM_TIMEOUT   seconds per transfer before util_xfer gives up
 #                       (default 600)
 #   TOY_BENCH_MIB       MiB per benchmark transfer (default 16)
+#
+# clean also shows segmentation offload at work: the client's OutSegs are
+# at least 4 times the packets c0 sent (super-segments of up to 64, cut
+# nowhere on this path). nogso is clean with c0 and s0 unable to carry
+# them or to sum or gather (ethtool -K: tx-sctp-segmentation, sg,
+# tx-checksum-ip-generic off): toy_gso_segment() cuts every super-segment
+# into linear, summed segments, and c0 sends at least one packet per
+# segment.
 #
 # "all" puts every fault on one path at once, at rates a congestion
 # controlled sender can cross in CI's time: with 10% loss on a 200 ms RTT
@@ -66,7 +74,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 XFER=$HERE/util_xfer
 TOYSS=$(command -v toyss 2>/dev/null || echo "${TOY_BIN_DIR:-/toy/bin}/toyss")
 BYTES=${TOY_NETEM_BYTES:-8388608}
-PROFILES=${TOY_NETEM_PROFILES:-clean loss dup reorder corrupt delay all mtu1280}
+PROFILES=${TOY_NETEM_PROFILES:-clean nogso loss dup reorder corrupt delay all mtu1280}
 BUF=${TOY_NETEM_BUF:-2097152}
 RTO_MIN=${TOY_NETEM_RTO_MIN:-20}
 TIMEOUT=${TOY_NETEM_TIMEOUT:-600}
@@ -171,6 +179,17 @@ set_mtu() {
 }
 
 # netem PARAMS...: the same netem on both router egresses; none if empty.
+# set_offload on|off: what c0 and s0 may leave to the device.
+set_offload() {
+	cli ethtool -K c0 tx-sctp-segmentation "$1" sg "$1" \
+		tx-checksum-ip-generic "$1" >/dev/null
+	srv ethtool -K s0 tx-sctp-segmentation "$1" sg "$1" \
+		tx-checksum-ip-generic "$1" >/dev/null
+}
+
+# tx_packets: what c0 has sent, in packets as the device counts them.
+tx_packets() { cli cat /sys/class/net/c0/statistics/tx_packets; }
+
 set_netem() {
 	for dev in r0 r1; do
 		rtr tc qdisc del dev "$dev" root 2>/dev/null || true
@@ -321,7 +340,7 @@ counted() {
 # What each profile puts on the router's egresses.
 profile_netem() {
 	case $1 in
-	clean | mtu1280) ;;
+	clean | nogso | mtu1280) ;;
 	loss) echo "loss 10%" ;;
 	dup) echo "duplicate 5%" ;;
 	reorder) echo "delay 10ms reorder 25% 50%" ;;
@@ -385,14 +404,19 @@ run_profile() {
 	# shellcheck disable=SC2046 # the netem parameters are words
 	set_netem $(profile_netem "$profile")
 	[ "$profile" != mtu1280 ] || set_mtu "$MTU_SMALL"
+	[ "$profile" != nogso ] || set_offload off
 	snap "$NS_CLI" "$TMP.stat.cli.0"
 	snap "$NS_SRV" "$TMP.stat.srv.0"
+	pkts0=$(tx_packets)
 	xfer "$profile" up
 	xfer "$profile" down
+	pkts=$(($(tx_packets) - pkts0))
 	snap "$NS_CLI" "$TMP.stat.cli.1"
 	snap "$NS_SRV" "$TMP.stat.srv.1"
 	set_netem
 	[ "$profile" != mtu1280 ] || set_mtu 1500
+	[ "$profile" != nogso ] || set_offload on
+	segs=$(($(counter "$TMP.stat.cli.1" OutSegs) - $(counter "$TMP.stat.cli.0" OutSegs)))
 
 	retr=$(delta RetransSegs)
 	csum=$(delta InCsumErrors)
@@ -406,6 +430,13 @@ run_profile() {
 	echo "$profile $retr $csum $dups $ofo $fast $tmo $srtx $XFER_MSS" >>"$TMP.counters"
 
 	case $profile in
+	clean)
+		check "clean: super-segments: cli OutSegs $segs >= 4 x $pkts packets on c0" \
+			[ "$segs" -ge $((4 * pkts)) ] ;;
+	nogso)
+		check "nogso: cut before c0: $pkts packets >= cli OutSegs $segs" \
+			[ "$pkts" -ge "$segs" ]
+		check "nogso: InCsumErrors $csum = 0" [ "$csum" = 0 ] ;;
 	loss)
 		check "loss: RetransSegs $retr > 0" gt0 "$retr"
 		check "loss: SackRetrans $srtx > 0 (holes repaired from SACK blocks)" \
