@@ -267,6 +267,21 @@ const char *peer_flags(int flags, char *buf, size_t len);
  */
 int peer_netns_open(struct toy_peer *p, int *ns_a);
 
+/**
+ * peer_if_feature - `ethtool -K @ifname @name on|off`
+ * @ifname: an interface of the caller's namespace
+ * @name: the feature as ethtool names it ("tx-sctp-segmentation"); its
+ *	bit is looked up in the kernel's own list (ETH_SS_FEATURES)
+ * @on: 1 on, 0 off
+ *
+ * peer_netns_open() turns tx-sctp-segmentation off on IF_A: the module's
+ * super-segments (docs/protocol.md 13.1) are cut before IF_A, so the peer
+ * reads segments, and each case runs the module's GSO callback.
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int peer_if_feature(const char *ifname, const char *name, int on);
+
 /* The network as a whole: deleted (the first process does at exit). */
 void peer_net_delete(void);
 void peer_mac_parse(const char *s, unsigned char *mac);

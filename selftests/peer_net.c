@@ -130,12 +130,7 @@ static int ns_if_ok(int fd, const char *ifname, const char *mac,
 	return 1;
 }
 
-/*
- * `ethtool -K @ifname @name off`, in the caller's namespace: the feature's
- * bit is found by its name in the kernel's own list (ETH_SS_FEATURES), as
- * ethtool finds it. 0, or -1 with errno set.
- */
-static int if_feature_off(const char *ifname, const char *name)
+int peer_if_feature(const char *ifname, const char *name, int on)
 {
 	struct {
 		struct ethtool_sset_info hdr;
@@ -178,6 +173,7 @@ static int if_feature_off(const char *ifname, const char *name)
 	sf->cmd = ETHTOOL_SFEATURES;
 	sf->size = (strs->len + 31) / 32;
 	sf->features[bit / 32].valid = 1U << (bit % 32);
+	sf->features[bit / 32].requested = on ? 1U << (bit % 32) : 0;
 	ifr.ifr_data = (void *)sf;
 	/* >= 0: done, or done with flags saying what else changed */
 	ret = ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -1 : 0;
@@ -249,7 +245,7 @@ static int ns_enter(struct toy_peer *p, int *ns_a, int fresh)
 	 * cuts them, and so the cases run toy_gso_segment() too.
 	 */
 	err = -1;
-	if (if_feature_off(IF_A, "tx-sctp-segmentation"))
+	if (peer_if_feature(IF_A, "tx-sctp-segmentation", 0))
 		goto out;
 	err = 1;
 	if (!fresh && toy_wait_idle(PEER_IDLE_MS)) {

@@ -11,6 +11,8 @@
  */
 #define _GNU_SOURCE
 #include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -453,6 +455,127 @@ TEST_F(wire, syn_flood_evicts_oldest_half_open)
 	 */
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	close(fd);
+}
+
+/* Counter @col (1 = rx_bytes ... 12 = tx_drop) of @ifname in /proc/net/dev. */
+static long long if_counter(const char *ifname, int col)
+{
+	char line[512], name[IFNAMSIZ + 2];
+	long long v[16], found = -1;
+	FILE *f = fopen("/proc/net/dev", "r");
+
+	if (!f)
+		return -1;
+	snprintf(name, sizeof(name), "%s:", ifname);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, name, strlen(name)))
+			continue;
+		if (sscanf(p + strlen(name),
+			   "%lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld",
+			   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
+			   &v[9], &v[10], &v[11], &v[12]) == 12)
+			found = v[col];
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * The kernel picks the GSO callback by IP protocol alone, so once the
+ * module registers one (offload.c), any GSO skb of protocol 253 reaches
+ * it: here a TCP-typed one, with a gso_size of its own, that a user with
+ * CAP_NET_RAW in a namespace of their own sends through PACKET_VNET_HDR
+ * (a tap or a guest's virtio-net could as well). IF_A can't carry TCP's
+ * GSO, so it must be cut; the callback must refuse it (the device counts
+ * the drop) rather than cut what it did not build.
+ */
+TEST_F(wire, foreign_gso_refused)
+{
+	struct {
+		struct virtio_net_hdr v;
+		unsigned char eth[ETH_HLEN];
+		unsigned char ip[20];
+		unsigned char seg[PEER_HLEN + 3000];
+	} __attribute__((packed)) pkt;
+	const size_t seglen = sizeof(pkt.seg);
+	struct toyhdr th;
+	long long drop0, pkts0;
+	struct sockaddr_ll sll;
+	in_addr_t saddr, daddr;
+	int fd, one = 1;
+	uint16_t check;
+	ssize_t n;
+
+	ASSERT_EQ(0, peer_if_feature(IF_A, "tx-tcp-segmentation", 0))
+		TH_LOG("ethtool: %s", strerror(errno));
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.v.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	pkt.v.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	pkt.v.hdr_len = ETH_HLEN + 20 + PEER_HLEN;
+	pkt.v.gso_size = 1000;
+	pkt.v.csum_start = ETH_HLEN + 20;
+	pkt.v.csum_offset = 16;		/* TCP's, which the kernel checks */
+	peer_mac_parse(MAC_B, pkt.eth);
+	peer_mac_parse(MAC_A, pkt.eth + ETH_ALEN);
+	pkt.eth[12] = ETH_P_IP >> 8;
+	pkt.eth[13] = ETH_P_IP & 0xff;
+	pkt.ip[0] = 0x45;
+	pkt.ip[2] = (20 + seglen) >> 8;
+	pkt.ip[3] = (20 + seglen) & 0xff;
+	pkt.ip[8] = 64;
+	pkt.ip[9] = self->p.proto;
+	saddr = inet_addr(ADDR_A);
+	daddr = inet_addr(ADDR_B);
+	memcpy(&pkt.ip[12], &saddr, 4);
+	memcpy(&pkt.ip[16], &daddr, 4);
+	check = peer_ip_check(pkt.ip, 20);
+	memcpy(&pkt.ip[10], &check, 2);
+	/* a data segment's header, ACK set */
+	memset(&th, 0, sizeof(th));
+	th.source = htons(self->p.port);
+	th.dest = htons(PEER_PORT);
+	/* The device layer reads a TCP header here (qdisc_pkt_len_init())
+	 * and drops the skb (EINVAL) unless its doff, the window's top
+	 * nibble, says at least 20 bytes: this one must get to our callback.
+	 */
+	th.window = htonl(0x50000000);
+	th.len = htons(seglen - PEER_HLEN);
+	th.flags = TOYHDR_ACK;
+	th.doff = TOYHDR_DOFF;
+	memcpy(pkt.seg, &th, sizeof(th));
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+				sizeof(one)));
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_ifindex = if_nametoindex(IF_A);
+	ASSERT_LT(0, sll.sll_ifindex);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sll, sizeof(sll)));
+
+	drop0 = if_counter(IF_A, 12);
+	pkts0 = if_counter(IF_A, 10);
+	ASSERT_LE(0, drop0);
+	n = send(fd, &pkt, sizeof(pkt), 0);
+	/* Dropped by validate_xmit_skb() (ENOMEM, as any drop there); never
+	 * EINVAL: that is the packet or device layer, before our callback.
+	 */
+	if (n < 0) {
+		ASSERT_NE(EINVAL, errno) TH_LOG("refused before the callback");
+	} else {
+		ASSERT_EQ((ssize_t)sizeof(pkt), n);
+	}
+	close(fd);
+	/* veth has no queue: the drop is counted before send() returns. */
+	EXPECT_EQ(drop0 + 1, if_counter(IF_A, 12));
+	EXPECT_EQ(pkts0, if_counter(IF_A, 10));
+	peer_if_feature(IF_A, "tx-tcp-segmentation", 1);
 }
 
 /* ---- local users -------------------------------------------------------- */
