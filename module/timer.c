@@ -126,20 +126,6 @@ static void rtx_handler(struct sock *sk)
 		rtx_expired(sk);
 }
 
-static void toy_rtx_timer(struct timer_list *t)
-{
-	struct toy_sock *ts = from_timer(ts, t, rtx_timer);
-	struct sock *sk = &ts->sk;
-
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
-		defer(sk, TOY_DEFER_RTX);
-	else
-		rtx_handler(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
-}
-
 /*
  * The delayed ACK is due, unless a segment carried it meanwhile (or the
  * connection has stopped taking data: the ACK of a FIN carried it).
@@ -154,20 +140,6 @@ static void delack_handler(struct sock *sk)
 		return;
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_DELAYEDACKS);
 	toy_send_ack(sk);
-}
-
-static void toy_delack_timer(struct timer_list *t)
-{
-	struct toy_sock *ts = from_timer(ts, t, delack_timer);
-	struct sock *sk = &ts->sk;
-
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
-		defer(sk, TOY_DEFER_DELACK);
-	else
-		delack_handler(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
 }
 
 /*
@@ -245,17 +217,47 @@ static void sk_handler(struct sock *sk)
 		keepalive_expired(sk);
 }
 
+/* What each timer does when it fires, by its TOY_DEFER_* bit. */
+static void (* const timer_handlers[__TOY_DEFER_MAX])(struct sock *sk) = {
+	[TOY_DEFER_RTX]		= rtx_handler,
+	[TOY_DEFER_SK]		= sk_handler,
+	[TOY_DEFER_DELACK]	= delack_handler,
+};
+
+/*
+ * Every timer: its work now, under the socket's spinlock, or left to the
+ * owner (defer()); then the reference sk_reset_timer() took goes.
+ */
+static void timer_fire(struct sock *sk, int bit)
+{
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		defer(sk, bit);
+	else
+		timer_handlers[bit](sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+static void toy_rtx_timer(struct timer_list *t)
+{
+	struct toy_sock *ts = from_timer(ts, t, rtx_timer);
+
+	timer_fire(&ts->sk, TOY_DEFER_RTX);
+}
+
 static void toy_sk_timer(struct timer_list *t)
 {
 	struct sock *sk = from_timer(sk, t, sk_timer);
 
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
-		defer(sk, TOY_DEFER_SK);
-	else
-		sk_handler(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	timer_fire(sk, TOY_DEFER_SK);
+}
+
+static void toy_delack_timer(struct timer_list *t)
+{
+	struct toy_sock *ts = from_timer(ts, t, delack_timer);
+
+	timer_fire(&ts->sk, TOY_DEFER_DELACK);
 }
 
 /**
@@ -265,19 +267,14 @@ static void toy_sk_timer(struct timer_list *t)
 void toy_release_cb(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	int bit;
 
 	sock_owned_by_me(sk);
-	if (test_and_clear_bit(TOY_DEFER_RTX, &ts->deferred)) {
-		rtx_handler(sk);
-		__sock_put(sk);
-	}
-	if (test_and_clear_bit(TOY_DEFER_SK, &ts->deferred)) {
-		sk_handler(sk);
-		__sock_put(sk);
-	}
-	if (test_and_clear_bit(TOY_DEFER_DELACK, &ts->deferred)) {
-		delack_handler(sk);
-		__sock_put(sk);
+	for (bit = 0; bit < __TOY_DEFER_MAX; bit++) {
+		if (test_and_clear_bit(bit, &ts->deferred)) {
+			timer_handlers[bit](sk);
+			__sock_put(sk);
+		}
 	}
 }
 

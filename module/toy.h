@@ -481,6 +481,7 @@ enum {
 	TOY_DEFER_RTX,
 	TOY_DEFER_SK,
 	TOY_DEFER_DELACK,
+	__TOY_DEFER_MAX
 };
 
 static inline struct toy_sock *toy_sk(const struct sock *sk)

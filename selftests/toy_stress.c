@@ -28,6 +28,8 @@
  *  - timers_while_owned: a retransmission timer that keeps expiring while
  *    another thread owns the socket: its work is deferred to release_sock()
  *    and done there, and the timer outlives the owner.
+ *  - delack_while_owned: the same for the delayed-ACK timer: a deferred
+ *    delayed ACK is sent from release_sock(), never lost.
  *  - rmmod_after: with everything closed the module unloads, and is loaded
  *    again the way run_tests.sh loads it.
  * The two cases that may hang the kernel run last but one, so that the
@@ -1277,6 +1279,75 @@ TEST_F(stress, timers_while_owned)
 	EXPECT_EQ(0, toy_wait_gone(port, 9, TOY_WAIT_MS));
 }
 
+/* ---- delack_while_owned ---------------------------------------------------- */
+
+/*
+ * One byte at a time to a receiver two threads keep owned, past its
+ * sixteen quick ACKs: each byte's ACK waits for the delayed-ACK timer,
+ * and an expiry that finds the receiver owned is deferred to
+ * release_sock() (TimersDeferred; the receiver has no other timer
+ * running). Every byte must be acknowledged well before the sender's
+ * 5 s RTO could repair a lost ACK: a deferred delayed ACK is sent, not
+ * dropped, and DelayedACKs counts it.
+ */
+TEST_F(stress, delack_while_owned)
+{
+	long long d0 = toy_stat("TimersDeferred");
+	long long a0 = toy_stat("DelayedACKs");
+	int lfd = -1, cfd = -1, sfd = -1, lport, cport, i, rounds = 0;
+	struct toy_info ti;
+	struct owner o;
+	pthread_t th[2];
+	long end, ack_by;
+	int err = -1;
+
+	ASSERT_LE(0, d0);
+	ASSERT_LE(0, a0);
+	ASSERT_EQ(0, toy_pair(&lfd, &cfd, &sfd, &lport, &cport));
+	toy_close(&lfd);
+	ASSERT_EQ(0, toy_set_int(cfd, SOL_TOY, TOY_NODELAY, 1));
+	ASSERT_EQ(0, toy_set_int(cfd, SOL_TOY, TOY_RTO_MIN, 5000));
+	/* the quick ACKs go first, answered at once */
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(1, send(cfd, "q", 1, 0));
+
+	memset(&o, 0, sizeof(o));
+	o.fd = sfd;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, timer_owner, &o));
+	end = toy_now_ms() + 60000;
+	while (toy_now_ms() < end) {
+		if (toy_stat("TimersDeferred") >= d0 + 3) {
+			err = 0;
+			break;
+		}
+		if (send(cfd, "d", 1, 0) != 1)
+			break;
+		rounds++;
+		ack_by = toy_now_ms() + 2500;
+		while (!toy_get_info(cfd, &ti) && ti.snd_una != ti.snd_nxt &&
+		       toy_now_ms() < ack_by)
+			toy_sleep_ms(5);
+		if (ti.snd_una != ti.snd_nxt) {
+			err = -2;
+			break;
+		}
+	}
+	atomic_store(&o.stop, 1);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	TH_LOG("%d bytes, %lld delayed ACKs, %lld expiries deferred, %ld getsockopt() calls",
+	       rounds, toy_stat("DelayedACKs") - a0,
+	       toy_stat("TimersDeferred") - d0, atomic_load(&o.calls));
+	EXPECT_NE(-2, err) TH_LOG("byte %d was not acknowledged in 2.5 s", rounds);
+	EXPECT_EQ(0, err) TH_LOG("fewer than 3 expiries deferred in 60 s");
+	EXPECT_LE(d0 + 3, toy_stat("TimersDeferred"));
+	EXPECT_LE(a0 + 3, toy_stat("DelayedACKs"));
+	toy_close(&cfd);
+	toy_close(&sfd);
+	EXPECT_EQ(0, toy_wait_idle(IDLE_MS));
+}
+
 /* ---- rmmod_after ----------------------------------------------------------- */
 
 TEST_F(stress, rmmod_after)
@@ -1319,7 +1390,8 @@ static int case_timeout(const char *name)
 	if (!strcmp(name, "connect_accept_loop") ||
 	    !strcmp(name, "listener_owned_storm"))
 		return 60 + cfg.rounds * 40 / 1000;
-	if (!strcmp(name, "timers_while_owned"))
+	if (!strcmp(name, "timers_while_owned") ||
+	    !strcmp(name, "delack_while_owned"))
 		return 150;
 	return 90;
 }
