@@ -434,6 +434,8 @@ int toy_rcv(struct sk_buff *skb)
 	struct sock *sk;
 
 	TOY_ADD_STATS(net, TOY_MIB_INSEGS, toy_skb_segs(skb));
+	if (toy_skb_segs(skb) > 1)
+		TOY_INC_STATS(net, TOY_MIB_INSUPERSEGS);
 	if (skb->pkt_type != PACKET_HOST ||
 	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		goto discard;

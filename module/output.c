@@ -161,6 +161,8 @@ static int xmit(struct net *net, struct sock *sk,
 
 	trace_toy_segment(true, saddr, daddr, th);
 	TOY_ADD_STATS(net, TOY_MIB_OUTSEGS, toy_skb_segs(skb));
+	if (skb_is_gso(skb))
+		TOY_INC_STATS(net, TOY_MIB_OUTSUPERSEGS);
 	err = ip_local_out(net, NULL, skb);
 	return net_xmit_eval(err);
 }

@@ -55,6 +55,8 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_SYNEVICTIONS]		= "SynEvictions",
 	[TOY_MIB_TIMERSDEFERRED]	= "TimersDeferred",
 	[TOY_MIB_DELAYEDACKS]		= "DelayedACKs",
+	[TOY_MIB_OUTSUPERSEGS]		= "OutSuperSegs",
+	[TOY_MIB_INSUPERSEGS]		= "InSuperSegs",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)
