@@ -376,13 +376,13 @@ static int send_gso(struct sock *sk, struct sk_buff *first, int n)
  * The payload of one super-segment: about a millisecond's worth at the
  * rate the congestion window allows, as tcp_tso_autosize() sizes a TSO
  * burst, so that a slow bottleneck does not get 64 KB at a time; at least
- * two segments. 0 without GSO.
+ * two segments. 0 without GSO (the gso parameter, or no offload slot).
  */
 static u32 gso_goal(const struct toy_sock *ts)
 {
 	u64 bytes = TOY_GSO_MAX_BYTES;
 
-	if (!toy_gso_ok)
+	if (!toy_gso_ok || !READ_ONCE(toy_gso))
 		return 0;
 	if (ts->srtt)
 		bytes = div_u64((u64)ts->snd_cwnd * ts->mss * USEC_PER_MSEC,

@@ -31,6 +31,10 @@ bool toy_sack = true;
 module_param_named(sack, toy_sack, bool, 0644);
 MODULE_PARM_DESC(sack, "offer and accept selective acknowledgements in new connections (default Y)");
 
+bool toy_gso = true;
+module_param_named(gso, toy_gso, bool, 0644);
+MODULE_PARM_DESC(gso, "send runs of segments as one super-segment (GSO) (default Y)");
+
 unsigned int toy_max_orphans = 4096;
 module_param_named(max_orphans, toy_max_orphans, uint, 0644);
 MODULE_PARM_DESC(max_orphans, "orphans (closed, still finishing) kept before new ones are reset (default 4096)");

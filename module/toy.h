@@ -49,6 +49,7 @@ extern int toy_ipproto;
 extern unsigned int toy_timewait_ms;
 extern unsigned int toy_fixed_isn;
 extern bool toy_sack;
+extern bool toy_gso;
 extern unsigned int toy_max_orphans;
 extern atomic_t toy_orphans;
 extern bool toy_gso_ok;

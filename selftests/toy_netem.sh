@@ -35,8 +35,8 @@
 # Environment:
 #   TOY_NETEM_BYTES     bytes per transfer (default 8 MiB = 8388608, what
 #                       `make check` moves; `make check-full` 64 MiB)
-#   TOY_NETEM_PROFILES  profiles to run (default: clean nogso loss dup
-#                       reorder corrupt delay all mtu1280)
+#   TOY_NETEM_PROFILES  profiles to run (default: clean nogso gsooff loss
+#                       dup reorder corrupt delay all mtu1280)
 #   TOY_NETEM_RTO_MIN   TOY_RTO_MIN in ms for the lossy profiles (default
 #                       20; 0 keeps the module's 200 ms)
 #   TOY_NETEM_TIMEOUT   seconds per transfer before util_xfer gives up
@@ -51,7 +51,8 @@
 # (ethtool -K: tx-sctp-segmentation, sg, tx-checksum-ip-generic off):
 # toy_gso_segment() cuts every super-segment into linear, summed
 # segments, c0 sends at least one packet per segment, and none arrives
-# whole.
+# whole. gsooff is clean with the module's gso parameter off: no
+# super-segment is sent at all.
 #
 # "all" puts every fault on one path at once, at rates a congestion
 # controlled sender can cross in CI's time: with 10% loss on a 200 ms RTT
@@ -76,7 +77,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 XFER=$HERE/util_xfer
 TOYSS=$(command -v toyss 2>/dev/null || echo "${TOY_BIN_DIR:-/toy/bin}/toyss")
 BYTES=${TOY_NETEM_BYTES:-8388608}
-PROFILES=${TOY_NETEM_PROFILES:-clean nogso loss dup reorder corrupt delay all mtu1280}
+PROFILES=${TOY_NETEM_PROFILES:-clean nogso gsooff loss dup reorder corrupt delay all mtu1280}
 BUF=${TOY_NETEM_BUF:-2097152}
 RTO_MIN=${TOY_NETEM_RTO_MIN:-20}
 TIMEOUT=${TOY_NETEM_TIMEOUT:-600}
@@ -342,7 +343,7 @@ counted() {
 # What each profile puts on the router's egresses.
 profile_netem() {
 	case $1 in
-	clean | nogso | mtu1280) ;;
+	clean | nogso | gsooff | mtu1280) ;;
 	loss) echo "loss 10%" ;;
 	dup) echo "duplicate 5%" ;;
 	reorder) echo "delay 10ms reorder 25% 50%" ;;
@@ -407,6 +408,7 @@ run_profile() {
 	set_netem $(profile_netem "$profile")
 	[ "$profile" != mtu1280 ] || set_mtu "$MTU_SMALL"
 	[ "$profile" != nogso ] || set_offload off
+	[ "$profile" != gsooff ] || echo 0 >/sys/module/toy/parameters/gso
 	snap "$NS_CLI" "$TMP.stat.cli.0"
 	snap "$NS_SRV" "$TMP.stat.srv.0"
 	pkts0=$(tx_packets)
@@ -418,6 +420,7 @@ run_profile() {
 	set_netem
 	[ "$profile" != mtu1280 ] || set_mtu 1500
 	[ "$profile" != nogso ] || set_offload on
+	[ "$profile" != gsooff ] || echo 1 >/sys/module/toy/parameters/gso
 	segs=$(($(counter "$TMP.stat.cli.1" OutSegs) - $(counter "$TMP.stat.cli.0" OutSegs)))
 	osup=$(($(counter "$TMP.stat.cli.1" OutSuperSegs) - $(counter "$TMP.stat.cli.0" OutSuperSegs)))
 	isup=$(($(counter "$TMP.stat.srv.1" InSuperSegs) - $(counter "$TMP.stat.srv.0" InSuperSegs)))
@@ -444,6 +447,9 @@ run_profile() {
 			[ "$pkts" -ge "$segs" ]
 		check "nogso: srv InSuperSegs $isup = 0" [ "$isup" = 0 ]
 		check "nogso: InCsumErrors $csum = 0" [ "$csum" = 0 ] ;;
+	gsooff)
+		check "gsooff: cli OutSuperSegs $osup = 0, srv InSuperSegs $isup = 0" \
+			[ "$osup" = 0 ] && [ "$isup" = 0 ] ;;
 	loss)
 		check "loss: RetransSegs $retr > 0" gt0 "$retr"
 		check "loss: SackRetrans $srtx > 0 (holes repaired from SACK blocks)" \
