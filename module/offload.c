@@ -13,9 +13,10 @@
  * inet_offloads[], as it calls tcp4_gso_segment() for TCP.
  *
  * The stack has no GSO type for a protocol it does not know. We use
- * SCTP's, with gso_size GSO_BY_FRAGS: the one software-only type whose
- * segments are whatever the protocol's callback makes them, each
- * frag_list member one segment. No hardware advertises it, so no NIC is
+ * SCTP's, the one software-only type, whose segments are whatever the
+ * protocol's callback makes them; gso_size is the segment's payload, as
+ * for TCP, and each frag_list member is one segment, all as long but the
+ * last. No hardware advertises it, so no NIC is
  * ever asked to cut our segments the way it would cut TCP's; only the
  * software devices do (NETIF_F_GSO_SOFTWARE), and ethtool's
  * tx-sctp-segmentation turns it off on one of them: the super-segment is
@@ -61,11 +62,11 @@ static int seg_csum(struct sk_buff *seg, netdev_features_t features,
 static bool gso_valid(struct sk_buff *skb, unsigned int *hlen)
 {
 	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+	unsigned int total = 0, segs = 0, mss = shinfo->gso_size;
 	const struct toyhdr *th;
 	struct sk_buff *iter;
-	unsigned int total = 0, segs = 0;
 
-	if (shinfo->gso_size != GSO_BY_FRAGS ||
+	if (!mss || mss == GSO_BY_FRAGS ||
 	    !(shinfo->gso_type & SKB_GSO_SCTP) ||
 	    (shinfo->gso_type & SKB_GSO_DODGY) || !skb_has_frag_list(skb) ||
 	    !pskb_may_pull(skb, TOY_HLEN))
@@ -81,8 +82,13 @@ static bool gso_valid(struct sk_buff *skb, unsigned int *hlen)
 	if ((th->flags & ~TOYHDR_ACK) || skb_headlen(skb) != *hlen ||
 	    shinfo->nr_frags)
 		return false;
+	/*
+	 * skb_segment() cuts every gso_size bytes and takes each member
+	 * whole: they must end where the cuts fall.
+	 */
 	skb_walk_frags(skb, iter) {
-		if (!iter->len || skb_has_frag_list(iter))
+		if (!iter->len || iter->len > mss || skb_has_frag_list(iter) ||
+		    (iter->next && iter->len != mss))
 			return false;
 		total += iter->len;
 		segs++;
@@ -112,8 +118,11 @@ static struct sk_buff *toy_gso_segment(struct sk_buff *skb,
 	 * Scatter-gather keeps skb_segment() on the path that shares each
 	 * member's bytes and tracks where it is in any mix of linear and
 	 * paged members; a device without it gets linear segments below.
+	 * No GSO feature goes in: skb_segment() would leave some segments
+	 * whole for the device (GSO_PARTIAL).
 	 */
-	segs = skb_segment(skb, features | NETIF_F_SG | NETIF_F_HW_CSUM);
+	segs = skb_segment(skb, (features & ~NETIF_F_GSO_MASK) |
+			   NETIF_F_SG | NETIF_F_HW_CSUM);
 	if (IS_ERR(segs))
 		return segs;
 

@@ -338,7 +338,8 @@ int toy_send_data(struct sock *sk, struct sk_buff *skb)
 /*
  * Send the @n skbs of sk_write_queue from @first on as one super-segment
  * (offload.c): a header, and a clone of each skb on its frag_list, each
- * one segment. Return: 0 or the error that kept it from leaving.
+ * one segment, all as long as the first but the last, which may be
+ * shorter. Return: 0 or the error that kept it from leaving.
  */
 static int send_gso(struct sock *sk, struct sk_buff *first, int n)
 {
@@ -367,7 +368,7 @@ static int send_gso(struct sock *sk, struct sk_buff *first, int n)
 		shinfo->gso_segs++;
 		skb = skb->next;
 	}
-	shinfo->gso_size = GSO_BY_FRAGS;
+	shinfo->gso_size = first->len;
 	shinfo->gso_type = SKB_GSO_SCTP;
 	return send_seg(sk, head, TOY_SKB_CB(first)->seq, TOYHDR_ACK);
 }
@@ -497,8 +498,12 @@ void toy_push(struct sock *sk)
 		}
 		if (!toy_cong_can_send(sk))
 			break;
-		/* The run so far leaves first if this one would not fit it. */
-		if (n && (n == TOY_GSO_MAX_SEGS || bytes + skb->len > goal)) {
+		/*
+		 * The run so far leaves first if this one would not fit it:
+		 * it is full, or a shorter segment ended it (send_gso()).
+		 */
+		if (n && (n == TOY_GSO_MAX_SEGS || bytes + skb->len > goal ||
+			  bytes != n * first->len || skb->len > first->len)) {
 			if (send_run(sk, first, n))
 				break;
 			n = 0;

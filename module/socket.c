@@ -538,19 +538,71 @@ static int append_tail(struct sock *sk, struct msghdr *msg, size_t len)
 	return copy;
 }
 
+/*
+ * A full segment's @size bytes of the user's data into @skb, in the page
+ * fragment the task (or socket) carves its sends from, as
+ * tcp_sendmsg_locked() fills its skbs: no zeroed allocation of its own
+ * per segment, and a truesize close to its bytes. Two fragments where
+ * the page ends inside it.
+ */
+static int fill_from_page_frag(struct sock *sk, struct sk_buff *skb,
+			       struct msghdr *msg, size_t size)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+
+	while (size) {
+		int i = skb_shinfo(skb)->nr_frags;
+		size_t copy;
+
+		if (!sk_page_frag_refill(sk, pfrag))
+			return -ENOBUFS;
+		copy = min_t(size_t, size, pfrag->size - pfrag->offset);
+		if (copy_from_iter(page_address(pfrag->page) + pfrag->offset,
+				   copy, &msg->msg_iter) != copy)
+			return -EFAULT;
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		get_page(pfrag->page);
+		pfrag->offset += copy;
+		skb->len += copy;
+		skb->data_len += copy;
+		skb->truesize += copy;
+		size -= copy;
+	}
+	return 0;
+}
+
 /* One segment's worth of the user's data, queued for sending. */
 static int queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	bool copied = false;
 	struct toy_skb_cb *cb;
 	struct sk_buff *skb;
 	int err;
 
 	/*
-	 * Small writes stay linear, with room for more small writes to join
-	 * them (append_tail()); large ones go in page fragments.
+	 * A full segment takes page fragments: from the task's page if it
+	 * is smaller than a page, pages of its own if not. Short writes stay
+	 * linear, with room for more short writes to join them
+	 * (append_tail()).
 	 */
-	if (size < PAGE_SIZE) {
+	if (size == ts->mss && size < PAGE_SIZE) {
+		skb = alloc_skb_fclone(TOY_MAX_HEADER, sk->sk_allocation);
+		if (!skb)
+			return -ENOBUFS;
+		skb_reserve(skb, TOY_MAX_HEADER);
+		/* Room in the module's memory (mem.c) first, as below. */
+		if (!sk_wmem_schedule(sk, skb->truesize + size)) {
+			kfree_skb(skb);
+			return -ENOMEM;
+		}
+		err = fill_from_page_frag(sk, skb, msg, size);
+		if (err) {
+			kfree_skb(skb);
+			return err;
+		}
+		copied = true;
+	} else if (size < PAGE_SIZE) {
 		skb = alloc_skb_fclone(TOY_MAX_HEADER +
 				       max_t(size_t, size,
 					     min_t(size_t, ts->mss, 1024)),
@@ -571,16 +623,19 @@ static int queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 	}
 	if (!skb)
 		return -ENOBUFS;
-	/* Room in the module's memory (mem.c) first: the copy can't be undone. */
-	if (!sk_wmem_schedule(sk, skb->truesize)) {
-		kfree_skb(skb);
-		return -ENOMEM;
-	}
-
-	err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size);
-	if (err) {
-		kfree_skb(skb);
-		return err;
+	if (!copied) {
+		/* Room in the module's memory (mem.c) first: the copy can't
+		 * be undone.
+		 */
+		if (!sk_wmem_schedule(sk, skb->truesize)) {
+			kfree_skb(skb);
+			return -ENOMEM;
+		}
+		err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size);
+		if (err) {
+			kfree_skb(skb);
+			return err;
+		}
 	}
 	cb = TOY_SKB_CB(skb);
 	memset(cb, 0, sizeof(*cb));

@@ -12,9 +12,11 @@
 #define TOY_GSO_TEST_SEQ	0xfffffc00	/* the segments wrap past 2^32 */
 #define TOY_GSO_TEST_MEMBERS	3
 
+#define TOY_GSO_TEST_MSS	1000
+
 /* Member lengths: linear, in a page, linear and short (the last). */
 static const unsigned int toy_gso_test_len[TOY_GSO_TEST_MEMBERS] = {
-	1000, 1200, 333
+	TOY_GSO_TEST_MSS, TOY_GSO_TEST_MSS, 333
 };
 
 static u8 toy_gso_test_byte(unsigned int off)
@@ -101,7 +103,7 @@ static struct sk_buff *toy_gso_test_build(struct kunit *test)
 	skb->ip_summed = CHECKSUM_PARTIAL;
 	skb->csum_start = skb->data - skb->head;
 	skb->csum_offset = offsetof(struct toyhdr, check);
-	skb_shinfo(skb)->gso_size = GSO_BY_FRAGS;
+	skb_shinfo(skb)->gso_size = TOY_GSO_TEST_MSS;
 	skb_shinfo(skb)->gso_type = SKB_GSO_SCTP;
 	skb_shinfo(skb)->gso_segs = TOY_GSO_TEST_MEMBERS;
 	return skb;
@@ -184,7 +186,30 @@ static void toy_gso_cut(struct kunit *test)
 
 static void toy_gso_break_size(struct sk_buff *skb)
 {
-	skb_shinfo(skb)->gso_size = 1000;
+	skb_shinfo(skb)->gso_size = GSO_BY_FRAGS;
+}
+
+/* The cuts would fall inside the first member. */
+static void toy_gso_break_cut(struct sk_buff *skb)
+{
+	skb_shinfo(skb)->gso_size = TOY_GSO_TEST_MSS - 100;
+}
+
+/* A short member in the middle: the next cut would fall inside. */
+static void toy_gso_break_short(struct sk_buff *skb)
+{
+	struct sk_buff *m = skb_shinfo(skb)->frag_list;
+	struct toyhdr *th = (struct toyhdr *)skb->data;
+
+	skb_trim(m, TOY_GSO_TEST_MSS - 1);
+	skb->len--;
+	skb->data_len--;
+	th->len = htons(ntohs(th->len) - 1);
+}
+
+static void toy_gso_break_no_size(struct sk_buff *skb)
+{
+	skb_shinfo(skb)->gso_size = 0;
 }
 
 static void toy_gso_break_type(struct sk_buff *skb)
@@ -253,7 +278,10 @@ struct toy_gso_bad_case {
 };
 
 static const struct toy_gso_bad_case toy_gso_bad_cases[] = {
-	{ "gso_size not GSO_BY_FRAGS", toy_gso_break_size },
+	{ "gso_size GSO_BY_FRAGS", toy_gso_break_size },
+	{ "gso_size 0", toy_gso_break_no_size },
+	{ "cuts inside a member", toy_gso_break_cut },
+	{ "a short member before the last", toy_gso_break_short },
 	{ "a TCP super-segment", toy_gso_break_type },
 	{ "from an untrusted source", toy_gso_break_dodgy },
 	{ "length field off by one", toy_gso_break_len },
