@@ -430,11 +430,12 @@ int toy_rcv(struct sk_buff *skb)
 	struct net *net = dev_net(skb->dev);
 	const struct toyhdr *th;
 	const struct iphdr *iph;
+	unsigned int segs = toy_skb_segs(skb);
 	struct toy_skb_cb *cb;
 	struct sock *sk;
 
-	TOY_ADD_STATS(net, TOY_MIB_INSEGS, toy_skb_segs(skb));
-	if (toy_skb_segs(skb) > 1)
+	TOY_ADD_STATS(net, TOY_MIB_INSEGS, segs);
+	if (segs > 1)
 		TOY_INC_STATS(net, TOY_MIB_INSUPERSEGS);
 	if (skb->pkt_type != PACKET_HOST ||
 	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))

@@ -4,7 +4,7 @@
  *
  * A sender with several full segments to send hands IP one super-segment
  * (output.c): one Toy header, then the queued skbs themselves, each a
- * clone on the frag_list, each exactly one segment's payload. Loopback,
+ * clone on the frag_list, each one segment's payload. Loopback,
  * veth and the other software devices carry it whole, so the IP layer,
  * the qdisc, the device and the receiver's input path run once for up to
  * TOY_GSO_MAX_SEGS segments, as they do for TCP's. Where segments must be
@@ -16,11 +16,11 @@
  * SCTP's, the one software-only type, whose segments are whatever the
  * protocol's callback makes them; gso_size is the segment's payload, as
  * for TCP, and each frag_list member is one segment, all as long but the
- * last. No hardware advertises it, so no NIC is
- * ever asked to cut our segments the way it would cut TCP's; only the
- * software devices do (NETIF_F_GSO_SOFTWARE), and ethtool's
- * tx-sctp-segmentation turns it off on one of them: the super-segment is
- * then cut before the device, and a capture there sees each segment.
+ * last. No hardware advertises it, so no NIC is ever asked to cut our
+ * segments the way it would cut TCP's; only the software devices do
+ * (NETIF_F_GSO_SOFTWARE), and ethtool's tx-sctp-segmentation turns it off
+ * on one of them: the super-segment is then cut before the device, and a
+ * capture there sees each segment.
  *
  * If another module holds the offload slot of our IP protocol, we send
  * one segment at a time (toy_gso_ok is false).
@@ -35,8 +35,7 @@
 bool toy_gso_ok __read_mostly;
 
 /* The checksum of segment @seg, its Toy header at the transport header. */
-static int seg_csum(struct sk_buff *seg, netdev_features_t features,
-		    unsigned int hlen)
+static int seg_csum(struct sk_buff *seg, netdev_features_t features)
 {
 	struct toyhdr *th = (struct toyhdr *)skb_transport_header(seg);
 	const struct iphdr *iph = ip_hdr(seg);
@@ -134,7 +133,7 @@ static struct sk_buff *toy_gso_segment(struct sk_buff *skb,
 		th->len = htons(len);
 		seq += len;
 		if ((!(features & NETIF_F_SG) && skb_linearize(seg)) ||
-		    seg_csum(seg, features, hlen)) {
+		    seg_csum(seg, features)) {
 			kfree_skb_list(segs);
 			return ERR_PTR(-ENOMEM);
 		}

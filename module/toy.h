@@ -818,11 +818,11 @@ void toy_wmem_purge(struct sock *sk);
 /* diag.c */
 int toy_diag_init(void);
 void toy_diag_exit(void);
+int toy_diag_abort(struct sock *sk, int err);
 
 /* offload.c */
 void toy_offload_init(void);
 void toy_offload_exit(void);
-int toy_diag_abort(struct sock *sk, int err);
 
 /* proc.c */
 int toy_proc_init(struct net *net);
