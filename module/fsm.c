@@ -328,7 +328,7 @@ void toy_set_state(struct sock *sk, int state)
 		toy_timers_stop(sk);
 		toy_recovery_reset(sk);
 		toy_wmem_purge(sk);
-		__skb_queue_purge(&ts->ooo_queue);
+		toy_rcvq_ooo_purge(sk);
 		ts->send_head = NULL;
 		sk_dst_reset(sk);
 		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);

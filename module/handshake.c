@@ -60,7 +60,7 @@ static void disconnect(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
-	__skb_queue_purge(&ts->ooo_queue);
+	toy_rcvq_ooo_purge(sk);
 	ts->rcv_nxt = 0;
 	ts->copied_seq = 0;
 	ts->rcv_wup = 0;

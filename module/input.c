@@ -109,7 +109,7 @@ static void rcv_fin(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 
 	ts->rcv_nxt++;
-	__skb_queue_purge(&ts->ooo_queue);
+	toy_rcvq_ooo_purge(sk);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
 	toy_fsm_event(sk, TOY_EV_RCV_FIN, NULL);
@@ -163,7 +163,7 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 
 	/* Once queued, @skb may be merged into the tail and freed. */
 	end_seq = cb->end_seq;
-	hole = !skb_queue_empty(&ts->ooo_queue);
+	hole = !RB_EMPTY_ROOT(&ts->ooo_queue);
 	if (skb->len) {
 		toy_ack_seen_data(sk, skb->len / toy_skb_segs(skb));
 		kept = toy_rcvq_in_order(sk, skb);

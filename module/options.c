@@ -78,7 +78,7 @@ static int sack_write(struct sock *sk, struct sk_buff *skb, u8 flags)
 	struct toy_sock *ts = toy_sk(sk);
 	int n;
 
-	if (skb->len || (skb_queue_empty(&ts->ooo_queue) && !ts->dsack) ||
+	if (skb->len || (RB_EMPTY_ROOT(&ts->ooo_queue) && !ts->dsack) ||
 	    skb_tailroom(skb) < sizeof(blocks))
 		return 0;
 	n = toy_sack_build(sk, blocks);

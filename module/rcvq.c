@@ -164,12 +164,46 @@ bool toy_rcvq_in_order(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * The out-of-order queue is an rbtree keyed by sequence number, as TCP's
+ * is since SegmentSmack (CVE-2018-5390): a sorted list, walked for each
+ * arrival, lets a peer that sends tiny segments in the worst order cost
+ * us quadratic time. Entries are kept sorted by seq, and each ends after
+ * the one before (end_seq increases): no entry holds all of another, so
+ * only the entry before an arrival can hold all of it, and the search for
+ * the arrival's place passes that entry (the last node it leaves to the
+ * right). An arrival that an entry holds is dropped; entries that an
+ * arrival holds go.
+ */
+
+/*
+ * Does @a hold all of @b's bytes? Then @b's FIN, if it has one where @a
+ * ends, is @a's too. A FIN inside data already queued is the peer
+ * contradicting itself: the data stands, as TCP would have it.
+ */
+static bool ooo_absorbs(struct toy_skb_cb *a, const struct toy_skb_cb *b)
+{
+	if (toy_before(b->seq, a->seq) || toy_after(b->end_seq, a->end_seq))
+		return false;
+	if (b->end_seq == a->end_seq)
+		a->flags |= b->flags & TOYHDR_FIN;
+	return true;
+}
+
+static void ooo_erase(struct toy_sock *ts, struct sk_buff *skb)
+{
+	if (ts->ooo_last_skb == skb)
+		ts->ooo_last_skb = skb_rb_prev(skb);
+	rb_erase(&skb->rbnode, &ts->ooo_queue);
+}
+
+/*
  * Merge @skb into @prev when it continues it exactly, as
  * tcp_ooo_try_coalesce(): a run of segments behind one hole then costs
- * one skb, and toy_sack_build() walks one entry per block.
+ * one skb, and toy_sack_build() walks one entry per block. @skb is taken
+ * off the queue first if @queued.
  */
 static bool ooo_coalesce(struct sock *sk, struct sk_buff *prev,
-			 struct sk_buff *skb)
+			 struct sk_buff *skb, bool queued)
 {
 	struct toy_skb_cb *pcb = TOY_SKB_CB(prev), *cb = TOY_SKB_CB(skb);
 	bool fragstolen;
@@ -178,6 +212,8 @@ static bool ooo_coalesce(struct sock *sk, struct sk_buff *prev,
 	if (pcb->end_seq != cb->seq || (pcb->flags & TOYHDR_FIN) ||
 	    !skb_try_coalesce(prev, skb, &fragstolen, &delta))
 		return false;
+	if (queued)
+		ooo_erase(toy_sk(sk), skb);
 	pcb->end_seq = cb->end_seq;
 	pcb->flags |= cb->flags;
 	atomic_add(delta, &sk->sk_rmem_alloc);
@@ -186,41 +222,98 @@ static bool ooo_coalesce(struct sock *sk, struct sk_buff *prev,
 	return true;
 }
 
+/* Widen the range [*start, *end) of data that arrived twice. */
+static void ooo_dup(u32 *start, u32 *end, u32 seq, u32 end_seq)
+{
+	if (*start == *end || toy_before(seq, *start))
+		*start = seq;
+	if (*start == *end || toy_after(end_seq, *end))
+		*end = end_seq;
+}
+
+/**
+ * toy_rcvq_ooo_insert - queue a segment that arrived beyond a hole
+ * @sk: the receiving socket, locked
+ * @skb: the segment, charged to @sk, seq after rcv_nxt
+ *
+ * An arrival beyond the last entry, the common case, goes to its right
+ * without a search. Data that arrived twice is counted, once per arrival,
+ * and reported as a D-SACK block (toy_sack_duplicate()).
+ */
 void toy_rcvq_ooo_insert(struct sock *sk, struct sk_buff *skb)
 {
-	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_skb_cb *ncb, *pcb, *cb = TOY_SKB_CB(skb);
+	struct rb_node **p, *parent = NULL;
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *pos, *next;
+	struct sk_buff *prev = NULL, *next;
+	u32 dup_start = 0, dup_end = 0;
 
-	/* Keep the queue sorted; drop an exact or covered duplicate. */
-	skb_queue_reverse_walk(&ts->ooo_queue, pos) {
-		struct toy_skb_cb *pcb = TOY_SKB_CB(pos);
-
-		if (!toy_after(pcb->seq, cb->seq)) {
-			if (!toy_after(cb->end_seq, pcb->end_seq) &&
-			    (pcb->flags & TOYHDR_FIN) >= (cb->flags & TOYHDR_FIN)) {
-				toy_sack_duplicate(sk, cb->seq, cb->end_seq);
-				kfree_skb(skb);
-				return;
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
+	if (ts->ooo_last_skb &&
+	    !toy_before(cb->seq, TOY_SKB_CB(ts->ooo_last_skb)->seq)) {
+		prev = ts->ooo_last_skb;
+		parent = &prev->rbnode;
+		p = &parent->rb_right;
+	} else {
+		p = &ts->ooo_queue.rb_node;
+		while (*p) {
+			parent = *p;
+			if (toy_before(cb->seq, TOY_SKB_CB(rb_to_skb(parent))->seq)) {
+				p = &parent->rb_left;
+			} else {
+				prev = rb_to_skb(parent);
+				p = &parent->rb_right;
 			}
-			TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
-			if (ooo_coalesce(sk, pos, skb))
-				skb = pos;
-			else
-				__skb_queue_after(&ts->ooo_queue, pos, skb);
-			goto merge_next;
 		}
 	}
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUED);
-	__skb_queue_head(&ts->ooo_queue, skb);
-merge_next:
-	/* The hole after @skb may be closed now. */
-	if (!skb_queue_is_last(&ts->ooo_queue, skb)) {
-		next = skb->next;
-		__skb_unlink(next, &ts->ooo_queue);
-		if (!ooo_coalesce(sk, skb, next))
-			__skb_queue_after(&ts->ooo_queue, skb, next);
+
+	if (prev) {
+		pcb = TOY_SKB_CB(prev);
+		if (ooo_absorbs(pcb, cb)) {
+			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
+			kfree_skb(skb);
+			return;
+		}
+		if (toy_before(cb->seq, pcb->end_seq))
+			ooo_dup(&dup_start, &dup_end, cb->seq, pcb->end_seq);
+		if (pcb->seq == cb->seq) {
+			/* @skb holds all of @prev: it takes its place. */
+			rb_replace_node(&prev->rbnode, &skb->rbnode, &ts->ooo_queue);
+			if (ts->ooo_last_skb == prev)
+				ts->ooo_last_skb = skb;
+			kfree_skb(prev);
+			goto merge_right;
+		}
+		if (ooo_coalesce(sk, prev, skb, false)) {
+			skb = prev;
+			cb = pcb;
+			goto merge_right;
+		}
 	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &ts->ooo_queue);
+
+merge_right:
+	/* Entries that @skb holds go; the next may continue it exactly. */
+	while ((next = skb_rb_next(skb))) {
+		ncb = TOY_SKB_CB(next);
+		if (toy_after(ncb->seq, cb->end_seq))
+			break;
+		if (ooo_absorbs(cb, ncb)) {
+			ooo_dup(&dup_start, &dup_end, ncb->seq, ncb->end_seq);
+			ooo_erase(ts, next);
+			kfree_skb(next);
+			continue;
+		}
+		if (toy_before(ncb->seq, cb->end_seq))
+			ooo_dup(&dup_start, &dup_end, ncb->seq, cb->end_seq);
+		if (!ooo_coalesce(sk, skb, next, true))
+			break;
+	}
+	if (!next)
+		ts->ooo_last_skb = skb;
+	if (dup_start != dup_end)
+		toy_sack_duplicate(sk, dup_start, dup_end);
 }
 
 /* Move what became in order from the out-of-order queue. */
@@ -230,11 +323,11 @@ bool toy_rcvq_ooo_drain(struct sock *sk)
 	struct sk_buff *skb;
 	bool fin = false;
 
-	while ((skb = skb_peek(&ts->ooo_queue)) &&
+	while ((skb = skb_rb_first(&ts->ooo_queue)) &&
 	       !toy_after(TOY_SKB_CB(skb)->seq, ts->rcv_nxt)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
-		__skb_unlink(skb, &ts->ooo_queue);
+		ooo_erase(ts, skb);
 		fin = (cb->flags & TOYHDR_FIN) && !toy_before(cb->end_seq, ts->rcv_nxt);
 		if (!toy_rcvq_in_order(sk, skb))
 			kfree_skb(skb);
@@ -242,6 +335,18 @@ bool toy_rcvq_ooo_drain(struct sock *sk)
 			break;
 	}
 	return fin;
+}
+
+/**
+ * toy_rcvq_ooo_purge - free the out-of-order queue
+ * @sk: the socket, locked or no longer reachable
+ */
+void toy_rcvq_ooo_purge(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	skb_rbtree_purge(&ts->ooo_queue);
+	ts->ooo_last_skb = NULL;
 }
 
 /*
@@ -261,75 +366,106 @@ bool toy_rcvq_room(struct sock *sk, struct sk_buff *skb)
 
 	while (atomic_read(&sk->sk_rmem_alloc) + skb->truesize > limit ||
 	       !sk_rmem_schedule(sk, skb, skb->truesize)) {
-		last = skb_peek_tail(&ts->ooo_queue);
+		last = ts->ooo_last_skb;
 		if (!last || !toy_after(TOY_SKB_CB(last)->seq, TOY_SKB_CB(skb)->seq))
 			return false;
-		__skb_unlink(last, &ts->ooo_queue);
+		ooo_erase(ts, last);
 		kfree_skb(last);
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOPRUNED);
 	}
 	return true;
 }
 
-/* Blocks being filled: slot 0 waits for the latest arrival's block. */
-struct sack_fill {
-	struct toy_sack_block *blocks;
-	int n;
-	int max;
-	u32 last;
-	bool have_last;
-};
-
-/* Place the block [start, end). Return: false once no block can follow. */
-static bool sack_put(struct sack_fill *f, u32 start, u32 end)
+/*
+ * The block that @skb starts: it and the entries after it that touch or
+ * overlap, [seq of @skb, *@end). Return: the entry after the block, or
+ * NULL at the end of the queue or of the budget (then *@budget <= 0).
+ */
+static struct sk_buff *sack_run(struct sk_buff *skb, u32 *end, int *budget)
 {
-	struct toy_sack_block *b = NULL;
-
-	if (!f->have_last && toy_between(f->last, start, end - 1)) {
-		b = &f->blocks[0];
-		f->have_last = true;
-	} else if (f->n < f->max) {
-		b = &f->blocks[f->n++];
+	*end = TOY_SKB_CB(skb)->end_seq;
+	while ((skb = skb_rb_next(skb)) &&
+	       !toy_after(TOY_SKB_CB(skb)->seq, *end)) {
+		if (--*budget <= 0)
+			return NULL;
+		if (toy_after(TOY_SKB_CB(skb)->end_seq, *end))
+			*end = TOY_SKB_CB(skb)->end_seq;
 	}
-	if (b) {
-		b->start = htonl(start);
-		b->end = htonl(end);
-	}
-	return !f->have_last || f->n < f->max;
+	return skb;
 }
 
-/* Up to @max blocks of the out-of-order queue, the latest arrival's first. */
+/* The last entry that starts at or before @seq, or NULL. */
+static struct sk_buff *ooo_find(const struct toy_sock *ts, u32 seq)
+{
+	struct rb_node *n = ts->ooo_queue.rb_node;
+	struct sk_buff *found = NULL;
+
+	while (n) {
+		struct sk_buff *skb = rb_to_skb(n);
+
+		if (toy_before(seq, TOY_SKB_CB(skb)->seq)) {
+			n = n->rb_left;
+		} else {
+			found = skb;
+			n = n->rb_right;
+		}
+	}
+	return found;
+}
+
+/*
+ * The block that holds the latest arrival, @ooo_last, in [*@start, *@end).
+ * Return: false if none does (it was drained or pruned).
+ */
+static bool sack_latest(const struct toy_sock *ts, u32 *start, u32 *end,
+			int *budget)
+{
+	struct sk_buff *skb = ooo_find(ts, ts->ooo_last), *prev;
+
+	if (!skb || !toy_before(ts->ooo_last, TOY_SKB_CB(skb)->end_seq))
+		return false;
+	sack_run(skb, end, budget);
+	*start = TOY_SKB_CB(skb)->seq;
+	while (*budget > 0 && (prev = skb_rb_prev(skb)) &&
+	       !toy_before(TOY_SKB_CB(prev)->end_seq, *start)) {
+		--*budget;
+		*start = TOY_SKB_CB(prev)->seq;
+		skb = prev;
+	}
+	return true;
+}
+
+static void sack_put(struct toy_sack_block *b, u32 start, u32 end)
+{
+	b->start = htonl(start);
+	b->end = htonl(end);
+}
+
+/*
+ * Up to @max blocks of the out-of-order queue: the latest arrival's
+ * first, then the lowest others, so that over a window every block is
+ * reported (RFC 2018 4).
+ */
 static int sack_ooo_blocks(const struct toy_sock *ts,
 			   struct toy_sack_block *blocks, int max)
 {
-	struct sack_fill f = {
-		.blocks = blocks, .n = 1, .max = max, .last = ts->ooo_last,
-	};
-	u32 start = 0, end = 0;
-	bool open = false;
+	int n = 0, budget = TOY_SACK_WALK;
+	u32 lstart = 0, lend = 0, start, end;
 	struct sk_buff *skb;
 
-	skb_queue_walk(&ts->ooo_queue, skb) {
-		const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-
-		if (open && !toy_after(cb->seq, end)) {
-			if (toy_after(cb->end_seq, end))
-				end = cb->end_seq;
-			continue;
-		}
-		if (open && !sack_put(&f, start, end))
-			return f.n;
-		start = cb->seq;
-		end = cb->end_seq;
-		open = start != end;	/* a bare FIN is no data to SACK */
+	if (sack_latest(ts, &lstart, &lend, &budget))
+		sack_put(&blocks[n++], lstart, lend);
+	skb = skb_rb_first(&ts->ooo_queue);
+	while (skb && n < max && budget > 0) {
+		start = TOY_SKB_CB(skb)->seq;
+		skb = sack_run(skb, &end, &budget);
+		/* Not the latest's again; a bare FIN is no data to SACK. */
+		if (start != end &&
+		    (lstart == lend || !toy_before(start, lend) ||
+		     !toy_after(end, lstart)))
+			sack_put(&blocks[n++], start, end);
 	}
-	if (open)
-		sack_put(&f, start, end);
-	if (f.have_last)
-		return f.n;
-	/* No block holds the latest arrival (drained or pruned): shift. */
-	memmove(&blocks[0], &blocks[1], (f.n - 1) * sizeof(*blocks));
-	return f.n - 1;
+	return n;
 }
 
 /**

@@ -55,7 +55,7 @@ void toy_sock_init(struct sock *sk)
 	INIT_LIST_HEAD(&ts->syn_queue);
 	INIT_LIST_HEAD(&ts->accept_queue);
 	INIT_LIST_HEAD(&ts->accept_node);
-	skb_queue_head_init(&ts->ooo_queue);
+	ts->ooo_queue = RB_ROOT;
 	toy_timers_init(sk);
 	toy_sockopt_defaults(ts);
 	ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
@@ -73,7 +73,7 @@ static void toy_sock_destruct(struct sock *sk)
 
 	__skb_queue_purge(&sk->sk_receive_queue);
 	toy_wmem_purge(sk);
-	__skb_queue_purge(&ts->ooo_queue);
+	toy_rcvq_ooo_purge(sk);
 	skb_queue_purge(&sk->sk_error_queue);
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	sk_mem_reclaim_final(sk);

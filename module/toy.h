@@ -315,7 +315,8 @@ struct toy_cong_ops {
  * @copied_seq: next sequence number recvmsg() hands to the user
  * @rcv_wup: rcv_nxt when the window was last advertised
  * @rcv_wnd: window last advertised
- * @ooo_queue: out-of-order segments, sorted by sequence number
+ * @ooo_queue: out-of-order segments, an rbtree by sequence number (rcvq.c)
+ * @ooo_last_skb: its last entry, or NULL: where most arrivals go
  * @ooo_last: first sequence number of the latest out-of-order arrival;
  *	its block goes first in our SACK blocks (RFC 2018 4)
  * @dsack: our next ACK reports [@dsack_start, @dsack_end), received twice
@@ -422,7 +423,8 @@ struct toy_sock {
 	u32 copied_seq;
 	u32 rcv_wup;
 	u32 rcv_wnd;
-	struct sk_buff_head ooo_queue;
+	struct rb_root ooo_queue;
+	struct sk_buff *ooo_last_skb;
 	u32 ooo_last;
 	u32 dsack_start;
 	u32 dsack_end;
@@ -685,6 +687,15 @@ int toy_send_data(struct sock *sk, struct sk_buff *skb);
 int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr);
 
 /* rcvq.c: the receive queue, window and SACK blocks (a leaf) */
+
+/*
+ * Out-of-order entries one toy_sack_build() visits at most. Touching
+ * entries are merged on arrival, so a block is one entry or a few; only a
+ * peer that overlaps its segments on purpose makes long runs, and our ACKs
+ * then report TOY_SACK_WALK entries' worth of them, which is still true.
+ */
+#define TOY_SACK_WALK	256
+
 u32 toy_rcv_window(const struct sock *sk);
 u32 toy_rcvq_offered(const struct sock *sk);
 u32 toy_rcvq_accept_window(const struct sock *sk);
@@ -692,6 +703,7 @@ bool toy_rcvq_room(struct sock *sk, struct sk_buff *skb);
 bool toy_rcvq_in_order(struct sock *sk, struct sk_buff *skb);
 void toy_rcvq_ooo_insert(struct sock *sk, struct sk_buff *skb);
 bool toy_rcvq_ooo_drain(struct sock *sk);
+void toy_rcvq_ooo_purge(struct sock *sk);
 int toy_sack_build(struct sock *sk, struct toy_sack_block *blocks);
 void toy_rcvq_space_adjust(struct sock *sk);
 void toy_sack_duplicate(struct sock *sk, u32 seq, u32 end);

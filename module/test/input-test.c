@@ -15,6 +15,8 @@
 #include <kunit/test.h>
 #include <linux/inetdevice.h>
 #include <linux/netdevice.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
 #include <linux/rtnetlink.h>
 
 /* ---- helpers ---- */
@@ -571,6 +573,30 @@ static struct sk_buff *toy_test_data(struct kunit *test, struct sock *sk,
  * as recvmsg() skips them. An skb whose length disagrees with its sequence
  * numbers is marked "!".
  */
+static void toy_test_skb_str(struct sk_buff *skb, bool runs, bool *first,
+			     u32 *next, char *buf, size_t size, size_t *n)
+{
+	const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	char data[64];
+	u32 off = 0;
+	int len;
+
+	/* A reader skips what an earlier skb of the stream had. */
+	if (runs && !*first && toy_before(cb->seq, *next) &&
+	    toy_after(cb->end_seq, *next))
+		off = *next - cb->seq;
+	len = min_t(int, skb->len - off, 64);
+	if (skb_copy_bits(skb, off, data, len))
+		len = 0;
+	if (*first || !runs || cb->seq + off != *next)
+		*n += scnprintf(buf + *n, size - *n, "%s%u:", *first ? "" : " ",
+				cb->seq + off);
+	*n += scnprintf(buf + *n, size - *n, "%.*s%s", len, data,
+			cb->end_seq - cb->seq == skb->len ? "" : "!");
+	*next = cb->end_seq;
+	*first = false;
+}
+
 static void toy_test_queue_str(struct sk_buff_head *q, bool runs, char *buf,
 			       size_t size)
 {
@@ -580,27 +606,40 @@ static void toy_test_queue_str(struct sk_buff_head *q, bool runs, char *buf,
 	size_t n = 0;
 
 	buf[0] = 0;
-	skb_queue_walk(q, skb) {
-		const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-		char data[64];
-		u32 off = 0;
-		int len;
+	skb_queue_walk(q, skb)
+		toy_test_skb_str(skb, runs, &first, &next, buf, size, &n);
+}
 
-		/* A reader skips what an earlier skb of the stream had. */
-		if (runs && !first && toy_before(cb->seq, next) &&
-		    toy_after(cb->end_seq, next))
-			off = next - cb->seq;
-		len = min_t(int, skb->len - off, 64);
-		if (skb_copy_bits(skb, off, data, len))
-			len = 0;
-		if (first || !runs || cb->seq + off != next)
-			n += scnprintf(buf + n, size - n, "%s%u:", first ? "" : " ",
-				       cb->seq + off);
-		n += scnprintf(buf + n, size - n, "%.*s%s", len, data,
-			       cb->end_seq - cb->seq == skb->len ? "" : "!");
-		next = cb->end_seq;
-		first = false;
+/* The out-of-order queue in order, each entry after the one before. */
+static void toy_test_ooo_str(struct toy_sock *ts, char *buf, size_t size)
+{
+	struct sk_buff *skb, *prev = NULL;
+	bool first = true;
+	u32 next = 0;
+	size_t n = 0;
+
+	buf[0] = 0;
+	skb_rbtree_walk(skb, &ts->ooo_queue) {
+		if (prev && (!toy_after(TOY_SKB_CB(skb)->seq, TOY_SKB_CB(prev)->seq) ||
+			     !toy_after(TOY_SKB_CB(skb)->end_seq,
+					TOY_SKB_CB(prev)->end_seq)))
+			n += scnprintf(buf + n, size - n, " <unordered>");
+		toy_test_skb_str(skb, false, &first, &next, buf, size, &n);
+		prev = skb;
 	}
+	if (ts->ooo_last_skb != prev)
+		n += scnprintf(buf + n, size - n, " <ooo_last_skb wrong>");
+}
+
+/* Entries on the out-of-order queue. */
+static unsigned int toy_test_ooo_len(struct toy_sock *ts)
+{
+	unsigned int n = 0;
+	struct sk_buff *skb;
+
+	skb_rbtree_walk(skb, &ts->ooo_queue)
+		n++;
+	return n;
 }
 
 #define TOY_EXPECT_QUEUE(test, q, runs, want) do {			\
@@ -610,8 +649,11 @@ static void toy_test_queue_str(struct sk_buff_head *q, bool runs, char *buf,
 } while (0)
 
 /* The out-of-order queue skb by skb; the receive queue as a byte stream. */
-#define TOY_EXPECT_OOO(test, ts, want)					\
-	TOY_EXPECT_QUEUE(test, &(ts)->ooo_queue, false, want)
+#define TOY_EXPECT_OOO(test, ts, want) do {				\
+	char __buf[256];						\
+	toy_test_ooo_str(ts, __buf, sizeof(__buf));			\
+	KUNIT_EXPECT_STREQ(test, __buf, want);				\
+} while (0)
 #define TOY_EXPECT_RCVQ(test, sk, want)					\
 	TOY_EXPECT_QUEUE(test, &(sk)->sk_receive_queue, true, want)
 
@@ -648,7 +690,7 @@ static void toy_ooo_exit(struct kunit *test)
 		return;
 	/* What the tests queued is "read": close without an abort. */
 	__skb_queue_purge(&ctx->sk->sk_receive_queue);
-	__skb_queue_purge(&ctx->ts->ooo_queue);
+	toy_rcvq_ooo_purge(ctx->sk);
 	ctx->ts->copied_seq = ctx->ts->rcv_nxt;
 	/* Every byte charged on the way (coalescing included) came back. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->sk->sk_rmem_alloc), 0);
@@ -677,7 +719,7 @@ static void toy_ooo_sorted_drain(struct kunit *test)
 	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1000, "AAAAAAAAAA", 0));
 	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1045);
-	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&ctx->ts->ooo_queue));
 	TOY_EXPECT_RCVQ(test, sk, "1000:AAAAAAAAAABBBBBBBBBBCCCCCCCCCCDDDDDDDDDDEEEEE");
 }
 
@@ -707,18 +749,20 @@ static void toy_ooo_duplicates(struct kunit *test)
 	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789", 0));
 	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1012, "234", 0));
 	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1019, "9", 0));
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&ctx->ts->ooo_queue), 1);
+	KUNIT_EXPECT_EQ(test, toy_test_ooo_len(ctx->ts), 1);
 	KUNIT_EXPECT_EQ(test, toy_test_stat(TOY_MIB_DUPSEGS), dups + 3);
 
-	/* Longer than the queued one: kept, to be trimmed on drain. */
+	/* Holds all of the queued one: takes its place. */
 	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1010, "0123456789ab", 0));
-	KUNIT_EXPECT_EQ(test, skb_queue_len(&ctx->ts->ooo_queue), 2);
+	KUNIT_EXPECT_EQ(test, toy_test_ooo_len(ctx->ts), 1);
+	KUNIT_EXPECT_EQ(test, toy_test_stat(TOY_MIB_DUPSEGS), dups + 4);
+	TOY_EXPECT_OOO(test, ctx->ts, "1010:0123456789ab");
 
 	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 1000, "xxxxxxxxxx", 0));
 	toy_rcvq_ooo_drain(sk);
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1022);
 	TOY_EXPECT_RCVQ(test, sk, "1000:xxxxxxxxxx0123456789ab");
-	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&ctx->ts->ooo_queue));
 }
 
 /* Overlapping segments: the overlap is trimmed off the later one. */
@@ -778,7 +822,7 @@ static void toy_ooo_old_dropped(struct kunit *test)
 	toy_rcvq_ooo_insert(sk, toy_test_data(test, sk, 990, "old-bytes!", 0));
 	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
 	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, 1000);
-	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&ctx->ts->ooo_queue));
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&ctx->ts->ooo_queue));
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sk->sk_receive_queue));
 }
 
@@ -797,6 +841,208 @@ static void toy_ooo_fin(struct kunit *test)
 	TOY_EXPECT_RCVQ(test, sk, "1000:helloworld");
 }
 
+/* ---- the out-of-order queue against a model ---- */
+
+#define TOY_MODEL_BASE	1000	/* rcv_nxt: the hole before everything */
+#define TOY_MODEL_SPAN	1500	/* bytes the segments fall in */
+
+/* The byte at sequence number @seq, the same in every copy of it. */
+static char toy_model_byte(u32 seq)
+{
+	return 'a' + seq % 26;
+}
+
+static struct sk_buff *toy_model_seg(struct kunit *test, struct sock *sk,
+				     u32 seq, u32 len)
+{
+	char data[64];
+	u32 i;
+
+	for (i = 0; i < len; i++)
+		data[i] = toy_model_byte(seq + i);
+	data[len] = 0;
+	return toy_test_data(test, sk, seq, data, 0);
+}
+
+/*
+ * Is the queue what the model holds: entries in order, each ending after
+ * the one before, each byte right, and together exactly the bytes
+ * received? Return: false after the first failed expectation.
+ */
+static bool toy_model_check(struct kunit *test, struct toy_sock *ts,
+			    const unsigned long *have)
+{
+	DECLARE_BITMAP(seen, TOY_MODEL_SPAN) = { 0 };
+	struct sk_buff *skb, *prev = NULL;
+
+	skb_rbtree_walk(skb, &ts->ooo_queue) {
+		const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+		u32 i, off = cb->seq - TOY_MODEL_BASE;
+		char c;
+
+		KUNIT_ASSERT_EQ(test, cb->end_seq - cb->seq, skb->len);
+		if (prev) {
+			KUNIT_ASSERT_TRUE(test, toy_after(cb->seq, TOY_SKB_CB(prev)->seq));
+			KUNIT_ASSERT_TRUE(test, toy_after(cb->end_seq,
+							  TOY_SKB_CB(prev)->end_seq));
+		}
+		KUNIT_ASSERT_LE(test, off + skb->len, TOY_MODEL_SPAN);
+		for (i = 0; i < skb->len; i++) {
+			KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, i, &c, 1), 0);
+			KUNIT_ASSERT_EQ(test, c, toy_model_byte(cb->seq + i));
+			set_bit(off + i, seen);
+		}
+		prev = skb;
+	}
+	KUNIT_ASSERT_PTR_EQ(test, ts->ooo_last_skb, prev);
+	KUNIT_ASSERT_TRUE(test, bitmap_equal(seen, have, TOY_MODEL_SPAN));
+	return true;
+}
+
+/*
+ * The SACK blocks are the model's runs: the one that holds the latest
+ * arrival first, then the lowest others, TOYHDR_SACK_MAX in all.
+ */
+static void toy_model_check_sack(struct kunit *test, struct toy_sock *ts,
+				 const unsigned long *have)
+{
+	struct toy_sack_block b[TOYHDR_SACK_MAX];
+	u32 want[TOYHDR_SACK_MAX][2];
+	unsigned int start = 0, end, last = ts->ooo_last - TOY_MODEL_BASE;
+	int n = 0, got, i;
+
+	if (test_bit(last, have)) {
+		start = last;
+		while (start && test_bit(start - 1, have))
+			start--;
+		end = find_next_zero_bit(have, TOY_MODEL_SPAN, last);
+		want[n][0] = start;
+		want[n++][1] = end;
+	}
+	for (start = find_first_bit(have, TOY_MODEL_SPAN);
+	     start < TOY_MODEL_SPAN && n < TOYHDR_SACK_MAX;
+	     start = find_next_bit(have, TOY_MODEL_SPAN, end)) {
+		end = find_next_zero_bit(have, TOY_MODEL_SPAN, start);
+		if (!test_bit(last, have) || last < start || last >= end) {
+			want[n][0] = start;
+			want[n++][1] = end;
+		}
+	}
+	ts->dsack = false;
+	got = toy_sack_build(&ts->sk, b);
+	if (2 * toy_test_ooo_len(ts) >= TOY_SACK_WALK) {
+		/*
+		 * The walk (the latest's block, then the queue from its
+		 * start) may stop early: what it says must still be true.
+		 */
+		for (i = 0; i < got; i++) {
+			start = ntohl(b[i].start) - TOY_MODEL_BASE;
+			end = ntohl(b[i].end) - TOY_MODEL_BASE;
+			KUNIT_ASSERT_LT(test, start, end);
+			KUNIT_EXPECT_EQ(test, find_next_zero_bit(have, end, start), end);
+		}
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, got, n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, ntohl(b[i].start) - TOY_MODEL_BASE,
+				    want[i][0], "block %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, ntohl(b[i].end) - TOY_MODEL_BASE,
+				    want[i][1], "block %d", i);
+	}
+}
+
+/*
+ * Random segments, overlapping, repeated and in any order, against a
+ * bitmap of the bytes received: after each, the queue, its invariants and
+ * the SACK blocks are checked; then the hole is filled, and the reader
+ * gets exactly the bytes up to the first byte never sent. The seed is
+ * printed: a failure can be replayed.
+ */
+static void toy_ooo_random_model(struct kunit *test)
+{
+	struct toy_ooo_ctx *ctx = test->priv;
+	DECLARE_BITMAP(have, TOY_MODEL_SPAN) = { 0 };
+	u32 seed = get_random_u32(), seq, len, i, hole;
+	struct sock *sk = ctx->sk;
+	struct rnd_state rnd;
+	struct sk_buff *skb;
+	char c;
+
+	kunit_info(test, "seed %u\n", seed);
+	prandom_seed_state(&rnd, seed);
+	for (i = 0; i < 600; i++) {
+		len = 1 + prandom_u32_state(&rnd) % 40;
+		seq = 1 + prandom_u32_state(&rnd) % (TOY_MODEL_SPAN - len);
+		ctx->ts->ooo_last = TOY_MODEL_BASE + seq;
+		toy_rcvq_ooo_insert(sk, toy_model_seg(test, sk, TOY_MODEL_BASE + seq, len));
+		bitmap_set(have, seq, len);
+		if (!toy_model_check(test, ctx->ts, have))
+			return;
+		toy_model_check_sack(test, ctx->ts, have);
+	}
+
+	toy_rcvq_ooo_insert(sk, toy_model_seg(test, sk, TOY_MODEL_BASE, 1));
+	set_bit(0, have);
+	KUNIT_EXPECT_FALSE(test, toy_rcvq_ooo_drain(sk));
+	hole = find_first_zero_bit(have, TOY_MODEL_SPAN);
+	KUNIT_EXPECT_EQ(test, ctx->ts->rcv_nxt, TOY_MODEL_BASE + hole);
+	bitmap_clear(have, 0, hole);
+	toy_model_check(test, ctx->ts, have);
+	seq = TOY_MODEL_BASE;
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		for (i = seq - cb->seq; i < skb->len; i++, seq++) {
+			KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, i, &c, 1), 0);
+			KUNIT_ASSERT_EQ(test, c, toy_model_byte(seq));
+		}
+	}
+	KUNIT_EXPECT_EQ(test, seq, TOY_MODEL_BASE + hole);
+}
+
+/*
+ * The worst order for a sorted list: one-byte segments, every other
+ * byte, last first. Each lands at the front of the queue.
+ */
+static void toy_ooo_reverse_many(struct kunit *test)
+{
+	struct toy_ooo_ctx *ctx = test->priv;
+	struct sock *sk = ctx->sk;
+	u32 i, n = 4000;
+
+	for (i = n; i > 0; i--)
+		toy_rcvq_ooo_insert(sk, toy_model_seg(test, sk, 1000 + 2 * i, 1));
+	KUNIT_EXPECT_EQ(test, toy_test_ooo_len(ctx->ts), n);
+	KUNIT_EXPECT_EQ(test, TOY_SKB_CB(skb_rb_first(&ctx->ts->ooo_queue))->seq, 1002);
+	KUNIT_EXPECT_EQ(test, TOY_SKB_CB(ctx->ts->ooo_last_skb)->seq, 1000 + 2 * n);
+}
+
+/*
+ * A peer that overlaps every segment with the one before makes one long
+ * block of many entries: the blocks built walk a bounded number of them,
+ * and say only what was received.
+ */
+static void toy_ooo_sack_walk_bounded(struct kunit *test)
+{
+	struct toy_ooo_ctx *ctx = test->priv;
+	struct toy_sack_block b[TOYHDR_SACK_MAX];
+	struct sock *sk = ctx->sk;
+	u32 i, n = 1000;
+	int got;
+
+	for (i = 0; i < n; i++)
+		toy_rcvq_ooo_insert(sk, toy_model_seg(test, sk, 1010 + i, 2));
+	KUNIT_EXPECT_EQ(test, toy_test_ooo_len(ctx->ts), n);
+	ctx->ts->ooo_last = 1010 + n - 1;
+	ctx->ts->dsack = false;
+	got = toy_sack_build(sk, b);
+	KUNIT_ASSERT_EQ(test, got, 1);
+	/* The latest arrival's end, and no more than TOY_SACK_WALK back. */
+	KUNIT_EXPECT_EQ(test, ntohl(b[0].end), 1010 + n + 1);
+	KUNIT_EXPECT_GE(test, ntohl(b[0].start), 1010 + n - 1 - TOY_SACK_WALK);
+}
+
 static struct kunit_case toy_ooo_test_cases[] = {
 	KUNIT_CASE(toy_ooo_sorted_drain),
 	KUNIT_CASE(toy_ooo_partial_drain),
@@ -805,6 +1051,9 @@ static struct kunit_case toy_ooo_test_cases[] = {
 	KUNIT_CASE(toy_ooo_overlap_not_pulled),
 	KUNIT_CASE(toy_ooo_old_dropped),
 	KUNIT_CASE(toy_ooo_fin),
+	KUNIT_CASE(toy_ooo_random_model),
+	KUNIT_CASE(toy_ooo_reverse_many),
+	KUNIT_CASE(toy_ooo_sack_walk_bounded),
 	{}
 };
 

@@ -21,7 +21,7 @@ static void toy_test_sack_free(void *arg)
 	struct toy_sock *ts = arg;
 
 	__skb_queue_purge(&ts->sk.sk_write_queue);
-	__skb_queue_purge(&ts->ooo_queue);
+	skb_rbtree_purge(&ts->ooo_queue);
 }
 
 static struct toy_sock *toy_test_sack_sock(struct kunit *test)
@@ -31,7 +31,7 @@ static struct toy_sock *toy_test_sack_sock(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ts);
 	sock_net_set(&ts->sk, &init_net);
 	skb_queue_head_init(&ts->sk.sk_write_queue);
-	skb_queue_head_init(&ts->ooo_queue);
+	ts->ooo_queue = RB_ROOT;
 	ts->mss = TOY_TEST_MSS;
 	ts->sack_ok = true;
 	ts->reordering = TOY_DUPTHRESH;
@@ -58,11 +58,22 @@ static struct sk_buff *toy_test_seg(struct kunit *test, u32 seq, u32 end)
 static void toy_test_ooo(struct kunit *test, struct toy_sock *ts,
 			 const u32 (*segs)[2], int n)
 {
+	struct rb_node *parent = NULL, **p = &ts->ooo_queue.rb_node;
+	struct sk_buff *skb;
 	int i;
 
-	for (i = 0; i < n; i++)
-		__skb_queue_tail(&ts->ooo_queue,
-				 toy_test_seg(test, segs[i][0], segs[i][1]));
+	while (*p) {
+		parent = *p;
+		p = &parent->rb_right;
+	}
+	for (i = 0; i < n; i++) {
+		skb = toy_test_seg(test, segs[i][0], segs[i][1]);
+		rb_link_node(&skb->rbnode, parent, p);
+		rb_insert_color(&skb->rbnode, &ts->ooo_queue);
+		parent = &skb->rbnode;
+		p = &parent->rb_right;
+		ts->ooo_last_skb = skb;
+	}
 }
 
 static void toy_test_expect_blocks(struct kunit *test, struct toy_sock *ts,
