@@ -329,7 +329,6 @@ void toy_set_state(struct sock *sk, int state)
 		toy_recovery_reset(sk);
 		toy_wmem_purge(sk);
 		toy_rcvq_ooo_purge(sk);
-		ts->send_head = NULL;
 		sk_dst_reset(sk);
 		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 		if (ts->parent)

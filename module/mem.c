@@ -96,23 +96,27 @@ bool toy_wmem_charge(struct sock *sk, struct sk_buff *skb, bool force)
 	return true;
 }
 
-/* Unlink an skb of the write queue, uncharge and free it. */
+/* Uncharge and free an skb taken off the write or retransmit queue. */
 void toy_wmem_free(struct sock *sk, struct sk_buff *skb)
 {
 	int charge = TOY_SKB_CB(skb)->charge;
 
-	__skb_unlink(skb, &sk->sk_write_queue);
 	sk_wmem_queued_add(sk, -charge);
 	sk_mem_uncharge(sk, charge);
 	consume_skb(skb);
 }
 
-/* The whole write queue: the connection closed. */
+/* Both queues, sent and unsent: the connection closed. */
 void toy_wmem_purge(struct sock *sk)
 {
+	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&sk->sk_write_queue)))
+	while ((skb = toy_rtx_head(ts))) {
+		rb_erase(&skb->rbnode, &ts->rtx_queue);
+		toy_wmem_free(sk, skb);
+	}
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		toy_wmem_free(sk, skb);
 	WARN_ON_ONCE(sk->sk_wmem_queued);
 }

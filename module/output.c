@@ -16,7 +16,9 @@
  * that must look at the bytes first (netem's corruption, fragmentation).
  * The sum is never computed here.
  *
- * Data waits in sk_write_queue, one skb per segment, payload only; each
+ * Data waits in sk_write_queue, one skb per segment, payload only, and
+ * moves to the rtx_queue rbtree once sent, until it is acknowledged (the
+ * scoreboard of recovery.c searches it by sequence number). Each
  * transmission sends a clone, as tcp_transmit_skb() does: the headers go
  * in the headroom, which the queued skb gave up (__skb_header_release()),
  * and the payload is shared, so no transmission copies it. New data that
@@ -311,7 +313,7 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
 }
 
 /**
- * toy_send_data - send one skb of sk_write_queue (again)
+ * toy_send_data - send one skb of rtx_queue (again)
  * @sk: the socket, locked
  * @skb: the queued skb, which stays queued for retransmission
  *
@@ -332,11 +334,12 @@ int toy_send_data(struct sock *sk, struct sk_buff *skb)
 		copy = skb_clone(skb, GFP_ATOMIC);
 	if (!copy)
 		return -ENOBUFS;
+	copy->dev = NULL;	/* aliased with rbnode.rb_left on rtx_queue */
 	return send_seg(sk, copy, TOY_SKB_CB(skb)->seq, TOYHDR_ACK);
 }
 
 /*
- * Send the @n skbs of sk_write_queue from @first on as one super-segment
+ * Send the @n skbs of rtx_queue from @first on as one super-segment
  * (offload.c): a header, and a clone of each skb on its frag_list, each
  * one segment, all as long as the first but the last, which may be
  * shorter. Return: 0 or the error that kept it from leaving.
@@ -360,13 +363,14 @@ static int send_gso(struct sock *sk, struct sk_buff *first, int n)
 			kfree_skb(head);	/* and the clones so far */
 			return -ENOBUFS;
 		}
+		clone->dev = NULL;	/* as in toy_send_data() */
 		*tail = clone;
 		tail = &clone->next;
 		head->len += clone->len;
 		head->data_len += clone->len;
 		head->truesize += clone->truesize;
 		shinfo->gso_segs++;
-		skb = skb->next;
+		skb = skb_rb_next(skb);
 	}
 	shinfo->gso_size = first->len;
 	shinfo->gso_type = SKB_GSO_SCTP;
@@ -430,19 +434,38 @@ static int split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/* @skb was sent: it goes after the others on the retransmit queue. */
+static void rtx_queue_tail(struct toy_sock *ts, struct sk_buff *skb)
+{
+	struct rb_node **p = &ts->rtx_queue.rb_node, *parent = NULL;
+
+	while (*p) {
+		parent = *p;
+		p = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &ts->rtx_queue);
+}
+
 /*
- * Send the @n skbs from @first on, which toy_push() counted as sent
- * already; if they could not leave, they are unsent again.
+ * Send the @n skbs from @first on, the last of rtx_queue, which toy_push()
+ * counted as sent already; if they could not leave, they go back to the
+ * front of sk_write_queue, unsent.
  */
 static int send_run(struct sock *sk, struct sk_buff *first, int n)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	int err = send_gso(sk, first, n);
+	struct sk_buff *skb;
 
 	if (err) {
 		ts->packets_out -= n;
 		ts->snd_nxt = TOY_SKB_CB(first)->seq;
-		ts->send_head = first;
+		while (n--) {
+			skb = skb_rb_last(&ts->rtx_queue);
+			rb_erase(&skb->rbnode, &ts->rtx_queue);
+			__skb_queue_head(&sk->sk_write_queue, skb);
+		}
 	}
 	return err;
 }
@@ -473,10 +496,10 @@ void toy_push(struct sock *sk)
 	if (!can_send_data(sk))
 		return;
 
-	if (ts->send_head && !ts->packets_out)
+	if (toy_send_head(sk) && !ts->packets_out)
 		toy_cong_restart(sk);
 	goal = gso_goal(ts);
-	while ((skb = ts->send_head)) {
+	while ((skb = toy_send_head(sk))) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 		u32 wnd_end = ts->snd_una + ts->snd_wnd;
 
@@ -517,13 +540,13 @@ void toy_push(struct sock *sk)
 		ts->packets_out++;
 		ts->lsndtime = jiffies;
 		ts->snd_nxt = cb->end_seq;
-		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb->next;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		rtx_queue_tail(ts, skb);
 	}
 	if (n)
 		send_run(sk, first, n);
 
-	if (!ts->send_head && ts->fin_queued && ts->snd_nxt == ts->fin_seq &&
+	if (!toy_send_head(sk) && ts->fin_queued && ts->snd_nxt == ts->fin_seq &&
 	    !toy_send_fin(sk))
 		ts->snd_nxt = ts->fin_seq + 1;
 

@@ -344,9 +344,13 @@ bool toy_rcvq_ooo_drain(struct sock *sk)
 void toy_rcvq_ooo_purge(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
 
-	skb_rbtree_purge(&ts->ooo_queue);
-	ts->ooo_last_skb = NULL;
+	/* skb_rbtree_purge() is not exported to modules. */
+	while ((skb = ts->ooo_last_skb)) {
+		ooo_erase(ts, skb);
+		kfree_skb(skb);
+	}
 }
 
 /*

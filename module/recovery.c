@@ -19,7 +19,7 @@
  * repairing one per round trip crawls. With SACK the receiver also
  * reports what it holds beyond the hole (its blocks are built in rcvq.c),
  * and the sender repairs every hole it learns of in the same round trip.
- * sack_update() marks the skbs of sk_write_queue a block covers (the
+ * sack_update() marks the skbs of rtx_queue a block covers (the
  * scoreboard). A segment is taken as lost once @reordering segments'
  * worth of data above it was SACKed (the forward-acknowledgement rule of
  * Mathis and Mahdavi, simpler than RFC 6675's count of segments).
@@ -171,7 +171,7 @@ static void verify_left_out(const struct toy_sock *ts)
 }
 
 /*
- * Send a segment of sk_write_queue again (@skb: sent, not acknowledged).
+ * Send a segment of rtx_queue again (@skb: sent, not acknowledged).
  * Return: 0, or the error that kept it from leaving (not counted).
  */
 static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
@@ -210,8 +210,8 @@ static void retransmit_head(struct sock *sk)
 		toy_send_syn_again(sk);
 		break;
 	default:
-		skb = skb_peek(&sk->sk_write_queue);
-		if (skb && skb != ts->send_head) {
+		skb = toy_rtx_head(ts);
+		if (skb) {
 			mark_lost(ts, TOY_SKB_CB(skb));
 			retransmit_skb(sk, skb);
 			return;
@@ -259,21 +259,40 @@ static void sack_acked(struct toy_sock *ts, const struct toy_skb_cb *cb,
 		sack_reorder_seen(ts, cb->end_seq, prior_fack);
 }
 
-/* Mark what [start, end) covers, from @skb on. Return: where it stopped. */
-static struct sk_buff *sack_mark(struct sock *sk, struct sk_buff *skb,
-				 u32 start, u32 end, u32 prior_fack,
-				 u64 *first_when)
+/* The first skb of rtx_queue that ends after @seq, or NULL. */
+static struct sk_buff *rtx_find(const struct toy_sock *ts, u32 seq)
+{
+	struct rb_node *n = ts->rtx_queue.rb_node;
+	struct sk_buff *found = NULL;
+
+	while (n) {
+		struct sk_buff *skb = rb_to_skb(n);
+
+		if (toy_after(TOY_SKB_CB(skb)->end_seq, seq)) {
+			found = skb;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return found;
+}
+
+/*
+ * Mark the skbs that the block [start, end) covers whole, of those that
+ * end after @from and start before @to: the part of the block to walk.
+ */
+static void sack_mark(struct sock *sk, u32 start, u32 end, u32 from, u32 to,
+		      u32 prior_fack, u64 *first_when)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
 
-	for (; skb && skb != ts->send_head;
-	     skb = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL : skb->next) {
+	for (skb = rtx_find(ts, from);
+	     skb && toy_before(TOY_SKB_CB(skb)->seq, to);
+	     skb = skb_rb_next(skb)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
-		if (!toy_after(cb->end_seq, start))
-			continue;
-		if (!toy_before(cb->seq, end))
-			break;
 		if (cb->sacked || toy_before(cb->seq, start) ||
 		    toy_after(cb->end_seq, end))
 			continue;	/* known, or covered only in part */
@@ -285,7 +304,38 @@ static struct sk_buff *sack_mark(struct sock *sk, struct sk_buff *skb,
 		if (!ts->sacked_out++ || toy_after(cb->end_seq, ts->high_sacked))
 			ts->high_sacked = cb->end_seq;
 	}
-	return skb;
+}
+
+/*
+ * Mark what the block [start, end) covers. Where a block of the last ACK
+ * overlaps it, that part was marked then: only what lies outside it is
+ * walked, so a block that grows by a segment per ACK costs a search and
+ * a segment, not the whole block (and a peer that sends blocks in any
+ * order costs a search per block, not a walk from the head). The cache
+ * counts only while something is SACKed (@cached): every mark it stands
+ * for was made since, so it is not a stale range from 2^32 bytes ago.
+ */
+static void sack_block(struct sock *sk, u32 start, u32 end, u32 prior_fack,
+		       bool cached, u64 *first_when)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	const struct toy_sack_range *c;
+	int i;
+
+	for (i = 0; cached && i < TOYHDR_SACK_MAX; i++) {
+		c = &ts->sack_cache[i];
+		if (c->start == c->end || !toy_before(c->start, end) ||
+		    !toy_after(c->end, start))
+			continue;
+		if (toy_before(start, c->start))
+			sack_mark(sk, start, end, start, c->start, prior_fack,
+				  first_when);
+		if (toy_before(c->end, end))
+			sack_mark(sk, start, end, c->end, end, prior_fack,
+				  first_when);
+		return;
+	}
+	sack_mark(sk, start, end, start, end, prior_fack, first_when);
 }
 
 /* The highest end SACKed so far, or snd_una if nothing is. */
@@ -310,14 +360,15 @@ static u32 sack_fack(const struct toy_sock *ts)
 static u64 sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack)
 {
 	const struct toy_sack_block *b = (const struct toy_sack_block *)(th + 1);
-	int i, n = (th->doff - TOYHDR_DOFF) / 2;
+	struct toy_sack_range seen[TOYHDR_SACK_MAX] = {};
+	int i, n = (th->doff - TOYHDR_DOFF) / 2, kept = 0;
 	struct toy_sock *ts = toy_sk(sk);
+	bool cached = ts->sacked_out;
 	u64 first_when = 0;
 
 	sock_owned_by_me(sk);
 	for (i = 0; i < n; i++) {
 		u32 start = ntohl(b[i].start), end = ntohl(b[i].end);
-		struct sk_buff *from = ts->sack_hint;
 
 		/*
 		 * D-SACK (RFC 2883 4): a first block below the cumulative
@@ -340,12 +391,11 @@ static u64 sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack)
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKDISCARD);
 			continue;
 		}
-		/* Blocks mostly grow at the right edge: start where we were. */
-		if (!from || toy_after(TOY_SKB_CB(from)->seq, start))
-			from = skb_peek(&sk->sk_write_queue);
-		ts->sack_hint = sack_mark(sk, from, start, end, prior_fack,
-					  &first_when);
+		sack_block(sk, start, end, prior_fack, cached, &first_when);
+		seen[kept].start = start;
+		seen[kept++].end = end;
 	}
+	memcpy(ts->sack_cache, seen, sizeof(seen));
 	return first_when;
 }
 
@@ -379,10 +429,9 @@ static bool sack_lost(const struct toy_sock *ts, const struct sk_buff *skb)
 static bool sack_head_lost(const struct sock *sk)
 {
 	const struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct sk_buff *skb = toy_rtx_head(ts);
 
-	return skb && skb != ts->send_head && !TOY_SKB_CB(skb)->sacked &&
-	       sack_lost(ts, skb);
+	return skb && !TOY_SKB_CB(skb)->sacked && sack_lost(ts, skb);
 }
 
 /*
@@ -394,10 +443,10 @@ static bool sack_head_lost(const struct sock *sk)
 static bool sack_head_rtx_lost(const struct sock *sk)
 {
 	const struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct sk_buff *skb = toy_rtx_head(ts);
 	const struct toy_skb_cb *cb;
 
-	if (!skb || skb == ts->send_head)
+	if (!skb)
 		return false;
 	cb = TOY_SKB_CB(skb);
 	return !cb->sacked && sack_resent(ts, cb) &&
@@ -416,16 +465,16 @@ static bool sack_head_rtx_lost(const struct sock *sk)
 static void sack_retransmit(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb;
+	struct sk_buff *skb, *next;
 
 	if (sack_head_rtx_lost(sk)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKLOSTRETRANS);
-		retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
+		retransmit_skb(sk, toy_rtx_head(ts));
 	}
 
-	skb = ts->rtx_hint ?: skb_peek(&sk->sk_write_queue);
+	skb = ts->rtx_hint ?: toy_rtx_head(ts);
 
-	while (skb && skb != ts->send_head) {
+	while (skb) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
 		if (!cb->sacked) {
@@ -440,7 +489,11 @@ static void sack_retransmit(struct sock *sk)
 				TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRETRANS);
 			}
 		}
-		skb = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL : skb->next;
+		/* At the last, stay there: what is sent next follows it. */
+		next = skb_rb_next(skb);
+		if (!next)
+			break;
+		skb = next;
 		ts->rtx_hint = skb;
 	}
 }
@@ -455,10 +508,10 @@ static void sack_retransmit(struct sock *sk)
 static void sack_recover(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct sk_buff *skb = toy_rtx_head(ts);
 
 	ts->rtx_hint = NULL;
-	if (!skb || skb == ts->send_head) {
+	if (!skb) {
 		retransmit_head(sk);	/* only our FIN is out */
 	} else if (!TOY_SKB_CB(skb)->sacked &&
 		   !sack_resent(ts, TOY_SKB_CB(skb))) {
@@ -477,17 +530,17 @@ static void sack_recover(struct sock *sk)
 static bool sack_reneged(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct sk_buff *skb = toy_rtx_head(ts);
 
-	if (!skb || skb == ts->send_head || !TOY_SKB_CB(skb)->sacked)
+	if (!skb || !TOY_SKB_CB(skb)->sacked)
 		return false;
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRENEGING);
-	skb_queue_walk(&sk->sk_write_queue, skb)
+	skb_rbtree_walk(skb, &ts->rtx_queue)
 		TOY_SKB_CB(skb)->sacked = false;
 	ts->sacked_out = 0;
 	ts->high_sacked = ts->snd_una;
 	ts->rtx_hint = NULL;
-	ts->sack_hint = NULL;
+	memset(ts->sack_cache, 0, sizeof(ts->sack_cache));
 	return true;
 }
 
@@ -505,11 +558,9 @@ static void mark_all_lost(struct sock *sk)
 	ts->retrans_out = 0;
 	if (!ts->sack_ok)
 		ts->sacked_out = 0;	/* duplicate ACKs counted as such */
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	skb_rbtree_walk(skb, &ts->rtx_queue) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
-		if (skb == ts->send_head)
-			break;
 		cb->rtx_out = false;
 		cb->lost = !cb->sacked;
 		ts->lost_out += cb->lost;
@@ -536,7 +587,7 @@ static void sack_timeout(struct sock *sk)
 }
 
 /**
- * sack_unlink - @skb leaves sk_write_queue, acknowledged
+ * sack_unlink - @skb leaves rtx_queue, acknowledged
  * @sk: the sending socket, locked
  * @skb: the skb, sent and still linked
  */
@@ -550,8 +601,7 @@ static void sack_unlink(struct sock *sk, struct sk_buff *skb)
 		ts->sacked_out--;
 	if (ts->rtx_hint == skb)
 		ts->rtx_hint = NULL;
-	if (ts->sack_hint == skb)
-		ts->sack_hint = NULL;
+	rb_erase(&skb->rbnode, &ts->rtx_queue);
 }
 
 /* ---- what an ACK says ---------------------------------------------- */
@@ -581,7 +631,7 @@ static u32 clean_acked(struct sock *sk, u32 ack, u32 prior_fack,
 	struct sk_buff *skb;
 	u32 acked = 0;
 
-	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head &&
+	while ((skb = toy_rtx_head(ts)) &&
 	       !toy_after(TOY_SKB_CB(skb)->end_seq, ack)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
@@ -806,7 +856,7 @@ void toy_recovery_reset(struct sock *sk)
 	ts->sacked_out = 0;
 	ts->high_sacked = ts->snd_una;
 	ts->rtx_hint = NULL;
-	ts->sack_hint = NULL;
+	memset(ts->sack_cache, 0, sizeof(ts->sack_cache));
 }
 
 #if IS_ENABLED(CONFIG_TOY_KUNIT_TEST)

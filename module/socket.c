@@ -56,6 +56,7 @@ void toy_sock_init(struct sock *sk)
 	INIT_LIST_HEAD(&ts->accept_queue);
 	INIT_LIST_HEAD(&ts->accept_node);
 	ts->ooo_queue = RB_ROOT;
+	ts->rtx_queue = RB_ROOT;
 	toy_timers_init(sk);
 	toy_sockopt_defaults(ts);
 	ts->rto = toy_rto_clamp(ts, TOY_RTO_INIT_MS * USEC_PER_MSEC);
@@ -520,7 +521,7 @@ static int append_tail(struct sock *sk, struct msghdr *msg, size_t len)
 	struct toy_skb_cb *cb;
 	int copy, off;
 
-	if (!skb || !ts->send_head || skb_is_nonlinear(skb))
+	if (!skb || skb_is_nonlinear(skb))
 		return 0;
 	copy = min_t(int, skb_tailroom(skb), ts->mss - (int)skb->len);
 	copy = min_t(int, copy, len);
@@ -646,8 +647,6 @@ static int queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
 	toy_wmem_charge(sk, skb, true);	/* scheduled above */
 	ts->write_seq = cb->end_seq;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	if (!ts->send_head)
-		ts->send_head = skb;
 	return 0;
 }
 

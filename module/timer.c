@@ -40,7 +40,7 @@ void toy_rearm_rtx(struct sock *sk, bool restart)
 	if (ts->snd_una != ts->snd_nxt) {
 		if (restart || !pending || ts->timer_kind != TOY_TIMER_RETRANS)
 			reset_rtx_timer(sk, TOY_TIMER_RETRANS);
-	} else if (ts->send_head || toy_fin_unsent(ts)) {
+	} else if (toy_send_head(sk) || toy_fin_unsent(ts)) {
 		/*
 		 * Data waits for the window to open: probe it. Or data or
 		 * our FIN could not leave (no route: a device bound with
@@ -60,9 +60,9 @@ static void rtx_expired(struct sock *sk)
 	u8 limit;
 
 	if (ts->timer_kind == TOY_TIMER_PROBE) {
-		bool shut = !ts->snd_wnd && ts->send_head;
+		bool shut = !ts->snd_wnd && toy_send_head(sk);
 
-		if (!ts->send_head && !toy_fin_unsent(ts))
+		if (!toy_send_head(sk) && !toy_fin_unsent(ts))
 			return;
 		/*
 		 * A peer that never answers is gone, and so is a path our
@@ -187,7 +187,7 @@ static void keepalive_expired(struct sock *sk)
 	unsigned long keepidle = (unsigned long)ts->keepidle * HZ;
 
 	/* Data in flight: the retransmission timer watches the peer. */
-	if (ts->snd_una != ts->snd_nxt || ts->send_head) {
+	if (ts->snd_una != ts->snd_nxt || toy_send_head(sk)) {
 		sk_reset_timer(sk, &sk->sk_timer, jiffies + keepidle);
 		return;
 	}

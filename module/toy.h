@@ -301,14 +301,19 @@ struct toy_cong_ops {
  * @high_sacked: highest end_seq SACKed, valid while @sacked_out
  * @rtx_epoch: counts RTOs; an skb whose rtx_epoch equals it was
  *	retransmitted since the last one
+ * @rtx_queue: skbs sent and not acknowledged, an rbtree by sequence
+ *	number (the scoreboard: a SACK block finds its first skb by a
+ *	search); sk_write_queue holds only skbs not yet sent
+ * @sack_cache: the blocks of the last ACK with SACK blocks, all marked
+ *	already: a block that grows is walked only where it grew
+ *	(tcp_sacktag_write_queue()'s recv_sack_cache); zeroed, not taken
+ *	as blocks, when the marks are forgotten
  * @rtx_hint: where the SACK loss walk resumes, or NULL for the head; an
  *	skb of sk_write_queue, cleared before that skb is freed
- * @sack_hint: where marking the last SACK block stopped, as @rtx_hint
  * @rack_when: the latest @when of a segment acknowledged or SACKed: what
  *	was sent before it and is still missing was likely lost (RACK)
  * @reordering: segments SACKed beyond a hole before it counts as lost;
  *	TOY_DUPTHRESH, raised when the path is seen to reorder more
- * @send_head: first skb of sk_write_queue not yet sent, or NULL
  * @fin_seq: sequence number of our FIN, valid when @fin_queued
  * @irs: the peer's initial sequence number
  * @rcv_nxt: next sequence number expected from the peer
@@ -411,11 +416,14 @@ struct toy_sock {
 	u32 retrans_out;
 	u32 high_sacked;
 	u16 rtx_epoch;
+	struct rb_root rtx_queue;
+	struct toy_sack_range {
+		u32 start;
+		u32 end;
+	} sack_cache[TOYHDR_SACK_MAX];
 	struct sk_buff *rtx_hint;
-	struct sk_buff *sack_hint;
 	u32 reordering;
 	u64 rack_when;
-	struct sk_buff *send_head;
 	u32 fin_seq;
 
 	u32 irs;
@@ -548,10 +556,23 @@ static inline u32 toy_in_flight(const struct toy_sock *ts)
 	       ts->retrans_out;
 }
 
+/* The first skb not yet sent, or NULL: the sent ones are on rtx_queue. */
+static inline struct sk_buff *toy_send_head(const struct sock *sk)
+{
+	return skb_peek(&sk->sk_write_queue);
+}
+
+/* The oldest skb sent and not acknowledged, or NULL. */
+static inline struct sk_buff *toy_rtx_head(const struct toy_sock *ts)
+{
+	return skb_rb_first(&ts->rtx_queue);
+}
+
 /* Our FIN is due and nothing else, but it has not left yet. */
 static inline bool toy_fin_unsent(const struct toy_sock *ts)
 {
-	return ts->fin_queued && ts->snd_nxt == ts->fin_seq && !ts->send_head;
+	return ts->fin_queued && ts->snd_nxt == ts->fin_seq &&
+	       !toy_send_head(&ts->sk);
 }
 
 /* The header of a received segment: the transport header. */

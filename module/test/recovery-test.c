@@ -13,6 +13,8 @@
  *    worked out by hand (docs/protocol.md 12.2).
  */
 #include <kunit/test.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
 
 #define TOY_TEST_MSS	1000
 
@@ -21,6 +23,7 @@ static void toy_test_sack_free(void *arg)
 	struct toy_sock *ts = arg;
 
 	__skb_queue_purge(&ts->sk.sk_write_queue);
+	skb_rbtree_purge(&ts->rtx_queue);
 	skb_rbtree_purge(&ts->ooo_queue);
 }
 
@@ -32,6 +35,7 @@ static struct toy_sock *toy_test_sack_sock(struct kunit *test)
 	sock_net_set(&ts->sk, &init_net);
 	skb_queue_head_init(&ts->sk.sk_write_queue);
 	ts->ooo_queue = RB_ROOT;
+	ts->rtx_queue = RB_ROOT;
 	ts->mss = TOY_TEST_MSS;
 	ts->sack_ok = true;
 	ts->reordering = TOY_DUPTHRESH;
@@ -54,24 +58,29 @@ static struct sk_buff *toy_test_seg(struct kunit *test, u32 seq, u32 end)
 	return skb;
 }
 
-/* The out-of-order queue holds [seq, end) pairs, in order. */
-static void toy_test_ooo(struct kunit *test, struct toy_sock *ts,
-			 const u32 (*segs)[2], int n)
+/* Put @skb last in the rbtree @root. */
+static void toy_test_rb_tail(struct rb_root *root, struct sk_buff *skb)
 {
-	struct rb_node *parent = NULL, **p = &ts->ooo_queue.rb_node;
-	struct sk_buff *skb;
-	int i;
+	struct rb_node *parent = NULL, **p = &root->rb_node;
 
 	while (*p) {
 		parent = *p;
 		p = &parent->rb_right;
 	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, root);
+}
+
+/* The out-of-order queue holds [seq, end) pairs, in order. */
+static void toy_test_ooo(struct kunit *test, struct toy_sock *ts,
+			 const u32 (*segs)[2], int n)
+{
+	struct sk_buff *skb;
+	int i;
+
 	for (i = 0; i < n; i++) {
 		skb = toy_test_seg(test, segs[i][0], segs[i][1]);
-		rb_link_node(&skb->rbnode, parent, p);
-		rb_insert_color(&skb->rbnode, &ts->ooo_queue);
-		parent = &skb->rbnode;
-		p = &parent->rb_right;
+		toy_test_rb_tail(&ts->ooo_queue, skb);
 		ts->ooo_last_skb = skb;
 	}
 }
@@ -157,7 +166,7 @@ static struct toy_sock *toy_test_sender(struct kunit *test, u32 una, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		__skb_queue_tail(&ts->sk.sk_write_queue,
+		toy_test_rb_tail(&ts->rtx_queue,
 				 toy_test_seg(test, una + i * TOY_TEST_MSS,
 					      una + (i + 1) * TOY_TEST_MSS));
 	ts->snd_una = una;
@@ -199,7 +208,7 @@ static u32 toy_test_sacked(struct toy_sock *ts)
 	u32 map = 0;
 	int i = 0;
 
-	skb_queue_walk(&ts->sk.sk_write_queue, skb)
+	skb_rbtree_walk(skb, &ts->rtx_queue)
 		map |= (u32)TOY_SKB_CB(skb)->sacked << i++;
 	return map;
 }
@@ -298,7 +307,7 @@ static void toy_sack_resent_is_not_reordering(struct kunit *test)
 	static const u32 low[][2] = { { 1000, 2000 } };
 	struct toy_sock *ts = toy_test_sender(test, 0, 8);
 
-	TOY_SKB_CB(skb_peek(&ts->sk.sk_write_queue)->next)->retrans = true;
+	TOY_SKB_CB(skb_rb_next(toy_rtx_head(ts)))->retrans = true;
 	toy_test_sack_ack(ts, high, 1);
 	toy_test_sack_ack(ts, low, 1);
 	KUNIT_EXPECT_EQ(test, ts->reordering, (u32)TOY_DUPTHRESH);
@@ -353,7 +362,8 @@ static void toy_sack_reneging(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, sack_reneged(&ts->sk));
 	KUNIT_EXPECT_EQ(test, toy_test_sacked(ts), 0U);
 	KUNIT_EXPECT_EQ(test, ts->sacked_out, 0U);
-	KUNIT_EXPECT_NULL(test, ts->sack_hint);
+	/* What the last blocks covered is no longer marked. */
+	KUNIT_EXPECT_EQ(test, ts->sack_cache[0].start, ts->sack_cache[0].end);
 }
 
 /* Unlinking keeps the count and never leaves a hint dangling. */
@@ -361,17 +371,94 @@ static void toy_sack_unlink_hints(struct kunit *test)
 {
 	static const u32 b[][2] = { { 0, 2000 } };
 	struct toy_sock *ts = toy_test_sender(test, 0, 4);
-	struct sk_buff *head = skb_peek(&ts->sk.sk_write_queue);
+	struct sk_buff *head = toy_rtx_head(ts);
 
 	toy_test_sack_ack(ts, b, 1);
 	ts->rtx_hint = head;
-	KUNIT_EXPECT_PTR_EQ(test, ts->sack_hint, head->next->next);
 	sack_unlink(&ts->sk, head);
-	__skb_unlink(head, &ts->sk.sk_write_queue);
 	kfree_skb(head);
 	KUNIT_EXPECT_EQ(test, ts->sacked_out, 1U);
 	KUNIT_EXPECT_NULL(test, ts->rtx_hint);
-	KUNIT_EXPECT_NOT_NULL(test, ts->sack_hint);
+	KUNIT_EXPECT_EQ(test, TOY_SKB_CB(toy_rtx_head(ts))->seq, 1000U);
+}
+
+/*
+ * The head is lost and a block grows by a segment per ACK, as in a
+ * recovery: each ACK marks one more segment, through the cache of the
+ * last ACK's blocks, and the count follows.
+ */
+static void toy_sack_block_grows(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_sender(test, 0, 32);
+	u32 b[1][2];
+	int k;
+
+	for (k = 1; k < 32; k++) {
+		b[0][0] = TOY_TEST_MSS;
+		b[0][1] = (k + 1) * TOY_TEST_MSS;
+		toy_test_sack_ack(ts, b, 1);
+		KUNIT_EXPECT_EQ(test, ts->sacked_out, (u32)k);
+		KUNIT_EXPECT_EQ(test, ts->high_sacked, (u32)(k + 1) * TOY_TEST_MSS);
+	}
+	KUNIT_EXPECT_EQ(test, toy_test_sacked(ts), 0xfffffffeU);
+}
+
+/*
+ * Blocks of any size, at any byte, in any order, against a model: a
+ * segment is marked once a block (not a D-SACK one) covered all of it,
+ * whatever the cache of the last ACK's blocks skipped. Seed printed.
+ */
+static void toy_sack_random_model(struct kunit *test)
+{
+	const int segs = 48, span = segs * TOY_TEST_MSS;
+	struct toy_sock *ts = toy_test_sender(test, 0, segs);
+	u32 seed = get_random_u32(), b[TOYHDR_SACK_MAX][2] = {}, want;
+	bool model[48] = {};
+	s32 d0, d1;
+	struct rnd_state rnd;
+	struct sk_buff *skb;
+	int ack, i, j, n;
+
+	kunit_info(test, "seed %u\n", seed);
+	prandom_seed_state(&rnd, seed);
+	for (ack = 0; ack < 400; ack++) {
+		n = 1 + prandom_u32_state(&rnd) % TOYHDR_SACK_MAX;
+		for (i = 0; i < n; i++) {
+			/*
+			 * Half of them the last ACK's block in that place,
+			 * moved or grown at either edge (what the cache
+			 * skips), half anywhere.
+			 */
+			if (b[i][1] && prandom_u32_state(&rnd) % 2) {
+				d0 = (s32)(prandom_u32_state(&rnd) % 3001) - 1500;
+				d1 = (s32)(prandom_u32_state(&rnd) % 3001) - 1500;
+				b[i][0] = clamp_t(s32, b[i][0] + d0, 0, span - 1);
+				b[i][1] = clamp_t(s32, b[i][1] + d1, b[i][0] + 1, span);
+				continue;
+			}
+			b[i][0] = prandom_u32_state(&rnd) % span;
+			b[i][1] = b[i][0] + 1 +
+				  prandom_u32_state(&rnd) % (span - b[i][0]);
+		}
+		toy_test_sack_ack(ts, (const u32 (*)[2])b, n);
+		for (i = 0; i < n; i++) {
+			/* A first block inside the second is a D-SACK one. */
+			if (!i && n > 1 && b[0][0] >= b[1][0] && b[0][1] <= b[1][1])
+				continue;
+			for (j = 0; j < segs; j++)
+				if (b[i][0] <= j * TOY_TEST_MSS &&
+				    b[i][1] >= (j + 1) * TOY_TEST_MSS)
+					model[j] = true;
+		}
+		want = 0;
+		j = 0;
+		skb_rbtree_walk(skb, &ts->rtx_queue) {
+			KUNIT_ASSERT_EQ_MSG(test, TOY_SKB_CB(skb)->sacked, model[j],
+					    "ack %d segment %d", ack, j);
+			want += model[j++];
+		}
+		KUNIT_ASSERT_EQ(test, ts->sacked_out, want);
+	}
 }
 
 static struct kunit_case toy_sack_test_cases[] = {
@@ -390,6 +477,8 @@ static struct kunit_case toy_sack_test_cases[] = {
 	KUNIT_CASE(toy_sack_build_dsack_first),
 	KUNIT_CASE(toy_sack_reneging),
 	KUNIT_CASE(toy_sack_unlink_hints),
+	KUNIT_CASE(toy_sack_block_grows),
+	KUNIT_CASE(toy_sack_random_model),
 	{}
 };
 
