@@ -293,7 +293,7 @@ struct toy_cong_ops {
  * @last_oow_ack: jiffies of our last answer to an unacceptable segment,
  *	0 for never: the rate limit of oow_rate_limited() in input.c
  * @high_seq: snd_nxt when loss recovery started; recovery while before it
- * @packets_out: skbs of sk_write_queue sent and not acknowledged
+ * @packets_out: skbs sent and not acknowledged, those of @rtx_queue
  * @sacked_out: of those, skbs the peer SACKed (TOY_SKB_CB.sacked)
  * @lost_out: of those, skbs taken as lost and not SACKed (.lost)
  * @retrans_out: of those, skbs retransmitted since they were taken as lost
@@ -309,7 +309,7 @@ struct toy_cong_ops {
  *	(tcp_sacktag_write_queue()'s recv_sack_cache); zeroed, not taken
  *	as blocks, when the marks are forgotten
  * @rtx_hint: where the SACK loss walk resumes, or NULL for the head; an
- *	skb of sk_write_queue, cleared before that skb is freed
+ *	skb of @rtx_queue, cleared before that skb is freed
  * @rack_when: the latest @when of a segment acknowledged or SACKed: what
  *	was sent before it and is still missing was likely lost (RACK)
  * @reordering: segments SACKed beyond a hole before it counts as lost;

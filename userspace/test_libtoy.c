@@ -457,6 +457,53 @@ static void test_no_module(void)
 	      "toydemo without toy.ko says so in one line, exit 1");
 }
 
+/*
+ * toycat's arguments as nc's users type them: each mistake in two lines
+ * (what is wrong, then where help is), exit 2; nc's flags that mean
+ * what toycat always does are taken. No module needed: arguments are
+ * checked first.
+ */
+static void test_toycat_args(void)
+{
+	static const struct {
+		const char *args;
+		const char *first;	/* the first line of stderr, or NULL */
+		int rc;
+	} cases[] = {
+		{ "-q", "toycat: option -q needs an argument", 2 },
+		{ "-w", "toycat: option -w needs an argument", 2 },
+		{ "-q x 127.0.0.1 7", "toycat: invalid -q seconds: x", 2 },
+		{ "-Z 127.0.0.1 7", "toycat: unknown option -Z", 2 },
+		{ "--bogus 127.0.0.1 7", "toycat: unknown option --bogus", 2 },
+		{ "-6 ::1 7", "toycat: -6: AF_TOY speaks IPv4 only (no TOY_IPVER_6 yet)", 2 },
+		{ "-q 0", "toycat: missing host or port", 2 },
+		{ "-N -n -4 -q 0 -z 127.0.0.1 notaport",
+		  "toycat: invalid port: notaport", 2 },
+		/* --quiet hides what goes wrong later, not what was typed */
+		{ "--quiet -q 0", "toycat: missing host or port", 2 },
+	};
+	char cmd[256], out[1024], want[256];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "./toycat %s </dev/null 2>&1",
+			 cases[i].args);
+		rc = run_sh(cmd, out, sizeof(out));
+		if (cases[i].first)
+			snprintf(want, sizeof(want),
+				 "%s\nTry 'toycat --help' for more.\n",
+				 cases[i].first);
+		else
+			want[0] = 0;
+		if (rc != cases[i].rc || strcmp(out, want))
+			printf("# toycat %s: exit %d:\n%s", cases[i].args, rc, out);
+		check(rc == cases[i].rc && !strcmp(out, want),
+		      "toycat %s: exit %d, %s", cases[i].args, cases[i].rc,
+		      cases[i].first ? cases[i].first : "silent");
+	}
+}
+
 struct golden {
 	const char	*name;		/* testdata/golden/<name>.out */
 	const char	*dir;		/* fixture under testdata/ */
@@ -1214,6 +1261,7 @@ int main(void)
 	test_names();
 	test_state_names_agree();
 	test_no_module();
+	test_toycat_args();
 	test_proc(tmpdir);
 	test_stat(tmpdir);
 	test_toyss(fake);

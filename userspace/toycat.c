@@ -18,21 +18,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libtoy.h"
 
 #define BUFSZ	65536
 
-static bool verbose, quiet;
+static bool verbose, quiet, zero_io;
 static int timeout_ms = -1;	/* -w: connect and idle timeout */
+static int linger_ms = -1;	/* -q: how long to read on after stdin EOF */
 static bool stdin_eof;		/* survives across -k connections */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: toycat [-qv] [-w secs] [-s addr] [-p port] host port\n"
-"       toycat -l [-kqv] [-w secs] [addr] port\n"
+"Usage: toycat [-46Nnvz] [-q secs] [-w secs] [-s addr] [-p port] host port\n"
+"       toycat -l [-46Nnkv] [-q secs] [-w secs] [addr] port\n"
 "Netcat for AF_TOY stream sockets: copy stdin to the connection and the\n"
 "connection to stdout until both sides have sent EOF.\n"
 "\n"
@@ -44,9 +46,19 @@ static void usage(FILE *out)
 "  -w secs     give up when connecting, or when a connection is idle, for\n"
 "              longer than secs (the wait for a connection in -l mode is\n"
 "              not limited)\n"
+"  -q secs     after stdin EOF, read what arrives for at most secs more,\n"
+"              then quit (0: at once); negative, or no -q: until the\n"
+"              peer's EOF\n"
+"  -z          connect (or accept), send nothing and close: is the port\n"
+"              open? Exit 0 if the handshake completed\n"
 "  -v          say \"listening on\", \"connection from\", \"connected to\" on\n"
 "              stderr\n"
-"  -q          print nothing on stderr, not even errors\n"
+"  -N, -n, -4  accepted for nc's sake and always true: the sending side\n"
+"              shuts down at stdin EOF, addresses are never looked up,\n"
+"              and they are IPv4\n"
+"  -6          refused: AF_TOY has no IPv6 yet\n"
+"  --quiet     print nothing on stderr once the arguments are taken, not\n"
+"              even errors (it was -q before -q took nc's meaning)\n"
 "  -h, --help  this help\n"
 "\n"
 "Addresses are IPv4 dotted quads, \"localhost\" or \"*\"; ports 0..65535\n"
@@ -69,10 +81,7 @@ static void bad_usage(const char *fmt, const char *arg)
 		fprintf(stderr, fmt, arg);
 		fputc('\n', stderr);
 	}
-	fprintf(stderr,
-		"Usage: toycat [-qv] [-w secs] [-s addr] [-p port] host port\n"
-		"       toycat -l [-kqv] [-w secs] [addr] port\n"
-		"Try 'toycat --help' for more.\n");
+	fprintf(stderr, "Try 'toycat --help' for more.\n");
 	exit(2);
 }
 
@@ -137,16 +146,27 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 /* Move bytes both ways until both EOFs; 0 on a clean finish, 1 on error. */
 static int pump(int sock)
 {
 	static char in[BUFSZ], out[BUFSZ];
 	size_t out_len = 0, out_off = 0;	/* stdin bytes not yet sent */
 	bool sock_eof = false, shut = false;
+	long long quit_at = 0;		/* -q: when to stop reading, ms */
+	int r, wait_ms;
 	struct pollfd p[2];
 	ssize_t n;
-	int r;
 
+	if (zero_io)
+		return 0;
 	for (;;) {
 		if (stdin_eof && !out_len && !shut) {
 			if (shutdown(sock, SHUT_WR) < 0) {
@@ -154,9 +174,18 @@ static int pump(int sock)
 				return 1;
 			}
 			shut = true;
+			if (linger_ms >= 0)
+				quit_at = now_ms() + linger_ms;
 		}
 		if (shut && sock_eof)
 			return 0;
+		wait_ms = timeout_ms;
+		if (shut && linger_ms >= 0) {
+			if (now_ms() >= quit_at)
+				return 0;	/* nc -q: quit, whatever is left */
+			if (wait_ms < 0 || quit_at - now_ms() < wait_ms)
+				wait_ms = (int)(quit_at - now_ms());
+		}
 
 		p[0].fd = sock;
 		p[0].events = (sock_eof ? 0 : POLLIN) | (out_len ? POLLOUT : 0);
@@ -166,13 +195,15 @@ static int pump(int sock)
 		p[1].events = POLLIN;
 		p[0].revents = p[1].revents = 0;
 
-		r = poll(p, 2, timeout_ms);
+		r = poll(p, 2, wait_ms);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			report("poll");
 			return 1;
 		}
+		if (r == 0 && shut && linger_ms >= 0 && now_ms() >= quit_at)
+			return 0;
 		if (r == 0) {
 			errno = ETIMEDOUT;
 			report("poll");
@@ -309,16 +340,20 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *src_host = NULL, *src_port = NULL, *host, *port;
 	struct sockaddr_toy remote, local;
 	bool listen_mode = false, keep = false;
 	unsigned long secs;
-	char *end;
+	char *end, opt[2] = "";
+	long qsecs;
 	int ch, nargs;
 
-	while ((ch = getopt_long(argc, argv, "+hklqvw:s:p:", longopts,
+	/* ':' first: a missing argument is reported as such, as nc does. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:46hklNnq:vw:s:p:z", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -330,9 +365,27 @@ int main(int argc, char **argv)
 		case 'l':
 			listen_mode = true;
 			break;
+		case '4':
+		case 'N':
+		case 'n':
+			break;	/* what toycat always does: see usage() */
+		case '6':
+			bad_usage("-6: AF_TOY speaks IPv4 only (no TOY_IPVER_6 yet)",
+				  NULL);
+			break;
 		case 'q':
+			errno = 0;
+			qsecs = strtol(optarg, &end, 10);
+			if (errno || *end || !*optarg || qsecs > INT_MAX / 1000)
+				bad_usage("invalid -q seconds: %s", optarg);
+			linger_ms = qsecs < 0 ? -1 : (int)qsecs * 1000;
+			break;
+		case 'Q':
 			quiet = true;
 			verbose = false;
+			break;
+		case 'z':
+			zero_io = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -352,9 +405,15 @@ int main(int argc, char **argv)
 		case 'p':
 			src_port = optarg;
 			break;
+		case ':':
+			opt[0] = (char)optopt;
+			bad_usage("option -%s needs an argument", opt);
+			break;
 		default:
-			usage(stderr);
-			return 2;
+			opt[0] = (char)optopt;
+			if (optopt)
+				bad_usage("unknown option -%s", opt);
+			bad_usage("unknown option %s", argv[optind - 1]);
 		}
 	}
 	nargs = argc - optind;
