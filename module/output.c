@@ -490,7 +490,7 @@ void toy_push(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb, *first = NULL;
 	u32 goal, bytes = 0;
-	int n = 0;
+	int n = 0, err;
 
 	sock_owned_by_me(sk);
 	if (!can_send_data(sk))
@@ -527,9 +527,10 @@ void toy_push(struct sock *sk)
 		 */
 		if (n && (n == TOY_GSO_MAX_SEGS || bytes + skb->len > goal ||
 			  bytes != n * first->len || skb->len > first->len)) {
-			if (send_run(sk, first, n))
+			err = send_run(sk, first, n);
+			n = 0;	/* sent, or back on sk_write_queue */
+			if (err)
 				break;
-			n = 0;
 		}
 		if (!n++) {
 			first = skb;

@@ -941,4 +941,49 @@ TEST(unroutable_orphan_ends)
 	}
 }
 
+/*
+ * Data written while its segments cannot leave (no route) stays queued,
+ * unsent, and leaves whole, in order, once the route is back. A short
+ * segment ahead of full ones makes toy_push() send the short one alone
+ * before the rest: when that failed, the loop left with the run still
+ * counted and sent it a second time, which with sent segments kept in an
+ * rbtree took skbs off a tree that did not hold them (a NULL dereference,
+ * found by toy_fuzz_sys).
+ */
+TEST(unroutable_write_stays_queued)
+{
+	static char buf[96 * 1024], got[sizeof(buf)];
+	int lfd, cfd, sfd, lport, cport, i;
+	ssize_t n, first, done = 0;
+
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = (char)(i * 7 + i / 251);
+	ASSERT_EQ(0, toy_dummy_setup());
+	ASSERT_EQ(0, toy_pair(&lfd, &cfd, &sfd, &lport, &cport));
+	ASSERT_EQ(0, toy_set_int(sfd, SOL_TOY, TOY_RTO_MIN, 10));
+	ASSERT_EQ(0, toy_set_int(sfd, SOL_TOY, TOY_RTO_MAX, 50));
+	ASSERT_EQ(0, setsockopt(sfd, SOL_SOCKET, SO_BINDTODEVICE, TOY_DUMMY_IF,
+				sizeof(TOY_DUMMY_IF)));
+	/* A short segment, then full ones behind it: two runs. */
+	first = send(sfd, buf, 100, MSG_DONTWAIT);
+	ASSERT_EQ(100, first);
+	n = send(sfd, buf + first, sizeof(buf) - first, MSG_DONTWAIT);
+	ASSERT_LT(0, n) TH_LOG("send: %s", strerror(errno));
+	n += first;
+	ASSERT_EQ(0, setsockopt(sfd, SOL_SOCKET, SO_BINDTODEVICE, "", 0));
+
+	ASSERT_EQ(0, toy_set_timeouts(cfd, REPLY_MS));
+	while (done < n) {
+		ssize_t r = recv(cfd, got + done, n - done, 0);
+
+		ASSERT_LT(0, r) TH_LOG("after %zd of %zd bytes: %s", done, n,
+				       r ? strerror(errno) : "EOF");
+		done += r;
+	}
+	ASSERT_EQ(0, memcmp(buf, got, n));
+	close(cfd);
+	close(sfd);
+	close(lfd);
+}
+
 TEST_HARNESS_MAIN
