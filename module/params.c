@@ -20,8 +20,8 @@ module_param_named(ipproto, toy_ipproto, int, 0444);
 MODULE_PARM_DESC(ipproto, "IP protocol number carrying segments (default 253)");
 
 unsigned int toy_timewait_ms = 60000;
-module_param_named(timewait_ms, toy_timewait_ms, uint, 0444);
-MODULE_PARM_DESC(timewait_ms, "TIME_WAIT and orphan FIN_WAIT2 lifetime, ms (default 60000)");
+module_param_named(timewait_ms, toy_timewait_ms, uint, 0644);
+MODULE_PARM_DESC(timewait_ms, "TIME_WAIT and orphan FIN_WAIT2 lifetime, ms, for timers armed from now on (default 60000)");
 
 unsigned int toy_fixed_isn;
 module_param_named(fixed_isn, toy_fixed_isn, uint, 0444);

@@ -281,7 +281,7 @@ void toy_release_cb(struct sock *sk)
 void toy_arm_timewait(struct sock *sk)
 {
 	sk_reset_timer(sk, &sk->sk_timer,
-		       jiffies + msecs_to_jiffies(toy_timewait_ms));
+		       jiffies + msecs_to_jiffies(READ_ONCE(toy_timewait_ms)));
 }
 
 void toy_timers_init(struct sock *sk)

@@ -105,6 +105,9 @@ for t in $TESTS; do
 		failed=$((failed + 1))
 		continue
 	fi
+	# as loaded, should the test before have died while it held another
+	[ -w /sys/module/toy/parameters/timewait_ms ] &&
+		echo 200 > /sys/module/toy/parameters/timewait_ms
 	run_limited "$prog" > "$OUT" 2>&1
 	rc=$?
 	cat /proc/net/toy_fsm > "$FSM/$t" 2>/dev/null || rm -f "$FSM/$t"

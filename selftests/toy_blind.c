@@ -48,7 +48,8 @@
 #define RTO_SLOW	3000	/* ms: nothing is retransmitted during a test */
 #define REPLY_MS	2000
 #define QUIET_MS	300
-#define BIG_RCVBUF	(8 << 20)	/* a window of 8 MiB: sweeps are cheap */
+#define BIG_RCVBUF	(8 << 20)	/* a window of 8 MiB */
+#define SWEEP_RCVBUF	(64 << 20)	/* 32 MiB and more: 256 strides cover 2^32 */
 #define FLOOD		1000
 #define CHUNK		1000	/* bytes per segment of the real peer */
 #define XFER		20000	/* bytes each way after an attack */
@@ -264,7 +265,7 @@ static int next_seg(FIXTURE_DATA(blind) *self, struct toy_seg *s)
 
 static void toy_opts(struct __test_metadata *_metadata, int fd, int big)
 {
-	int buf = BIG_RCVBUF;
+	int buf = big;
 
 	ASSERT_EQ(0, toy_set_int(fd, SOL_TOY, TOY_RTO_MAX, RTO_SLOW));
 	ASSERT_EQ(0, toy_set_int(fd, SOL_TOY, TOY_RTO_MIN, RTO_SLOW));
@@ -275,7 +276,8 @@ static void toy_opts(struct __test_metadata *_metadata, int fd, int big)
 
 /*
  * An established connection: the toy side connects to the peer (@active)
- * or the peer to a toy listener. @big gives it an 8 MiB receive window.
+ * or the peer to a toy listener. @big: SO_RCVBUFFORCE, bytes (0: the
+ * default), for a receive window of at least half that.
  */
 static void establish(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(blind) *self, int active, int big)
@@ -328,7 +330,7 @@ static void establish(struct __test_metadata *_metadata,
 	ASSERT_EQ(self->p_nxt, ti.rcv_nxt);
 	self->wnd = ti.rcv_wnd;
 	if (big)
-		ASSERT_LE((uint32_t)BIG_RCVBUF / 2, self->wnd);
+		ASSERT_LE((uint32_t)big / 2, self->wnd);
 	drain(self, 0);
 	ASSERT_EQ(0, toy_stats_read(&self->s0));
 }
@@ -501,7 +503,7 @@ TEST_F_TIMEOUT(blind, random_injection, SECONDS_DEF + 90)
 	for (round = 0; round < 2; round++) {
 		long i, n = cfg.iters / 2;
 
-		establish(_metadata, self, round == 0, 1);
+		establish(_metadata, self, round == 0, BIG_RCVBUF);
 		transfer(_metadata, self, 4 * CHUNK);
 		for (i = 0; i < n && peer_now_ms() < end; i++) {
 			uint32_t seq = rnd32(), ack = rnd32();
@@ -563,7 +565,7 @@ TEST_F(blind, rst_sweep_never_resets)
 {
 	uint32_t s, off = rnd32(), k;
 
-	establish(_metadata, self, 1, 1);
+	establish(_metadata, self, 1, SWEEP_RCVBUF);
 	transfer(_metadata, self, 4 * CHUNK);
 	s = stride(self);
 	for (k = 0; k <= 0xffffffffU / s; k++) {
@@ -586,7 +588,7 @@ TEST_F(blind, syn_sweep_never_resets)
 {
 	uint32_t s, off = rnd32(), k;
 
-	establish(_metadata, self, 0, 1);
+	establish(_metadata, self, 0, SWEEP_RCVBUF);
 	transfer(_metadata, self, 4 * CHUNK);
 	s = stride(self);
 	for (k = 0; k <= 0xffffffffU / s; k++) {
@@ -609,7 +611,7 @@ TEST_F(blind, data_sweep_never_delivered)
 {
 	uint32_t s, off = rnd32(), k;
 
-	establish(_metadata, self, 1, 1);
+	establish(_metadata, self, 1, SWEEP_RCVBUF);
 	transfer(_metadata, self, 4 * CHUNK);
 	s = stride(self);
 	for (k = 0; k <= 0xffffffffU / s; k++) {

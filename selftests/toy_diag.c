@@ -374,12 +374,14 @@ static int send_fake_syn(in_addr_t src, int sport, in_addr_t dst, int dport)
 
 FIXTURE(agree) {
 	int lfd, cfd, sfd, lport, cport;
+	int timewait_ms;	/* the module's, to put back; -1: not changed */
 };
 
 FIXTURE_SETUP(agree)
 {
 	self->lfd = self->cfd = self->sfd = -1;
 	self->lport = self->cport = 0;
+	self->timewait_ms = -1;
 }
 
 FIXTURE_TEARDOWN(agree)
@@ -388,6 +390,8 @@ FIXTURE_TEARDOWN(agree)
 	toy_close(&self->cfd);
 	toy_close(&self->sfd);
 	toy_close(&self->lfd);
+	if (self->timewait_ms >= 0)
+		toy_set_timewait_ms(self->timewait_ms);
 }
 
 TEST_F(agree, listen_and_bound)
@@ -469,7 +473,9 @@ TEST_F(agree, fin_wait2_close_wait)
 
 /*
  * With 400 ms each way: FIN_WAIT1 while the client's FIN travels, LAST_ACK
- * while the client's last ACK travels, TIME_WAIT (200 ms) meanwhile.
+ * while the client's last ACK travels, TIME_WAIT meanwhile: for 2 s, as
+ * 200 ms can pass between two looks on a debug kernel. The filters' 3 s
+ * wait for idle outlasts it.
  */
 TEST_F(agree, fin_wait1_last_ack_time_wait)
 {
@@ -479,6 +485,8 @@ TEST_F(agree, fin_wait1_last_ack_time_wait)
 			      &self->cport));
 	ASSERT_EQ(0, slow_rto(self->cfd));
 	ASSERT_EQ(0, slow_rto(self->sfd));
+	self->timewait_ms = toy_set_timewait_ms(2000);
+	ASSERT_LE(0, self->timewait_ms) TH_LOG("timewait_ms: %s", strerror(errno));
 	ASSERT_EQ(0, netem(1));
 	ASSERT_EQ(0, shutdown(self->cfd, SHUT_WR));
 	check_agree(_metadata, self->cport, self->lport, TOY_ST_FIN_WAIT1);

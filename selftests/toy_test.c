@@ -44,6 +44,24 @@ int toy_ipproto(void)
 	return toy_read_int(TOY_IPPROTO_SYSFS, IPPROTO_TOY);
 }
 
+#define TOY_TIMEWAIT_SYSFS	"/sys/module/toy/parameters/timewait_ms"
+
+int toy_set_timewait_ms(int ms)
+{
+	int old = toy_read_int(TOY_TIMEWAIT_SYSFS, -1);
+	FILE *f;
+
+	if (old < 0)
+		return -1;
+	f = fopen(TOY_TIMEWAIT_SYSFS, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", ms);
+	if (fclose(f))
+		return -1;
+	return old;
+}
+
 void toy_eph_range(int *lo, int *hi)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");

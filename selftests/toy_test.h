@@ -83,6 +83,13 @@ int toy_read_int(const char *path, int dflt);
 int toy_family(void);
 int toy_ipproto(void);
 
+/*
+ * Sets the module's timewait_ms (TIME-WAIT and orphan FIN-WAIT-2 lifetime)
+ * for timers armed from now on. Returns the value it had, or -1 with errno.
+ * run_tests.sh puts back 200 before each test, should one die holding it.
+ */
+int toy_set_timewait_ms(int ms);
+
 /* The ephemeral port range (net.ipv4.ip_local_port_range). */
 void toy_eph_range(int *lo, int *hi);
 
