@@ -18,13 +18,27 @@
 #   make bench       toyperf, AF_TOY beside TCP, on each Debian kernel:
 #                    STREAM, RR, CRR and memory per socket, medians and
 #                    spread (~15 min); not part of make check
+#   make install     toy.ko into /lib/modules/KVER/updates/module (depmod),
+#                    the tools into $(PREFIX)/bin, <linux/toy.h> into
+#                    $(PREFIX)/include and the man pages; DESTDIR stages it
+#   make uninstall   takes all that away again
+#   make dkms        the source into /usr/src/toy-VERSION and `dkms install`
+#                    (rebuilt for each new kernel); make dkms-remove undoes it
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CACHE ?= $(HOME)/.cache/toy
 SECONDS ?= 1800
+PREFIX ?= /usr/local
+DESTDIR ?=
+TOOLS := toycat toyss toytrace toydemo toyperf
+KVER = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+# What DKMS builds from: the module's sources and nothing built.
+DKMS_SRC := Kbuild dkms.conf $(wildcard module/Kbuild module/Kconfig module/*.[ch] \
+	module/uapi/linux/*.h module/test/*.c)
 
 .PHONY: all module userspace selftests clean demo check check-full check-vm kunit \
-	check-debug deps fuzz bench
+	check-debug deps fuzz bench install uninstall dkms dkms-remove
 
 all: module
 
@@ -75,3 +89,41 @@ fuzz:
 
 bench:
 	scripts/bench.sh
+
+install: module userspace
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/linux
+	install -m 0755 $(addprefix userspace/,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 module/uapi/linux/toy.h $(DESTDIR)$(PREFIX)/include/linux/
+	$(MAKE) -C man install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/module/toy.ko*
+	-rmdir $(DESTDIR)/lib/modules/$(KVER)/updates/module 2>/dev/null
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS))
+	rm -f $(DESTDIR)$(PREFIX)/include/linux/toy.h
+	$(MAKE) -C man uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# DKMS_KVER: the kernel to build for (default: the running one).
+# DKMS_FLAGS: more dkms options (--dkmstree, --sourcetree, --installtree,
+# as scripts/install-check.sh uses them); DKMS_SRCTREE must then be the
+# --sourcetree.
+DKMS_KVER ?=
+DKMS_SRCTREE ?= /usr/src
+DKMS_FLAGS ?=
+
+dkms:
+	rm -rf $(DKMS_SRCTREE)/toy-$(VERSION)
+	for f in $(DKMS_SRC); do \
+		install -D -m 0644 $$f $(DKMS_SRCTREE)/toy-$(VERSION)/$$f || exit 1; \
+	done
+	dkms status $(DKMS_FLAGS) -m toy -v $(VERSION) | grep -q . || \
+		dkms add $(DKMS_FLAGS) toy/$(VERSION)
+	dkms install $(DKMS_FLAGS) $(if $(DKMS_KVER),-k $(DKMS_KVER)) toy/$(VERSION)
+
+dkms-remove:
+	-dkms remove $(DKMS_FLAGS) toy/$(VERSION) --all
+	rm -rf $(DKMS_SRCTREE)/toy-$(VERSION)

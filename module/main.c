@@ -144,6 +144,8 @@ module_exit(toy_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("AF_TOY: the Toy Stream Protocol, a teaching model of a stream socket");
+/* dkms.conf's PACKAGE_VERSION (scripts/install-check.sh) */
+MODULE_VERSION("0.9");
 MODULE_ALIAS_NETPROTO(AF_TOY_DEFAULT);
 /* sock_diag requests for the family load the module too. */
 MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_NETLINK, NETLINK_SOCK_DIAG, AF_TOY_DEFAULT);
