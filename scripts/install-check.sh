@@ -36,7 +36,8 @@ check() {
 T=$(mktemp -d /tmp/toy-install.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-toy_apt_install dkms man-db groff-base
+# openssl: DKMS makes its signing key with it
+toy_apt_install dkms man-db groff-base openssl
 toy_kernels_install
 mapfile -t KVERS < <(toy_kernels)
 K612=${KVERS[${#KVERS[@]} - 1]}
