@@ -96,6 +96,7 @@ static int __init toy_init(void)
 	}
 
 	toy_offload_init();
+	toy_tsq_init();
 	err = sock_register(&toy_family_ops);
 	if (err) {
 		pr_err("address family %d is taken (%d)\n", toy_family, err);
@@ -113,6 +114,7 @@ static int __init toy_init(void)
 err_unreg_sock:
 	sock_unregister(toy_family);
 err_del_protocol:
+	toy_tsq_exit();
 	toy_offload_exit();
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	synchronize_net();
@@ -136,6 +138,7 @@ static void __exit toy_exit(void)
 	rcu_barrier();
 	unregister_pernet_subsys(&toy_net_ops);
 	proto_unregister(&toy_proto);
+	toy_tsq_exit();
 	toy_mem_exit();
 }
 

@@ -97,6 +97,33 @@ static bool gso_valid(struct sk_buff *skb, unsigned int *hlen)
 }
 
 /*
+ * The segments of a super-segment its socket owned (tsq.c) are owned in
+ * its place, each for its truesize, so that the socket learns of each as
+ * the qdisc lets it go; the super-segment, freed by our caller, no longer
+ * is (tcp_gso_segment()).
+ */
+static void gso_own(struct sk_buff *gso, struct sk_buff *segs)
+{
+	struct sock *sk = gso->sk;
+	unsigned int sum = 0;
+	struct sk_buff *seg;
+	int delta;
+
+	for (seg = segs; seg; seg = seg->next) {
+		seg->sk = sk;
+		seg->destructor = gso->destructor;
+		sum += seg->truesize;
+	}
+	delta = (int)sum - (int)gso->truesize;
+	gso->sk = NULL;
+	gso->destructor = NULL;
+	if (delta >= 0)
+		refcount_add(delta, &sk->sk_wmem_alloc);
+	else
+		WARN_ON_ONCE(refcount_sub_and_test(-delta, &sk->sk_wmem_alloc));
+}
+
+/*
  * Cut a super-segment into its segments: each gets the header, its own
  * sequence number, length and checksum (tcp_gso_segment()); the IP layer
  * (inet_gso_segment()) then fixes each IP header.
@@ -138,6 +165,8 @@ static struct sk_buff *toy_gso_segment(struct sk_buff *skb,
 			return ERR_PTR(-ENOMEM);
 		}
 	}
+	if (toy_tsq_owned(skb))
+		gso_own(skb, segs);
 	return segs;
 }
 

@@ -335,6 +335,7 @@ int toy_send_data(struct sock *sk, struct sk_buff *skb)
 	if (!copy)
 		return -ENOBUFS;
 	copy->dev = NULL;	/* aliased with rbnode.rb_left on rtx_queue */
+	toy_tsq_own(sk, copy);
 	return send_seg(sk, copy, TOY_SKB_CB(skb)->seq, TOYHDR_ACK);
 }
 
@@ -374,6 +375,7 @@ static int send_gso(struct sock *sk, struct sk_buff *first, int n)
 	}
 	shinfo->gso_size = first->len;
 	shinfo->gso_type = SKB_GSO_SCTP;
+	toy_tsq_own(sk, head);
 	return send_seg(sk, head, TOY_SKB_CB(first)->seq, TOYHDR_ACK);
 }
 
@@ -482,7 +484,8 @@ static bool can_send_data(const struct sock *sk)
  * @sk: a connected socket, locked
  *
  * The peer's window bounds the bytes, the congestion window (cong.c) the
- * segments in flight. Consecutive skbs that may leave go together, in a
+ * segments in flight, and what already waits in qdiscs (tsq.c) when the
+ * next run may start. Consecutive skbs that may leave go together, in a
  * super-segment of up to gso_goal() bytes (send_gso()).
  */
 void toy_push(struct sock *sk)
@@ -532,6 +535,9 @@ void toy_push(struct sock *sk)
 			if (err)
 				break;
 		}
+		/* A new run waits while enough of ours is below (tsq.c). */
+		if (!n && toy_tsq_throttled(sk, skb))
+			break;
 		if (!n++) {
 			first = skb;
 			bytes = 0;

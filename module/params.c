@@ -39,6 +39,10 @@ unsigned int toy_max_orphans = 4096;
 module_param_named(max_orphans, toy_max_orphans, uint, 0644);
 MODULE_PARM_DESC(max_orphans, "orphans (closed, still finishing) kept before new ones are reset (default 4096)");
 
+unsigned int toy_limit_output_bytes = 1048576;
+module_param_named(limit_output_bytes, toy_limit_output_bytes, uint, 0644);
+MODULE_PARM_DESC(limit_output_bytes, "most bytes of one socket waiting in qdiscs and devices, 0 for no limit (default 1048576, as tcp_limit_output_bytes)");
+
 /* Orphans alive now, in all namespaces (tcp_orphan_count). */
 atomic_t toy_orphans = ATOMIC_INIT(0);
 

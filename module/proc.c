@@ -57,6 +57,7 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_DELAYEDACKS]		= "DelayedACKs",
 	[TOY_MIB_OUTSUPERSEGS]		= "OutSuperSegs",
 	[TOY_MIB_INSUPERSEGS]		= "InSuperSegs",
+	[TOY_MIB_TSQTHROTTLED]		= "TSQThrottled",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)

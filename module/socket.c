@@ -55,6 +55,7 @@ void toy_sock_init(struct sock *sk)
 	INIT_LIST_HEAD(&ts->syn_queue);
 	INIT_LIST_HEAD(&ts->accept_queue);
 	INIT_LIST_HEAD(&ts->accept_node);
+	INIT_LIST_HEAD(&ts->tsq_node);
 	ts->ooo_queue = RB_ROOT;
 	ts->rtx_queue = RB_ROOT;
 	toy_timers_init(sk);

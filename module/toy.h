@@ -51,6 +51,7 @@ extern unsigned int toy_fixed_isn;
 extern bool toy_sack;
 extern bool toy_gso;
 extern unsigned int toy_max_orphans;
+extern unsigned int toy_limit_output_bytes;
 extern atomic_t toy_orphans;
 extern bool toy_gso_ok;
 
@@ -152,6 +153,7 @@ enum toy_mib_field {
 	TOY_MIB_DELAYEDACKS,
 	TOY_MIB_OUTSUPERSEGS,
 	TOY_MIB_INSUPERSEGS,
+	TOY_MIB_TSQTHROTTLED,
 	__TOY_MIB_MAX
 };
 
@@ -378,6 +380,9 @@ struct toy_cong_ops {
  *	last heard
  * @deferred: TOY_DEFER_* timer work left to toy_release_cb() (atomic
  *	bitops: set by timers under bh_lock_sock(), cleared by the owner)
+ * @tsq_flags: TOY_TSQ_* (atomic bitops: tsq.c, from any context)
+ * @tsq_node: on a CPU's list of sockets to push again (tsq.c), while
+ *	TOY_TSQ_QUEUED
  * @last_rcv: jiffies when the peer was last heard
  */
 struct toy_sock {
@@ -476,6 +481,8 @@ struct toy_sock {
 	u8 probes_out;
 	unsigned long last_rcv;
 	unsigned long deferred;
+	unsigned long tsq_flags;
+	struct list_head tsq_node;
 
 	u32 snd_cwnd;
 	u32 snd_ssthresh;
@@ -494,7 +501,14 @@ enum {
 	TOY_DEFER_RTX,
 	TOY_DEFER_SK,
 	TOY_DEFER_DELACK,
+	TOY_DEFER_TSQ,		/* not a timer: tsq.c's push */
 	__TOY_DEFER_MAX
+};
+
+/* Bits of toy_sock.tsq_flags (tsq.c). */
+enum {
+	TOY_TSQ_THROTTLED,	/* held back: the next skb freed pushes */
+	TOY_TSQ_QUEUED,		/* on a CPU's list, to push */
 };
 
 static inline struct toy_sock *toy_sk(const struct sock *sk)
@@ -856,6 +870,16 @@ int toy_diag_abort(struct sock *sk, int err);
 /* offload.c */
 void toy_offload_init(void);
 void toy_offload_exit(void);
+
+/*
+ * tsq.c: data leaves owned by its socket, and stops while enough of it
+ * waits below; output.c <-> tsq.c, as output.c <-> timer.c.
+ */
+void toy_tsq_init(void);
+void toy_tsq_exit(void);
+bool toy_tsq_throttled(struct sock *sk, const struct sk_buff *skb);
+void toy_tsq_own(struct sock *sk, struct sk_buff *skb);
+bool toy_tsq_owned(const struct sk_buff *skb);
 
 /* proc.c */
 int toy_proc_init(struct net *net);

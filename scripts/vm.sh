@@ -38,7 +38,7 @@
 #   TOY_VM_MEM       the guest's memory, MiB (default 1024)
 #   TOY_MODULE_SRC   tree with Kbuild and module/ (default: this repo)
 #   TOY_VM_KMODS     kernel modules the guest gets (default: veth dummy
-#                    sch_netem), with their dependencies; built-in ones
+#                    sch_netem sch_tbf), with their dependencies; built-in ones
 #                    are skipped
 # A kernel that is not a Debian package (KERNEL is then its `uname -r`):
 #   TOY_VM_KERNEL_IMAGE  the bzImage to boot (default /boot/vmlinuz-KERNEL)
@@ -55,7 +55,7 @@ TOY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOY_CACHE=${TOY_CACHE:-$HOME/.cache/toy}
 TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-900}
 TOY_MODULE_SRC=${TOY_MODULE_SRC:-$TOY_ROOT}
-TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem}
+TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf}
 TOY_VM_MODULES_DIR=${TOY_VM_MODULES_DIR:-/lib/modules}
 
 # shellcheck source=scripts/kernels.sh
