@@ -200,7 +200,8 @@ const struct toy_transition toy_fsm[TOY_NR_STATES][TOY_NR_EVENTS] = {
 		[TOY_EV_RCV_ACK]	= NEVER(FIN_WAIT2, R_NOFIN),
 		[TOY_EV_RCV_FIN]	= GO(TIME_WAIT, SEND_ACK),
 		[TOY_EV_RCV_RST]	= GO(CLOSE, ERR_RESET),
-		[TOY_EV_TIMEOUT]	= NEVER(FIN_WAIT2, R_NORETX),
+		/* Keepalive's last probe unanswered (half-closed, file open). */
+		[TOY_EV_TIMEOUT]	= GO(CLOSE, ERR_TIMEDOUT),
 		/* An orphan whose peer never sends its FIN. */
 		[TOY_EV_TW_EXPIRE]	= GO(CLOSE, 0),
 	},

@@ -415,6 +415,53 @@ TEST_F(wire, keepalive_in_fin_wait2_probes)
 }
 
 /*
+ * The same, with a peer that has gone: one probe, unanswered, and the
+ * connection fails with ETIMEDOUT, sending nothing more (no RST), as in
+ * ESTABLISHED. Before, TIMEOUT in FIN-WAIT-2 was a cell "never" taken:
+ * the event was refused, the timer not re-armed, and the connection held
+ * its file in FIN-WAIT-2 for good.
+ */
+TEST_F(wire, keepalive_in_fin_wait2_times_out)
+{
+	long end = toy_now_ms() + 15000;
+	struct toy_info ti;
+	struct toy_seg s;
+	int on = 1;
+	char c;
+
+	passive(_metadata, self);
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPIDLE, 1));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPINTVL, 1));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPCNT, 1));
+	ASSERT_EQ(0, shutdown(self->fd, SHUT_WR));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_FIN | TOYHDR_ACK, s.flags);
+	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, s.seq + 1, TOYHDR_ACK,
+			       NULL, 0));
+	self->m_nxt = s.seq + 1;
+	ASSERT_EQ(0, toy_wait_state(self->lport, PEER_PORT, TOY_ST_FIN_WAIT2,
+				    REPLY_MS));
+	ASSERT_EQ(1, peer_recv(&self->p, &s, 5000)) TH_LOG("no keepalive probe");
+	ASSERT_EQ(TOYHDR_ACK, s.flags);
+	ASSERT_EQ(self->m_nxt - 1, s.seq);
+	/* Unanswered: the connection fails. */
+	for (;;) {
+		ASSERT_EQ(0, toy_get_info(self->fd, &ti));
+		if (ti.state == TOY_ST_CLOSE)
+			break;
+		ASSERT_LT(toy_now_ms(), end)
+			TH_LOG("still in state %u after the last probe",
+			       ti.state);
+		if (peer_recv(&self->p, &s, 100) == 1)
+			ASSERT_EQ(0, s.flags & TOYHDR_RST) TH_LOG("an RST");
+	}
+	ASSERT_EQ(-1, recv(self->fd, &c, 1, MSG_DONTWAIT));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(0, count_segs(self, QUIET_MS));
+}
+
+/*
  * A SYN flood from ports that never answer fills a listener's queues; the
  * oldest embryonic connection, once its SYN-ACK has been retransmitted,
  * makes room, so a real client that retransmits its SYN as TCP does (1 s)

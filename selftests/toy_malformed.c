@@ -469,6 +469,38 @@ TEST_F(raw, syn_to_listener)
 	EXPECT_TRUE(stack_works());
 }
 
+/*
+ * A SYN that breaks two rules a peer must follow (section 3): it carries
+ * payload, and an ack_seq without ACK. The listener takes the SYN alone:
+ * the SYN|ACK acknowledges seq + 1, not the payload (which the peer sends
+ * again once established), and the stray ack_seq changes nothing.
+ */
+TEST_F(raw, syn_with_payload_and_ack_seq)
+{
+	struct reply r;
+	struct seg s;
+	int lfd, lport;
+
+	lfd = toy_listener(TOY_LO, 4, &lport);
+	ASSERT_LE(0, lfd);
+	seg_build(&s, self->e.peer, lport, 0x10000, 0xdeadbeef, TOYHDR_SYN, 5,
+		  self->e.proto);
+	ASSERT_EQ(0, seg_send(self->e.raw, &s));
+	ASSERT_EQ(1, seg_wait(self->e.raw, self->e.proto, lport, self->e.peer,
+			      REPLY_MS, &r));
+	EXPECT_EQ(TOYHDR_SYN | TOYHDR_ACK, r.h.flags);
+	EXPECT_EQ(0x10001U, ntohl(r.h.ack_seq));
+	EXPECT_EQ(0, ntohs(r.h.len));
+	EXPECT_TRUE(r.csum_ok);
+
+	seg_build(&s, self->e.peer, lport, 0x10001, 0, TOYHDR_RST, 0,
+		  self->e.proto);
+	ASSERT_EQ(0, seg_send(self->e.raw, &s));
+	EXPECT_EQ(0, toy_wait_gone(lport, self->e.peer, TOY_WAIT_MS));
+	close(lfd);
+	EXPECT_TRUE(stack_works());
+}
+
 /* Our own checksum agrees with the module's on real traffic. */
 TEST_F(raw, checksums_of_real_traffic)
 {

@@ -167,6 +167,44 @@ TEST_F(sack, syn_offers_unless_turned_off)
 }
 
 /*
+ * A SYN|ACK with SACKOK that answers a SYN without it: SACK stays off (the
+ * option is on only when both SYNs carry it), so out-of-order data gets a
+ * duplicate ACK without blocks.
+ */
+TEST_F(sack, synack_sackok_not_offered_is_ignored)
+{
+	struct sockaddr_toy sa = toy_sa(inet_addr(ADDR_B), PEER_PORT);
+	int before = sack_param();
+	uint32_t b[1][2] = { { 0, 0 } };
+	struct toy_info ti;
+	struct toy_seg s;
+
+	ASSERT_EQ('Y', before);
+	ASSERT_EQ(0, sack_param_set('N'));	/* read at connect() */
+	self->fd = toy_socket_flags(SOCK_NONBLOCK);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(-1, connect(self->fd, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ASSERT_EQ(0, sack_param_set(before));
+	self->p.dport = toy_local_port(self->fd);
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_SYN, s.flags);
+	self->m_nxt = s.seq + 1;
+	self->p_nxt = PEER_ISS + 1;
+	ASSERT_EQ(0, peer_send(&self->p, PEER_ISS, self->m_nxt,
+			       TOYHDR_SYN | TOYHDR_ACK | TOYHDR_SACKOK, NULL, 0));
+	next_seg(_metadata, self, &s);
+	ASSERT_EQ(TOYHDR_ACK, s.flags);
+	ASSERT_EQ(self->p_nxt, s.ack);
+	ASSERT_EQ(0, toy_get_info(self->fd, &ti));
+	EXPECT_EQ(TOY_ST_ESTABLISHED, ti.state);
+	EXPECT_EQ(0, ti.options & TOY_INFO_OPT_SACK);
+
+	pdata(_metadata, self, 100, 100);
+	expect_ack(_metadata, self, self->p_nxt, 0, b);
+}
+
+/*
  * Segments arrive out of order: each ACK carries the queue as blocks, the
  * latest arrival's first, merged when a hole between them closes, and
  * none once the first hole is filled.

@@ -94,6 +94,7 @@ static const struct toy_doc_row toy_doc_table[] = {
 	ROW(FIN_WAIT2, RCV_SYNACK, A_ACK, FIN_WAIT2),
 	ROW(FIN_WAIT2, RCV_FIN, A_ACK, TIME_WAIT),
 	ROW(FIN_WAIT2, RCV_RST, E_RESET, CLOSE),
+	ROW(FIN_WAIT2, TIMEOUT, E_TIMEDOUT, CLOSE),
 	ROW(FIN_WAIT2, TW_EXPIRE, 0, CLOSE),
 
 	ROW(TIME_WAIT, CLOSE, 0, TIME_WAIT),
@@ -198,7 +199,7 @@ static void toy_fsm_doc_table_sane(struct kunit *test)
 {
 	int i, j;
 
-	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(toy_doc_table), 84);
+	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(toy_doc_table), 85);
 	for (i = 0; i < ARRAY_SIZE(toy_doc_table); i++) {
 		const struct toy_doc_row *a = &toy_doc_table[i];
 
