@@ -3,9 +3,10 @@
  * Toy Stream Protocol: building and sending segments.
  *
  * Every segment leaves through xmit(): route, IPv4 header, ip_local_out().
- * Segments are sent without a socket attached (sk == NULL to the IP
- * layer), as the kernel's own control packets are: the IP layer would
- * otherwise read AF_INET-only fields of our socket.
+ * The IP layer gets sk == NULL, as for the kernel's own control packets:
+ * it would otherwise apply the socket's IP options (none, zeroed) and
+ * cgroup programs to it. Data segments are still owned by their socket
+ * (skb->sk, tsq.c), which is what the qdisc and the device see.
  *
  * The checksum is left to the device, CHECKSUM_PARTIAL, as TCP leaves it:
  * the header's check holds the pseudo-header's sum and csum_start and

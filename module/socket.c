@@ -49,6 +49,7 @@ void toy_sock_init(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
+	/* The inet_sock fields too (struct toy_sock). */
 	memset((char *)ts + sizeof(struct sock), 0,
 	       sizeof(*ts) - sizeof(struct sock));
 	spin_lock_init(&ts->accept_lock);

@@ -36,6 +36,7 @@
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/types.h>
+#include <net/inet_sock.h>
 #include <net/sock.h>
 #include <linux/toy.h>
 
@@ -259,6 +260,10 @@ struct toy_cong_ops {
 /**
  * struct toy_sock - an AF_TOY socket
  * @sk: the generic socket; must stay first
+ * @inet: the same socket seen as an inet_sock, its own fields all zero:
+ *	transmissions are owned (tsq.c), and code below IP that finds one
+ *	in skb->sk takes it for an IP socket (VRF reads inet_sk()->pmtudisc,
+ *	nft_socket its flags), as it may for SCTP's; zero is "nothing set"
  * @bind_node: link in toy_net.bind; under toy_net.lock
  * @hash_node: link in toy_net.listen or toy_net.est; under toy_net.lock
  * @in_bind: @bind_node is linked; under toy_net.lock
@@ -386,7 +391,10 @@ struct toy_cong_ops {
  * @last_rcv: jiffies when the peer was last heard
  */
 struct toy_sock {
-	struct sock sk;
+	union {
+		struct sock sk;
+		struct inet_sock inet;
+	};
 
 	struct hlist_nulls_node bind_node;
 	struct hlist_nulls_node hash_node;

@@ -4,9 +4,11 @@
  *
  * A data segment leaves owned by its socket: skb->sk is set and its
  * truesize counted in sk_wmem_alloc until the stack frees it. Loopback
- * and veth free it at once (skb_orphan() on the way in), so there it
- * costs two atomic operations; a qdisc that holds it (tbf, fq_codel, a
- * slow device) holds the socket's bytes. toy_push() stops while more than
+ * frees it as it takes it, veth once the peer's IP layer has it
+ * (ip_rcv_core()), so there it costs two atomic operations; a qdisc that
+ * holds it (tbf, fq_codel, a slow device) holds the socket's bytes.
+ * Whoever finds it in skb->sk may take it for an inet_sock: struct
+ * toy_sock has one, zeroed. toy_push() stops while more than
  * about 2 ms of the connection's rate (at least two skbs, at most the
  * limit_output_bytes parameter) are held below the socket, and the
  * destructor of the skb that takes it under the limit queues the socket
