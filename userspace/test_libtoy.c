@@ -458,6 +458,48 @@ static void test_no_module(void)
 }
 
 /*
+ * toyss's mistakes as ss's users make them: one line saying what is
+ * wrong and where, then where help is, exit 2 (a missing namespace: 1).
+ */
+static void test_toyss_args(void)
+{
+	static const struct {
+		const char *args;
+		const char *first;
+		int rc;
+	} cases[] = {
+		{ "-Z", "toyss: unknown option -Z", 2 },
+		{ "--bogus", "toyss: unknown option --bogus", 2 },
+		{ "-N", "toyss: option -N needs an argument", 2 },
+		{ "state bogus", "toyss: wrong state name: bogus", 2 },
+		{ "'( dport = :7000'", "toyss: ')' is missing in the filter at '(end)'", 2 },
+		{ "sport = :99999", "toyss: bad port in the filter at ':99999'", 2 },
+		{ "src 300.1.1.1", "toyss: bad address in the filter at '300.1.1.1'", 2 },
+		{ "src '<' 127.0.0.1", "toyss: an address compares with = or != only in the filter at '<'", 2 },
+		{ "dport = :7000 or", "toyss: a condition is missing at the end in the filter at '(end)'", 2 },
+		{ "bogus", "toyss: unknown filter word in the filter at 'bogus'", 2 },
+		{ "-N /nonexistent/ns", "toyss: cannot enter network namespace /nonexistent/ns: No such file or directory", 1 },
+	};
+	char cmd[512], out[1024], want[512];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "TOY_PROC_DIR=" TESTDATA "/proc ./toyss %s </dev/null 2>&1",
+			 cases[i].args);
+		rc = run_sh(cmd, out, sizeof(out));
+		snprintf(want, sizeof(want), cases[i].rc == 2 ?
+			 "%s\nTry 'toyss --help' for more.\n" : "%s\n",
+			 cases[i].first);
+		if (rc != cases[i].rc || strcmp(out, want))
+			printf("# toyss %s: exit %d:\n%s", cases[i].args, rc, out);
+		check(rc == cases[i].rc && !strcmp(out, want), "toyss %s: exit %d, %s",
+		      cases[i].args, cases[i].rc, cases[i].first);
+	}
+}
+
+/*
  * toycat's arguments as nc's users type them: each mistake in two lines
  * (what is wrong, then where help is), exit 2; nc's flags that mean
  * what toycat always does are taken. No module needed: arguments are
@@ -535,6 +577,13 @@ static const struct golden goldens[] = {
 	{ "busy-timers",	"proc-busy", false, { "-ao" } },
 	{ "busy-exclude",	"proc-busy", false, { "-a", "exclude", "listening", "sport", ">", ":30000" } },
 	{ "busy-summary",	"proc-busy", false, { "-s" } },
+	{ "expr-quoted",	"proc",      false, { "-a", "( dport = :7000 or sport = :7000 )" } },
+	{ "expr-state-paren",	"proc",      false, { "state", "established", "( dport = :7000 )" } },
+	{ "expr-not",		"proc",      false, { "-a", "not", "sport", "eq", ":7000" } },
+	{ "expr-bang-and",	"proc",      false, { "-a", "!(sport", "=", ":7000)", "and", "dst", "127.0.0.0/8:7000" } },
+	{ "expr-src",		"proc",      false, { "-a", "src", "*:7000" } },
+	{ "expr-dst-ne",	"proc",      false, { "-a", "dst", "!=", "127.0.0.1" } },
+	{ "expr-or-prec",	"proc-busy", false, { "-a", "sport = :22000 or dport = :9 sport > :40002" } },
 };
 
 /* A fake /proc: two processes holding the fixture's sockets. */
@@ -891,6 +940,7 @@ static const struct golden diag_goldens[] = {
 	{ "diag-all-info-mem",	"proc",      false, { "--source=diag", "-aim" } },
 	{ "diag-extended",	"proc",      false, { "--source=diag", "-e", "-m" } },
 	{ "diag-json",		"proc",      false, { "--source=diag", "-aj" } },
+	{ "diag-oneline",	"proc",      false, { "--source=diag", "-aimO" } },
 };
 
 /* Argument sets whose output must not depend on the source. */
@@ -898,6 +948,7 @@ static const char *const same_args[][6] = {
 	{ NULL }, { "-a" }, { "-l" }, { "-ae" }, { "-ao" }, { "-aH" },
 	{ "state", "time-wait" }, { "-a", "sport", "=", ":7000" },
 	{ "dport", ":7000" }, { "-a", "exclude", "listening" }, { "-s" },
+	{ "-a", "( sport = :7000 or dst :7000 )" },
 };
 
 static void test_toyss_diag(const char *tmpdir)
@@ -1262,6 +1313,7 @@ int main(void)
 	test_state_names_agree();
 	test_no_module();
 	test_toycat_args();
+	test_toyss_args();
 	test_proc(tmpdir);
 	test_stat(tmpdir);
 	test_toyss(fake);

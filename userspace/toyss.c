@@ -12,8 +12,10 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -293,18 +295,26 @@ static void find_owners(struct rows *rows, struct owners *o)
 
 /* ---- filters ---------------------------------------------------------- */
 
+/*
+ * An expression as ss takes it, after its state words: conditions on the
+ * ports (sport, dport) and addresses (src, dst) joined by and (or nothing),
+ * or, not and parentheses, in words or in one quoted argument.
+ */
 enum cmp { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
+enum node_kind { N_PORT, N_ADDR, N_AND, N_OR, N_NOT };
 
-struct port_cond {
-	bool		dst;	/* dport rather than sport */
-	enum cmp	op;
-	unsigned int	port;
+struct node {
+	enum node_kind	kind;
+	bool		dst;		/* N_PORT, N_ADDR: the peer's side */
+	enum cmp	op;		/* N_PORT; N_ADDR: CMP_EQ or CMP_NE */
+	unsigned int	port;		/* N_PORT; N_ADDR: 0 for any */
+	uint32_t	addr, mask;	/* N_ADDR, host order; mask 0: any */
+	struct node	*l, *r;		/* N_AND, N_OR: both; N_NOT: l */
 };
 
 struct filter {
-	unsigned int		states;
-	struct port_cond	*conds;
-	size_t			nconds;
+	unsigned int	states;
+	struct node	*expr;		/* NULL: every row */
 };
 
 static const struct {
@@ -386,107 +396,370 @@ static int scan_port(const char *s, unsigned int *port)
 	return 0;
 }
 
-static bool cond_match(const struct port_cond *c, const struct toy_sock_entry *e)
+static bool cmp_ok(enum cmp op, unsigned int a, unsigned int b)
 {
-	unsigned int p = ntohs(c->dst ? e->remote.stoy_port : e->local.stoy_port);
-
-	switch (c->op) {
-	case CMP_EQ: return p == c->port;
-	case CMP_NE: return p != c->port;
-	case CMP_LT: return p < c->port;
-	case CMP_LE: return p <= c->port;
-	case CMP_GT: return p > c->port;
-	case CMP_GE: return p >= c->port;
+	switch (op) {
+	case CMP_EQ: return a == b;
+	case CMP_NE: return a != b;
+	case CMP_LT: return a < b;
+	case CMP_LE: return a <= b;
+	case CMP_GT: return a > b;
+	case CMP_GE: return a >= b;
 	}
 	return false;
 }
 
+static bool node_match(const struct node *n, const struct toy_sock_entry *e)
+{
+	const struct sockaddr_toy *sa = n->dst ? &e->remote : &e->local;
+	uint32_t a;
+
+	switch (n->kind) {
+	case N_PORT:
+		return cmp_ok(n->op, ntohs(sa->stoy_port), n->port);
+	case N_ADDR:
+		a = ntohl(sa->stoy_addr.v4);
+		return ((a & n->mask) == (n->addr & n->mask) &&
+			(!n->port || ntohs(sa->stoy_port) == n->port)) ==
+		       (n->op == CMP_EQ);
+	case N_AND:
+		return node_match(n->l, e) && node_match(n->r, e);
+	case N_OR:
+		return node_match(n->l, e) || node_match(n->r, e);
+	case N_NOT:
+		return !node_match(n->l, e);
+	}
+	return false;
+}
+
+static void node_free(struct node *n)
+{
+	if (!n)
+		return;
+	node_free(n->l);
+	node_free(n->r);
+	free(n);
+}
+
 static bool row_match(const struct filter *f, const struct row *r)
 {
-	size_t i;
-
 	if (r->hide || r->d.e.state <= 0 || r->d.e.state >= ST_MAX ||
 	    !(f->states & SB(r->d.e.state)))
 		return false;
-	for (i = 0; i < f->nconds; i++)
-		if (!cond_match(&f->conds[i], &r->d.e))
-			return false;
-	return true;
+	return !f->expr || node_match(f->expr, &r->d.e);
 }
 
-/*
- * The trailing expression: `state NAME`, `exclude NAME`, `sport [OP] :N`,
- * `dport [OP] :N`, joined by nothing or `and`. Returns 0 or -1 after
- * printing why.
- */
-static int parse_filter(int argc, char **argv, struct filter *f)
+/* The words of the filter, with parentheses and a leading ! apart. */
+struct tokens {
+	char	**v;
+	int	n, i;
+};
+
+static void tok_add(struct tokens *t, const char *s, size_t len)
 {
-	bool saw_states = false;
-	unsigned int bits;
+	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	t->v[t->n] = xrealloc(NULL, len + 1);
+	memcpy(t->v[t->n], s, len);
+	t->v[t->n++][len] = '\0';
+}
+
+static void tokenize(int argc, char **argv, struct tokens *t)
+{
 	int i;
 
 	for (i = 0; i < argc; i++) {
-		const char *w = argv[i];
+		const char *s = argv[i];
 
-		if (!strcmp(w, "and") || !strcmp(w, "&&"))
-			continue;
-		if (!strcmp(w, "state") || !strcmp(w, "exclude") ||
-		    !strcmp(w, "excl")) {
+		while (*s) {
+			size_t len;
+
+			if (isspace((unsigned char)*s)) {
+				s++;
+				continue;
+			}
+			if (*s == '(' || *s == ')' || (*s == '!' && s[1] != '=')) {
+				tok_add(t, s++, 1);
+				continue;
+			}
+			for (len = 0; s[len] && !isspace((unsigned char)s[len]) &&
+			     s[len] != '(' && s[len] != ')'; len++)
+				;
+			tok_add(t, s, len);
+			s += len;
+		}
+	}
+}
+
+static const char *peek(const struct tokens *t)
+{
+	return t->i < t->n ? t->v[t->i] : NULL;
+}
+
+static bool accept_word(struct tokens *t, const char *const *words)
+{
+	const char *w = peek(t);
+
+	for (; w && *words; words++) {
+		if (!strcmp(w, *words)) {
+			t->i++;
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct node *node_new(enum node_kind kind, struct node *l, struct node *r)
+{
+	struct node *n = xrealloc(NULL, sizeof(*n));
+
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->l = l;
+	n->r = r;
+	return n;
+}
+
+/* "*", ":PORT", "*:PORT", "A.B.C.D", "A.B.C.D/LEN", each with ":PORT". */
+static int scan_addr(const char *s, struct node *n)
+{
+	char buf[64], *colon, *slash;
+	struct in_addr in;
+	unsigned long len = 32;
+	char *end;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	colon = strrchr(buf, ':');
+	if (colon) {
+		*colon = '\0';
+		if (scan_port(colon + 1, &n->port))
+			return -1;
+	}
+	if (!buf[0] || !strcmp(buf, "*")) {
+		n->mask = 0;
+		return colon ? 0 : (buf[0] ? 0 : -1);
+	}
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		errno = 0;
+		len = strtoul(slash + 1, &end, 10);
+		if (errno || *end || !slash[1] || len > 32)
+			return -1;
+	}
+	if (!strcmp(buf, "localhost"))
+		strcpy(buf, "127.0.0.1");
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return -1;
+	n->addr = ntohl(in.s_addr);
+	n->mask = len ? 0xffffffffU << (32 - len) : 0;
+	return 0;
+}
+
+static struct node *parse_or(struct tokens *t, const char **err);
+
+static struct node *parse_cond(struct tokens *t, const char **err)
+{
+	static const char *const port_words[] = { "sport", "dport", NULL };
+	static const char *const addr_words[] = { "src", "dst", NULL };
+	const char *w = peek(t);
+	struct node *n;
+	enum cmp op = CMP_EQ;
+
+	if (!w) {
+		*err = "a condition is missing at the end";
+		return NULL;
+	}
+	if (accept_word(t, port_words)) {
+		n = node_new(N_PORT, NULL, NULL);
+		n->dst = w[0] == 'd';
+		if (peek(t) && !scan_cmp(peek(t), &op))
+			t->i++;
+		n->op = op;
+		if (!peek(t) || scan_port(peek(t), &n->port)) {
+			*err = "bad port";
+			free(n);
+			return NULL;
+		}
+		t->i++;
+		return n;
+	}
+	if (accept_word(t, addr_words)) {
+		n = node_new(N_ADDR, NULL, NULL);
+		n->dst = w[0] == 'd';
+		if (peek(t) && !scan_cmp(peek(t), &op)) {
+			if (op != CMP_EQ && op != CMP_NE) {
+				*err = "an address compares with = or != only";
+				free(n);
+				return NULL;
+			}
+			t->i++;
+		}
+		n->op = op;
+		if (!peek(t) || scan_addr(peek(t), n)) {
+			*err = "bad address";
+			free(n);
+			return NULL;
+		}
+		t->i++;
+		return n;
+	}
+	*err = "unknown filter word";
+	return NULL;
+}
+
+static struct node *parse_unary(struct tokens *t, const char **err)
+{
+	static const char *const not_words[] = { "not", "!", NULL };
+	static const char *const open[] = { "(", NULL };
+	static const char *const close[] = { ")", NULL };
+	struct node *n;
+
+	if (accept_word(t, not_words)) {
+		n = parse_unary(t, err);
+		return n ? node_new(N_NOT, n, NULL) : NULL;
+	}
+	if (accept_word(t, open)) {
+		n = parse_or(t, err);
+		if (n && !accept_word(t, close)) {
+			*err = "')' is missing";
+			node_free(n);
+			return NULL;
+		}
+		return n;
+	}
+	return parse_cond(t, err);
+}
+
+/* Whether the next word starts a condition: "a b" means "a and b". */
+static bool starts_unary(const struct tokens *t)
+{
+	static const char *const starts[] = {
+		"not", "!", "(", "sport", "dport", "src", "dst", NULL,
+	};
+	const char *w = peek(t);
+	const char *const *s;
+
+	for (s = starts; w && *s; s++)
+		if (!strcmp(w, *s))
+			return true;
+	return false;
+}
+
+static struct node *parse_and(struct tokens *t, const char **err)
+{
+	static const char *const and_words[] = { "and", "&&", "&", NULL };
+	struct node *n = parse_unary(t, err), *r;
+
+	while (n) {
+		if (!accept_word(t, and_words) && !starts_unary(t))
+			break;
+		r = parse_unary(t, err);
+		if (!r) {
+			node_free(n);
+			return NULL;
+		}
+		n = node_new(N_AND, n, r);
+	}
+	return n;
+}
+
+static struct node *parse_or(struct tokens *t, const char **err)
+{
+	static const char *const or_words[] = { "or", "||", "|", NULL };
+	struct node *n = parse_and(t, err), *r;
+
+	while (n && accept_word(t, or_words)) {
+		r = parse_and(t, err);
+		if (!r) {
+			node_free(n);
+			return NULL;
+		}
+		n = node_new(N_OR, n, r);
+	}
+	return n;
+}
+
+/*
+ * The trailing filter: state words (`state NAME`, `exclude NAME`), and
+ * expressions, each one and-ed to the others. Returns 0 or -1 after
+ * printing why in one line.
+ */
+static int parse_filter(int argc, char **argv, struct filter *f)
+{
+	static const char *const state_words[] = { "state", "exclude", "excl", NULL };
+	struct tokens t = { 0 };
+	bool saw_states = false;
+	const char *err = NULL;
+	unsigned int bits;
+	int rc = 0;
+
+	tokenize(argc, argv, &t);
+	while (!rc && peek(&t)) {
+		const char *w = peek(&t);
+		struct node *n;
+
+		if (accept_word(&t, state_words)) {
 			bool excl = w[0] == 'e';
 
-			if (++i == argc || scan_state(argv[i], &bits)) {
+			if (!peek(&t) || scan_state(peek(&t), &bits)) {
 				fprintf(stderr, "toyss: wrong state name: %s\n",
-					i < argc ? argv[i] : "(none)");
-				return -1;
+					peek(&t) ? peek(&t) : "(none)");
+				rc = -1;
+				break;
 			}
+			t.i++;
 			if (!saw_states)
 				f->states = excl ? SS_ALL : 0;
 			f->states = excl ? f->states & ~bits : f->states | bits;
 			saw_states = true;
-		} else if (!strcmp(w, "sport") || !strcmp(w, "dport") ||
-			   !strcmp(w, "src") || !strcmp(w, "dst")) {
-			struct port_cond c = { .dst = w[0] == 'd', .op = CMP_EQ };
-
-			if (!strcmp(w, "src") || !strcmp(w, "dst")) {
-				fprintf(stderr, "toyss: '%s' filters are not supported, use sport/dport\n", w);
-				return -1;
-			}
-			if (i + 1 < argc && !scan_cmp(argv[i + 1], &c.op))
-				i++;
-			if (++i == argc || scan_port(argv[i], &c.port)) {
-				fprintf(stderr, "toyss: bad port in '%s' filter: %s\n",
-					w, i < argc ? argv[i] : "(none)");
-				return -1;
-			}
-			f->conds = xrealloc(f->conds, (f->nconds + 1) * sizeof(c));
-			f->conds[f->nconds++] = c;
-		} else {
-			fprintf(stderr, "toyss: unknown filter word: %s\n", w);
-			return -1;
+			continue;
 		}
+		n = parse_or(&t, &err);
+		if (!n) {
+			fprintf(stderr, "toyss: %s in the filter at '%s'\n", err,
+				peek(&t) ? peek(&t) : "(end)");
+			rc = -1;
+			break;
+		}
+		f->expr = f->expr ? node_new(N_AND, f->expr, n) : n;
 	}
-	return 0;
+	while (t.n)
+		free(t.v[--t.n]);
+	free(t.v);
+	return rc;
+}
+
+/*
+ * A port the expression requires exactly (an and-chain of conditions
+ * holding sport = N, say), for the kernel to filter on; 0 if none.
+ */
+static unsigned int port_required(const struct node *n, bool dst)
+{
+	unsigned int p;
+
+	if (!n)
+		return 0;
+	if (n->kind == N_PORT && n->dst == dst && n->op == CMP_EQ)
+		return n->port;
+	if (n->kind != N_AND)
+		return 0;
+	p = port_required(n->l, dst);
+	return p ? p : port_required(n->r, dst);
 }
 
 /*
  * What the kernel can filter for us: the state bitmap as is (its bits are
- * 1 << TCP_*, as tdiag_states), and a port that a condition asks for
- * exactly. Anything fancier (!=, <, ...) is left to row_match().
+ * 1 << TCP_*, as tdiag_states), and a port the expression requires.
+ * Everything is checked again by row_match().
  */
 static void filter_req(const struct filter *f, struct toy_diag_req *req)
 {
-	size_t i;
-
 	memset(req, 0, sizeof(*req));
 	req->tdiag_states = f->states;
-	for (i = 0; i < f->nconds; i++) {
-		const struct port_cond *c = &f->conds[i];
-		__be16 *port = c->dst ? &req->tdiag_dport : &req->tdiag_sport;
-
-		/* Port 0 in the request means "any": keep it for row_match(). */
-		if (c->op == CMP_EQ && c->port && !*port)
-			*port = htons((uint16_t)c->port);
-	}
+	req->tdiag_sport = htons((uint16_t)port_required(f->expr, false));
+	req->tdiag_dport = htons((uint16_t)port_required(f->expr, true));
 }
 
 /* ---- the ss-style table ------------------------------------------------ */
@@ -525,6 +798,7 @@ struct table {
 	char	*(*cells)[COL_MAX + 1];
 	size_t	n, cap;
 	size_t	nheader;	/* leading header rows */
+	bool	oneline;	/* -O */
 };
 
 static char *xasprintf(const char *fmt, ...)
@@ -706,8 +980,11 @@ static void table_print(const struct table *t)
 			    col->width - printed > 0)
 				printf("%*s", col->width - printed, "");
 		}
+		/* -O: the -i/-m details on the row's own line, as ss -O */
+		if (t->oneline && t->cells[i][COL_TAIL])
+			printf(" %s", t->cells[i][COL_TAIL]);
 		putchar('\n');
-		if (t->cells[i][COL_TAIL])
+		if (!t->oneline && t->cells[i][COL_TAIL])
 			printf("\t%s\n", t->cells[i][COL_TAIL]);
 	}
 }
@@ -716,7 +993,7 @@ static void table_print(const struct table *t)
 
 struct opts {
 	bool		numeric, header, summary, json, users, timer, details;
-	bool		info, mem, kill;
+	bool		info, mem, kill, oneline;
 	enum source_id	source;
 };
 
@@ -876,7 +1153,7 @@ static void row_cells(const struct row *r, const struct opts *o, char **cells)
 static void print_table(const struct rows *rows, const struct filter *f,
 			const struct opts *o)
 {
-	struct table t = { 0 };
+	struct table t = { .oneline = o->oneline };
 	size_t i;
 	int c;
 
@@ -1158,10 +1435,37 @@ static int collect(struct opts *o, const struct toy_diag_req *req,
 	return 0;
 }
 
+static void try_help(void)
+{
+	fprintf(stderr, "Try 'toyss --help' for more.\n");
+}
+
+/* -N NAME: the named network namespace of `ip netns`, or a path to one. */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "toyss: cannot enter network namespace %s: %s\n",
+			name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: toyss [-alnpeoimKHsj] [--source=diag|proc] [FILTER]\n"
+"Usage: toyss [-alnpeoimKHsjO4] [-N NETNS] [--source=diag|proc] [FILTER]\n"
 "List AF_TOY sockets like `ss -tn` lists TCP sockets.\n"
 "\n"
 "  -a, --all          all sockets (default: connected and closing ones)\n"
@@ -1183,17 +1487,25 @@ static void usage(FILE *out)
 "                     cookie, shutdown, info, skmem; null from /proc)\n"
 "      --source=SRC   diag: sock_diag netlink only; proc: /proc/net/toy only\n"
 "                     (default: diag, falling back to proc)\n"
+"  -O, --oneline      -i and -m on the socket's own line\n"
+"  -N, --net NETNS    in that network namespace (ip netns's name, or a path)\n"
+"  -4, --ipv4         accepted: AF_TOY has IPv4 only\n"
 "  -t, --tcp          ignored (toyss only knows AF_TOY)\n"
 "  -h, --help         this help\n"
 "\n"
-"FILTER: any of, all must match:\n"
+"FILTER, as ss's: state words, then an expression:\n"
 "  state NAME         established, syn-sent, syn-recv, fin-wait-1,\n"
 "                     fin-wait-2, time-wait, close-wait, last-ack,\n"
 "                     listening, closing, closed, connected, all;\n"
 "                     repeat to add states\n"
 "  exclude NAME       all states but NAME\n"
 "  sport [OP] :PORT   local port; OP is = (default) != < <= > >=\n"
+"                     (or eq ne lt le gt ge)\n"
 "  dport [OP] :PORT   peer port\n"
+"  src [=|!=] ADDR    local address: A.B.C.D[/LEN][:PORT], *:PORT, :PORT\n"
+"  dst [=|!=] ADDR    peer address\n"
+"  joined by and (or nothing), or, not (or !), and ( ), in separate\n"
+"  words or in one: toyss state established '( dport = :7000 or dst 10.0.0.2 )'\n"
 "\n"
 "Environment: TOY_PROC_DIR (default /proc/net) holds toy and toy_stat (when\n"
 "set, the default source is proc); TOY_PROC_ROOT (default /proc) is scanned\n"
@@ -1219,6 +1531,9 @@ int main(int argc, char **argv)
 		{ "summary",	no_argument, NULL, 's' },
 		{ "json",	no_argument, NULL, 'j' },
 		{ "tcp",	no_argument, NULL, 't' },
+		{ "ipv4",	no_argument, NULL, '4' },
+		{ "oneline",	no_argument, NULL, 'O' },
+		{ "net",	required_argument, NULL, 'N' },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1230,7 +1545,8 @@ int main(int argc, char **argv)
 	int ch, err;
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, "+alnpeoimKHsjth", longopts,
+	opterr = 0;	/* one line of ours, then where help is */
+	while ((ch = getopt_long(argc, argv, "+:alnpeoimKHsjth4ON:", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'a': f.states = SS_ALL; break;
@@ -1250,6 +1566,7 @@ int main(int argc, char **argv)
 			} else {
 				fprintf(stderr, "toyss: --source is diag or proc, not %s\n",
 					optarg);
+				try_help();
 				return 2;
 			}
 			break;
@@ -1257,12 +1574,32 @@ int main(int argc, char **argv)
 		case 's': o.summary = true; break;
 		case 'j': o.json = true; break;
 		case 't': break;
+		case '4': break;
+		case 'O': o.oneline = true; break;
+		case 'N':
+			if (enter_netns(optarg))
+				return 1;
+			break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case ':':
+			if (optopt)
+				fprintf(stderr, "toyss: option -%c needs an argument\n", optopt);
+			else
+				fprintf(stderr, "toyss: option %s needs an argument\n",
+					argv[optind - 1]);
+			try_help();
+			return 2;
+		default:
+			if (optopt)
+				fprintf(stderr, "toyss: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, "toyss: unknown option %s\n", argv[optind - 1]);
+			try_help();
+			return 2;
 		}
 	}
 	if (parse_filter(argc - optind, argv + optind, &f)) {
-		usage(stderr);
+		try_help();
 		return 2;
 	}
 
@@ -1299,7 +1636,7 @@ int main(int argc, char **argv)
 		free(rows.v[i].owners);
 	free(rows.v);
 	free(owners.v);
-	free(f.conds);
+	node_free(f.expr);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "toyss: write: %s\n", strerror(errno));
 		return 1;
