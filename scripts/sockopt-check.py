@@ -9,10 +9,12 @@ CAP_NET_ADMIN floor. This checks, option by option, that
     that says "Below F needs `CAP_NET_ADMIN`" exactly when the table does,
 and that neither lists an option the table lacks (TOY_INFO, read-only, and
 TOY_CONGESTION, a string, are outside the table and must say "read-only"
-and "string" in both). The table of struct
-toy_info in 15.3 (offset, size, field, and its size in bytes) is checked
-against what the compiler makes of <linux/toy.h>. Prints one line per
-disagreement; exits 1 if there is any.
+and "string" in both). The tables of struct toy_info in 15.3 and of
+struct toy_diag_req and struct toy_diag_msg in 16.1 (offset, size, field,
+and the struct's size in bytes) are checked against what the compiler
+makes of <linux/toy.h>. Every module parameter has a row in 15.1's table
+(saying "Writable." exactly when sysfs lets root write it) and in
+README's. Prints one line per disagreement; exits 1 if there is any.
 """
 import os
 import re
@@ -89,18 +91,18 @@ def docs():
     return out
 
 
-def toy_info_layout():
-    """{field: (offset, size)} and sizeof(struct toy_info), from a compiler."""
+def struct_layout(struct):
+    """{field: (offset, size)} and "sizeof" of a <linux/toy.h> struct, from a compiler."""
     src = read("module/uapi/linux/toy.h")
-    body = src[src.index("struct toy_info {"):]
+    body = src[src.index("struct %s {" % struct):]
     body = body[:body.index("};")]
-    fields = re.findall(r"^\s*__[us]\d+\s+(\w+)(?:\[\d+\])?;", body, re.M)
+    fields = re.findall(r"^\s*__(?:[us]|be|le)\d+\s+(\w+)(?:\[\d+\])?;", body, re.M)
     prog = ["#include <stdio.h>", "#include <stddef.h>", "#include <linux/toy.h>",
             "int main(void) {"]
     for f in fields:
-        prog.append('printf("%%s %%zu %%zu\\n", "%s", offsetof(struct toy_info, %s), '
-                    'sizeof(((struct toy_info *)0)->%s));' % (f, f, f))
-    prog.append('printf("sizeof %zu 0\\n", sizeof(struct toy_info)); return 0; }')
+        prog.append('printf("%%s %%zu %%zu\\n", "%s", offsetof(struct %s, %s), '
+                    'sizeof(((struct %s *)0)->%s));' % (f, struct, f, struct, f))
+    prog.append('printf("sizeof %%zu 0\\n", sizeof(struct %s)); return 0; }' % struct)
     with tempfile.TemporaryDirectory() as tmp:
         c, exe = os.path.join(tmp, "t.c"), os.path.join(tmp, "t")
         with open(c, "w", encoding="utf-8") as f:
@@ -115,29 +117,75 @@ def toy_info_layout():
     return layout
 
 
-def toy_info_errs():
-    """docs/protocol.md 15.3's struct toy_info table against the compiler's."""
-    layout = toy_info_layout()
+def struct_errs(struct, heading):
+    """The table after "`struct NAME` (N bytes" in docs section HEADING
+    against the compiler's layout of <linux/toy.h>'s struct."""
+    layout = struct_layout(struct)
     size = layout.pop("sizeof")[0]
     src = read("docs/protocol.md")
-    sec = src[src.index("### 15.3 Socket options"):]
-    sec = sec[:sec.index("\n### ", 1)]
+    sec = src[src.index(heading):]
+    sec = sec[:sec.index("\n#", len(heading))]
     errs = []
-    m = re.search(r"fills `struct toy_info` \((\d+) bytes", sec)
+    m = re.search(r"`struct %s` \((\d+)\s+bytes" % struct, sec)
     if not m or int(m.group(1)) != size:
-        errs.append("toy_info: docs say %s bytes, sizeof is %d"
-                    % (m.group(1) if m else "no number of", size))
-    rows = {m.group(3): (int(m.group(1)), int(m.group(2))) for m in
-            re.finditer(r"^\| (\d+) \| (\d+) \| `(\w+)` \|", sec, re.M)}
+        errs.append("%s: docs say %s bytes, sizeof is %d"
+                    % (struct, m.group(1) if m else "no number of", size))
+    rows = {}
+    if m:
+        rest = sec[m.end():]
+        first = rest.index("\n|")
+        table = []
+        for line in rest[first + 1:].splitlines():
+            if not line.startswith("|"):
+                break
+            table.append(line)
+        rows = {r.group(3): (int(r.group(1)), int(r.group(2))) for r in
+                (re.match(r"^\| (\d+) \| (\d+) \| `(\w+)` \|", t) for t in table) if r}
     for name, where in layout.items():
         if name not in rows:
-            errs.append("toy_info.%s: no row in docs/protocol.md 15.3" % name)
+            errs.append("%s.%s: no row in docs/protocol.md %s" % (struct, name, heading))
         elif rows[name] != where:
-            errs.append("toy_info.%s: docs say offset %d size %d, the header %d %d"
-                        % ((name,) + rows[name] + where))
+            errs.append("%s.%s: docs say offset %d size %d, the header %d %d"
+                        % ((struct, name) + rows[name] + where))
     for name in rows:
         if name not in layout:
-            errs.append("toy_info.%s: in the docs, not in <linux/toy.h>" % name)
+            errs.append("%s.%s: in the docs, not in <linux/toy.h>" % (struct, name))
+    return errs
+
+
+def params_errs():
+    """Every module parameter (module_param*() in module/*.c) has a row in
+    docs/protocol.md 15.1's table, which says "Writable." exactly for the
+    ones sysfs lets root write, and in README's table; neither lists one
+    the module lacks."""
+    params = {}
+    for name in sorted(os.listdir(os.path.join(ROOT, "module"))):
+        if not name.endswith(".c"):
+            continue
+        for m in re.finditer(r"module_param(?:_named|_array_named|_cb)?\((\w+),.*?(0[0-7]{3})\);",
+                             read(os.path.join("module", name))):
+            params[m.group(1)] = int(m.group(2), 8) & 0o222 != 0
+    src = read("docs/protocol.md")
+    sec = src[src.index("### 15.1 Finding the family number"):]
+    sec = sec[:sec.index("\n### ", 1)]
+    doc = {m.group(1): m.group(2) for m in
+           re.finditer(r"^\| `(\w+)` \| [^|]* \|(.*)\|$", sec, re.M)}
+    readme = read("README.md")
+    rsec = readme[readme.index("| parameter | default | meaning |"):]
+    rsec = rsec[:rsec.index("\n\n")]
+    rows = set(re.findall(r"^\| `(\w+)` \|", rsec, re.M))
+    errs = []
+    for name, writable in params.items():
+        if name not in doc:
+            errs.append("parameter %s: no row in docs/protocol.md 15.1" % name)
+        elif writable != doc[name].strip().startswith("Writable."):
+            errs.append("parameter %s: sysfs %s, docs %s" % (
+                name, "writable" if writable else "read-only",
+                "say Writable." if not writable else "do not say Writable."))
+        if name not in rows:
+            errs.append("parameter %s: no row in README's table" % name)
+    for name in sorted((set(doc) | rows) - set(params)):
+        errs.append("parameter %s: documented, not in the module" % name)
     return errs
 
 
@@ -187,10 +235,14 @@ def main():
                 errs.append("%s: docs do not say %s" % (name, word))
             continue
         errs.append("%s: documented, but not in module/sockopt.c's table" % name)
-    errs += toy_info_errs()
+    errs += struct_errs("toy_info", "### 15.3 Socket options")
+    errs += struct_errs("toy_diag_req", "### 16.1 sock_diag")
+    errs += struct_errs("toy_diag_msg", "### 16.1 sock_diag")
+    errs += params_errs()
     for e in errs:
         print(e)
-    print("sockopt-check: %d options and struct toy_info, %d disagreements"
+    print("sockopt-check: %d options, struct toy_info, toy_diag_req and "
+          "toy_diag_msg, the module parameters, %d disagreements"
           % (len(opts), len(errs)))
     return 1 if errs else 0
 
