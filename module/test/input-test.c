@@ -241,6 +241,13 @@ static const u8 toy_rx_doc_ack_abc[] = {
 	0x61, 0x62, 0x63,
 };
 
+/* 5.3: ACK seq 5001 ack 1004 with the SACK block [1010, 1020), check 0x19db. */
+static const u8 toy_rx_doc_ack_sack[] = {
+	0x1b, 0x58, 0x9c, 0x40, 0x00, 0x00, 0x13, 0x89, 0x00, 0x00, 0x03, 0xec,
+	0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x10, 0x08, 0x19, 0xdb, 0x00, 0x00,
+	0x00, 0x00, 0x03, 0xf2, 0x00, 0x00, 0x03, 0xfc,
+};
+
 struct toy_csum_vector {
 	const char *desc;
 	const u8 *seg;
@@ -251,6 +258,8 @@ struct toy_csum_vector {
 static const struct toy_csum_vector toy_csum_vectors[] = {
 	{ "SYN (5.1)", toy_rx_doc_syn, sizeof(toy_rx_doc_syn), 0x4360 },
 	{ "ACK with abc (5.2)", toy_rx_doc_ack_abc, sizeof(toy_rx_doc_ack_abc), 0x5d6d },
+	{ "ACK with a SACK block (5.3)", toy_rx_doc_ack_sack,
+	  sizeof(toy_rx_doc_ack_sack), 0x19db },
 };
 
 KUNIT_ARRAY_PARAM_DESC(toy_csum, toy_csum_vectors, desc);
@@ -260,7 +269,7 @@ static void toy_csum_doc_vector_ok(struct kunit *test)
 {
 	const struct toy_csum_vector *v = test->param_value;
 	__be32 lo = htonl(INADDR_LOOPBACK);
-	u8 seg[sizeof(toy_rx_doc_ack_abc)];
+	u8 seg[64];
 	struct toyhdr *th = (struct toyhdr *)seg;
 	struct sk_buff *skb;
 
