@@ -18,7 +18,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Tiers in the order they run; a missing script is skipped (not yet written).
-TIERS=(source-check userspace install-check kunit vm-check demo-check debug-check)
+TIERS=(source-check userspace install-check wireshark-check kunit vm-check demo-check debug-check)
 
 main() {
 	local tier log rc p f s sum rows=() tp=0 tf=0 ts=0 t0 secs
