@@ -1291,6 +1291,135 @@ static void test_toytrace(const char *tmpdir)
 	check(rc == 1 && got == 0, "toytrace -t with no toy events there exits 1");
 }
 
+/*
+ * toytrace --fsm: the drawing holds every reachable cell of the table, and
+ * nothing else, each with its next state and hit count (the attributes
+ * fsmplot.c gives each label); the unreachable ones are not drawn; a
+ * table it cannot place, or garbled, is refused. Around a command, the
+ * counts are what the command's run took.
+ */
+struct fsm_row {
+	char st[16], ev[16], next[16];
+	unsigned long long hits;
+};
+
+/* The rows of a toy_fsm table, unreachable ones left out; -1 if garbled. */
+static int fsm_rows(const char *path, struct fsm_row *r, int max)
+{
+	FILE *f = fopen(path, "r");
+	char line[256], acts[128];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		if (!strncmp(line, "state ", 6))
+			continue;
+		if (sscanf(line, "%15s %15s %15s %127s %llu", r[n].st, r[n].ev,
+			   r[n].next, acts, &r[n].hits) != 5) {
+			fclose(f);
+			return -1;
+		}
+		if (strcmp(r[n].next, "unreachable"))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* The cells an SVG of toytrace --fsm draws, as rows. */
+static int svg_cells(const char *svg, struct fsm_row *r, int max)
+{
+	const char *p = svg;
+	int n = 0;
+
+	while (n < max && (p = strstr(p, "<text class=\"cell"))) {
+		const char *d = strstr(p, "data-state=\"");
+
+		if (!d || sscanf(d, "data-state=\"%15[^\"]\" data-event=\"%15[^\"]\" "
+				 "data-next=\"%15[^\"]\" data-hits=\"%llu\"",
+				 r[n].st, r[n].ev, r[n].next, &r[n].hits) != 4)
+			return -1;
+		n++;
+		p = d;
+	}
+	return n;
+}
+
+static bool fsm_same(const struct fsm_row *a, int na, const struct fsm_row *b, int nb)
+{
+	int i, j;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++) {
+		for (j = 0; j < nb; j++)
+			if (!strcmp(a[i].st, b[j].st) && !strcmp(a[i].ev, b[j].ev))
+				break;
+		if (j == nb || strcmp(a[i].next, b[j].next) || a[i].hits != b[j].hits) {
+			printf("# %s %s: table -> %s x%llu, drawing %s\n", a[i].st,
+			       a[i].ev, a[i].next, a[i].hits, j == nb ? "has none" : b[j].next);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void test_toytrace_fsm(const char *tmpdir)
+{
+	static struct fsm_row want[160], got[160];
+	char svg[PATH_MAX], path[PATH_MAX], cmd[PATH_MAX * 4], out[4096];
+	const char *table = TESTDATA "/fsm/table.txt";
+	char *s;
+	size_t len;
+	int nw, ng, rc, i, taken = 0;
+
+	snprintf(svg, sizeof(svg), "%s/fsm.svg", tmpdir);
+	snprintf(cmd, sizeof(cmd), "./toytrace -f %s -r %s 2>&1", svg, table);
+	rc = run_sh(cmd, out, sizeof(out));
+	s = slurp(svg, &len);
+	nw = fsm_rows(table, want, 160);
+	ng = s ? svg_cells(s, got, 160) : -1;
+	check(rc == 0 && s && xml_ok(s) && nw == 85,
+	      "toytrace -f fsm.svg -r table.txt: well-formed SVG of a table of 85 reachable cells");
+	check(nw > 0 && fsm_same(want, nw, got, ng),
+	      "the drawing has every reachable cell, with its next state and hits, and no other");
+	for (i = 0; i < nw; i++)
+		taken += want[i].hits != 0;
+	check(s && count(s, "class=\"cell taken\"") == (size_t)taken,
+	      "the cells taken are the ones highlighted");
+	check(strstr(out, "transitions taken") != NULL, "toytrace -f says what it drew");
+
+	/* a state the drawing has no place for */
+	snprintf(path, sizeof(path), "%s/bad-state.txt", tmpdir);
+	write_file(path, "state event next actions hits\n"
+		   "ESTABLISHED CLOSE NOWHERE - 1\n");
+	snprintf(cmd, sizeof(cmd), "./toytrace -f %s -r %s 2>&1", svg, path);
+	rc = run_sh(cmd, out, sizeof(out));
+	check(rc == 1 && strstr(out, "no place for"), "a table with an unknown state: exit 1, said so");
+	write_file(path, "state event next actions hits\nESTABLISHED CLOSE\n");
+	rc = run_sh(cmd, out, sizeof(out));
+	check(rc == 1 && strstr(out, "line 2"), "a garbled table: exit 1, the line named");
+
+	/* around a command: what its run took, the rest is 0 */
+	snprintf(path, sizeof(path), "%s/live.txt", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", table, path);
+	rc = system(cmd);
+	snprintf(cmd, sizeof(cmd),
+		 "TOY_FSM_FILE=%s ./toytrace -f %s -- sed -i "
+		 "'s/^\\(TIME-WAIT  *TW_EXPIRE  *CLOSED  *-  *\\)\\([0-9]*\\)/\\1 1000/' %s 2>&1",
+		 path, svg, path);
+	rc = run_sh(cmd, out, sizeof(out));
+	s = slurp(svg, &len);
+	ng = s ? svg_cells(s, got, 160) : -1;
+	for (i = 0; i < ng && (strcmp(got[i].st, "TIME-WAIT") ||
+			       strcmp(got[i].ev, "TW_EXPIRE")); i++)
+		;
+	check(rc == 0 && ng == 85 && i < ng && count(s, "class=\"cell taken\"") == 1 &&
+	      got[i].hits == 1000 - 3,
+	      "toytrace -f around a command: only what the run took (TW_EXPIRE x997)");
+}
+
 int main(void)
 {
 	char tmpdir[] = "/tmp/test_libtoy.XXXXXX", fake[64];
@@ -1320,6 +1449,7 @@ int main(void)
 	test_diag_parse();
 	test_toyss_diag(tmpdir);
 	test_toytrace(tmpdir);
+	test_toytrace_fsm(tmpdir);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd))

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cwndplot.h"
+#include "fsmplot.h"
 #include "libtoy.h"
 
 #define TRACEFS_DIR	"/sys/kernel/tracing"
@@ -1362,6 +1363,76 @@ static int run(char **argv)
 	return WEXITSTATUS(status);
 }
 
+/* A /proc/net/toy_fsm (or a saved copy) into *@c, *@n; 0 or 1 after saying why. */
+static int fsm_read(const char *path, struct fsm_cell **c, size_t *n)
+{
+	FILE *f = fopen(path, "re");
+	int err;
+
+	if (!f) {
+		fprintf(stderr, "toytrace: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	err = fsm_parse(f, c, n);
+	fclose(f);
+	if (err == -EINVAL)
+		fprintf(stderr, "toytrace: %s: line %zu is not a state table row\n",
+			path, *n);
+	else if (err)
+		fprintf(stderr, "toytrace: %s: %s\n", path, strerror(-err));
+	return err ? 1 : 0;
+}
+
+/*
+ * --fsm: the state table as a diagram. From a saved copy (-r), or from
+ * /proc/net/toy_fsm: as it stands, or, around a command, what the
+ * command's run took (the counts after, less those before).
+ */
+static int render_fsm(const char *svg, const char *saved, char **argv)
+{
+	const char *proc = getenv("TOY_FSM_FILE") ?: "/proc/net/toy_fsm";
+	struct fsm_cell *c = NULL, *before = NULL;
+	size_t n = 0, nb = 0, i, taken = 0;
+	int status = 0, err;
+
+	if (saved) {
+		if (fsm_read(saved, &c, &n))
+			return 1;
+	} else {
+		if (argv[0] && fsm_read(proc, &before, &nb))
+			return 1;
+		if (argv[0])
+			status = run(argv);
+		if (fsm_read(proc, &c, &n)) {
+			free(before);
+			return 1;
+		}
+		if (before && nb != n) {
+			fprintf(stderr, "toytrace: %s changed shape during the run\n", proc);
+			free(before);
+			free(c);
+			return 1;
+		}
+		for (i = 0; before && i < n; i++)
+			c[i].hits -= c[i].hits >= before[i].hits ? before[i].hits : c[i].hits;
+		free(before);
+	}
+	err = fsm_plot_svg(svg, c, n);
+	if (err) {
+		fprintf(stderr, "toytrace: %s: %s\n", svg,
+			err == -EINVAL ? "a state the diagram has no place for" :
+					 strerror(-err));
+		free(c);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		taken += !c[i].unreachable && c[i].hits;
+	printf("%s: the state table, %zu transitions taken%s\n", svg, taken,
+	       argv[0] ? " by the command" : "");
+	free(c);
+	return status;
+}
+
 static int record(const char *dir, char **argv, const char *save,
 		  bool cwnd_only, struct trace *t, int *cmd_status)
 {
@@ -1436,6 +1507,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "Usage: toytrace [-Rqw] [-o out.svg | -c cwnd.svg] [-s saved.txt] [-t tracefs] -- command [args...]\n"
 "       toytrace [-Rqw] [-o out.svg | -c cwnd.svg] -r saved.txt\n"
+"       toytrace -f fsm.svg [-r saved_toy_fsm.txt | -- command [args...]]\n"
 "Run a command with the toy:* tracepoints enabled and draw each AF_TOY\n"
 "connection it made as a sequence diagram: the client (who sent the first\n"
 "SYN) on the left, the server on the right, one arrow per segment with its\n"
@@ -1455,6 +1527,10 @@ static void usage(FILE *out)
 "                window and slow-start threshold over time as SVG, loss\n"
 "                events marked, and print a line per sender (records the\n"
 "                toy_cwnd event alone)\n"
+"  -f, --fsm FILE  instead, draw the module's state table (/proc/net/toy_fsm,\n"
+"                or a copy of it with -r) as a state diagram in SVG: every\n"
+"                transition an arrow labelled event/actions, those taken in\n"
+"                red with their counts (around a command: during its run)\n"
 "  -h, --help    this help\n"
 "\n"
 "Arrows: ---> delivered, ---x sent but never received (lost); \"(retransmit)\"\n"
@@ -1472,17 +1548,19 @@ int main(int argc, char **argv)
 		{ "relative",	no_argument, NULL, 'R' },
 		{ "window",	no_argument, NULL, 'w' },
 		{ "cwnd",	required_argument, NULL, 'c' },
+		{ "fsm",	required_argument, NULL, 'f' },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *replay = NULL, *tracefs = NULL, *save = NULL;
+	const char *replay = NULL, *tracefs = NULL, *save = NULL, *fsm = NULL;
 	struct opts o = { 0 };
 	struct trace t = { 0 };
 	int ch, rc, cmd_status = 0;
 	FILE *f;
 
-	while ((ch = getopt_long(argc, argv, "+o:r:s:t:c:Rwqh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+o:r:s:t:c:f:Rwqh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'f': fsm = optarg; break;
 		case 'o': o.svg = optarg; break;
 		case 'c': o.cwnd_svg = optarg; break;
 		case 'r': replay = optarg; break;
@@ -1494,6 +1572,13 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (fsm) {
+		if (replay && optind < argc) {
+			fprintf(stderr, "toytrace: give -r FILE or a command, not both\n");
+			return 2;
+		}
+		return render_fsm(fsm, replay, argv + optind);
 	}
 	if (!replay == (optind == argc)) {
 		fprintf(stderr, "toytrace: give either -r FILE or a command after --\n");
