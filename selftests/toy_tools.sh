@@ -3,11 +3,13 @@
 #
 # toycat with nc's habits, over loopback: -q SECS quits that long after
 # stdin EOF whether or not the peer closes, -z only tells whether a port
-# accepts, and -N, -n and -4 are taken in a real transfer. Prints TAP.
+# accepts, and -N, -n and -4 are taken in a real transfer. Then toyss with
+# ss's: a filter expression on a live connection, and -N NETNS. Prints TAP.
 # Every wait has a deadline; none sleeps a fixed time and then asserts,
 # but for the one case that must still be waiting after it.
 #
-# Environment: toycat on PATH or in TOY_BIN_DIR; toy.ko loaded.
+# Environment: toycat and toyss on PATH or in TOY_BIN_DIR; toy.ko loaded;
+# ip (netns).
 
 set -u
 
@@ -109,5 +111,55 @@ rc=$?
 good=false
 [ "$rc" -eq 0 ] && wait_for "$TMP/out.7305" "both ways" && good=true
 check "toycat -N -n -4 moves the bytes (exit $rc)" $good
+
+# toyss's expression, on a live connection: its two ends and the listener
+# match the port either way round, a negation leaves the other sockets.
+# -k: the listener stays while it serves the connection
+mkfifo "$TMP/in.srv" "$TMP/in.cli"
+sleep 60 >"$TMP/in.srv" &
+PIDS="$PIDS $!"
+sleep 60 >"$TMP/in.cli" &
+PIDS="$PIDS $!"
+toycat -k -v -l 127.0.0.1 7306 <"$TMP/in.srv" >/dev/null 2>"$TMP/err.7306" &
+PIDS="$PIDS $!"
+wait_for "$TMP/err.7306" "listening on"
+toycat 127.0.0.1 7306 <"$TMP/in.cli" >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+# rows NAME ARGS...: toyss -H's output lines for ARGS, into $rows
+rows() { rows=$(toyss -H "$@" 2>&1 | wc -l); }
+estab_both() { rows state established '( sport = :7306 or dport = :7306 )'; [ "$rows" -eq 2 ]; }
+_i=0
+until estab_both; do
+	_i=$((_i + 1))
+	[ "$_i" -le 200 ] || break
+	sleep 0.1
+done
+check "toyss state established '( sport = :7306 or dport = :7306 )': both ends ($rows)" \
+	[ "$rows" -eq 2 ]
+rows -a '( sport = :7306 or dport = :7306 )'
+check "toyss -a, the same expression: and the listener ($rows)" [ "$rows" -eq 3 ]
+rows -a sport = :7306 and not dst 127.0.0.1
+check "toyss -a sport = :7306 and not dst 127.0.0.1: the listener only ($rows)" \
+	[ "$rows" -eq 1 ]
+toyss -a '( sport = :7306' >"$TMP/ss.err" 2>&1
+rc=$?
+good=false
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/ss.err")" -eq 2 ] && good=true
+check "toyss with a ')' missing: exit $rc, one line then where help is" $good
+
+# -N: another namespace's sockets (none), and a namespace that is not there
+if ip netns add toy-tools-ns 2>/dev/null; then
+	out=$(toyss -N toy-tools-ns -aH 2>&1)
+	rc=$?
+	good=false
+	[ "$rc" -eq 0 ] && [ -z "$out" ] && good=true
+	check "toyss -N toy-tools-ns -aH: exit $rc, nothing listed" $good
+	ip netns del toy-tools-ns
+else
+	skip "toyss -N" "no ip netns"
+fi
+toyss -N toy-tools-none -a >/dev/null 2>&1
+rc=$?
+check "toyss -N of a missing namespace: exit $rc, want 1" [ "$rc" -eq 1 ]
 
 tap_end

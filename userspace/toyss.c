@@ -1440,7 +1440,11 @@ static void try_help(void)
 	fprintf(stderr, "Try 'toyss --help' for more.\n");
 }
 
-/* -N NAME: the named network namespace of `ip netns`, or a path to one. */
+/*
+ * -N NAME: the named network namespace of `ip netns` (/run/netns, where
+ * Debian's iproute2 keeps them; /var/run/netns, iproute2's own default),
+ * or a path to one.
+ */
 static int enter_netns(const char *name)
 {
 	char path[PATH_MAX];
@@ -1449,8 +1453,12 @@ static int enter_netns(const char *name)
 	if (strchr(name, '/'))
 		snprintf(path, sizeof(path), "%s", name);
 	else
-		snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !strchr(name, '/')) {
+		snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
 		fprintf(stderr, "toyss: cannot enter network namespace %s: %s\n",
 			name, strerror(errno));
