@@ -69,11 +69,25 @@ echo "TAP version 13"
 check "reload with fixed_isn=1000" reload fixed_isn=1000
 check "fixed_isn is 1000 in sysfs" param_is fixed_isn 1000
 
+# toytrace records in a tracefs instance of its own: the global buffer
+# (a marker written there now), its switch and other tracers are left alone.
+TRACEFS=/sys/kernel/tracing
+[ -d "$TRACEFS/instances" ] || TRACEFS=/sys/kernel/debug/tracing
+echo "toy_trace.sh marker $$" >"$TRACEFS/trace_marker" 2>/dev/null
+tracing_on=$(cat "$TRACEFS/tracing_on" 2>/dev/null)
+
 # toydemo runs straight through (stdin at EOF): socket, bind, listen,
 # connect, accept, write, read, echo, read, close, EOF, close.
 toytrace -s "$TMP.trace" -o "$TMP.svg" -- \
 	toydemo -p "$SERVER_PORT" -c "$CLIENT_PORT" </dev/null >"$TMP.txt" 2>"$TMP.err"
 rc=$?
+check "the global trace buffer kept what it had (toytrace used its own)" \
+	grep -q "toy_trace.sh marker $$" "$TRACEFS/trace"
+check "tracing_on left as it was ($tracing_on)" \
+	[ "$(cat "$TRACEFS/tracing_on" 2>/dev/null)" = "$tracing_on" ]
+check "toytrace removed its tracefs instance" \
+	[ -z "$(ls -d "$TRACEFS"/instances/toytrace.* 2>/dev/null)" ]
+check "no overrun reported" [ -z "$(grep overran "$TMP.err")" ]
 # toydemo's own lines come first; the diagram starts at "Connection 1:".
 sed -n '/^\[/p' "$TMP.txt" >"$TMP.steps"
 sed -i -n '/^Connection 1:/,$p' "$TMP.txt"

@@ -1433,12 +1433,44 @@ static int render_fsm(const char *svg, const char *saved, char **argv)
 	return status;
 }
 
+/* Events the ring buffer of @dir dropped: the overrun of every CPU. */
+static unsigned long long overruns(const char *dir)
+{
+	unsigned long long total = 0, v;
+	char path[640], line[128];
+	int cpu;
+
+	for (cpu = 0; cpu < 4096; cpu++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/stats", dir, cpu);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "overrun: %llu", &v) == 1)
+				total += v;
+		fclose(f);
+	}
+	return total;
+}
+
+/*
+ * Record the toy events of a command's run in a tracefs instance of our
+ * own (instances/toytrace.PID), so that the global buffer, its on/off
+ * switch and whoever else traces are left alone, and no one else's events
+ * land in ours; where instances cannot be made, in the global buffer as
+ * before (cleared first). A buffer that overran is said to have.
+ */
 static int record(const char *dir, char **argv, const char *save,
 		  bool cwnd_only, struct trace *t, int *cmd_status)
 {
 	const char *events = cwnd_only ? "events/toy/toy_cwnd/enable" :
 					 "events/toy/enable";
-	char path[512];
+	char path[512], inst[400];
+	const char *where;
+	unsigned long long lost;
+	bool own = false;
 	FILE *f, *out;
 	int err;
 
@@ -1455,28 +1487,44 @@ static int record(const char *dir, char **argv, const char *save,
 			path, strerror(errno));
 		return 1;
 	}
-	/* Clear the buffer so only this command's connections show. */
-	err = write_str(dir, "trace", "", true);
+	snprintf(inst, sizeof(inst), "%s/instances/toytrace.%d", dir, (int)getpid());
+	if (!mkdir(inst, 0700)) {
+		own = true;
+		where = inst;
+		/* room for a long transfer's every cwnd change (KB per CPU) */
+		write_str(where, "buffer_size_kb", cwnd_only ? "8192" : "4096", false);
+		err = 0;
+	} else {
+		where = dir;
+		/* Clear the buffer so only this command's connections show. */
+		err = write_str(where, "trace", "", true);
+	}
 	if (!err)
-		err = write_str(dir, events, "1", false);
+		err = write_str(where, events, "1", false);
 	if (!err)
-		err = write_str(dir, "tracing_on", "1", false);
+		err = write_str(where, "tracing_on", "1", false);
 	if (err) {
 		fprintf(stderr, "toytrace: cannot set up tracing in %s: %s\n",
-			dir, strerror(-err));
-		write_str(dir, events, "0", false);
+			where, strerror(-err));
+		write_str(where, events, "0", false);
+		if (own)
+			rmdir(inst);
 		return 1;
 	}
 
 	*cmd_status = run(argv);
 
-	write_str(dir, events, "0", false);
-	snprintf(path, sizeof(path), "%s/trace", dir);
+	write_str(where, events, "0", false);
+	lost = overruns(where);
+	snprintf(path, sizeof(path), "%s/trace", where);
 	f = fopen(path, "re");
 	if (!f) {
 		fprintf(stderr, "toytrace: %s: %s\n", path, strerror(errno));
+		if (own)
+			rmdir(inst);
 		return 1;
 	}
+	err = 0;
 	if (save) {
 		char buf[65536];
 		size_t n;
@@ -1484,22 +1532,27 @@ static int record(const char *dir, char **argv, const char *save,
 		out = fopen(save, "w");
 		if (!out) {
 			fprintf(stderr, "toytrace: %s: %s\n", save, strerror(errno));
-			fclose(f);
-			return 1;
+			err = 1;
+		} else {
+			while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+				fwrite(buf, 1, n, out);
+			if (fclose(out))
+				fprintf(stderr, "toytrace: %s: %s\n", save, strerror(errno));
+			rewind(f);
 		}
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, out);
-		if (fclose(out))
-			fprintf(stderr, "toytrace: %s: %s\n", save, strerror(errno));
-		rewind(f);
 	}
-	err = read_trace(f, path, &t->evs);
+	if (!err) {
+		err = read_trace(f, path, &t->evs);
+		if (err)
+			fprintf(stderr, "toytrace: %s: %s\n", path, strerror(-err));
+	}
 	fclose(f);
-	if (err) {
-		fprintf(stderr, "toytrace: %s: %s\n", path, strerror(-err));
-		return 1;
-	}
-	return 0;
+	if (own && rmdir(inst))
+		fprintf(stderr, "toytrace: rmdir %s: %s\n", inst, strerror(errno));
+	if (lost)
+		fprintf(stderr, "toytrace: the trace buffer overran: %llu events were lost, "
+			"so segments may be missing from the drawing\n", lost);
+	return err ? 1 : 0;
 }
 
 static void usage(FILE *out)
@@ -1532,6 +1585,9 @@ static void usage(FILE *out)
 "                transition an arrow labelled event/actions, those taken in\n"
 "                red with their counts (around a command: during its run)\n"
 "  -h, --help    this help\n"
+"\n"
+"It records in a tracefs instance of its own (instances/toytrace.PID), and\n"
+"says if its buffer overran.\n"
 "\n"
 "Arrows: ---> delivered, ---x sent but never received (lost); \"(retransmit)\"\n"
 "marks a segment sent again; \"*\" lines are notes. Times are ms since the\n"
