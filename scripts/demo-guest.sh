@@ -266,8 +266,6 @@ cwnd_chapter() {
 		delay "${CW_DELAY}ms"
 	ip netns exec demo-b toyperf -s -p 5201 >/dev/null 2>&1 &
 	CW_SRV=$!
-	# Room for every change of the window: the oldest would be lost.
-	echo 8192 >/sys/kernel/tracing/buffer_size_kb 2>/dev/null || true
 	tries=0
 	until toytrace -c "$EXPORT/cwnd.svg" -- ip netns exec demo-a \
 		toyperf -c 10.78.0.2 -p 5201 -t "$CW_SECS" --buf 1048576 \
@@ -320,6 +318,22 @@ cwnd_chapter || { echo "the congestion window chapter failed"; exit 1; }
 section "What the protocol counted: toyss -s"
 toyss -s
 
+section "The state machine, drawn from the module's own table"
+toytrace -f "$EXPORT/fsm.svg" >/dev/null || { echo "toytrace -f failed"; exit 1; }
+echo "Every state change above went through one table, module/fsm.c's, which"
+echo "/proc/net/toy_fsm prints with how often each row was taken (in this"
+echo "network namespace: the window chapter's namespaces count their own)."
+echo "This run took these rows (state, event, actions, next state, times):"
+echo
+awk 'NR > 1 && $3 != "unreachable" && $5 > 0 {
+	printf "  %-12s %-10s %-24s -> %-12s x%s\n", $1, $2, $4, $3, $5 }' /proc/net/toy_fsm
+FSM_ALL=$(awk 'NR > 1 && $3 != "unreachable"' /proc/net/toy_fsm | wc -l)
+FSM_TAKEN=$(awk 'NR > 1 && $3 != "unreachable" && $5 > 0' /proc/net/toy_fsm | wc -l)
+echo
+echo "That is $FSM_TAKEN of the table's $FSM_ALL transitions. The picture is"
+echo "docs/fsm.svg: every transition an arrow labelled event/actions, the"
+echo "ones this run took in red, with their counts."
+
 [ "${DEMO_CHECK:-0}" = 1 ] || exit 0
 # The narration against the diagram of the same run.
 section "demo-check"
@@ -346,5 +360,11 @@ r=0
 grep -q '<polyline class="cwnd"' "$EXPORT/cwnd.svg" || r=1
 [ -n "$CW_FR" ] || r=1
 tap "$r" 3 "the window chapter drew cwnd.svg and told ${CW_FR:-no} fast recoveries from its trace"
-echo "1..3"
+# The drawing against the table it was drawn from, and what was told.
+r=0
+[ "$(grep -o 'class="cell' "$EXPORT/fsm.svg" | wc -l)" -eq "$FSM_ALL" ] || r=1
+[ "$(grep -o 'class="cell taken"' "$EXPORT/fsm.svg" | wc -l)" -eq "$FSM_TAKEN" ] || r=1
+[ "$FSM_TAKEN" -gt 0 ] || r=1
+tap "$r" 4 "fsm.svg draws the table's $FSM_ALL transitions and highlights the $FSM_TAKEN told"
+echo "1..4"
 [ "$failed" -eq 0 ]

@@ -10,8 +10,9 @@
 #
 # --save DIR also writes what the demo printed to DIR/demo-output.txt, the
 # connection's diagram, drawn by toytrace in the guest, to
-# DIR/handshake.svg, and the congestion window's plot to DIR/cwnd.svg
-# (that is how docs/ gets them).
+# DIR/handshake.svg, the congestion window's plot to DIR/cwnd.svg, and the
+# state table drawn as a diagram to DIR/fsm.svg (that is how docs/ gets
+# them).
 set -euo pipefail
 
 here=$(dirname "${BASH_SOURCE[0]}")
@@ -33,7 +34,8 @@ save_outputs() {
 		"$TOY_VM_DIR/result.txt" >"$dir/demo-output.txt"
 	cp "$TOY_VM_DIR/export/handshake.svg" "$dir/handshake.svg"
 	cp "$TOY_VM_DIR/export/cwnd.svg" "$dir/cwnd.svg"
-	echo "demo: saved $dir/demo-output.txt, $dir/handshake.svg and $dir/cwnd.svg"
+	cp "$TOY_VM_DIR/export/fsm.svg" "$dir/fsm.svg"
+	echo "demo: saved $dir/demo-output.txt, $dir/handshake.svg, $dir/cwnd.svg and $dir/fsm.svg"
 }
 
 "$here/deps.sh"
