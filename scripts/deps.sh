@@ -19,6 +19,8 @@ TOY_DEPS_PKGS=(
 	qemu-system-x86 busybox-static cpio gcc make libc6-dev bc flex bison
 	libelf-dev libssl-dev sparse iproute2 ethtool kmod xz-utils python3
 	rsync shellcheck
+	# tcpdump goes into the guest (the Wireshark tier's capture)
+	tcpdump
 	# selftests/Makefile takes kselftest_harness.h from this tarball.
 	linux-source-6.12
 )

@@ -235,15 +235,17 @@ _toy_kmod_closure() {
 }
 
 # Build (or reuse) the part of the image that does not depend on toy.ko,
-# the tools or the guest script: busybox, ip/tc/ss/bash, kernel modules and
-# /init. Print the path of its stage dir; its .cpio.gz sits beside it.
+# the tools or the guest script: busybox, ip/tc/ss/bash, tcpdump, kernel
+# modules and /init. Print the path of its stage dir; its .cpio.gz sits beside it.
 toy_initramfs_base() {
-	local ver=$1 key stage root kmod path
+	local ver=$1 key stage root kmod path tcpdump
+	tcpdump=$(command -v tcpdump || true)
 	key=$( {
 		echo "$ver $TOY_VM_KMODS $TOY_VM_MODULES_DIR"
 		sha256sum "${BASH_SOURCE[0]}" "$TOY_ROOT/scripts/guest-init.sh" \
 			"$(command -v busybox)" \
-			/usr/sbin/ip /usr/sbin/tc /usr/sbin/ethtool /bin/dash /bin/bash
+			/usr/sbin/ip /usr/sbin/tc /usr/sbin/ethtool /bin/dash /bin/bash \
+			${tcpdump:+"$tcpdump"}
 	} | sha256sum | cut -c1-16)
 	stage=$TOY_CACHE/initramfs/$ver/base-$key
 	if [ -f "$stage.cpio.gz" ]; then
@@ -271,6 +273,10 @@ toy_initramfs_base() {
 	_toy_copy_elf /usr/sbin/ip sbin/ip "$root"
 	_toy_copy_elf /usr/sbin/tc sbin/tc "$root"
 	_toy_copy_elf /usr/sbin/ethtool sbin/ethtool "$root"
+	# tcpdump (scripts/deps.sh installs it): the dissector's real capture
+	if [ -n "$tcpdump" ]; then
+		_toy_copy_elf "$tcpdump" usr/bin/tcpdump "$root"
+	fi
 	_toy_copy_elf /bin/bash bin/bash "$root"
 	_toy_copy_elf /bin/dash bin/dash "$root"
 	ln -s dash "$root/bin/sh"

@@ -174,13 +174,16 @@ def main():
                            for r in rows),
               "%s: %d segments, every checksum good or left to the device"
               % (name, len(rows)))
+        def fl(r):
+            return int(r["toy.flags"] or "0", 16)
+
         kinds = {
-            "a SYN": any(r["toy.flags"] == "0x02" for r in rows),
-            "a SYN|ACK": any(r["toy.flags"] in ("0x12", "0x32") for r in rows),
+            "a SYN": any(fl(r) & 0x12 == 0x02 for r in rows),
+            "a SYN|ACK": any(fl(r) & 0x12 == 0x12 for r in rows),
             "data": any(r["toy.len"] not in ("", "0") for r in rows),
             "SACK blocks": any(r["toy.sack.start"] for r in rows),
-            "a FIN": any(r["toy.flags"] == "0x11" for r in rows),
-            "an RST": any(r["toy.flags"] in ("0x04", "0x14") for r in rows),
+            "a FIN": any(fl(r) & 0x01 for r in rows),
+            "an RST": any(fl(r) & 0x04 for r in rows),
         }
         check(all(kinds.values()), "%s: has %s" % (name, ", ".join(
             k if v else "NO " + k for k, v in kinds.items())))
