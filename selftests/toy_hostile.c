@@ -382,11 +382,12 @@ TEST_F(wire, zero_window_orphan_gives_up)
 }
 
 /*
- * SO_KEEPALIVE on a half-closed connection (FIN-WAIT-2, the file still
- * open): the keepalive timer probes, it does not end the connection as
- * if it were an orphan's lifetime.
+ * A passive open, SO_KEEPALIVE (1 s idle and interval, @cnt probes), our
+ * FIN acknowledged: FIN-WAIT-2 with the file open. Then the first
+ * keepalive probe, which carries an old sequence number.
  */
-TEST_F(wire, keepalive_in_fin_wait2_probes)
+static void fin_wait2_keepalive(struct __test_metadata *_metadata,
+				FIXTURE_DATA(wire) *self, int cnt)
 {
 	struct toy_seg s;
 	int on = 1;
@@ -395,6 +396,7 @@ TEST_F(wire, keepalive_in_fin_wait2_probes)
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)));
 	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPIDLE, 1));
 	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPINTVL, 1));
+	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPCNT, cnt));
 	ASSERT_EQ(0, shutdown(self->fd, SHUT_WR));
 	next_seg(_metadata, self, &s);
 	ASSERT_EQ(TOYHDR_FIN | TOYHDR_ACK, s.flags);
@@ -407,6 +409,16 @@ TEST_F(wire, keepalive_in_fin_wait2_probes)
 	ASSERT_EQ(1, peer_recv(&self->p, &s, 5000)) TH_LOG("no keepalive probe");
 	ASSERT_EQ(TOYHDR_ACK, s.flags);
 	ASSERT_EQ(self->m_nxt - 1, s.seq);
+}
+
+/*
+ * SO_KEEPALIVE on a half-closed connection (FIN-WAIT-2, the file still
+ * open): the keepalive timer probes, it does not end the connection as
+ * if it were an orphan's lifetime.
+ */
+TEST_F(wire, keepalive_in_fin_wait2_probes)
+{
+	fin_wait2_keepalive(_metadata, self, 9);
 	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, self->m_nxt, TOYHDR_ACK,
 			       NULL, 0));
 	/* Still open for the peer's data. */
@@ -426,25 +438,9 @@ TEST_F(wire, keepalive_in_fin_wait2_times_out)
 	long end = toy_now_ms() + 15000;
 	struct toy_info ti;
 	struct toy_seg s;
-	int on = 1;
 	char c;
 
-	passive(_metadata, self);
-	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)));
-	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPIDLE, 1));
-	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPINTVL, 1));
-	ASSERT_EQ(0, toy_set_int(self->fd, SOL_TOY, TOY_KEEPCNT, 1));
-	ASSERT_EQ(0, shutdown(self->fd, SHUT_WR));
-	next_seg(_metadata, self, &s);
-	ASSERT_EQ(TOYHDR_FIN | TOYHDR_ACK, s.flags);
-	ASSERT_EQ(0, peer_send(&self->p, self->p_nxt, s.seq + 1, TOYHDR_ACK,
-			       NULL, 0));
-	self->m_nxt = s.seq + 1;
-	ASSERT_EQ(0, toy_wait_state(self->lport, PEER_PORT, TOY_ST_FIN_WAIT2,
-				    REPLY_MS));
-	ASSERT_EQ(1, peer_recv(&self->p, &s, 5000)) TH_LOG("no keepalive probe");
-	ASSERT_EQ(TOYHDR_ACK, s.flags);
-	ASSERT_EQ(self->m_nxt - 1, s.seq);
+	fin_wait2_keepalive(_metadata, self, 1);
 	/* Unanswered: the connection fails. */
 	for (;;) {
 		ASSERT_EQ(0, toy_get_info(self->fd, &ti));
