@@ -149,6 +149,7 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 	if (skb->len && !toy_rcvq_room(sk, skb)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVQDROPS);
 		toy_send_ack(sk);
+		toy_drop_mark(skb, TOY_DROP_RCVBUF);
 		return false;
 	}
 	skb_dst_drop(skb);
@@ -167,8 +168,10 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 	if (skb->len) {
 		toy_ack_seen_data(sk, skb->len / toy_skb_segs(skb));
 		kept = toy_rcvq_in_order(sk, skb);
-		if (!kept)
+		if (!kept) {
 			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
+			toy_drop_mark(skb, TOY_DROP_DUPLICATE);
+		}
 	}
 	if (!fin || end_seq != ts->rcv_nxt)
 		fin = toy_rcvq_ooo_drain(sk);
@@ -318,6 +321,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			if (!oow_rate_limited(sk, th))
 				toy_send_ack(sk);
 		}
+		toy_drop_mark(skb, TOY_DROP_SEQUENCE);
 		return false;
 	}
 
@@ -332,6 +336,7 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 			toy_fsm_event(sk, TOY_EV_RCV_RST, skb);
 		} else {
 			challenge_ack(sk, th);
+			toy_drop_mark(skb, TOY_DROP_RST);
 		}
 		return false;
 	}
@@ -384,7 +389,9 @@ int toy_do_rcv(struct sock *sk, struct sk_buff *skb)
 		kept = rcv_synchronized(sk, skb);
 		break;
 	}
-	if (!kept)
+	if (!kept && TOY_SKB_CB(skb)->drop)
+		toy_drop_skb(skb, TOY_SKB_CB(skb)->drop);
+	else if (!kept)
 		consume_skb(skb);
 	return 0;
 }
@@ -400,7 +407,7 @@ static int deliver(struct sock *sk, struct sk_buff *skb)
 	 */
 	if (sk_filter_trim_cap(sk, skb, skb->len)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_INERRS);
-		kfree_skb(skb);
+		toy_drop_skb(skb, TOY_DROP_FILTER);
 		sock_put(sk);
 		return 0;
 	}
@@ -412,11 +419,47 @@ static int deliver(struct sock *sk, struct sk_buff *skb)
 	} else if (sk_add_backlog(sk, skb, 2 * READ_ONCE(sk->sk_rcvbuf) +
 					   READ_ONCE(sk->sk_sndbuf))) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVQDROPS);
-		kfree_skb(skb);
+		toy_drop_skb(skb, TOY_DROP_BACKLOG);
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
 	return ret;
+}
+
+/* What skb:kfree_skb says for each enum toy_drop (docs/protocol.md 16.2). */
+static const enum skb_drop_reason toy_skb_drop_reason[TOY_DROP_MAX] = {
+	[TOY_DROP_NONE]		= SKB_DROP_REASON_NOT_SPECIFIED,
+	[TOY_DROP_OTHERHOST]	= SKB_DROP_REASON_OTHERHOST,
+	[TOY_DROP_SHORT]	= SKB_DROP_REASON_PKT_TOO_SMALL,
+	[TOY_DROP_HEADER]	= SKB_DROP_REASON_INVALID_PROTO,
+	[TOY_DROP_CSUM]		= SKB_DROP_REASON_TCP_CSUM,
+	[TOY_DROP_FLAGS]	= SKB_DROP_REASON_TCP_FLAGS,
+	[TOY_DROP_NO_SOCKET]	= SKB_DROP_REASON_NO_SOCKET,
+	[TOY_DROP_FILTER]	= SKB_DROP_REASON_SOCKET_FILTER,
+	[TOY_DROP_BACKLOG]	= SKB_DROP_REASON_SOCKET_BACKLOG,
+	[TOY_DROP_SEQUENCE]	= SKB_DROP_REASON_TCP_INVALID_SEQUENCE,
+	[TOY_DROP_RST]		= SKB_DROP_REASON_TCP_RESET,
+	[TOY_DROP_RCVBUF]	= SKB_DROP_REASON_SOCKET_RCVBUFF,
+	[TOY_DROP_DUPLICATE]	= SKB_DROP_REASON_TCP_OLD_DATA,
+};
+
+/**
+ * toy_drop_skb - free a received segment that went no further, saying why
+ * @skb: the segment; its IP header is in place
+ * @why: the reason, for toy:toy_drop and (mapped) skb:kfree_skb
+ */
+void toy_drop_skb(struct sk_buff *skb, enum toy_drop why)
+{
+	const struct toyhdr *th = NULL;
+
+	if (why <= TOY_DROP_NONE || why >= TOY_DROP_MAX)
+		why = TOY_DROP_NONE;
+	/* The header as far as it arrived whole and in the linear part. */
+	if (skb_transport_header_was_set(skb) &&
+	    skb_transport_header(skb) + TOY_HLEN <= skb_tail_pointer(skb))
+		th = toy_hdr(skb);
+	trace_toy_drop(skb, th, why);
+	kfree_skb_reason(skb, toy_skb_drop_reason[why]);
 }
 
 /**
@@ -432,17 +475,22 @@ int toy_rcv(struct sk_buff *skb)
 	const struct iphdr *iph;
 	unsigned int segs = toy_skb_segs(skb);
 	struct toy_skb_cb *cb;
+	enum toy_drop why;
 	struct sock *sk;
 
 	TOY_ADD_STATS(net, TOY_MIB_INSEGS, segs);
 	if (segs > 1)
 		TOY_INC_STATS(net, TOY_MIB_INSUPERSEGS);
 	if (skb->pkt_type != PACKET_HOST ||
-	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+	    skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)) {
+		why = TOY_DROP_OTHERHOST;
 		goto discard;
+	}
+	why = TOY_DROP_SHORT;
 	if (!pskb_may_pull(skb, TOY_HLEN))
 		goto bad;
 	th = toy_hdr(skb);
+	why = TOY_DROP_HEADER;
 	if (!validate_hdr(th, skb->len))
 		goto bad;
 	/* The SACK blocks too: rcv_ack() reads them in place. */
@@ -451,8 +499,10 @@ int toy_rcv(struct sk_buff *skb)
 	th = toy_hdr(skb);
 	if (!csum_ok(skb)) {
 		TOY_INC_STATS(net, TOY_MIB_INCSUMERRORS);
+		why = TOY_DROP_CSUM;
 		goto bad;
 	}
+	why = TOY_DROP_FLAGS;
 	if (!validate_flags(th))
 		goto bad;
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
@@ -470,6 +520,7 @@ int toy_rcv(struct sk_buff *skb)
 	if (!sk) {
 		TOY_INC_STATS(net, TOY_MIB_INNOSOCKET);
 		toy_reply_rst(net, skb);
+		why = TOY_DROP_NO_SOCKET;
 		goto discard;
 	}
 	return deliver(sk, skb);
@@ -477,7 +528,7 @@ int toy_rcv(struct sk_buff *skb)
 bad:
 	TOY_INC_STATS(net, TOY_MIB_INERRS);
 discard:
-	kfree_skb(skb);
+	toy_drop_skb(skb, why);
 	return 0;
 }
 

@@ -271,7 +271,7 @@ void toy_rcvq_ooo_insert(struct sock *sk, struct sk_buff *skb)
 		pcb = TOY_SKB_CB(prev);
 		if (ooo_absorbs(pcb, cb)) {
 			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
-			kfree_skb(skb);
+			toy_drop_skb(skb, TOY_DROP_DUPLICATE);
 			return;
 		}
 		if (toy_before(cb->seq, pcb->end_seq))
@@ -281,7 +281,7 @@ void toy_rcvq_ooo_insert(struct sock *sk, struct sk_buff *skb)
 			rb_replace_node(&prev->rbnode, &skb->rbnode, &ts->ooo_queue);
 			if (ts->ooo_last_skb == prev)
 				ts->ooo_last_skb = skb;
-			kfree_skb(prev);
+			toy_drop_skb(prev, TOY_DROP_DUPLICATE);
 			goto merge_right;
 		}
 		if (ooo_coalesce(sk, prev, skb, false)) {
@@ -302,7 +302,7 @@ merge_right:
 		if (ooo_absorbs(cb, ncb)) {
 			ooo_dup(&dup_start, &dup_end, ncb->seq, ncb->end_seq);
 			ooo_erase(ts, next);
-			kfree_skb(next);
+			toy_drop_skb(next, TOY_DROP_DUPLICATE);
 			continue;
 		}
 		if (toy_before(ncb->seq, cb->end_seq))
@@ -330,7 +330,7 @@ bool toy_rcvq_ooo_drain(struct sock *sk)
 		ooo_erase(ts, skb);
 		fin = (cb->flags & TOYHDR_FIN) && !toy_before(cb->end_seq, ts->rcv_nxt);
 		if (!toy_rcvq_in_order(sk, skb))
-			kfree_skb(skb);
+			toy_drop_skb(skb, TOY_DROP_DUPLICATE);
 		if (fin)
 			break;
 	}
@@ -374,7 +374,7 @@ bool toy_rcvq_room(struct sock *sk, struct sk_buff *skb)
 		if (!last || !toy_after(TOY_SKB_CB(last)->seq, TOY_SKB_CB(skb)->seq))
 			return false;
 		ooo_erase(ts, last);
-		kfree_skb(last);
+		toy_drop_skb(last, TOY_DROP_RCVBUF);
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOPRUNED);
 	}
 	return true;

@@ -549,6 +549,7 @@ struct toy_skb_cb {
 	bool lost;
 	bool rtx_out;
 	u16 rtx_epoch;
+	u8 drop;	/* enum toy_drop: why toy_do_rcv() frees it */
 };
 
 #define TOY_SKB_CB(skb)	((struct toy_skb_cb *)&((skb)->cb[0]))
@@ -721,6 +722,53 @@ int toy_send_synack(struct sock *sk);
 void toy_send_ack(struct sock *sk);
 void toy_send_rst(struct sock *sk);
 void toy_reply_rst(struct net *net, struct sk_buff *skb);
+
+/**
+ * enum toy_drop - why a received segment went no further
+ * @TOY_DROP_NONE: it did not: it was consumed (consume_skb())
+ * @TOY_DROP_OTHERHOST: not addressed to this host alone (section 2)
+ * @TOY_DROP_SHORT: shorter than its header (section 4, rule 1)
+ * @TOY_DROP_HEADER: doff, reserved, flag bits or len wrong (rules 2 to 5)
+ * @TOY_DROP_CSUM: bad checksum (rule 6)
+ * @TOY_DROP_FLAGS: SYN with FIN or RST, or SACKOK without SYN (rules 7, 8)
+ * @TOY_DROP_NO_SOCKET: no connection or listener matches (section 7)
+ * @TOY_DROP_FILTER: the socket's filter or the LSM refused it
+ * @TOY_DROP_BACKLOG: the owner held the socket and its backlog was full
+ * @TOY_DROP_SEQUENCE: outside the receive window (section 13.3)
+ * @TOY_DROP_RST: an RST in the window but not at rcv_nxt (section 11.2)
+ * @TOY_DROP_RCVBUF: no room in the receive buffer
+ * @TOY_DROP_DUPLICATE: data the receiver already held
+ * @TOY_DROP_MAX: the number of reasons
+ *
+ * toy:toy_drop shows these names; toy_drop_skb() gives skb:kfree_skb
+ * (perf, dropwatch) the kernel's nearest reason, TCP's where the meaning
+ * is TCP's: docs/protocol.md 16.2 has the table.
+ */
+enum toy_drop {
+	TOY_DROP_NONE,
+	TOY_DROP_OTHERHOST,
+	TOY_DROP_SHORT,
+	TOY_DROP_HEADER,
+	TOY_DROP_CSUM,
+	TOY_DROP_FLAGS,
+	TOY_DROP_NO_SOCKET,
+	TOY_DROP_FILTER,
+	TOY_DROP_BACKLOG,
+	TOY_DROP_SEQUENCE,
+	TOY_DROP_RST,
+	TOY_DROP_RCVBUF,
+	TOY_DROP_DUPLICATE,
+	TOY_DROP_MAX,
+};
+
+void toy_drop_skb(struct sk_buff *skb, enum toy_drop why);
+
+/* Mark a received segment for toy_do_rcv() to drop, not consume. */
+static inline void toy_drop_mark(struct sk_buff *skb, enum toy_drop why)
+{
+	TOY_SKB_CB(skb)->drop = why;
+}
+
 void toy_send_probe(struct sock *sk);
 void toy_send_keepalive(struct sock *sk);
 void toy_push(struct sock *sk);

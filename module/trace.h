@@ -12,8 +12,52 @@
 #if !defined(_TOY_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _TOY_TRACE_H
 
+#include <linux/ip.h>
 #include <linux/tracepoint.h>
 #include <net/tcp_states.h>
+
+/* So that perf and bpftrace, reading the format, can name them too. */
+TRACE_DEFINE_ENUM(TCP_ESTABLISHED);
+TRACE_DEFINE_ENUM(TCP_SYN_SENT);
+TRACE_DEFINE_ENUM(TCP_SYN_RECV);
+TRACE_DEFINE_ENUM(TCP_FIN_WAIT1);
+TRACE_DEFINE_ENUM(TCP_FIN_WAIT2);
+TRACE_DEFINE_ENUM(TCP_TIME_WAIT);
+TRACE_DEFINE_ENUM(TCP_CLOSE);
+TRACE_DEFINE_ENUM(TCP_CLOSE_WAIT);
+TRACE_DEFINE_ENUM(TCP_LAST_ACK);
+TRACE_DEFINE_ENUM(TCP_LISTEN);
+TRACE_DEFINE_ENUM(TCP_CLOSING);
+
+TRACE_DEFINE_ENUM(TOY_DROP_NONE);
+TRACE_DEFINE_ENUM(TOY_DROP_OTHERHOST);
+TRACE_DEFINE_ENUM(TOY_DROP_SHORT);
+TRACE_DEFINE_ENUM(TOY_DROP_HEADER);
+TRACE_DEFINE_ENUM(TOY_DROP_CSUM);
+TRACE_DEFINE_ENUM(TOY_DROP_FLAGS);
+TRACE_DEFINE_ENUM(TOY_DROP_NO_SOCKET);
+TRACE_DEFINE_ENUM(TOY_DROP_FILTER);
+TRACE_DEFINE_ENUM(TOY_DROP_BACKLOG);
+TRACE_DEFINE_ENUM(TOY_DROP_SEQUENCE);
+TRACE_DEFINE_ENUM(TOY_DROP_RST);
+TRACE_DEFINE_ENUM(TOY_DROP_RCVBUF);
+TRACE_DEFINE_ENUM(TOY_DROP_DUPLICATE);
+
+#define toy_show_drop(r)						\
+	__print_symbolic(r,						\
+			 { TOY_DROP_NONE, "NONE" },			\
+			 { TOY_DROP_OTHERHOST, "OTHERHOST" },		\
+			 { TOY_DROP_SHORT, "SHORT" },			\
+			 { TOY_DROP_HEADER, "HEADER" },			\
+			 { TOY_DROP_CSUM, "CSUM" },			\
+			 { TOY_DROP_FLAGS, "FLAGS" },			\
+			 { TOY_DROP_NO_SOCKET, "NO_SOCKET" },		\
+			 { TOY_DROP_FILTER, "FILTER" },			\
+			 { TOY_DROP_BACKLOG, "BACKLOG" },		\
+			 { TOY_DROP_SEQUENCE, "SEQUENCE" },		\
+			 { TOY_DROP_RST, "RST" },			\
+			 { TOY_DROP_RCVBUF, "RCVBUF" },			\
+			 { TOY_DROP_DUPLICATE, "DUPLICATE" })
 
 #define toy_show_state(s)						\
 	__print_symbolic(s,						\
@@ -185,6 +229,43 @@ TRACE_EVENT(toy_cwnd,
 				   { TOY_CA_LOSS, "loss" }),
 		  __entry->cwnd, __entry->ssthresh, __entry->in_flight,
 		  __entry->srtt_us)
+);
+
+/*
+ * A received segment dropped (enum toy_drop): the header's fields when it
+ * had a whole header, else zeros. skb:kfree_skb follows with the kernel's
+ * reason for the same skb.
+ */
+TRACE_EVENT(toy_drop,
+	TP_PROTO(const struct sk_buff *skb, const struct toyhdr *th, int reason),
+	TP_ARGS(skb, th, reason),
+	TP_STRUCT__entry(
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__array(__u8, saddr, 4)
+		__array(__u8, daddr, 4)
+		__field(__u32, seq)
+		__field(__u32, ack)
+		__field(__u16, len)
+		__field(__u8, flags)
+		__field(int, reason)
+	),
+	TP_fast_assign(
+		memcpy(__entry->saddr, &ip_hdr(skb)->saddr, 4);
+		memcpy(__entry->daddr, &ip_hdr(skb)->daddr, 4);
+		__entry->sport = th ? ntohs(th->source) : 0;
+		__entry->dport = th ? ntohs(th->dest) : 0;
+		__entry->seq = th ? ntohl(th->seq) : 0;
+		__entry->ack = th ? ntohl(th->ack_seq) : 0;
+		__entry->len = th ? ntohs(th->len) : 0;
+		__entry->flags = th ? th->flags : 0;
+		__entry->reason = reason;
+	),
+	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 flags=%s seq=%u ack=%u len=%u reason=%s",
+		  __entry->sport, __entry->dport, __entry->saddr,
+		  __entry->daddr, toy_show_flags(__entry->flags),
+		  __entry->seq, __entry->ack, __entry->len,
+		  toy_show_drop(__entry->reason))
 );
 
 #endif /* _TOY_TRACE_H */

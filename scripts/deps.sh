@@ -21,6 +21,8 @@ TOY_DEPS_PKGS=(
 	rsync shellcheck
 	# tcpdump goes into the guest (the Wireshark tier's capture)
 	tcpdump
+	# README's tools, in the lab image (selftests/lab_tools.sh, scripts/vm.sh)
+	python3-scapy socat bpftrace linux-perf
 	# selftests/Makefile takes kselftest_harness.h from this tarball.
 	linux-source-6.12
 )

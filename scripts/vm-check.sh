@@ -47,12 +47,24 @@ main() {
 	"$here/deps.sh"
 	local vers ver
 	vers=$(toy_kernels)
-	local tp=0 tf=0 ts=0 p f s ok rows=()
+	local tp=0 tf=0 ts=0 p f s ok rows=() run lab=
+	# Per kernel: the suite, then (default suite only) README's tools in
+	# the lab image, a boot of its own (~1 min) with the memory its
+	# ~300 MB of programs take.
+	local runs=("$script" "$@")
+	[ "$script" = "$TOY_ROOT/selftests/run_tests.sh" ] && [ $# -eq 0 ] && lab=1
 	for ver in $vers; do
-		echo "=== $ver: $(basename "$script")"
+	for run in main ${lab:+lab}; do
 		ok=1
 		TOY_VM_DIR='' TOY_VM_SECONDS='?'
-		toy_vm_run "$ver" "$script" "$@" || ok=0
+		if [ "$run" = lab ]; then
+			echo "=== $ver: lab_tools.sh (TOY_VM_LAB=1)"
+			TOY_VM_LAB=1 TOY_VM_MEM=2048 TOY_VM_NAME=lab_tools \
+				toy_vm_run "$ver" "$script" lab_tools.sh || ok=0
+		else
+			echo "=== $ver: $(basename "$script")"
+			toy_vm_run "$ver" "${runs[@]}" || ok=0
+		fi
 		if [ -n "$TOY_VM_DIR" ] && [ -f "$TOY_VM_DIR/result.txt" ]; then
 			# The test output, for the CI log.
 			grep -v '^TOY-' "$TOY_VM_DIR/result.txt" || true
@@ -63,9 +75,10 @@ main() {
 		if [ "$ok" = 0 ] && [ "$f" -eq 0 ]; then
 			f=1
 		fi
-		rows+=("$(printf '%-32s %6s %6s %7s %8s  %s' "$ver" "$p" "$f" "$s" \
+		rows+=("$(printf '%-32s %6s %6s %7s %8s  %s' "$ver$([ "$run" = lab ] && echo " lab")" "$p" "$f" "$s" \
 			"${TOY_VM_SECONDS}s" "$([ "$ok" = 1 ] && echo ok || echo FAILED)")")
 		tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+	done
 	done
 	echo
 	printf '%-32s %6s %6s %7s %8s  %s\n' kernel passed failed skipped wall vm

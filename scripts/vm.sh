@@ -36,6 +36,8 @@
 #                    the script's name)
 #   TOY_VM_QEMU_ARGS extra QEMU options (word-split)
 #   TOY_VM_MEM       the guest's memory, MiB (default 1024)
+#   TOY_VM_LAB       1: the image also holds python3 with Scapy, socat,
+#                    nstat, perf, bpftrace and lab/ (toy_initramfs_lab)
 #   TOY_MODULE_SRC   tree with Kbuild and module/ (default: this repo)
 #   TOY_VM_KMODS     kernel modules the guest gets (default: veth dummy
 #                    sch_netem sch_tbf), with their dependencies; built-in ones
@@ -317,6 +319,57 @@ toy_initramfs_base() {
 	echo "$stage"
 }
 
+# The programs of README's "In the tools you already use" that the base
+# image lacks: Debian's python3 with Scapy, socat, nstat, perf and bpftrace,
+# with their libraries (lab/ goes in the small archive of each run).
+# Kernel-independent and large (~90 MB
+# compressed), so only TOY_VM_LAB=1 runs get it (selftests/lab_tools.sh).
+# Print the path of the cached archive.
+TOY_VM_LAB_PKGS="python3.11-minimal libpython3.11-stdlib python3-scapy socat iproute2 linux-perf bpftrace"
+toy_initramfs_lab() {
+	local key out root f lib py
+	key=$( {
+		dpkg-query -W $TOY_VM_LAB_PKGS
+		sha256sum "${BASH_SOURCE[0]}"
+	} | sha256sum | cut -c1-16)
+	out=$TOY_CACHE/initramfs/lab-$key.cpio.gz
+	if [ -f "$out" ]; then
+		echo "$out"
+		return 0
+	fi
+	toy_log "building the lab initramfs (python3, scapy, socat, nstat, perf, bpftrace)"
+	rm -f "$TOY_CACHE"/initramfs/lab-*.cpio.gz
+	root=$(mktemp -d "$TOY_CACHE/initramfs/lab.XXXXXX")
+	py=$(readlink -f /usr/bin/python3)
+	_toy_copy_elf "$py" usr/bin/python3 "$root"
+	mkdir -p "$root/usr/lib"
+	rsync -a --exclude test --exclude idlelib --exclude tkinter \
+		--exclude turtledemo --exclude ensurepip --exclude lib2to3 \
+		--exclude 'config-*' --exclude pydoc_data \
+		"/usr/lib/$(basename "$py")/" "$root/usr/lib/$(basename "$py")/" || return 1
+	# The extension modules' own libraries (ctypes' libffi, ...).
+	for f in "$root/usr/lib/$(basename "$py")"/lib-dynload/*.so; do
+		for lib in $(ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+			[ -e "$root/$lib" ] && continue
+			mkdir -p "$root/$(dirname "$lib")"
+			cp -L "$lib" "$root/$lib"
+		done
+	done
+	mkdir -p "$root/usr/lib/python3/dist-packages" "$root/etc"
+	cp -a /usr/lib/python3/dist-packages/scapy "$root/usr/lib/python3/dist-packages/"
+	for f in /etc/protocols /etc/services /etc/ethertypes; do
+		[ -f "$f" ] && cp "$f" "$root/etc/"
+	done
+	_toy_copy_elf /usr/bin/socat usr/bin/socat "$root"
+	_toy_copy_elf /usr/bin/nstat usr/bin/nstat "$root"
+	_toy_copy_elf /usr/bin/perf usr/bin/perf "$root"
+	_toy_copy_elf /usr/bin/bpftrace usr/bin/bpftrace "$root"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
+	mv "$out.tmp" "$out"
+	rm -rf "$root"
+	echo "$out"
+}
+
 # Build the image for kernel $1 with toy.ko $2 and guest script $3: the
 # cached base plus a small second archive (the kernel unpacks concatenated
 # archives in order). Prints the image path.
@@ -358,8 +411,14 @@ toy_initramfs() {
 	cp "$tree/lib/modules/$ver"/modules.* "$stage/lib/modules/$ver/"
 	rm -rf "$tree"
 
+	local lab=
+	if [ "${TOY_VM_LAB:-0}" = 1 ]; then
+		lab=$(toy_initramfs_lab) || return 1
+		mkdir -p "$stage/toy/lab"
+		cp "$TOY_ROOT"/lab/*.py "$stage/toy/lab/"
+	fi
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
-	cat "$base.cpio.gz" "$stage.cpio.gz" >"$out/initrd.img"
+	cat "$base.cpio.gz" ${lab:+"$lab"} "$stage.cpio.gz" >"$out/initrd.img"
 	rm -rf "$stage" "$stage.cpio.gz"
 	echo "$out/initrd.img"
 }

@@ -1128,9 +1128,13 @@ static const struct {
 } trace_goldens[] = {
 	{ "trace-full",		{ "-r", TESTDATA "/trace/full.txt" } },
 	{ "trace-full-rel-win",	{ "-R", "-w", "-r", TESTDATA "/trace/full.txt" } },
+	/* perf script of the same run: the same drawing */
+	{ "trace-full-perf",	{ "-r", TESTDATA "/trace/full-perf.txt" } },
 	{ "trace-refused",	{ "-r", TESTDATA "/trace/refused.txt" } },
 	{ "trace-lost-syn",	{ "-r", TESTDATA "/trace/lost-syn.txt" } },
 	{ "trace-lost-syn-rel",	{ "--relative", "-r", TESTDATA "/trace/lost-syn.txt" } },
+	/* the same, the SYN dropped by toy.ko for a bad checksum */
+	{ "trace-dropped-syn",	{ "-r", TESTDATA "/trace/dropped-syn.txt" } },
 	{ "trace-all",		{ "-r", TESTDATA "/trace/all.txt" } },
 	{ "trace-cwnd",		{ "-c", "/dev/null", "-r", TESTDATA "/trace/cwnd.txt" } },
 };

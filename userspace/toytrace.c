@@ -8,8 +8,10 @@
  * grouped by connection without knowing any socket address. Over loopback
  * a segment is traced twice, "out" on the sender and "in" on the receiver:
  * arrows come from the "out" events, and an "out" that never came "in" on
- * a host we saw receive is drawn as lost (--x). An "in" with no "out" came
- * from a host we do not trace, and is drawn as an arrow too.
+ * a host we saw receive is drawn as lost (--x), with the receiver's
+ * reason when toy:toy_drop says it dropped it ("[dropped: CSUM]"). An "in"
+ * with no "out" came from a host we do not trace, and is drawn as an
+ * arrow too.
  *
  * -r renders a saved trace file instead, so rendering is tested on the host.
  */
@@ -61,7 +63,7 @@ struct ep {
 	unsigned int	port;
 };
 
-enum ev_kind { EV_SEG, EV_STATE, EV_RETRANS, EV_RESET, EV_CWND };
+enum ev_kind { EV_SEG, EV_STATE, EV_RETRANS, EV_RESET, EV_CWND, EV_DROP };
 
 struct ev {
 	enum ev_kind	kind;
@@ -81,6 +83,8 @@ struct ev {
 	int		match;		/* SEG: the in of this out, or -1 */
 	bool		matched;	/* SEG in: an out claimed it */
 	bool		retrans;	/* SEG out: a retransmission */
+	/* DROP: the receiver's reason; SEG out: the same, if it was dropped */
+	char		reason[16];
 };
 
 struct evs {
@@ -241,38 +245,69 @@ static bool parse_ts(const char *line, const char *end, unsigned long long *us)
 }
 
 /*
- * One line of the trace file:
- *   "  toycat-123  [001] ..s1.  12.345678: toy_segment: out sport=..."
- * Returns 1 for an event, 0 for a line to skip, -1 for a toy line that
- * does not parse.
+ * Where event @name's arguments start in @line, and in *@ts_end the ':'
+ * that ends the timestamp; NULL if the line is not that event. Two forms:
+ *   tracefs:      "  toycat-123  [001] ..s1.  12.345678: toy_segment: out ..."
+ *   perf script:  "  toycat   123 [001]    12.345678:    toy:toy_segment: out ..."
+ */
+static const char *find_event(const char *line, const char *name,
+			      const char **ts_end)
+{
+	char pat[48];
+	const char *t, *e;
+
+	snprintf(pat, sizeof(pat), ": %s: ", name);
+	t = strstr(line, pat);
+	if (t) {
+		*ts_end = t;
+		return t + strlen(pat);
+	}
+	snprintf(pat, sizeof(pat), " toy:%s: ", name);
+	t = strstr(line, pat);
+	if (!t)
+		return NULL;
+	for (e = t; e > line && e[-1] == ' '; e--)
+		;
+	if (e == line || e[-1] != ':')
+		return NULL;
+	*ts_end = e - 1;
+	return t + strlen(pat);
+}
+
+/*
+ * One line of a trace: tracefs's trace file or `perf script` output (see
+ * find_event()). Returns 1 for an event, 0 for a line to skip, -1 for a
+ * toy line that does not parse.
  */
 static int parse_line(const char *line, struct ev *e)
 {
 	static const struct {
-		const char	*tag;
+		const char	*name;
 		enum ev_kind	kind;
 	} tags[] = {
-		{ ": toy_segment: ", EV_SEG },
-		{ ": toy_set_state: ", EV_STATE },
-		{ ": toy_retransmit: ", EV_RETRANS },
-		{ ": toy_reset: ", EV_RESET },
-		{ ": toy_cwnd: ", EV_CWND },
+		{ "toy_segment", EV_SEG },
+		{ "toy_set_state", EV_STATE },
+		{ "toy_retransmit", EV_RETRANS },
+		{ "toy_reset", EV_RESET },
+		{ "toy_cwnd", EV_CWND },
+		{ "toy_drop", EV_DROP },
 	};
-	const char *tag = NULL, *args;
+	const char *ts_end = NULL, *args = NULL;
 	char buf[64];
 	size_t i;
 
-	for (i = 0; i < sizeof(tags) / sizeof(tags[0]) && !tag; i++) {
-		tag = strstr(line, tags[i].tag);
-		if (tag)
+	if (line[0] == '#')
+		return 0;
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]) && !args; i++) {
+		args = find_event(line, tags[i].name, &ts_end);
+		if (args)
 			e->kind = tags[i].kind;
 	}
-	if (!tag || line[0] == '#')
+	if (!args)
 		return 0;
 	memset((char *)e + sizeof(e->kind), 0, sizeof(*e) - sizeof(e->kind));
 	e->match = -1;
-	args = strchr(tag + 2, ':') + 2;
-	if (!parse_ts(line, tag, &e->us) || !field_eps(args, &e->src, &e->dst))
+	if (!parse_ts(line, ts_end, &e->us) || !field_eps(args, &e->src, &e->dst))
 		return -1;
 
 	switch (e->kind) {
@@ -320,6 +355,15 @@ static int parse_line(const char *line, struct ev *e)
 		else if (!strcmp(buf, "loss"))
 			e->ca_state = TOY_CA_LOSS;
 		else
+			return -1;
+		break;
+	case EV_DROP:
+		if (!field(args, "flags", buf, sizeof(buf)) ||
+		    !parse_flags(buf, &e->flags) ||
+		    !field_u32(args, "seq", &e->seq) ||
+		    !field_u32(args, "ack", &e->ack) ||
+		    !field_u32(args, "len", &e->len) ||
+		    !field(args, "reason", e->reason, sizeof(e->reason)))
 			return -1;
 		break;
 	}
@@ -471,8 +515,8 @@ static void group(struct trace *t)
 		struct ev *e = &evs->v[i];
 
 		e->conn = -1;
-		if (e->kind == EV_CWND)
-			continue;	/* cwndplot.c's, not the diagram's */
+		if (e->kind == EV_CWND || e->kind == EV_DROP)
+			continue;	/* cwndplot.c's; the drops are matched below */
 		if (e->kind == EV_SEG)
 			add_host(t, e->out ? e->src.addr : e->dst.addr);
 		if (e->kind == EV_STATE && !e->dst.port) {
@@ -530,6 +574,28 @@ static void group(struct trace *t)
 	}
 
 	/*
+	 * A segment the receiver dropped (toy_drop, for a reason) is the
+	 * newest unconfirmed "out" before it with its addresses and numbers.
+	 */
+	for (i = 0; i < evs->n; i++) {
+		const struct ev *d = &evs->v[i];
+
+		if (d->kind != EV_DROP)
+			continue;
+		for (j = i; j-- > 0;) {
+			struct ev *o = &evs->v[j];
+
+			if (o->kind == EV_SEG && o->out && o->match < 0 &&
+			    !o->reason[0] && ep_eq(o->src, d->src) &&
+			    ep_eq(o->dst, d->dst) && o->flags == d->flags &&
+			    o->seq == d->seq && o->ack == d->ack && o->len == d->len) {
+				memcpy(o->reason, d->reason, sizeof(o->reason));
+				break;
+			}
+		}
+	}
+
+	/*
 	 * toy_retransmit fires right after the resent segment went out: the
 	 * latest "out" of that side at snd_una is the retransmission.
 	 */
@@ -572,7 +638,7 @@ struct diagram {
 	struct row	*r;
 	size_t		n;
 	unsigned long long t0;
-	unsigned int	nseg, nlost, nretrans;
+	unsigned int	nseg, nlost, nretrans, ndropped;
 	bool		relative;
 };
 
@@ -843,7 +909,15 @@ static void build(const struct trace *t, const struct conn *c,
 			r->from = side;
 			r->label = seg_label(e, side, isn, o);
 			r->lost = e->out && e->match < 0 &&
-				  traced_host(t, e->dst.addr);
+				  (traced_host(t, e->dst.addr) || e->reason[0]);
+			if (r->lost && e->reason[0]) {
+				char *l = xstrdup_printf("%s [dropped: %s]",
+							 r->label, e->reason);
+
+				free(r->label);
+				r->label = l;
+				d->ndropped++;
+			}
 			d->nseg++;
 			d->nlost += r->lost;
 			d->nretrans += e->retrans;
@@ -879,6 +953,7 @@ static void build(const struct trace *t, const struct conn *c,
 			r->text[side] = reset_note(e);
 			break;
 		case EV_CWND:
+		case EV_DROP:
 			break;	/* never in a connection (group()) */
 		}
 	}
@@ -1029,6 +1104,9 @@ static void render_text(FILE *f, const struct diagram *d, int num)
 		fprintf(f, ", %u retransmitted", d->nretrans);
 	if (d->nlost)
 		fprintf(f, ", %u lost (x: sent, never received)", d->nlost);
+	if (d->ndropped)
+		fprintf(f, ", %u of them dropped by the receiver, for the reason shown",
+			d->ndropped);
 	fputs("\n", f);
 }
 
@@ -1567,7 +1645,8 @@ static void usage(FILE *out)
 "flags and numbers, and the state each side enters.\n"
 "\n"
 "  -o FILE       also write the diagrams as an SVG picture\n"
-"  -r FILE       draw a saved trace (a copy of tracefs's trace file) instead\n"
+"  -r FILE       draw a saved trace (a copy of tracefs's trace file, or the\n"
+"                output of `perf script` after `perf record -e 'toy:*'`) instead\n"
 "                of running a command\n"
 "  -s FILE       save the raw trace there too (for -r later)\n"
 "  -t DIR        tracefs directory (default " TRACEFS_DIR ", else\n"
@@ -1589,7 +1668,8 @@ static void usage(FILE *out)
 "It records in a tracefs instance of its own (instances/toytrace.PID), and\n"
 "says if its buffer overran.\n"
 "\n"
-"Arrows: ---> delivered, ---x sent but never received (lost); \"(retransmit)\"\n"
+"Arrows: ---> delivered, ---x sent but never received (lost; \"[dropped: WHY]\"\n"
+"when the receiver's toy:toy_drop gave a reason); \"(retransmit)\"\n"
 "marks a segment sent again; \"*\" lines are notes. Times are ms since the\n"
 "connection's first event.\n"
 "Exit status: the command's (drawing happens anyway), 1 on toytrace errors.\n"

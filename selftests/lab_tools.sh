@@ -1,0 +1,169 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# README's "In the tools you already use", each command run as README
+# writes it, in the VM image that holds them (TOY_VM_LAB=1: Debian's
+# python3 with Scapy, socat, nstat, perf, bpftrace; tcpdump is in every
+# image). scripts/vm-check.sh boots it once per kernel:
+#
+#   nstat      PROC_NET_SNMP=/proc/net/toy_stat nstat: deltas equal to
+#              /proc/net/toy_stat's own, and --json
+#   tcpdump    -ni lo 'ip proto 253': the handshake's three segments
+#   socat      SOCKET-LISTEN / SOCKET-CONNECT with domain 25 and the
+#              sockaddr in hex: 1 MiB across, byte for byte
+#   perf       perf trace -e 'toy:*', perf record + perf script, and
+#              toytrace drawing perf script's output
+#   bpftrace   a count of toy:toy_set_state by new state
+#   drops      perf script -e skb:kfree_skb names the reason of a drop
+#   scapy      lab/rst_lab.py (docs/lab-scapy.md): each step a test
+#
+# Environment: toy.ko loaded; the tools on PATH; toycat and toytrace on
+# PATH or in TOY_BIN_DIR; lab/ in TOY_LAB_DIR (default /toy/lab).
+
+. "$(dirname "$0")/lib.sh"
+
+BIN=${TOY_BIN_DIR:-/toy/bin}
+LAB=${TOY_LAB_DIR:-/toy/lab}
+PATH=$BIN:$PATH
+TMP=${TMPDIR:-/tmp}/lab_tools.$$
+mkdir -p "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+# Every command is bounded: a hang fails its test, not the run.
+T="timeout 60"
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# stat NAME: a counter of /proc/net/toy_stat
+stat() {
+	awk -v k="$1" 'NR == 1 { for (i = 2; i <= NF; i++) col[$i] = i }
+		NR == 2 { print $col[k] }' /proc/net/toy_stat
+}
+
+# serve PORT: a toycat listener for one connection, its pid in $srv
+serve() {
+	$T toycat -l 127.0.0.1 "$1" >/dev/null </dev/null &
+	srv=$!
+	# it listens when toyss sees it (no fixed sleep)
+	i=0
+	while [ $i -lt 300 ]; do
+		toyss -lnH 2>/dev/null | grep -q ":$1 " && return 0
+		i=$((i + 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+for t in python3 socat nstat perf bpftrace tcpdump; do
+	if ! have $t; then
+		skip "the lab's tools" "no $t: boot with TOY_VM_LAB=1"
+		tap_end
+		exit 4
+	fi
+done
+
+# --- nstat ------------------------------------------------------------------
+export PROC_NET_SNMP=/proc/net/toy_stat
+nstat -n
+in0=$(stat InSegs)
+serve 7101
+$T toycat -z 127.0.0.1 7101
+wait "$srv"
+in1=$(stat InSegs)
+nstat 'Toy*' >"$TMP/nstat"
+got=$(awk '$1 == "ToyInSegs" { print $2 }' "$TMP/nstat")
+check "nstat: ToyInSegs delta $got = /proc/net/toy_stat's $((in1 - in0))" \
+	[ "$got" = $((in1 - in0)) ]
+nstat --json -a ToyActiveOpens >"$TMP/nstat.json"
+check "nstat --json -a: ToyActiveOpens is /proc/net/toy_stat's $(stat ActiveOpens)" \
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(d["kernel"]["ToyActiveOpens"] != int(sys.argv[2]))' \
+	"$TMP/nstat.json" "$(stat ActiveOpens)"
+unset PROC_NET_SNMP
+
+# --- tcpdump ------------------------------------------------------------------
+serve 7102
+$T tcpdump -ni lo -c 3 -w "$TMP/hs.pcap" 'ip proto 253' 2>"$TMP/tcpdump.err" &
+dump=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q "listening on" "$TMP/tcpdump.err"; do
+	i=$((i + 1))
+	sleep 0.1
+done
+$T toycat -z 127.0.0.1 7102
+wait "$dump"
+wait "$srv"
+tcpdump -nr "$TMP/hs.pcap" 2>/dev/null >"$TMP/hs.txt"
+sed 's/^/# /' "$TMP/tcpdump.err" "$TMP/hs.txt"
+check "tcpdump -ni lo 'ip proto 253': three segments, ip-proto-253" \
+	[ "$(grep -c 'ip-proto-253' "$TMP/hs.txt")" = 3 ]
+
+# --- socat --------------------------------------------------------------------
+# struct sockaddr_toy after its family: port, ipver 4, 3 zero bytes, the
+# address in 16 bytes, the scope id in 4. README spells 127.0.0.1:7000.
+addr=x1b5904000000$(printf '%02x' 127 0 0 1)00000000000000000000000000000000
+head -c 1048576 /dev/urandom >"$TMP/in"
+$T socat -u "SOCKET-LISTEN:25:0:$addr" "CREATE:$TMP/out" &
+srv=$!
+i=0
+while [ $i -lt 300 ] && ! toyss -lnH 2>/dev/null | grep -q ":7001 "; do
+	i=$((i + 1))
+	sleep 0.1
+done
+$T socat -u "FILE:$TMP/in" "SOCKET-CONNECT:25:0:$addr"
+wait "$srv"
+check "socat SOCKET-LISTEN/SOCKET-CONNECT:25: 1 MiB byte for byte" \
+	cmp -s "$TMP/in" "$TMP/out"
+
+# --- perf ---------------------------------------------------------------------
+serve 7103
+$T perf trace -e 'toy:*' -- toycat -z 127.0.0.1 7103 >"$TMP/ptrace" 2>&1
+wait "$srv"
+check "perf trace -e 'toy:*': toy_set_state and toy_segment events" \
+	sh -c "grep -q 'toy:toy_set_state(' '$TMP/ptrace' &&
+		grep -q 'toy:toy_segment(' '$TMP/ptrace'"
+
+serve 7104
+$T perf record -q -e 'toy:*' -a -o "$TMP/perf.data" -- \
+	toycat -z 127.0.0.1 7104 >/dev/null 2>&1
+wait "$srv"
+$T perf script -i "$TMP/perf.data" >"$TMP/pscript" 2>/dev/null
+check "perf record -e 'toy:*' -a; perf script: the SYN's flags=SYN|SACKOK" \
+	grep -q 'toy:toy_segment: out sport=[0-9]* dport=7104 .*flags=SYN|SACKOK' \
+	"$TMP/pscript"
+toytrace -r "$TMP/pscript" >"$TMP/ptt" 2>&1
+check "toytrace -r draws perf script's output: a connection to :7104, ESTABLISHED" \
+	sh -c "grep -q ':7104' '$TMP/ptt' && grep -q ESTABLISHED '$TMP/ptt'"
+
+# --- bpftrace -----------------------------------------------------------------
+serve 7105
+$T bpftrace -e 'tracepoint:toy:toy_set_state { @[args->newstate] = count(); }' \
+	-c "$BIN/toycat -z 127.0.0.1 7105" >"$TMP/bt" 2>&1
+wait "$srv"
+# both ends reach ESTABLISHED (1) once
+check "bpftrace: tracepoint:toy:toy_set_state counts @[1]: 2 (both ends established)" \
+	grep -qx '@\[1\]: 2' "$TMP/bt"
+
+# --- drops and their reasons --------------------------------------------------
+$T perf record -q -e skb:kfree_skb -a -o "$TMP/drop.data" -- \
+	toycat -z 127.0.0.1 7109 >/dev/null 2>&1
+$T perf script -i "$TMP/drop.data" >"$TMP/drop" 2>/dev/null
+check "perf: the SYN to a closed port is dropped with reason NO_SOCKET" \
+	grep -q 'protocol=2048 .*reason: NO_SOCKET' "$TMP/drop"
+
+# --- the Scapy lab ------------------------------------------------------------
+$T python3 "$LAB/rst_lab.py" >"$TMP/lab" 2>&1
+lab=$?
+sed 's/^/# /' "$TMP/lab"
+grep '^  ' "$TMP/lab" | grep -v '^    ' >"$TMP/steps"
+while IFS= read -r line; do
+	case $line in
+	*FAILED:*) not_ok "scapy lab: ${line#*FAILED: }" ;;
+	*) ok "scapy lab:${line#* }" ;;
+	esac
+done <"$TMP/steps"
+steps=$(wc -l <"$TMP/steps")
+check "scapy lab: exit 0 and all of its 11 steps seen ($steps)" \
+	test "$lab" = 0 -a "$steps" -eq 11
+
+tap_end
