@@ -283,9 +283,10 @@ toy_initramfs_base() {
 	_toy_copy_elf /bin/dash bin/dash "$root"
 	ln -s dash "$root/bin/sh"
 
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+	# tcpdump drops root for its own user, as on Debian.
+	printf 'root:x:0:0:root:/root:/bin/sh\ntcpdump:x:100:101::/nonexistent:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
 		>"$root/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	printf 'root:x:0:\ntcpdump:x:101:\nnogroup:x:65534:\n' >"$root/etc/group"
 	printf '127.0.0.1\tlocalhost\n' >"$root/etc/hosts"
 	# Autoloading (socket(AF_TOY) -> net-pf-25) gets the test options too.
 	echo 'options toy timewait_ms=200' >"$root/etc/modprobe.d/toy.conf"

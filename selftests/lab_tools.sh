@@ -14,7 +14,8 @@
 #   perf       perf trace -e 'toy:*', perf record + perf script, and
 #              toytrace drawing perf script's output
 #   bpftrace   a count of toy:toy_set_state by new state
-#   drops      perf script -e skb:kfree_skb names the reason of a drop
+#   drops      perf script -e skb:kfree_skb names the reason of a drop;
+#              toy:toy_drop too, for a bad checksum forged with Scapy
 #   scapy      lab/rst_lab.py (docs/lab-scapy.md): each step a test
 #
 # Environment: toy.ko loaded; the tools on PATH; toycat and toytrace on
@@ -150,6 +151,22 @@ $T perf record -q -e skb:kfree_skb -a -o "$TMP/drop.data" -- \
 $T perf script -i "$TMP/drop.data" >"$TMP/drop" 2>/dev/null
 check "perf: the SYN to a closed port is dropped with reason NO_SOCKET" \
 	grep -q 'protocol=2048 .*reason: NO_SOCKET' "$TMP/drop"
+
+# A segment with a bad checksum, forged with Scapy: toy:toy_drop names it
+# CSUM, skb:kfree_skb TCP_CSUM (docs/protocol.md 16.2).
+$T perf record -q -e toy:toy_drop -e skb:kfree_skb -a -o "$TMP/csum.data" -- \
+	python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
+from toy_scapy import Toy
+from scapy.layers.inet import IP
+from scapy.supersocket import L3RawSocket
+L3RawSocket().send(IP(dst="127.0.0.1") / Toy(sport=1, dport=7110, seq=7, chksum=0x1234))' \
+	"$LAB" >/dev/null 2>&1
+$T perf script -i "$TMP/csum.data" >"$TMP/csum" 2>/dev/null
+check "perf: a forged bad checksum is toy:toy_drop reason=CSUM" \
+	grep -q 'toy:toy_drop: sport=1 dport=7110 .*seq=7 .*reason=CSUM' "$TMP/csum"
+check "perf: ... and skb:kfree_skb reason: TCP_CSUM" \
+	grep -q 'protocol=2048 .*reason: TCP_CSUM' "$TMP/csum"
+grep -q 'reason' "$TMP/csum" || sed 's/^/# /' "$TMP/csum"
 
 # --- the Scapy lab ------------------------------------------------------------
 $T python3 "$LAB/rst_lab.py" >"$TMP/lab" 2>&1
