@@ -184,8 +184,8 @@ class Lab:
             while counter("InSegs") == segs and time.monotonic() < end:
                 time.sleep(0.05)
             self.say(counter("InSegs") > segs and counter("InErrs") == errs,
-                     "toy.ko takes it in as valid: InSegs +%d, InErrs +%d"
-                     % (counter("InSegs") - segs, counter("InErrs") - errs))
+                     "toy.ko received it, valid (InSegs grew, InErrs +%d)"
+                     % (counter("InErrs") - errs))
             return rst[Toy]
 
         def exchange(text):

@@ -189,6 +189,38 @@ def params_errs():
     return errs
 
 
+def drops_errs():
+    """docs/protocol.md 16.2's table against enum toy_drop (module/toy.h),
+    the tracepoint's names (module/trace.h) and the kernel reasons of
+    toy_skb_drop_reason[] (module/input.c)."""
+    errs = []
+    toy = read("module/toy.h")
+    enum = re.search(r"enum toy_drop \{(.*?)\};", toy, re.S).group(1)
+    names = [n for n in re.findall(r"TOY_DROP_(\w+),", enum)
+             if n not in ("NONE", "MAX")]
+    trace = dict(re.findall(r'\{ TOY_DROP_(\w+), "(\w+)" \}', read("module/trace.h")))
+    mapping = dict(re.findall(r"\[TOY_DROP_(\w+)\]\s*= SKB_DROP_REASON_(\w+),",
+                              read("module/input.c")))
+    text = read("docs/protocol.md")
+    sec = text[text.index("### 16.2 "):text.index("## 17. ")]
+    doc = dict(re.findall(r"^\| `(\w+)` \| `(\w+)` \|", sec, re.M))
+    for n in names:
+        if trace.get(n) != n:
+            errs.append("TOY_DROP_%s: module/trace.h names it %r" % (n, trace.get(n)))
+        if n not in mapping:
+            errs.append("TOY_DROP_%s: no kernel reason in module/input.c" % n)
+        if n not in doc:
+            errs.append("TOY_DROP_%s: no row in docs/protocol.md 16.2" % n)
+        elif doc[n] != mapping.get(n):
+            errs.append("TOY_DROP_%s: docs say %s, module/input.c %s"
+                        % (n, doc[n], mapping.get(n)))
+    for n in set(doc) - set(names):
+        errs.append("docs/protocol.md 16.2: %s is not in enum toy_drop" % n)
+    if not names:
+        errs.append("module/toy.h: no enum toy_drop")
+    return errs
+
+
 def main():
     macros = defines("module/toy.h", "module/uapi/linux/toy.h")
     opts, hdr, doc = table(macros), uapi(), docs()
@@ -239,10 +271,11 @@ def main():
     errs += struct_errs("toy_diag_req", "### 16.1 sock_diag")
     errs += struct_errs("toy_diag_msg", "### 16.1 sock_diag")
     errs += params_errs()
+    errs += drops_errs()
     for e in errs:
         print(e)
     print("sockopt-check: %d options, struct toy_info, toy_diag_req and "
-          "toy_diag_msg, the module parameters, %d disagreements"
+          "toy_diag_msg, the module parameters, the drop reasons, %d disagreements"
           % (len(opts), len(errs)))
     return 1 if errs else 0
 

@@ -57,7 +57,12 @@ serve() {
 for t in python3 socat nstat perf bpftrace tcpdump; do
 	if ! have $t; then
 		skip "the lab's tools" "no $t: boot with TOY_VM_LAB=1"
-		tap_end
+		$T perf script -i "$TMP/lab.data" >"$TMP/labdrops" 2>/dev/null
+check "scapy lab under perf: the RSTs dropped as reason=SEQUENCE and reason=RST" \
+	sh -c "grep -q 'flags=RST .*reason=SEQUENCE' '$TMP/labdrops' &&
+		grep -q 'flags=RST .*reason=RST' '$TMP/labdrops'"
+
+tap_end
 		exit 4
 	fi
 done
@@ -169,7 +174,10 @@ check "perf: ... and skb:kfree_skb reason: TCP_CSUM" \
 grep -q 'reason' "$TMP/csum" || sed 's/^/# /' "$TMP/csum"
 
 # --- the Scapy lab ------------------------------------------------------------
-$T python3 "$LAB/rst_lab.py" >"$TMP/lab" 2>&1
+# Under perf, as docs/lab-scapy.md's first exercise: the two RSTs that
+# went nowhere are toy:toy_drop SEQUENCE and RST.
+$T perf record -q -e toy:toy_drop -a -o "$TMP/lab.data" -- \
+	python3 "$LAB/rst_lab.py" >"$TMP/lab" 2>&1
 lab=$?
 sed 's/^/# /' "$TMP/lab"
 grep '^  ' "$TMP/lab" | grep -v '^    ' >"$TMP/steps"
@@ -182,5 +190,10 @@ done <"$TMP/steps"
 steps=$(wc -l <"$TMP/steps")
 check "scapy lab: exit 0 and all of its 11 steps seen ($steps)" \
 	test "$lab" = 0 -a "$steps" -eq 11
+
+$T perf script -i "$TMP/lab.data" >"$TMP/labdrops" 2>/dev/null
+check "scapy lab under perf: the RSTs dropped as reason=SEQUENCE and reason=RST" \
+	sh -c "grep -q 'flags=RST .*reason=SEQUENCE' '$TMP/labdrops' &&
+		grep -q 'flags=RST .*reason=RST' '$TMP/labdrops'"
 
 tap_end
