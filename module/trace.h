@@ -120,8 +120,20 @@ TRACE_EVENT(toy_segment,
 		__field(__u32, window)
 		__field(__u16, len)
 		__field(__u8, flags)
+		__field(__u8, sack_len)
+		__array(__u32, sack, 8)
 	),
 	TP_fast_assign(
+		/* The blocks follow the header; "in" is validated first. */
+		const __be32 *blk = (const __be32 *)(th + 1);
+		int i;
+
+		BUILD_BUG_ON(2 * TOYHDR_SACK_MAX != 8);
+		/* start, end per block: what perf's parser can print */
+		__entry->sack_len = th->doff > TOYHDR_DOFF ?
+			2 * min_t(int, (th->doff - TOYHDR_DOFF) / 2, TOYHDR_SACK_MAX) : 0;
+		for (i = 0; i < 8; i++)
+			__entry->sack[i] = i < __entry->sack_len ? ntohl(blk[i]) : 0;
 		__entry->out = out;
 		__entry->sport = ntohs(th->source);
 		__entry->dport = ntohs(th->dest);
@@ -133,11 +145,12 @@ TRACE_EVENT(toy_segment,
 		__entry->len = ntohs(th->len);
 		__entry->flags = th->flags;
 	),
-	TP_printk("%s sport=%u dport=%u saddr=%pI4 daddr=%pI4 flags=%s seq=%u ack=%u len=%u window=%u",
+	TP_printk("%s sport=%u dport=%u saddr=%pI4 daddr=%pI4 flags=%s seq=%u ack=%u len=%u window=%u sack=%s",
 		  __entry->out ? "out" : "in", __entry->sport, __entry->dport,
 		  __entry->saddr, __entry->daddr,
 		  toy_show_flags(__entry->flags), __entry->seq, __entry->ack,
-		  __entry->len, __entry->window)
+		  __entry->len, __entry->window,
+		  __print_array(__entry->sack, __entry->sack_len, 4))
 );
 
 TRACE_EVENT(toy_retransmit,

@@ -12,7 +12,7 @@
 #   socat      SOCKET-LISTEN / SOCKET-CONNECT with domain 25 and the
 #              sockaddr in hex: 1 MiB across, byte for byte
 #   perf       perf trace -e 'toy:*', perf record + perf script, and
-#              toytrace drawing perf script's output
+#              toytrace drawing perf script's output, SACK blocks too
 #   bpftrace   a count of toy:toy_set_state by new state
 #   drops      perf script -e skb:kfree_skb names the reason of a drop;
 #              toy:toy_drop too, for a bad checksum forged with Scapy
@@ -140,6 +140,19 @@ check "perf record -e 'toy:*' -a; perf script: the SYN's flags=SYN|SACKOK" \
 toytrace -r "$TMP/pscript" >"$TMP/ptt" 2>&1
 check "toytrace -r draws perf script's output: a connection to :7104, ESTABLISHED" \
 	sh -c "grep -q ':7104' '$TMP/ptt' && grep -q ESTABLISHED '$TMP/ptt'"
+
+# SACK blocks: toy_sack's receiver case makes the module report three at
+# once; perf prints them (sack={...}) and toytrace draws them.
+$T perf record -q -e toy:toy_segment -a -o "$TMP/sack.data" -- \
+	"$(dirname "$0")/toy_sack" -t receiver_reports_blocks >/dev/null 2>&1
+$T perf script -i "$TMP/sack.data" >"$TMP/sack" 2>/dev/null
+check "perf script: an ACK with three SACK blocks, sack={6 numbers}" \
+	grep -Eq 'toy_segment: out .*flags=ACK .*sack=\{?((0x[0-9a-f]+|[0-9]+)[, ]+){5}(0x[0-9a-f]+|[0-9]+)' \
+	"$TMP/sack"
+toytrace -r "$TMP/sack" >"$TMP/sacktt" 2>&1
+check "toytrace -r draws them: sack=[a,b)[c,d)[e,f)" \
+	grep -Eq 'sack=(\[[0-9]+,[0-9]+\)){3}' "$TMP/sacktt"
+grep -q 'sack=\[' "$TMP/sacktt" || sed 's/^/# /' "$TMP/sacktt" | head -20
 
 # --- bpftrace -----------------------------------------------------------------
 serve 7105

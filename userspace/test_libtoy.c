@@ -1136,6 +1136,9 @@ static const struct {
 	/* the same, the SYN dropped by toy.ko for a bad checksum */
 	{ "trace-dropped-syn",	{ "-r", TESTDATA "/trace/dropped-syn.txt" } },
 	{ "trace-all",		{ "-r", TESTDATA "/trace/all.txt" } },
+	/* a lost segment, and the ACK whose SACK block reports what followed */
+	{ "trace-sack",		{ "-r", TESTDATA "/trace/sack.txt" } },
+	{ "trace-sack-rel",	{ "-R", "-r", TESTDATA "/trace/sack.txt" } },
 	{ "trace-cwnd",		{ "-c", "/dev/null", "-r", TESTDATA "/trace/cwnd.txt" } },
 };
 

@@ -85,6 +85,9 @@ struct ev {
 	bool		retrans;	/* SEG out: a retransmission */
 	/* DROP: the receiver's reason; SEG out: the same, if it was dropped */
 	char		reason[16];
+	/* SEG: SACK blocks, [sack[2i], sack[2i+1]) */
+	unsigned int	nsack;
+	uint32_t	sack[8];
 };
 
 struct evs {
@@ -245,6 +248,45 @@ static bool parse_ts(const char *line, const char *end, unsigned long long *us)
 }
 
 /*
+ * The SACK blocks of a toy_segment line, its last field: "sack={}" or
+ * "sack={0x3f2,0x3fc}" from tracefs, "sack=" or "sack=1010 1020" from
+ * perf 6.1's parser; into e->sack. None if the field is absent (traces
+ * from before it).
+ */
+static bool field_sack(const char *s, struct ev *e)
+{
+	const char *p = strstr(s, " sack=");
+	char *end;
+
+	e->nsack = 0;
+	if (!p)
+		return true;
+	p += 6;
+	if (*p == '{')
+		p++;
+	for (;;) {
+		unsigned long v;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '}' || *p == '\0' || *p == '\n')
+			break;
+		if (e->nsack >= 8)
+			return false;
+		errno = 0;
+		v = strtoul(p, &end, 0);
+		if (end == p || errno || v > UINT32_MAX)
+			return false;
+		e->sack[e->nsack++] = (uint32_t)v;
+		p = end;
+	}
+	if (e->nsack % 2)
+		return false;
+	e->nsack /= 2;
+	return true;
+}
+
+/*
  * Where event @name's arguments start in @line, and in *@ts_end the ':'
  * that ends the timestamp; NULL if the line is not that event. Two forms:
  *   tracefs:      "  toycat-123  [001] ..s1.  12.345678: toy_segment: out ..."
@@ -320,7 +362,8 @@ static int parse_line(const char *line, struct ev *e)
 		    !field_u32(args, "seq", &e->seq) ||
 		    !field_u32(args, "ack", &e->ack) ||
 		    !field_u32(args, "len", &e->len) ||
-		    !field_u32(args, "window", &e->window))
+		    !field_u32(args, "window", &e->window) ||
+		    !field_sack(args, e))
 			return -1;
 		break;
 	case EV_STATE:
@@ -748,6 +791,15 @@ static char *seg_label(const struct ev *e, int from, const uint32_t isn[2],
 	s = xstrdup_printf("%s seq=%u", flags, seq);
 	if (e->flags & F_ACK) {
 		char *t = xstrdup_printf("%s ack=%u", s, ack);
+
+		free(s);
+		s = t;
+	}
+	for (unsigned int i = 0; i < e->nsack; i++) {
+		uint32_t base = o->relative ? isn[!from] : 0;
+		char *t = xstrdup_printf("%s%s[%u,%u)", s, i ? "" : " sack=",
+					 e->sack[2 * i] - base,
+					 e->sack[2 * i + 1] - base);
 
 		free(s);
 		s = t;
