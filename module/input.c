@@ -20,6 +20,7 @@
 
 #include "toy.h"
 #include "trace.h"
+#include "drop.h"
 
 /*
  * Section 4's rules 1 to 5 of docs/protocol.md: the header against the
@@ -424,42 +425,6 @@ static int deliver(struct sock *sk, struct sk_buff *skb)
 	bh_unlock_sock(sk);
 	sock_put(sk);
 	return ret;
-}
-
-/* What skb:kfree_skb says for each enum toy_drop (docs/protocol.md 16.2). */
-static const enum skb_drop_reason toy_skb_drop_reason[TOY_DROP_MAX] = {
-	[TOY_DROP_NONE]		= SKB_DROP_REASON_NOT_SPECIFIED,
-	[TOY_DROP_OTHERHOST]	= SKB_DROP_REASON_OTHERHOST,
-	[TOY_DROP_SHORT]	= SKB_DROP_REASON_PKT_TOO_SMALL,
-	[TOY_DROP_HEADER]	= SKB_DROP_REASON_INVALID_PROTO,
-	[TOY_DROP_CSUM]		= SKB_DROP_REASON_TCP_CSUM,
-	[TOY_DROP_FLAGS]	= SKB_DROP_REASON_TCP_FLAGS,
-	[TOY_DROP_NO_SOCKET]	= SKB_DROP_REASON_NO_SOCKET,
-	[TOY_DROP_FILTER]	= SKB_DROP_REASON_SOCKET_FILTER,
-	[TOY_DROP_BACKLOG]	= SKB_DROP_REASON_SOCKET_BACKLOG,
-	[TOY_DROP_SEQUENCE]	= SKB_DROP_REASON_TCP_INVALID_SEQUENCE,
-	[TOY_DROP_RST]		= SKB_DROP_REASON_TCP_RESET,
-	[TOY_DROP_RCVBUF]	= SKB_DROP_REASON_SOCKET_RCVBUFF,
-	[TOY_DROP_DUPLICATE]	= SKB_DROP_REASON_TCP_OLD_DATA,
-};
-
-/**
- * toy_drop_skb - free a received segment that went no further, saying why
- * @skb: the segment; its IP header is in place
- * @why: the reason, for toy:toy_drop and (mapped) skb:kfree_skb
- */
-void toy_drop_skb(struct sk_buff *skb, enum toy_drop why)
-{
-	const struct toyhdr *th = NULL;
-
-	if (why <= TOY_DROP_NONE || why >= TOY_DROP_MAX)
-		why = TOY_DROP_NONE;
-	/* The header as far as it arrived whole and in the linear part. */
-	if (skb_transport_header_was_set(skb) &&
-	    skb_transport_header(skb) + TOY_HLEN <= skb_tail_pointer(skb))
-		th = toy_hdr(skb);
-	trace_toy_drop(skb, th, why);
-	kfree_skb_reason(skb, toy_skb_drop_reason[why]);
 }
 
 /**

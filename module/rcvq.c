@@ -30,6 +30,7 @@
 #include <net/sock.h>
 
 #include "toy.h"
+#include "drop.h"
 
 /*
  * The receive window: free space we offer the peer, half the room left in

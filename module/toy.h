@@ -740,7 +740,7 @@ void toy_reply_rst(struct net *net, struct sk_buff *skb);
  * @TOY_DROP_DUPLICATE: data the receiver already held
  * @TOY_DROP_MAX: the number of reasons
  *
- * toy:toy_drop shows these names; toy_drop_skb() gives skb:kfree_skb
+ * toy:toy_drop shows these names; toy_drop_skb() (drop.h) gives skb:kfree_skb
  * (perf, dropwatch) the kernel's nearest reason, TCP's where the meaning
  * is TCP's: docs/protocol.md 16.2 has the table.
  */
@@ -760,8 +760,6 @@ enum toy_drop {
 	TOY_DROP_DUPLICATE,
 	TOY_DROP_MAX,
 };
-
-void toy_drop_skb(struct sk_buff *skb, enum toy_drop why);
 
 /* Mark a received segment for toy_do_rcv() to drop, not consume. */
 static inline void toy_drop_mark(struct sk_buff *skb, enum toy_drop why)

@@ -192,15 +192,15 @@ def params_errs():
 def drops_errs():
     """docs/protocol.md 16.2's table against enum toy_drop (module/toy.h),
     the tracepoint's names (module/trace.h) and the kernel reasons of
-    toy_skb_drop_reason[] (module/input.c)."""
+    toy_skb_drop_reason() (module/drop.h)."""
     errs = []
     toy = read("module/toy.h")
     enum = re.search(r"enum toy_drop \{(.*?)\};", toy, re.S).group(1)
     names = [n for n in re.findall(r"TOY_DROP_(\w+),", enum)
              if n not in ("NONE", "MAX")]
     trace = dict(re.findall(r'\{ TOY_DROP_(\w+), "(\w+)" \}', read("module/trace.h")))
-    mapping = dict(re.findall(r"\[TOY_DROP_(\w+)\]\s*= SKB_DROP_REASON_(\w+),",
-                              read("module/input.c")))
+    mapping = dict(re.findall(r"case TOY_DROP_(\w+):\s*return SKB_DROP_REASON_(\w+);",
+                              read("module/drop.h")))
     text = read("docs/protocol.md")
     sec = text[text.index("### 16.2 "):text.index("## 17. ")]
     doc = dict(re.findall(r"^\| `(\w+)` \| `(\w+)` \|", sec, re.M))
@@ -208,11 +208,11 @@ def drops_errs():
         if trace.get(n) != n:
             errs.append("TOY_DROP_%s: module/trace.h names it %r" % (n, trace.get(n)))
         if n not in mapping:
-            errs.append("TOY_DROP_%s: no kernel reason in module/input.c" % n)
+            errs.append("TOY_DROP_%s: no kernel reason in module/drop.h" % n)
         if n not in doc:
             errs.append("TOY_DROP_%s: no row in docs/protocol.md 16.2" % n)
         elif doc[n] != mapping.get(n):
-            errs.append("TOY_DROP_%s: docs say %s, module/input.c %s"
+            errs.append("TOY_DROP_%s: docs say %s, module/drop.h %s"
                         % (n, doc[n], mapping.get(n)))
     for n in set(doc) - set(names):
         errs.append("docs/protocol.md 16.2: %s is not in enum toy_drop" % n)
