@@ -43,6 +43,8 @@ static inline enum skb_drop_reason toy_skb_drop_reason(enum toy_drop why)
 		return SKB_DROP_REASON_SOCKET_RCVBUFF;
 	case TOY_DROP_DUPLICATE:
 		return SKB_DROP_REASON_TCP_OLD_DATA;
+	case TOY_DROP_LISTEN_OVERFLOW:
+		return SKB_DROP_REASON_SOCKET_BACKLOG;
 	default:
 		return SKB_DROP_REASON_NOT_SPECIFIED;
 	}

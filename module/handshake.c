@@ -526,6 +526,7 @@ void toy_rcv_listen(struct sock *sk, struct sk_buff *skb)
 		    READ_ONCE(sk->sk_max_ack_backlog) && !toy_listen_evict(sk)) {
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENOVERFLOWS);
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
+			toy_drop_mark(skb, TOY_DROP_LISTEN_OVERFLOW);
 			return;
 		}
 		if (toy_fsm_event(sk, TOY_EV_RCV_SYN, skb))

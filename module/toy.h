@@ -738,6 +738,7 @@ void toy_reply_rst(struct net *net, struct sk_buff *skb);
  * @TOY_DROP_RST: an RST in the window but not at rcv_nxt (section 11.2)
  * @TOY_DROP_RCVBUF: no room in the receive buffer
  * @TOY_DROP_DUPLICATE: data the receiver already held
+ * @TOY_DROP_LISTEN_OVERFLOW: a SYN to a listener whose queues are full
  * @TOY_DROP_MAX: the number of reasons
  *
  * toy:toy_drop shows these names; toy_drop_skb() (drop.h) gives skb:kfree_skb
@@ -758,6 +759,7 @@ enum toy_drop {
 	TOY_DROP_RST,
 	TOY_DROP_RCVBUF,
 	TOY_DROP_DUPLICATE,
+	TOY_DROP_LISTEN_OVERFLOW,
 	TOY_DROP_MAX,
 };
 

@@ -186,6 +186,24 @@ check "perf: ... and skb:kfree_skb reason: TCP_CSUM" \
 	grep -q 'protocol=2048 .*reason: TCP_CSUM' "$TMP/csum"
 grep -q 'reason' "$TMP/csum" || sed 's/^/# /' "$TMP/csum"
 
+# A listener with listen(0) that never accepts: the second client's SYN
+# finds its queues full, LISTEN_OVERFLOW (SOCKET_BACKLOG for the kernel).
+$T perf record -q -e toy:toy_drop -a -o "$TMP/lo.data" -- \
+	python3 -c 'import socket, sys, time; sys.path.insert(0, sys.argv[1])
+from rst_lab import family, libc, sockaddr, sys_addr
+f = family()
+l = socket.socket(f, socket.SOCK_STREAM, 0)
+sys_addr(libc.bind, l, sockaddr(f, "127.0.0.1", 7111))
+l.listen(0)
+cs = [socket.socket(f, socket.SOCK_STREAM, 0) for _ in range(2)]
+for c in cs:
+    c.setblocking(False)
+    libc.connect(c.fileno(), sockaddr(f, "127.0.0.1", 7111), 28)
+time.sleep(0.5)' "$LAB" >/dev/null 2>&1
+$T perf script -i "$TMP/lo.data" >"$TMP/lo" 2>/dev/null
+check "perf: a SYN to a full listener is toy:toy_drop reason=LISTEN_OVERFLOW" \
+	grep -q 'dport=7111 .*flags=SYN.*reason=LISTEN_OVERFLOW' "$TMP/lo"
+
 # --- the Scapy lab ------------------------------------------------------------
 # Under perf, as docs/lab-scapy.md's first exercise: the two RSTs that
 # went nowhere are toy:toy_drop SEQUENCE and RST.
