@@ -54,6 +54,24 @@ serve() {
 	return 1
 }
 
+# traced NAME EVENT... -- CMD...: perf record EVENTs system-wide around CMD,
+# then perf script's output in $TMP/NAME
+traced() {
+	_name=$1
+	shift
+	_ev=
+	while [ "$1" != -- ]; do
+		_ev="$_ev -e $1"
+		shift
+	done
+	shift
+	set -f	# toy:* is perf's pattern, not the shell's
+	# shellcheck disable=SC2086 # one word per -e EVENT
+	$T perf record -q $_ev -a -o "$TMP/$_name.data" -- "$@" >/dev/null 2>&1
+	set +f
+	$T perf script -i "$TMP/$_name.data" >"$TMP/$_name" 2>/dev/null
+}
+
 for t in python3 socat nstat perf bpftrace tcpdump; do
 	if ! have $t; then
 		skip "the lab's tools" "no $t: boot with TOY_VM_LAB=1"
@@ -130,10 +148,8 @@ check "perf trace -e 'toy:*': toy_set_state and toy_segment events" \
 		grep -q 'toy:toy_segment(' '$TMP/ptrace'"
 
 serve 7104
-$T perf record -q -e 'toy:*' -a -o "$TMP/perf.data" -- \
-	toycat -z 127.0.0.1 7104 >/dev/null 2>&1
+traced pscript 'toy:*' -- toycat -z 127.0.0.1 7104
 wait "$srv"
-$T perf script -i "$TMP/perf.data" >"$TMP/pscript" 2>/dev/null
 check "perf record -e 'toy:*' -a; perf script: the SYN's flags=SYN|SACKOK" \
 	grep -q 'toy:toy_segment: out sport=[0-9]* dport=7104 .*flags=SYN|SACKOK' \
 	"$TMP/pscript"
@@ -143,9 +159,7 @@ check "toytrace -r draws perf script's output: a connection to :7104, ESTABLISHE
 
 # SACK blocks: toy_sack's receiver case makes the module report three at
 # once; perf prints them (sack={...}) and toytrace draws them.
-$T perf record -q -e toy:toy_segment -a -o "$TMP/sack.data" -- \
-	"$(dirname "$0")/toy_sack" -t receiver_reports_blocks >/dev/null 2>&1
-$T perf script -i "$TMP/sack.data" >"$TMP/sack" 2>/dev/null
+traced sack toy:toy_segment -- "$(dirname "$0")/toy_sack" -t receiver_reports_blocks
 check "perf script: an ACK with three SACK blocks, sack={6 numbers}" \
 	grep -Eq 'toy_segment: out .*flags=ACK .*sack=\{?((0x[0-9a-f]+|[0-9]+)[, ]+){5}(0x[0-9a-f]+|[0-9]+)' \
 	"$TMP/sack"
@@ -164,22 +178,18 @@ check "bpftrace: tracepoint:toy:toy_set_state counts @[1]: 2 (both ends establis
 	grep -qx '@\[1\]: 2' "$TMP/bt"
 
 # --- drops and their reasons --------------------------------------------------
-$T perf record -q -e skb:kfree_skb -a -o "$TMP/drop.data" -- \
-	toycat -z 127.0.0.1 7109 >/dev/null 2>&1
-$T perf script -i "$TMP/drop.data" >"$TMP/drop" 2>/dev/null
+traced drop skb:kfree_skb -- toycat -z 127.0.0.1 7109
 check "perf: the SYN to a closed port is dropped with reason NO_SOCKET" \
 	grep -q 'protocol=2048 .*reason: NO_SOCKET' "$TMP/drop"
 
 # A segment with a bad checksum, forged with Scapy: toy:toy_drop names it
 # CSUM, skb:kfree_skb TCP_CSUM (docs/protocol.md 16.2).
-$T perf record -q -e toy:toy_drop -e skb:kfree_skb -a -o "$TMP/csum.data" -- \
-	python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
+traced csum toy:toy_drop skb:kfree_skb -- python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
 from toy_scapy import Toy
 from scapy.layers.inet import IP
 from scapy.supersocket import L3RawSocket
 L3RawSocket().send(IP(dst="127.0.0.1") / Toy(sport=1, dport=7110, seq=7, chksum=0x1234))' \
-	"$LAB" >/dev/null 2>&1
-$T perf script -i "$TMP/csum.data" >"$TMP/csum" 2>/dev/null
+	"$LAB"
 check "perf: a forged bad checksum is toy:toy_drop reason=CSUM" \
 	grep -q 'toy:toy_drop: sport=1 dport=7110 .*seq=7 .*reason=CSUM' "$TMP/csum"
 check "perf: ... and skb:kfree_skb reason: TCP_CSUM" \
@@ -188,8 +198,7 @@ grep -q 'reason' "$TMP/csum" || sed 's/^/# /' "$TMP/csum"
 
 # A listener with listen(0) that never accepts: the second client's SYN
 # finds its queues full, LISTEN_OVERFLOW (SOCKET_BACKLOG for the kernel).
-$T perf record -q -e toy:toy_drop -a -o "$TMP/lo.data" -- \
-	python3 -c 'import socket, sys, time; sys.path.insert(0, sys.argv[1])
+traced lo toy:toy_drop -- python3 -c 'import socket, sys, time; sys.path.insert(0, sys.argv[1])
 from rst_lab import family, libc, sockaddr, sys_addr
 f = family()
 l = socket.socket(f, socket.SOCK_STREAM, 0)
@@ -199,8 +208,7 @@ cs = [socket.socket(f, socket.SOCK_STREAM, 0) for _ in range(2)]
 for c in cs:
     c.setblocking(False)
     libc.connect(c.fileno(), sockaddr(f, "127.0.0.1", 7111), 28)
-time.sleep(0.5)' "$LAB" >/dev/null 2>&1
-$T perf script -i "$TMP/lo.data" >"$TMP/lo" 2>/dev/null
+time.sleep(0.5)' "$LAB"
 check "perf: a SYN to a full listener is toy:toy_drop reason=LISTEN_OVERFLOW" \
 	grep -q 'dport=7111 .*flags=SYN.*reason=LISTEN_OVERFLOW' "$TMP/lo"
 
