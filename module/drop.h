@@ -2,9 +2,8 @@
 /*
  * Toy Stream Protocol: freeing a received segment that went no further,
  * saying why (enum toy_drop in toy.h): toy:toy_drop in Toy's words, then
- * kfree_skb_reason() with the kernel's nearest reason for skb:kfree_skb,
- * perf and dropwatch. Inline, so that the leaf files (rcvq.c) stay
- * leaves. docs/protocol.md 16.2 has the table; scripts/sockopt-check.py
+ * kfree_skb_reason() with the kernel's nearest reason for skb:kfree_skb
+ * and perf. Inline, so that the leaf files (rcvq.c) stay leaves. docs/protocol.md 16.2 has the table; scripts/sockopt-check.py
  * holds it to this one.
  */
 #ifndef _TOY_DROP_H

@@ -741,9 +741,9 @@ void toy_reply_rst(struct net *net, struct sk_buff *skb);
  * @TOY_DROP_LISTEN_OVERFLOW: a SYN to a listener whose queues are full
  * @TOY_DROP_MAX: the number of reasons
  *
- * toy:toy_drop shows these names; toy_drop_skb() (drop.h) gives skb:kfree_skb
- * (perf, dropwatch) the kernel's nearest reason, TCP's where the meaning
- * is TCP's: docs/protocol.md 16.2 has the table.
+ * toy:toy_drop shows these names; toy_drop_skb() (drop.h) gives
+ * skb:kfree_skb (perf) the kernel's nearest reason, TCP's where the
+ * meaning is TCP's: docs/protocol.md 16.2 has the table.
  */
 enum toy_drop {
 	TOY_DROP_NONE,
