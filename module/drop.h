@@ -3,8 +3,9 @@
  * Toy Stream Protocol: freeing a received segment that went no further,
  * saying why (enum toy_drop in toy.h): toy:toy_drop in Toy's words, then
  * kfree_skb_reason() with the kernel's nearest reason for skb:kfree_skb
- * and perf. Inline, so that the leaf files (rcvq.c) stay leaves. docs/protocol.md 16.2 has the table; scripts/sockopt-check.py
- * holds it to this one.
+ * and perf. Inline, so that the leaf files (rcvq.c) stay leaves.
+ * docs/protocol.md 16.2 has the table; scripts/sockopt-check.py holds it
+ * to this one.
  */
 #ifndef _TOY_DROP_H
 #define _TOY_DROP_H
