@@ -45,6 +45,12 @@ static inline enum skb_drop_reason toy_skb_drop_reason(enum toy_drop why)
 		return SKB_DROP_REASON_TCP_OLD_DATA;
 	case TOY_DROP_LISTEN_OVERFLOW:
 		return SKB_DROP_REASON_SOCKET_BACKLOG;
+	case TOY_DROP_ACK_UNSENT:
+		return SKB_DROP_REASON_TCP_ACK_UNSENT_DATA;
+	case TOY_DROP_ACK_OLD:
+		return SKB_DROP_REASON_TCP_TOO_OLD_ACK;
+	case TOY_DROP_CLOSED:
+		return SKB_DROP_REASON_TCP_CLOSE;
 	default:
 		return SKB_DROP_REASON_NOT_SPECIFIED;
 	}

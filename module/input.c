@@ -144,6 +144,7 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 	if (sock_flag(sk, SOCK_DEAD) && skb->len &&
 	    toy_after(cb->end_seq, ts->rcv_nxt)) {
 		toy_fsm_event(sk, TOY_EV_ABORT, NULL);
+		toy_drop_mark(skb, TOY_DROP_CLOSED);
 		return false;
 	}
 
@@ -171,7 +172,9 @@ static bool rcv_data(struct sock *sk, struct sk_buff *skb)
 		kept = toy_rcvq_in_order(sk, skb);
 		if (!kept) {
 			toy_sack_duplicate(sk, cb->seq, cb->end_seq);
-			toy_drop_mark(skb, TOY_DROP_DUPLICATE);
+			/* A new FIN behind old data is not a drop. */
+			if (!fin)
+				toy_drop_mark(skb, TOY_DROP_DUPLICATE);
 		}
 	}
 	if (!fin || end_seq != ts->rcv_nxt)
@@ -227,7 +230,8 @@ static void challenge_ack(struct sock *sk, const struct toyhdr *th)
  * ACK processing for a synchronized connection (RFC 9293 3.10.7.4, fifth
  * check). Return: false if the segment must be dropped.
  */
-static bool rcv_ack(struct sock *sk, const struct toyhdr *th)
+static bool rcv_ack(struct sock *sk, struct sk_buff *skb,
+		    const struct toyhdr *th)
 {
 	u32 ack = ntohl(th->ack_seq), seq = ntohl(th->seq);
 	u32 win = toy_hdr_window(th);
@@ -238,6 +242,7 @@ static bool rcv_ack(struct sock *sk, const struct toyhdr *th)
 	if (toy_after(ack, ts->snd_nxt)) {
 		if (!oow_rate_limited(sk, th))
 			toy_send_ack(sk);
+		toy_drop_mark(skb, TOY_DROP_ACK_UNSENT);
 		return false;
 	}
 	/*
@@ -247,6 +252,7 @@ static bool rcv_ack(struct sock *sk, const struct toyhdr *th)
 	 */
 	if (toy_before(ack, ts->snd_una - ts->max_window)) {
 		challenge_ack(sk, th);
+		toy_drop_mark(skb, TOY_DROP_ACK_OLD);
 		return false;
 	}
 	if (toy_before(ack, ts->snd_una))
@@ -342,14 +348,16 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 
-	if (!(th->flags & TOYHDR_ACK))
+	if (!(th->flags & TOYHDR_ACK)) {
+		toy_drop_mark(skb, TOY_DROP_FLAGS);
 		return false;
+	}
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		toy_keepalive_reset(sk);
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!toy_rcv_syn_recv_ack(sk, skb))
 			return false;
-	} else if (!rcv_ack(sk, th)) {
+	} else if (!rcv_ack(sk, skb, th)) {
 		return false;
 	}
 	/* The peer answers: zero-window probes go on (rtx_expired(), timer.c). */
@@ -385,6 +393,7 @@ int toy_do_rcv(struct sock *sk, struct sk_buff *skb)
 		/* Closed while the segment waited in the backlog. */
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_INNOSOCKET);
 		toy_reply_rst(sock_net(sk), skb);
+		toy_drop_mark(skb, TOY_DROP_NO_SOCKET);
 		break;
 	default:
 		kept = rcv_synchronized(sk, skb);

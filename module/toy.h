@@ -739,6 +739,9 @@ void toy_reply_rst(struct net *net, struct sk_buff *skb);
  * @TOY_DROP_RCVBUF: no room in the receive buffer
  * @TOY_DROP_DUPLICATE: data the receiver already held
  * @TOY_DROP_LISTEN_OVERFLOW: a SYN to a listener whose queues are full
+ * @TOY_DROP_ACK_UNSENT: it acknowledges what was never sent
+ * @TOY_DROP_ACK_OLD: it acknowledges further back than the peer could
+ * @TOY_DROP_CLOSED: data for a socket its owner has closed (an abort)
  * @TOY_DROP_MAX: the number of reasons
  *
  * toy:toy_drop shows these names; toy_drop_skb() (drop.h) gives
@@ -760,6 +763,9 @@ enum toy_drop {
 	TOY_DROP_RCVBUF,
 	TOY_DROP_DUPLICATE,
 	TOY_DROP_LISTEN_OVERFLOW,
+	TOY_DROP_ACK_UNSENT,
+	TOY_DROP_ACK_OLD,
+	TOY_DROP_CLOSED,
 	TOY_DROP_MAX,
 };
 

@@ -43,6 +43,9 @@ TRACE_DEFINE_ENUM(TOY_DROP_RST);
 TRACE_DEFINE_ENUM(TOY_DROP_RCVBUF);
 TRACE_DEFINE_ENUM(TOY_DROP_DUPLICATE);
 TRACE_DEFINE_ENUM(TOY_DROP_LISTEN_OVERFLOW);
+TRACE_DEFINE_ENUM(TOY_DROP_ACK_UNSENT);
+TRACE_DEFINE_ENUM(TOY_DROP_ACK_OLD);
+TRACE_DEFINE_ENUM(TOY_DROP_CLOSED);
 
 #define toy_show_drop(r)						\
 	__print_symbolic(r,						\
@@ -59,7 +62,10 @@ TRACE_DEFINE_ENUM(TOY_DROP_LISTEN_OVERFLOW);
 			 { TOY_DROP_RST, "RST" },			\
 			 { TOY_DROP_RCVBUF, "RCVBUF" },			\
 			 { TOY_DROP_DUPLICATE, "DUPLICATE" },		\
-			 { TOY_DROP_LISTEN_OVERFLOW, "LISTEN_OVERFLOW" })
+			 { TOY_DROP_LISTEN_OVERFLOW, "LISTEN_OVERFLOW" },	\
+			 { TOY_DROP_ACK_UNSENT, "ACK_UNSENT" },		\
+			 { TOY_DROP_ACK_OLD, "ACK_OLD" },		\
+			 { TOY_DROP_CLOSED, "CLOSED" })
 
 #define toy_show_state(s)						\
 	__print_symbolic(s,						\
@@ -266,8 +272,13 @@ TRACE_EVENT(toy_drop,
 		__field(int, reason)
 	),
 	TP_fast_assign(
-		memcpy(__entry->saddr, &ip_hdr(skb)->saddr, 4);
-		memcpy(__entry->daddr, &ip_hdr(skb)->daddr, 4);
+		/* Only what came through IP has its header (not KUnit's). */
+		memset(__entry->saddr, 0, 4);
+		memset(__entry->daddr, 0, 4);
+		if (skb->protocol == htons(ETH_P_IP)) {
+			memcpy(__entry->saddr, &ip_hdr(skb)->saddr, 4);
+			memcpy(__entry->daddr, &ip_hdr(skb)->daddr, 4);
+		}
 		__entry->sport = th ? ntohs(th->source) : 0;
 		__entry->dport = th ? ntohs(th->dest) : 0;
 		__entry->seq = th ? ntohl(th->seq) : 0;

@@ -15,7 +15,9 @@
 #              toytrace drawing perf script's output, SACK blocks too
 #   bpftrace   a count of toy:toy_set_state by new state
 #   drops      perf script -e skb:kfree_skb names the reason of a drop;
-#              toy:toy_drop too, for a bad checksum forged with Scapy
+#              toy:toy_drop too, for a bad checksum forged with Scapy, a
+#              full listener, and the hostile segments of three harness
+#              tests
 #   scapy      lab/rst_lab.py (docs/lab-scapy.md): each step a test
 #
 # Environment: toy.ko loaded; the tools on PATH; toycat and toytrace on
@@ -211,6 +213,26 @@ for c in cs:
 time.sleep(0.5)' "$LAB"
 check "perf: a SYN to a full listener is toy:toy_drop reason=LISTEN_OVERFLOW" \
 	grep -q 'dport=7111 .*flags=SYN.*reason=LISTEN_OVERFLOW' "$TMP/lo"
+
+# The reasons of the harness tests' hostile segments: every malformed kind
+# of toy_malformed, ACKs that a blind sender forged (toy_blind), a socket
+# filter (toy_hostile).
+ST=$(dirname "$0")
+traced bad toy:toy_drop -- "$ST/toy_malformed" -t dropped
+for r in SHORT HEADER CSUM FLAGS; do
+	check "toy_malformed's bad segments: some dropped as reason=$r" \
+		grep -Eq "toy:toy_drop: .*reason=$r( |$)" "$TMP/bad"
+done
+traced blind toy:toy_drop -- "$ST/toy_blind" \
+	-t data_with_ack_below_max_window_dropped \
+	-t data_with_ack_beyond_snd_nxt_dropped
+for r in ACK_OLD ACK_UNSENT; do
+	check "toy_blind's forged ACKs: dropped as reason=$r" \
+		grep -Eq "toy:toy_drop: .*reason=$r( |$)" "$TMP/blind"
+done
+traced filter toy:toy_drop -- "$ST/toy_hostile" -t socket_filter_applies
+check "toy_hostile's socket filter: its refusals dropped as reason=FILTER" \
+	grep -Eq "toy:toy_drop: .*reason=FILTER( |$)" "$TMP/filter"
 
 # --- the Scapy lab ------------------------------------------------------------
 # Under perf, as docs/lab-scapy.md's first exercise: the two RSTs that
