@@ -38,7 +38,7 @@ DKMS_SRC := Kbuild dkms.conf $(wildcard module/Kbuild module/Kconfig module/*.[c
 	module/uapi/linux/*.h module/test/*.c)
 
 .PHONY: all module userspace selftests clean demo check check-full check-vm kunit \
-	check-debug deps fuzz bench install uninstall dkms dkms-remove
+	check-debug deps fuzz bench wire install uninstall dkms dkms-remove
 
 all: module
 
@@ -89,6 +89,11 @@ fuzz:
 
 bench:
 	scripts/bench.sh
+
+# Two guests, 6.1 and 6.12, on one virtio-net wire: the full-size transfers
+# (make check runs scripts/wire.sh with 16 MiB ones).
+wire:
+	scripts/wire.sh --bytes 67108864 --loss-bytes 8388608
 
 install: module userspace
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \

@@ -36,6 +36,7 @@
 #                    the script's name)
 #   TOY_VM_QEMU_ARGS extra QEMU options (word-split)
 #   TOY_VM_MEM       the guest's memory, MiB (default 1024)
+#   TOY_VM_SMP       its CPUs (default 2)
 #   TOY_VM_LAB       1: the image also holds python3 with Scapy, socat,
 #                    nstat, perf, bpftrace and lab/ (toy_initramfs_lab)
 #   TOY_MODULE_SRC   tree with Kbuild and module/ (default: this repo)
@@ -57,7 +58,7 @@ TOY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOY_CACHE=${TOY_CACHE:-$HOME/.cache/toy}
 TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-900}
 TOY_MODULE_SRC=${TOY_MODULE_SRC:-$TOY_ROOT}
-TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf}
+TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf virtio_pci virtio_net}
 TOY_VM_MODULES_DIR=${TOY_VM_MODULES_DIR:-/lib/modules}
 
 # shellcheck source=scripts/kernels.sh
@@ -458,7 +459,7 @@ _toy_qemu() {
 	local extra=()
 	read -ra extra <<<"${TOY_VM_QEMU_ARGS:-}"
 	timeout -k 10 "$TOY_VM_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -m "${TOY_VM_MEM:-1024}" -smp 2 -nographic -no-reboot \
+		-accel tcg -m "${TOY_VM_MEM:-1024}" -smp "${TOY_VM_SMP:-2}" -nographic -no-reboot \
 		-nodefaults \
 		-monitor none \
 		-serial "file:$dir/console.log" \
@@ -509,35 +510,62 @@ _toy_vm_exports() {
 # exported files in its export/) and TOY_VM_SECONDS (wall time); returns 0
 # only for a clean, successful run.
 toy_vm_run() {
-	local ver=$1 script=$2 mode=${TOY_VM_MODE:-run}
+	local t0 rc=0
+	toy_vm_prepare "$@" || return 1
+	t0=$(date +%s.%N)
+	toy_vm_boot || rc=$?
+	TOY_VM_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc | xargs printf '%.1f')
+	toy_vm_judge "$rc"
+}
+
+# The parts of toy_vm_run, for a caller that boots several guests at once
+# (scripts/wire.sh). toy_vm_prepare KERNEL SCRIPT [ARG...] builds toy.ko
+# and the image and sets TOY_VM_VER, TOY_VM_DIR (its initrd.img is the
+# image), TOY_VM_GSCRIPT and TOY_VM_ARGS; toy_vm_boot boots it (again if
+# the kernel died before /init) and returns QEMU's status; toy_vm_judge RC
+# unpacks the exports and judges the logs. TOY_VM_* settings are read when
+# each part runs.
+toy_vm_prepare() {
+	local script=$2 ko initrd name
+	TOY_VM_VER=$1
 	shift 2
-	local args ko initrd name gscript t0 rc=0 ok=1
-	args=$(IFS=,; echo "$*")
-	ko=$(toy_build_module "$ver") || return 1
+	TOY_VM_ARGS=$(IFS=,; echo "$*")
+	ko=$(toy_build_module "$TOY_VM_VER") || return 1
 	toy_build_userspace || return 1
-	initrd=$(toy_initramfs "$ver" "$ko" "$script") || return 1
+	initrd=$(toy_initramfs "$TOY_VM_VER" "$ko" "$script") || return 1
 	name=${TOY_VM_NAME:-$(basename "$script" .sh)}
-	TOY_VM_DIR=$TOY_CACHE/runs/$ver/$name
+	TOY_VM_DIR=$TOY_CACHE/runs/$TOY_VM_VER/$name
 	mkdir -p "$TOY_VM_DIR"
+	mv "$initrd" "$TOY_VM_DIR/initrd.img"
 	# Selftests run where they were packaged (they may find siblings via
 	# $0); any other script from /toy/guest/.
 	case $(cd "$(dirname "$script")" && pwd) in
-	"$TOY_ROOT/selftests") gscript=/toy/selftests/$(basename "$script") ;;
-	*) gscript=/toy/guest/$(basename "$script") ;;
+	"$TOY_ROOT/selftests") TOY_VM_GSCRIPT=/toy/selftests/$(basename "$script") ;;
+	*) TOY_VM_GSCRIPT=/toy/guest/$(basename "$script") ;;
 	esac
-	t0=$(date +%s.%N)
-	_toy_qemu "$ver" "$initrd" "$gscript" "$mode" "$args" "$TOY_VM_DIR" || rc=$?
+}
+
+toy_vm_boot() {
+	local rc=0 mode=${TOY_VM_MODE:-run}
+	_toy_qemu "$TOY_VM_VER" "$TOY_VM_DIR/initrd.img" "$TOY_VM_GSCRIPT" \
+		"$mode" "$TOY_VM_ARGS" "$TOY_VM_DIR" || rc=$?
 	# A kernel that died before /init ran never saw toy.ko or a test: under
 	# TCG, Debian's kernel now and then oopses in boot-time code patching
 	# (int3). Boot once more; the first console is kept.
 	if ! grep -aq '^TOY-UPTIME: start' "$TOY_VM_DIR/result.log"; then
 		cp "$TOY_VM_DIR/console.log" "$TOY_VM_DIR/console.boot-failed.log"
-		toy_log "$ver: the kernel did not reach /init (rc $rc;" \
+		toy_log "$TOY_VM_VER: the kernel did not reach /init (rc $rc;" \
 			"$TOY_VM_DIR/console.boot-failed.log): booting once more"
 		rc=0
-		_toy_qemu "$ver" "$initrd" "$gscript" "$mode" "$args" "$TOY_VM_DIR" || rc=$?
+		_toy_qemu "$TOY_VM_VER" "$TOY_VM_DIR/initrd.img" "$TOY_VM_GSCRIPT" \
+			"$mode" "$TOY_VM_ARGS" "$TOY_VM_DIR" || rc=$?
 	fi
-	TOY_VM_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc | xargs printf '%.1f')
+	return "$rc"
+}
+
+toy_vm_judge() {
+	local rc=$1 ver=$TOY_VM_VER ok=1 name
+	name=$(basename "$TOY_VM_DIR")
 	tr -d '\r' <"$TOY_VM_DIR/result.log" >"$TOY_VM_DIR/result.txt"
 	_toy_vm_exports "$TOY_VM_DIR/result.txt" "$TOY_VM_DIR/export"
 

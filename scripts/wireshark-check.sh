@@ -10,7 +10,9 @@
 #   (scripts/wireshark-capture.sh), against its expected fields;
 # - Debian's Scapy with lab/toy_scapy.py on the same worked examples and
 #   the same capture, and against the dissector on random segments
-#   (lab/test_scapy.py; TOY_SEED repeats a run, TOY_SCAPY_N sizes it).
+#   (lab/test_scapy.py; TOY_SEED repeats a run, TOY_SCAPY_N sizes it);
+# - scripts/wire-pcap.py on docs/two-hosts.pcap, the capture of a real
+#   two-host run (scripts/wire.sh) that docs/two-hosts.md shows.
 # The VM tier runs the Scapy lab itself (selftests/toy_lab.sh).
 # Ends with "N passed, N failed" over both.
 set -euo pipefail
@@ -20,7 +22,8 @@ source scripts/deps.sh
 toy_apt_install tshark python3 python3-scapy
 
 tp=0 tf=0 rc=0
-for t in "python3 wireshark/test_dissector.py" "/usr/bin/python3 lab/test_scapy.py"; do
+for t in "python3 wireshark/test_dissector.py" "/usr/bin/python3 lab/test_scapy.py" \
+	"python3 scripts/wire-pcap.py docs/two-hosts.pcap 10.9.0.1 10.9.0.2"; do
 	echo "# $t"
 	out=$($t 2>&1) || rc=1
 	printf '%s\n' "$out" | sed 's/^\([0-9]* passed, [0-9]* failed\)$/# \1/'

@@ -112,6 +112,25 @@ good=false
 [ "$rc" -eq 0 ] && wait_for "$TMP/out.7305" "both ways" && good=true
 check "toycat -N -n -4 moves the bytes (exit $rc)" $good
 
+# The peer's EOF ends toycat's stdout while it still sends: a server that
+# reads the whole request, then answers (the fifo carries the answer back
+# into toycat's stdin). No timeout(1) in that pipeline: it would hold the
+# pipe open after toycat let go of it; -w bounds the wait instead.
+mkfifo "$TMP/rr"
+{ toycat -w 20 -v -l 127.0.0.1 7307 <"$TMP/rr" | wc -c >"$TMP/rr"; } \
+	2>"$TMP/err.7307" &
+rr=$!
+PIDS="$PIDS $rr"
+wait_for "$TMP/err.7307" "listening on"
+reply=$(printf 'request' | limited 20 toycat 127.0.0.1 7307)
+rc=$?
+wait "$rr"
+reply=$(echo $reply)	# wc pads its count with spaces
+good=false
+[ "$rc" -eq 0 ] && [ "$reply" = 7 ] && good=true
+check "toycat -l <fifo | wc -c >fifo answers after the request's EOF (reply '$reply', exit $rc)" \
+	$good
+
 # toyss's expression, on a live connection: its two ends and the listener
 # match the port either way round, a negation leaves the other sockets.
 # -k: the listener stays while it serves the connection

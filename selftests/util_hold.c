@@ -10,6 +10,10 @@
  *                            and exit (the TIME_WAIT socket outlives us)
  *   util_hold probe FAMILY    socket(FAMILY, SOCK_STREAM, 0): exit 0 if that
  *                            works (it may autoload the module), 1 if not
+ *   util_hold abort PORT [SECS]  listen on 0.0.0.0:PORT, accept one
+ *                            connection within SECS seconds (default 60)
+ *                            and abort it: SO_LINGER {1, 0}, then close(),
+ *                            which sends an RST (wire_peer.sh)
  */
 #define _GNU_SOURCE
 #include "toy_test.h"
@@ -67,6 +71,39 @@ static int do_probe(int family)
 	return 0;
 }
 
+static int do_abort(int port, int secs)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_toy sa = toy_sa(htonl(INADDR_ANY), port);
+	struct pollfd pfd;
+	int lfd, fd;
+
+	lfd = toy_socket();
+	if (lfd < 0 || toy_set_int(lfd, SOL_SOCKET, SO_REUSEADDR, 1) ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 1)) {
+		perror("util_hold: listener");
+		return 1;
+	}
+	pfd = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	if (poll(&pfd, 1, secs * 1000) != 1) {
+		fprintf(stderr, "util_hold: no connection in %d s\n", secs);
+		return 1;
+	}
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0) {
+		perror("util_hold: accept");
+		return 1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg))) {
+		perror("util_hold: SO_LINGER");
+		return 1;
+	}
+	close(fd);
+	close(lfd);
+	printf("aborted\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "listen"))
@@ -75,7 +112,10 @@ int main(int argc, char **argv)
 		return do_timewait();
 	if (argc == 3 && !strcmp(argv[1], "probe"))
 		return do_probe(atoi(argv[2]));
-	fprintf(stderr, "usage: %s listen [SECS] | timewait | probe FAMILY\n",
+	if (argc >= 3 && !strcmp(argv[1], "abort"))
+		return do_abort(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 60);
+	fprintf(stderr,
+		"usage: %s listen [SECS] | timewait | probe FAMILY | abort PORT [SECS]\n",
 		argv[0]);
 	return 2;
 }

@@ -3,6 +3,10 @@
  * toycat: netcat for AF_TOY. Copies stdin to the connection and the
  * connection to stdout; on stdin EOF it shuts down its sending side and
  * keeps reading until the peer's EOF, so both directions close cleanly.
+ * The peer's EOF ends stdout at once (but with -k), so that a command
+ * reading it sees the end of the request while toycat may still send its
+ * answer: a one-shot request/response server is `toycat -l P <fifo | cmd
+ * >fifo`.
  *
  * The socket is non-blocking and what stdin gave is buffered until the
  * socket takes it, so a peer that does not read can never stop us from
@@ -10,6 +14,7 @@
  * shared with the shell), and are only touched when poll() says so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -29,6 +34,7 @@ static bool verbose, quiet, zero_io;
 static int timeout_ms = -1;	/* -w: connect and idle timeout */
 static int linger_ms = -1;	/* -q: how long to read on after stdin EOF */
 static bool stdin_eof;		/* survives across -k connections */
+static bool keep_stdout;	/* -k: stdout outlives each connection */
 
 static void usage(FILE *out)
 {
@@ -64,14 +70,17 @@ static void usage(FILE *out)
 "Addresses are IPv4 dotted quads, \"localhost\" or \"*\"; ports 0..65535\n"
 "(port 0 with -l picks an ephemeral port: see it with -v). At stdin EOF\n"
 "toycat shuts down its sending side (the peer reads EOF) and keeps printing\n"
-"what arrives until the peer closes too, then exits 0. Errors exit 1, bad\n"
+"what arrives until the peer closes too, then exits 0. The peer's EOF\n"
+"closes stdout (but with -k) while toycat goes on sending stdin, so that a\n"
+"command reading stdout sees the request end. Errors exit 1, bad\n"
 "arguments 2. The family number is read from\n"
 TOY_FAMILY_SYSFS ".\n"
 "\n"
 "Examples:\n"
 "  toycat -v -l 7000 > got.txt          server: save what one client sends\n"
 "  echo hello | toycat 127.0.0.1 7000   client: send a line, print the reply\n"
-"  toycat -lk 7000 < /dev/null          print what each client sends, forever\n");
+"  toycat -lk 7000 < /dev/null          print what each client sends, forever\n"
+"  toycat -l 7000 <f | wc -c >f         (f a fifo) answer with the byte count\n");
 }
 
 static void bad_usage(const char *fmt, const char *arg)
@@ -154,6 +163,24 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The peer's EOF: nothing more will come, so end stdout for whoever reads
+ * it (a pipe's reader sees EOF once our copy is gone). /dev/null takes its
+ * place so that fd 1 is never reused by something else.
+ */
+static int end_stdout(void)
+{
+	int fd;
+
+	if (keep_stdout)
+		return 0;
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* Move bytes both ways until both EOFs; 0 on a clean finish, 1 on error. */
 static int pump(int sock)
 {
@@ -219,6 +246,10 @@ static int pump(int sock)
 				}
 			} else if (n == 0) {
 				sock_eof = true;
+				if (end_stdout()) {
+					report("close stdout");
+					return 1;
+				}
 			} else if (errno != EINTR && errno != EAGAIN) {
 				report("recv");
 				return 1;
@@ -361,6 +392,7 @@ int main(int argc, char **argv)
 			return 0;
 		case 'k':
 			keep = true;
+			keep_stdout = true;
 			break;
 		case 'l':
 			listen_mode = true;

@@ -61,15 +61,25 @@ toy.prefs.ipproto = Pref.uint("IP protocol number", 253,
 local ip_src = Field.new("ip.src")
 local ip_dst = Field.new("ip.dst")
 
--- Ones' complement sum of a byte range, as 16-bit words (RFC 1071).
+-- Ones' complement sum of a byte range, as 16-bit words (RFC 1071). The
+-- bytes come out as one Lua string and are read eight at a time: a TvbRange
+-- per word costs ~20x more, which a capture of a bulk transfer notices.
 local function sum16(tvb, off, len, acc)
-	local i = 0
-	while i + 1 < len do
-		acc = acc + tvb(off + i, 2):uint()
+	local s = tvb:raw(off, len)
+	local byte = string.byte
+	local i = 1
+	while i + 7 <= len do
+		local a, b, c, d, e, f, g, h = byte(s, i, i + 7)
+		acc = acc + (a + c + e + g) * 256 + b + d + f + h
+		i = i + 8
+	end
+	while i + 1 <= len do
+		local a, b = byte(s, i, i + 1)
+		acc = acc + a * 256 + b
 		i = i + 2
 	end
-	if i < len then
-		acc = acc + tvb(off + i, 1):uint() * 256
+	if i <= len then
+		acc = acc + byte(s, i) * 256
 	end
 	return acc
 end
