@@ -9,6 +9,7 @@
  * cookie and aborts it through sock_diag_destroy().
  */
 #include <linux/capability.h>
+#include <linux/inet_diag.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
 #include <linux/rculist_nulls.h>
@@ -28,6 +29,17 @@ static bool diag_match(const struct sock *sk, const struct toy_diag_req *req)
 	if (req->tdiag_dport && req->tdiag_dport != sk->sk_dport)
 		return false;
 	return true;
+}
+
+static int put_addrs6(struct sk_buff *skb, const struct sock *sk)
+{
+	struct toy_diag_addrs6 a = {};
+
+	memcpy(a.src, &sk->sk_v6_rcv_saddr, sizeof(a.src));
+	memcpy(a.dst, &sk->sk_v6_daddr, sizeof(a.dst));
+	a.scope_id = ipv6_iface_scope_id(&sk->sk_v6_rcv_saddr,
+					 sk->sk_bound_dev_if);
+	return nla_put(skb, TOY_DIAG_ADDRS6, sizeof(a), &a);
 }
 
 /*
@@ -100,7 +112,8 @@ static int diag_fill(struct sock *sk, struct sk_buff *skb, u32 portid,
 	if (nla_put(skb, TOY_DIAG_INFO, sizeof(info), &info) ||
 	    sock_diag_put_meminfo(sk, skb, TOY_DIAG_MEMINFO) ||
 	    nla_put_u8(skb, TOY_DIAG_SHUTDOWN, READ_ONCE(sk->sk_shutdown)) ||
-	    nla_put_string(skb, TOY_DIAG_CONG, READ_ONCE(ts->ca_ops)->name)) {
+	    nla_put_string(skb, TOY_DIAG_CONG, READ_ONCE(ts->ca_ops)->name) ||
+	    (ts->ipv6 && put_addrs6(skb, sk))) {
 		nlmsg_cancel(skb, nlh);
 		return -EMSGSIZE;
 	}
@@ -200,6 +213,10 @@ static struct sock *diag_find(struct net *net,
 				   bind_node) {
 		struct sock *sk = &ts->sk;
 
+		/* Its v4 fields are 0: an IPv6 socket goes by cookie alone. */
+		if (ts->ipv6 && req->tdiag_cookie[0] == INET_DIAG_NOCOOKIE &&
+		    req->tdiag_cookie[1] == INET_DIAG_NOCOOKIE)
+			continue;
 		if (sk->sk_num != port ||
 		    sk->sk_dport != req->tdiag_dport ||
 		    sk->sk_rcv_saddr != req->tdiag_src ||

@@ -37,8 +37,12 @@ static void init_send(struct sock *sk, u8 options)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
-	ts->iss = toy_isn(sk->sk_rcv_saddr, sk->sk_daddr, htons(sk->sk_num),
-			  sk->sk_dport);
+	if (ts->ipv6)
+		ts->iss = toy_isn6(&sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr,
+				   htons(sk->sk_num), sk->sk_dport);
+	else
+		ts->iss = toy_isn(sk->sk_rcv_saddr, sk->sk_daddr,
+				  htons(sk->sk_num), sk->sk_dport);
 	ts->snd_una = ts->iss;
 	ts->snd_nxt = ts->iss + 1;
 	ts->write_seq = ts->iss + 1;
@@ -72,14 +76,28 @@ static void disconnect(struct sock *sk)
 	WRITE_ONCE(sk->sk_err_soft, 0);
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
-	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
 		sk->sk_rcv_saddr = 0;
+		sk->sk_v6_rcv_saddr = in6addr_any;
+	}
 }
 
-static int do_connect(struct sock *sk, const struct sockaddr_toy *sa)
+/* Forget the peer connect() set, and the source address it chose. */
+static void connect_undo(struct sock *sk)
+{
+	sk->sk_daddr = 0;
+	sk->sk_v6_daddr = in6addr_any;
+	sk->sk_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		sk->sk_rcv_saddr = 0;
+		sk->sk_v6_rcv_saddr = in6addr_any;
+	}
+}
+
+/* The peer and our address for connect() over IPv4. */
+static int connect_addr4(struct sock *sk, const struct sockaddr_toy *sa)
 {
 	__be32 daddr = sa->stoy_addr.v4 ?: htonl(INADDR_LOOPBACK);
-	struct toy_sock *ts = toy_sk(sk);
 	__be32 saddr = sk->sk_rcv_saddr;
 	int err;
 
@@ -88,13 +106,53 @@ static int do_connect(struct sock *sk, const struct sockaddr_toy *sa)
 		return err;
 	sk->sk_rcv_saddr = saddr;
 	sk->sk_daddr = daddr;
+	return 0;
+}
+
+/*
+ * The same over IPv6 (tcp_v6_connect()): :: means the loopback, as
+ * 0.0.0.0 does; a multicast or v4-mapped peer is unreachable to an
+ * IPv6-only socket; a link-local one needs its interface (toy_scope6()),
+ * which the socket is then bound to.
+ */
+static int connect_addr6(struct sock *sk, const struct sockaddr_toy *sa)
+{
+	struct in6_addr daddr = *(const struct in6_addr *)sa->stoy_addr.v6;
+	struct in6_addr saddr = sk->sk_v6_rcv_saddr;
+	int type, err, dif;
+
+	if (ipv6_addr_any(&daddr))
+		daddr = in6addr_loopback;
+	type = ipv6_addr_type(&daddr);
+	if (type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_MAPPED))
+		return -ENETUNREACH;
+	err = toy_scope6(sk, sa, &dif);
+	if (err)
+		return err;
+	sk->sk_bound_dev_if = dif;
+	err = toy_route_saddr6(sk, &daddr, &saddr);
+	if (err)
+		return err;
+	sk->sk_v6_rcv_saddr = saddr;
+	sk->sk_v6_daddr = daddr;
+	return 0;
+}
+
+static int do_connect(struct sock *sk, const struct sockaddr_toy *sa)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	int err;
+
+	err = toy_set_ipver(sk, sa);
+	if (err)
+		return err;
+	err = ts->ipv6 ? connect_addr6(sk, sa) : connect_addr4(sk, sa);
+	if (err)
+		return err;
 	sk->sk_dport = sa->stoy_port;
 	err = toy_hash_connect(sk);
 	if (err) {
-		sk->sk_daddr = 0;
-		sk->sk_dport = 0;
-		if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-			sk->sk_rcv_saddr = 0;
+		connect_undo(sk);
 		return err;
 	}
 
@@ -200,7 +258,9 @@ int toy_listen(struct socket *sock, int backlog)
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state == TCP_CLOSE) {
 		if (!toy_sk(sk)->in_bind) {
-			err = toy_bind_port(sk, 0, 0);
+			sk->sk_rcv_saddr = 0;
+			sk->sk_v6_rcv_saddr = in6addr_any;
+			err = toy_bind_port(sk, 0);
 			if (err)
 				goto out;
 		}
@@ -217,13 +277,42 @@ out:
 	return err;
 }
 
+/*
+ * The child's addresses are the SYN's, swapped; the route back must leave
+ * from the address the SYN was sent to. Returns 0 if it does.
+ */
+static int child_addrs(struct sock *child, const struct sk_buff *skb)
+{
+	if (toy_sk(child)->ipv6) {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		struct in6_addr saddr = ip6h->daddr;
+
+		child->sk_v6_daddr = ip6h->saddr;
+		child->sk_v6_rcv_saddr = ip6h->daddr;
+		/* A link-local peer is reached through where it came from. */
+		if (ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL)
+			child->sk_bound_dev_if = skb->skb_iif;
+		if (toy_route_saddr6(child, &ip6h->saddr, &saddr) ||
+		    !ipv6_addr_equal(&saddr, &ip6h->daddr))
+			return -EHOSTUNREACH;
+	} else {
+		const struct iphdr *iph = ip_hdr(skb);
+		__be32 saddr = iph->daddr;
+
+		child->sk_daddr = iph->saddr;
+		child->sk_rcv_saddr = iph->daddr;
+		if (toy_route_saddr(child, iph->saddr, &saddr) ||
+		    saddr != iph->daddr)
+			return -EHOSTUNREACH;
+	}
+	return 0;
+}
+
 /* toy_child_create() with BHs off: see there. */
 static struct sock *child_create_bh(struct sock *lsk, struct sk_buff *skb)
 {
 	const struct toyhdr *th = (const struct toyhdr *)skb_transport_header(skb);
-	const struct iphdr *iph = ip_hdr(skb);
 	struct toy_sock *lts = toy_sk(lsk), *ts;
-	__be32 saddr = iph->daddr;
 	struct sock *child;
 
 	sock_owned_by_me(lsk);
@@ -239,13 +328,10 @@ static struct sock *child_create_bh(struct sock *lsk, struct sk_buff *skb)
 	child->sk_state = TCP_CLOSE;
 	child->sk_ack_backlog = 0;
 	child->sk_max_ack_backlog = 0;
-	child->sk_daddr = iph->saddr;
 	child->sk_dport = th->source;
-	child->sk_rcv_saddr = iph->daddr;
 	child->sk_num = lsk->sk_num;
 
-	if (toy_route_saddr(child, iph->saddr, &saddr) ||
-	    saddr != iph->daddr) {
+	if (child_addrs(child, skb)) {
 		__release(&child->sk_lock.slock);
 		sk_free_unlock_clone(child);
 		return NULL;

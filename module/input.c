@@ -2,19 +2,23 @@
 /*
  * Toy Stream Protocol: receiving segments.
  *
- * toy_rcv() is the IPv4 protocol handler: it validates a segment, finds
- * its socket and hands it over under the socket lock (or to the backlog
- * when a process owns the socket). toy_do_rcv() then classifies the
+ * toy_rcv() and toy_v6_rcv() are the IPv4 and IPv6 protocol handlers: they
+ * validate a segment, find its socket and hand it over under the socket
+ * lock (or to the backlog when a process owns the socket). toy_do_rcv() then classifies the
  * segment into state-machine events (fsm.c) and does the data transfer
  * part: acknowledgements, windows, in-order and out-of-order data.
  */
 #include <linux/filter.h>
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/skbuff.h>
 #include <net/checksum.h>
 #include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/route.h>
 #include <net/tcp_states.h>
 
@@ -80,6 +84,57 @@ static bool csum_ok(struct sk_buff *skb)
 	return !csum_tcpudp_magic(iph->saddr, iph->daddr, skb->len,
 				  iph->protocol,
 				  skb_checksum(skb, 0, skb->len, 0));
+}
+
+/* The same over IPv6: the pseudo-header of RFC 8200 8.1. */
+static bool csum_ok6(struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+	if (skb_csum_unnecessary(skb))
+		return true;
+	if (skb->ip_summed == CHECKSUM_COMPLETE &&
+	    !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, skb->len,
+			     toy_ipproto, skb->csum))
+		return true;
+	return !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, skb->len,
+				toy_ipproto, skb_checksum(skb, 0, skb->len, 0));
+}
+
+/*
+ * Section 4's rules, in order, on a segment at skb->data whose IP header
+ * was pulled; a valid one gets its control block. Returns TOY_DROP_NONE,
+ * or why the segment is invalid.
+ */
+static enum toy_drop rcv_check(struct net *net, struct sk_buff *skb, bool v6)
+{
+	const struct toyhdr *th;
+	struct toy_skb_cb *cb;
+
+	if (!pskb_may_pull(skb, TOY_HLEN))
+		return TOY_DROP_SHORT;
+	th = toy_hdr(skb);
+	if (!validate_hdr(th, skb->len))
+		return TOY_DROP_HEADER;
+	/* The SACK blocks too: rcv_ack() reads them in place. */
+	if (!pskb_may_pull(skb, th->doff * 4))
+		return TOY_DROP_HEADER;
+	th = toy_hdr(skb);
+	if (!(v6 ? csum_ok6(skb) : csum_ok(skb))) {
+		TOY_INC_STATS(net, TOY_MIB_INCSUMERRORS);
+		return TOY_DROP_CSUM;
+	}
+	if (!validate_flags(th))
+		return TOY_DROP_FLAGS;
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	nf_reset_ct(skb);
+
+	cb = TOY_SKB_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->seq = ntohl(th->seq) + !!(th->flags & TOYHDR_SYN);
+	cb->end_seq = cb->seq + ntohs(th->len);
+	cb->flags = th->flags;
+	return TOY_DROP_NONE;
 }
 
 /* A segment occupies its payload, plus one for SYN and one for FIN. */
@@ -448,7 +503,6 @@ int toy_rcv(struct sk_buff *skb)
 	const struct toyhdr *th;
 	const struct iphdr *iph;
 	unsigned int segs = toy_skb_segs(skb);
-	struct toy_skb_cb *cb;
 	enum toy_drop why;
 	struct sock *sk;
 
@@ -460,36 +514,13 @@ int toy_rcv(struct sk_buff *skb)
 		why = TOY_DROP_OTHERHOST;
 		goto discard;
 	}
-	why = TOY_DROP_SHORT;
-	if (!pskb_may_pull(skb, TOY_HLEN))
+	why = rcv_check(net, skb, false);
+	if (why != TOY_DROP_NONE)
 		goto bad;
 	th = toy_hdr(skb);
-	why = TOY_DROP_HEADER;
-	if (!validate_hdr(th, skb->len))
-		goto bad;
-	/* The SACK blocks too: rcv_ack() reads them in place. */
-	if (!pskb_may_pull(skb, th->doff * 4))
-		goto bad;
-	th = toy_hdr(skb);
-	if (!csum_ok(skb)) {
-		TOY_INC_STATS(net, TOY_MIB_INCSUMERRORS);
-		why = TOY_DROP_CSUM;
-		goto bad;
-	}
-	why = TOY_DROP_FLAGS;
-	if (!validate_flags(th))
-		goto bad;
-	skb->ip_summed = CHECKSUM_UNNECESSARY;
-	nf_reset_ct(skb);
-	trace_toy_segment(false, ip_hdr(skb)->saddr, ip_hdr(skb)->daddr, th);
-
-	cb = TOY_SKB_CB(skb);
-	memset(cb, 0, sizeof(*cb));
-	cb->seq = ntohl(th->seq) + !!(th->flags & TOYHDR_SYN);
-	cb->end_seq = cb->seq + ntohs(th->len);
-	cb->flags = th->flags;
-
 	iph = ip_hdr(skb);
+	trace_toy_segment(false, iph->saddr, iph->daddr, th);
+
 	sk = toy_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (!sk) {
 		TOY_INC_STATS(net, TOY_MIB_INNOSOCKET);
@@ -583,6 +614,111 @@ int toy_err(struct sk_buff *skb, u32 info)
 	icmp_apply(sk, ntohl(th->seq), err, fatal);
 	bh_unlock_sock(sk);
 out:
+	sock_put(sk);
+	return 0;
+}
+
+/**
+ * toy_v6_rcv - the IPv6 protocol handler
+ * @skb: a packet for our protocol number, IPv6 header (and any extension
+ *	headers) pulled
+ *
+ * Only IPv6 sockets see it: they are IPv6-only, and IPv4 sockets never
+ * hear from an IPv6 peer (docs/protocol.md 15.1). No GRO, no GSO: IPv6
+ * segments travel one by one.
+ *
+ * Return: 0 (the packet is always consumed).
+ */
+int toy_v6_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	const struct ipv6hdr *ip6h;
+	const struct toyhdr *th;
+	enum toy_drop why;
+	struct sock *sk;
+
+	TOY_INC_STATS(net, TOY_MIB_INSEGS);
+	if (skb->pkt_type != PACKET_HOST ||
+	    ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr)) {
+		why = TOY_DROP_OTHERHOST;
+		goto discard;
+	}
+	why = rcv_check(net, skb, true);
+	if (why != TOY_DROP_NONE)
+		goto bad;
+	th = toy_hdr(skb);
+	ip6h = ipv6_hdr(skb);
+	trace_toy_segment(false, 0, 0, th);
+
+	sk = toy_lookup6(net, &ip6h->saddr, th->source, &ip6h->daddr,
+			 th->dest, skb->skb_iif);
+	if (!sk) {
+		TOY_INC_STATS(net, TOY_MIB_INNOSOCKET);
+		toy_reply_rst(net, skb);
+		why = TOY_DROP_NO_SOCKET;
+		goto discard;
+	}
+	return deliver(sk, skb);
+
+bad:
+	TOY_INC_STATS(net, TOY_MIB_INERRS);
+discard:
+	toy_drop_skb(skb, why);
+	return 0;
+}
+
+/**
+ * toy_v6_err - the IPv6 protocol's ICMPv6 error handler
+ * @skb: the ICMPv6 message, skb->data at the IPv6 header it quotes
+ * @opt: unused
+ * @type: ICMPv6 type
+ * @code: ICMPv6 code
+ * @offset: from skb->data to the quoted Toy header
+ * @info: the MTU for a Packet Too Big
+ *
+ * As toy_err(), with icmpv6_err_convert()'s answers. A Packet Too Big for
+ * a segment in flight lowers the route's path MTU (ip6_update_pmtu()):
+ * later segments to that peer leave in fragments of that size
+ * (xmit6()), since IPv6 routers never fragment.
+ *
+ * Return: 0, or -ENOENT when no connection sent the quoted segment.
+ */
+int toy_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
+	       u8 code, int offset, __be32 info)
+{
+	const struct ipv6hdr *hdr = (const struct ipv6hdr *)skb->data;
+	struct net *net = dev_net(skb->dev);
+	const struct toyhdr *th;
+	struct toy_sock *ts;
+	struct sock *sk;
+	bool fatal;
+	u32 seq;
+	int err;
+
+	/* icmpv6_notify() guarantees 8 bytes of the quoted header. */
+	th = (const struct toyhdr *)(skb->data + offset);
+	sk = toy_lookup6(net, &hdr->daddr, th->dest, &hdr->saddr, th->source,
+			 skb->dev->ifindex);
+	if (!sk || sk->sk_state == TCP_LISTEN) {
+		TOY_INC_STATS(net, TOY_MIB_INERRS);
+		if (sk)
+			sock_put(sk);
+		return -ENOENT;
+	}
+	seq = ntohl(th->seq);
+	ts = toy_sk(sk);
+	bh_lock_sock(sk);
+	if (type == ICMPV6_PKT_TOOBIG) {
+		if (toy_between(seq, ts->snd_una, ts->snd_nxt))
+			ip6_update_pmtu(skb, net, info, sk->sk_bound_dev_if,
+					READ_ONCE(sk->sk_mark), sk->sk_uid);
+		else
+			TOY_INC_STATS(net, TOY_MIB_INERRS);
+	} else {
+		fatal = icmpv6_err_convert(type, code, &err);
+		icmp_apply(sk, seq, err, fatal);
+	}
+	bh_unlock_sock(sk);
 	sock_put(sk);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
 #include <net/protocol.h>
+#include <net/ipv6.h>
 
 #include "toy.h"
 
@@ -60,6 +61,13 @@ static struct net_protocol toy_protocol = {
 	.err_handler = toy_err,
 };
 
+/* FINAL: no other header follows ours; NOPOLICY: no IPsec check (as IPv4). */
+static const struct inet6_protocol toy_v6_protocol = {
+	.handler = toy_v6_rcv,
+	.err_handler = toy_v6_err,
+	.flags = INET6_PROTO_NOPOLICY | INET6_PROTO_FINAL,
+};
+
 static int __init toy_init(void)
 {
 	int err;
@@ -95,12 +103,19 @@ static int __init toy_init(void)
 		goto err_unreg_pernet;
 	}
 
+	err = inet6_add_protocol(&toy_v6_protocol, toy_ipproto);
+	if (err) {
+		pr_err("IPv6 next header %d is taken\n", toy_ipproto);
+		err = -EBUSY;
+		goto err_del_protocol;
+	}
+
 	toy_offload_init();
 	toy_tsq_init();
 	err = sock_register(&toy_family_ops);
 	if (err) {
 		pr_err("address family %d is taken (%d)\n", toy_family, err);
-		goto err_del_protocol;
+		goto err_del_protocol6;
 	}
 
 	err = toy_diag_init();
@@ -113,9 +128,11 @@ static int __init toy_init(void)
 
 err_unreg_sock:
 	sock_unregister(toy_family);
-err_del_protocol:
+err_del_protocol6:
 	toy_tsq_exit();
 	toy_offload_exit();
+	inet6_del_protocol(&toy_v6_protocol, toy_ipproto);
+err_del_protocol:
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	synchronize_net();
 err_unreg_pernet:
@@ -132,6 +149,7 @@ static void __exit toy_exit(void)
 	toy_diag_exit();
 	sock_unregister(toy_family);
 	toy_offload_exit();
+	inet6_del_protocol(&toy_v6_protocol, toy_ipproto);
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	/* Wait for input handlers that may still run, then for RCU-freed socks. */
 	synchronize_net();

@@ -2,7 +2,8 @@
 /*
  * Toy Stream Protocol: building and sending segments.
  *
- * Every segment leaves through xmit(): route, IPv4 header, ip_local_out().
+ * Every segment leaves through xmit() or xmit6(): route, IP header,
+ * ip_local_out() or ip6_local_out().
  * The IP layer gets sk == NULL, as for the kernel's own control packets:
  * it would otherwise apply the socket's IP options (none, zeroed) and
  * cgroup programs to it. Data segments are still owned by their socket
@@ -29,9 +30,14 @@
  * recovery still count each segment.
  */
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/skbuff.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ip6_fib.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
 #include <net/route.h>
 #include <net/tcp_states.h>
 
@@ -170,6 +176,84 @@ static int xmit(struct net *net, struct sock *sk,
 	return net_xmit_eval(err);
 }
 
+/*
+ * IPv6's route_out(). The route lookup gets no socket: the IPv6 stack
+ * would read the inet6 part (source preferences) that AF_TOY sockets do
+ * not have; the socket's device, mark and uid go in the flow instead. The
+ * cached route is checked with its cookie (ip6_dst_check()).
+ */
+static struct dst_entry *route_out6(struct net *net, struct sock *sk,
+				    const struct in6_addr *saddr,
+				    const struct in6_addr *daddr)
+{
+	struct flowi6 fl6 = {
+		.flowi6_proto = toy_ipproto,
+		.daddr = *daddr,
+		.saddr = *saddr,
+		.flowi6_uid = sock_net_uid(net, sk),
+	};
+	struct dst_entry *dst;
+
+	if (sk) {
+		dst = __sk_dst_check(sk, toy_sk(sk)->dst_cookie);
+		if (dst) {
+			dst_hold(dst);
+			return dst;
+		}
+		fl6.flowi6_oif = sk->sk_bound_dev_if;
+		fl6.flowi6_mark = sk->sk_mark;
+	}
+	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+	if (sk && !IS_ERR(dst)) {
+		toy_sk(sk)->dst_cookie = rt6_get_cookie((struct rt6_info *)dst);
+		sk_dst_set(sk, dst_clone(dst));
+	}
+	return dst;
+}
+
+/*
+ * xmit() over IPv6. The segment may be fragmented here, by its source, as
+ * IPv6 allows (ignore_df): a path MTU learned from a Packet Too Big after
+ * the segment was cut does not strand it (see toy_v6_err()). Consumes @skb.
+ */
+static int xmit6(struct net *net, struct sock *sk, struct sk_buff *skb,
+		 const struct in6_addr *saddr, const struct in6_addr *daddr)
+{
+	struct toyhdr *th = (struct toyhdr *)skb->data;
+	struct dst_entry *dst;
+	struct ipv6hdr *ip6h;
+	int err;
+
+	th->check = ~csum_ipv6_magic(saddr, daddr, skb->len, toy_ipproto, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb->data - skb->head;
+	skb->csum_offset = offsetof(struct toyhdr, check);
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+	dst = route_out6(net, sk, saddr, daddr);
+	if (IS_ERR(dst)) {
+		kfree_skb(skb);
+		return PTR_ERR(dst);
+	}
+
+	ip6h = skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6_flow_hdr(ip6h, 0, 0);
+	ip6h->nexthdr = toy_ipproto;
+	ip6h->hop_limit = ip6_dst_hoplimit(dst);
+	ip6h->saddr = *saddr;
+	ip6h->daddr = *daddr;
+	skb->protocol = htons(ETH_P_IPV6);
+	skb->priority = sk ? READ_ONCE(sk->sk_priority) : 0;
+	skb->mark = sk ? READ_ONCE(sk->sk_mark) : 0;
+	skb->ignore_df = 1;
+	skb_dst_set(skb, dst);
+
+	trace_toy_segment(true, 0, 0, th);
+	TOY_ADD_STATS(net, TOY_MIB_OUTSEGS, toy_skb_segs(skb));
+	err = ip6_local_out(net, NULL, skb);
+	return net_xmit_eval(err);
+}
+
 /* Send a segment of connection @sk: seq and flags given, ack and window ours. */
 static int send_seg(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 {
@@ -196,6 +280,9 @@ static int send_seg(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	}
 	push_header(skb, htons(sk->sk_num), sk->sk_dport, seq, ack, flags,
 		    window, words);
+	if (ts->ipv6)
+		return xmit6(sock_net(sk), sk, skb, &sk->sk_v6_rcv_saddr,
+			     &sk->sk_v6_daddr);
 	return xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr);
 }
 
@@ -289,7 +376,6 @@ void toy_send_keepalive(struct sock *sk)
 void toy_reply_rst(struct net *net, struct sk_buff *in)
 {
 	const struct toyhdr *th = (const struct toyhdr *)skb_transport_header(in);
-	const struct iphdr *iph = ip_hdr(in);
 	u32 seq = 0, ack = 0;
 	struct sk_buff *skb;
 	u8 flags = TOYHDR_RST;
@@ -310,7 +396,11 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
 		return;
 	push_header(skb, th->dest, th->source, seq, ack, flags, 0, 0);
 	TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
-	xmit(net, NULL, skb, iph->daddr, iph->saddr);
+	if (in->protocol == htons(ETH_P_IPV6))
+		xmit6(net, NULL, skb, &ipv6_hdr(in)->daddr,
+		      &ipv6_hdr(in)->saddr);
+	else
+		xmit(net, NULL, skb, ip_hdr(in)->daddr, ip_hdr(in)->saddr);
 }
 
 /**
@@ -390,7 +480,8 @@ static u32 gso_goal(const struct toy_sock *ts)
 {
 	u64 bytes = TOY_GSO_MAX_BYTES;
 
-	if (!toy_gso_ok || !READ_ONCE(toy_gso))
+	/* No offload is registered for IPv6 (offload.c) */
+	if (!toy_gso_ok || !READ_ONCE(toy_gso) || ts->ipv6)
 		return 0;
 	if (ts->srtt)
 		bytes = div_u64((u64)ts->snd_cwnd * ts->mss * USEC_PER_MSEC,
@@ -591,6 +682,39 @@ int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr)
 	toy_sk(sk)->mss = clamp(mss, TOY_MIN_MSS, 65535 - TOY_HLEN -
 				(int)sizeof(struct iphdr));
 	ip_rt_put(rt);
+	return 0;
+}
+
+/**
+ * toy_route_saddr6 - toy_route_saddr() over IPv6
+ * @sk: the connecting socket; its MSS is set from the route's MTU
+ * @daddr: destination
+ * @saddr: in: bound address or ::; out: the source address to use
+ *
+ * Return: 0 or the routing error.
+ */
+int toy_route_saddr6(struct sock *sk, const struct in6_addr *daddr,
+		     struct in6_addr *saddr)
+{
+	struct net *net = sock_net(sk);
+	struct flowi6 fl6 = {
+		.flowi6_proto = toy_ipproto,
+		.flowi6_oif = sk->sk_bound_dev_if,
+		.flowi6_mark = sk->sk_mark,
+		.flowi6_uid = sock_net_uid(net, sk),
+		.daddr = *daddr,
+		.saddr = *saddr,
+	};
+	struct dst_entry *dst;
+	int mss;
+
+	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	*saddr = fl6.saddr;
+	mss = dst_mtu(dst) - (int)sizeof(struct ipv6hdr) - TOY_HLEN;
+	toy_sk(sk)->mss = clamp(mss, TOY_MIN_MSS, 65535 - TOY_HLEN);
+	dst_release(dst);
 	return 0;
 }
 

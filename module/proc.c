@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Toy Stream Protocol: /proc/net/toy, /proc/net/toy_stat, /proc/net/toy_fsm.
+ * Toy Stream Protocol: /proc/net/toy, toy6, toy_stat and toy_fsm.
  *
- * /proc/net/toy lists every socket that owns a local port, one line each,
- * in the layout of /proc/net/tcp (get_tcp4_sock()) so that its readers
- * feel at home. toy_stat is /proc/net/snmp's "name line, value line" form.
+ * /proc/net/toy lists every IPv4 socket that owns a local port, one line
+ * each, in the layout of /proc/net/tcp (get_tcp4_sock()) so that its
+ * readers feel at home; /proc/net/toy6 the IPv6 ones, as /proc/net/tcp6. toy_stat is /proc/net/snmp's "name line, value line" form.
  * toy_fsm prints the state table with how often each cell was taken in
  * this namespace.
  */
@@ -99,12 +99,27 @@ struct toy_iter_state {
 	u32 bucket;	/* of the current socket */
 	u32 offset;	/* sockets before it in its bucket */
 	loff_t last_pos;
+	bool v6;	/* toy6: list IPv6 sockets, else IPv4 ones */
 };
 
 static struct toy_sock *iter_entry(struct hlist_nulls_node *node)
 {
 	return is_a_nulls(node) ? NULL :
 	       hlist_nulls_entry(node, struct toy_sock, bind_node);
+}
+
+/* The socket at @node or after it in its chain that the file lists. */
+static struct toy_sock *iter_from(struct toy_iter_state *st,
+				  struct hlist_nulls_node *node)
+{
+	struct toy_sock *ts;
+
+	for (;;) {
+		ts = iter_entry(node);
+		if (!ts || READ_ONCE(ts->ipv6) == st->v6)
+			return ts;
+		node = rcu_dereference(hlist_nulls_next_rcu(&ts->bind_node));
+	}
 }
 
 /* The first socket of st->bucket or a later one. */
@@ -117,7 +132,7 @@ static struct toy_sock *iter_first(struct toy_net *tn,
 		struct hlist_nulls_head *head = &tn->bind[st->bucket];
 
 		st->offset = 0;
-		ts = iter_entry(rcu_dereference(hlist_nulls_first_rcu(head)));
+		ts = iter_from(st, rcu_dereference(hlist_nulls_first_rcu(head)));
 		if (ts)
 			return ts;
 	}
@@ -132,7 +147,7 @@ static struct toy_sock *iter_after(struct toy_net *tn,
 	struct toy_sock *next;
 
 	node = rcu_dereference(hlist_nulls_next_rcu(&ts->bind_node));
-	next = iter_entry(node);
+	next = iter_from(st, node);
 	if (next) {
 		st->offset++;
 		return next;
@@ -174,6 +189,7 @@ static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
 	struct toy_iter_state *st = seq->private;
 	void *rc = NULL;
 
+	st->v6 = !!pde_data(file_inode(seq->file));
 	rcu_read_lock();
 	if (*pos && *pos == st->last_pos)
 		rc = iter_resume(tn, st);
@@ -233,19 +249,39 @@ static void iter_sock(struct seq_file *seq, struct sock *sk, int sl)
 		}
 	}
 
-	seq_setwidth(seq, 127);
-	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
-		   sl, sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
-		   ntohs(sk->sk_dport), state, tx_queue, rx_queue, timer,
+	if (ts->ipv6) {
+		const __be32 *src = sk->sk_v6_rcv_saddr.s6_addr32;
+		const __be32 *dst = sk->sk_v6_daddr.s6_addr32;
+
+		seq_printf(seq, "%4d: %08X%08X%08X%08X:%04X %08X%08X%08X%08X:%04X ",
+			   sl, src[0], src[1], src[2], src[3], sk->sk_num,
+			   dst[0], dst[1], dst[2], dst[3], ntohs(sk->sk_dport));
+	} else {
+		seq_setwidth(seq, 127);
+		seq_printf(seq, "%4d: %08X:%04X %08X:%04X ", sl,
+			   sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+			   ntohs(sk->sk_dport));
+	}
+	seq_printf(seq, "%02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
+		   state, tx_queue, rx_queue, timer,
 		   timer ? jiffies_delta_to_clock_t(expires - jiffies) : 0,
 		   READ_ONCE(ts->retransmits),
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0,
 		   sock_i_ino(sk));
-	seq_pad(seq, '\n');
+	if (ts->ipv6)
+		seq_putc(seq, '\n');
+	else
+		seq_pad(seq, '\n');
 }
 
 static int toy_seq_show(struct seq_file *seq, void *v)
 {
+	struct toy_iter_state *st = seq->private;
+
+	if (v == SEQ_START_TOKEN && st->v6) {
+		seq_puts(seq, "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+		return 0;
+	}
 	if (v == SEQ_START_TOKEN) {
 		seq_setwidth(seq, 127);
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
@@ -310,12 +346,16 @@ static int toy_fsm_show(struct seq_file *seq, void *v)
 
 int toy_proc_init(struct net *net)
 {
-	if (!proc_create_net("toy", 0444, net->proc_net, &toy_seq_ops,
-			     sizeof(struct toy_iter_state)))
+	/* The entry's data says which IP version the file lists. */
+	if (!proc_create_net_data("toy", 0444, net->proc_net, &toy_seq_ops,
+				  sizeof(struct toy_iter_state), NULL))
 		return -ENOMEM;
+	if (!proc_create_net_data("toy6", 0444, net->proc_net, &toy_seq_ops,
+				  sizeof(struct toy_iter_state), (void *)1))
+		goto err_remove_toy;
 	if (!proc_create_net_single("toy_stat", 0444, net->proc_net,
 				    toy_stat_show, NULL))
-		goto err_remove_toy;
+		goto err_remove_toy6;
 	if (!proc_create_net_single("toy_fsm", 0444, net->proc_net,
 				    toy_fsm_show, NULL))
 		goto err_remove_stat;
@@ -323,6 +363,8 @@ int toy_proc_init(struct net *net)
 
 err_remove_stat:
 	remove_proc_entry("toy_stat", net->proc_net);
+err_remove_toy6:
+	remove_proc_entry("toy6", net->proc_net);
 err_remove_toy:
 	remove_proc_entry("toy", net->proc_net);
 	return -ENOMEM;
@@ -332,5 +374,6 @@ void toy_proc_exit(struct net *net)
 {
 	remove_proc_entry("toy_fsm", net->proc_net);
 	remove_proc_entry("toy_stat", net->proc_net);
+	remove_proc_entry("toy6", net->proc_net);
 	remove_proc_entry("toy", net->proc_net);
 }

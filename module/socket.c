@@ -17,6 +17,7 @@
 #include <linux/sockios.h>
 #include <asm/ioctls.h>
 #include <linux/uaccess.h>
+#include <net/addrconf.h>
 #include <net/checksum.h>
 #include <net/ip.h>
 #include <net/route.h>
@@ -48,10 +49,12 @@ static void toy_write_space(struct sock *sk)
 void toy_sock_init(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	bool ipv6 = ts->ipv6;	/* a child's is its listener's */
 
 	/* The inet_sock fields too (struct toy_sock). */
 	memset((char *)ts + sizeof(struct sock), 0,
 	       sizeof(*ts) - sizeof(struct sock));
+	ts->ipv6 = ipv6;
 	spin_lock_init(&ts->accept_lock);
 	INIT_LIST_HEAD(&ts->syn_queue);
 	INIT_LIST_HEAD(&ts->accept_queue);
@@ -86,20 +89,75 @@ static void toy_sock_destruct(struct sock *sk)
 	WARN_ON_ONCE(sk->sk_forward_alloc);
 }
 
-/* A sockaddr_toy from the user: 0, or the errno AF_INET would give. */
+/*
+ * A sockaddr_toy from the user: 0, or the errno AF_INET(6) would give.
+ * The scope id of an IPv6 address is checked where it is used.
+ */
 int toy_check_addr(const struct sockaddr_toy *sa, int len)
 {
 	if (len < (int)sizeof(*sa))
 		return -EINVAL;
 	if (sa->stoy_family != toy_family)
 		return -EAFNOSUPPORT;
+	if (memchr_inv(sa->stoy_zero, 0, sizeof(sa->stoy_zero)))
+		return -EINVAL;
 	if (sa->stoy_ipver == TOY_IPVER_6)
-		return -EAFNOSUPPORT;
+		return 0;
 	if (sa->stoy_ipver != TOY_IPVER_4 || sa->stoy_scope_id ||
-	    memchr_inv(sa->stoy_zero, 0, sizeof(sa->stoy_zero)) ||
 	    memchr_inv(sa->stoy_addr.v6 + 4, 0, sizeof(sa->stoy_addr.v6) - 4))
 		return -EINVAL;
 	return 0;
+}
+
+/**
+ * toy_set_ipver - take the IP version of the address the user gave
+ * @sk: the socket, locked by its owner
+ * @sa: an address that passed toy_check_addr()
+ *
+ * A socket speaks the version of its first bind() or connect(); one that
+ * holds a port keeps it, as an AF_INET or AF_INET6 socket keeps its
+ * family (docs/protocol.md 15.1).
+ *
+ * Return: 0, or -EAFNOSUPPORT for an address of the other version.
+ */
+int toy_set_ipver(struct sock *sk, const struct sockaddr_toy *sa)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	bool ipv6 = sa->stoy_ipver == TOY_IPVER_6;
+
+	sock_owned_by_me(sk);
+	if (ts->ipv6 == ipv6)
+		return 0;
+	if (ts->in_bind)
+		return -EAFNOSUPPORT;
+	ts->ipv6 = ipv6;
+	sk->sk_rcv_saddr = 0;
+	sk->sk_daddr = 0;
+	sk->sk_v6_rcv_saddr = in6addr_any;
+	sk->sk_v6_daddr = in6addr_any;
+	return 0;
+}
+
+/*
+ * An IPv6 link-local address names an interface: the scope id, or the
+ * one the socket is bound to (they must agree). Any other address takes
+ * no scope id. Sets *@dif to the interface (0 for none).
+ */
+int toy_scope6(const struct sock *sk, const struct sockaddr_toy *sa,
+	       int *dif)
+{
+	const struct in6_addr *addr = (const struct in6_addr *)sa->stoy_addr.v6;
+	int bound = sk->sk_bound_dev_if;
+
+	*dif = bound;
+	if (!(ipv6_addr_type(addr) & IPV6_ADDR_LINKLOCAL))
+		return sa->stoy_scope_id ? -EINVAL : 0;
+	if (sa->stoy_scope_id) {
+		if (bound && bound != (int)sa->stoy_scope_id)
+			return -EINVAL;
+		*dif = sa->stoy_scope_id;
+	}
+	return *dif ? 0 : -EINVAL;
 }
 
 /* Bytes received in order and not yet read (the FIN occupies one seq). */
@@ -113,18 +171,53 @@ u32 toy_inq(const struct sock *sk)
 	return inq;
 }
 
+/*
+ * Is @addr one of this host's, on interface @dif if it names one
+ * (inet6_bind())? A v4-mapped address is refused: IPv6 sockets are
+ * IPv6-only.
+ */
+static int bind_addr6(struct sock *sk, const struct sockaddr_toy *sa,
+		      int *dif)
+{
+	const struct in6_addr *addr = (const struct in6_addr *)sa->stoy_addr.v6;
+	struct net *net = sock_net(sk);
+	struct net_device *dev = NULL;
+	int type = ipv6_addr_type(addr), err;
+
+	if (type & (IPV6_ADDR_MAPPED | IPV6_ADDR_MULTICAST))
+		return -EINVAL;
+	*dif = sk->sk_bound_dev_if;
+	if (type == IPV6_ADDR_ANY)
+		return sa->stoy_scope_id ? -EINVAL : 0;
+	err = toy_scope6(sk, sa, dif);
+	if (err)
+		return err;
+	rcu_read_lock();
+	if (*dif) {
+		dev = dev_get_by_index_rcu(net, *dif);
+		if (!dev) {
+			rcu_read_unlock();
+			return -ENODEV;
+		}
+	}
+	err = ipv6_chk_addr(net, addr, dev, 0) ? 0 : -EADDRNOTAVAIL;
+	rcu_read_unlock();
+	return err;
+}
+
 static int toy_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 {
 	struct sockaddr_toy *sa = (struct sockaddr_toy *)uaddr;
 	struct sock *sk = sock->sk;
 	struct net *net = sock_net(sk);
+	bool any;
 	u16 port;
-	int err;
+	int err, dif = 0;
 
 	err = toy_check_addr(sa, len);
 	if (err)
 		return err;
-	if (sa->stoy_addr.v4 &&
+	if (sa->stoy_ipver == TOY_IPVER_4 && sa->stoy_addr.v4 &&
 	    inet_addr_type(net, sa->stoy_addr.v4) != RTN_LOCAL)
 		return -EADDRNOTAVAIL;
 	port = ntohs(sa->stoy_port);
@@ -137,11 +230,30 @@ static int toy_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 		err = -EINVAL;
 		goto out;
 	}
-	err = toy_bind_port(sk, sa->stoy_addr.v4, port);
+	err = toy_set_ipver(sk, sa);
 	if (err)
 		goto out;
+	if (toy_sk(sk)->ipv6) {
+		err = bind_addr6(sk, sa, &dif);
+		if (err)
+			goto out;
+		sk->sk_v6_rcv_saddr = *(const struct in6_addr *)sa->stoy_addr.v6;
+		any = ipv6_addr_any(&sk->sk_v6_rcv_saddr);
+	} else {
+		sk->sk_rcv_saddr = sa->stoy_addr.v4;
+		any = !sa->stoy_addr.v4;
+	}
+	err = toy_bind_port(sk, port);
+	if (err) {
+		sk->sk_rcv_saddr = 0;
+		sk->sk_v6_rcv_saddr = in6addr_any;
+		goto out;
+	}
+	/* A link-local address binds the socket to its interface. */
+	if (dif)
+		sk->sk_bound_dev_if = dif;
 	sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
-	if (sa->stoy_addr.v4)
+	if (!any)
 		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
 out:
 	release_sock(sk);
@@ -151,12 +263,12 @@ out:
 static int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
 	struct sockaddr_toy *sa = (struct sockaddr_toy *)uaddr;
+	const struct in6_addr *addr6;
 	struct sock *sk = sock->sk;
 	int ret = sizeof(*sa);
 
 	memset(sa, 0, sizeof(*sa));
 	sa->stoy_family = toy_family;
-	sa->stoy_ipver = TOY_IPVER_4;
 
 	lock_sock(sk);
 	if (peer) {
@@ -167,10 +279,20 @@ static int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 			goto out;
 		}
 		sa->stoy_port = sk->sk_dport;
+		addr6 = &sk->sk_v6_daddr;
 		sa->stoy_addr.v4 = sk->sk_daddr;
 	} else {
 		sa->stoy_port = htons(sk->sk_num);
+		addr6 = &sk->sk_v6_rcv_saddr;
 		sa->stoy_addr.v4 = sk->sk_rcv_saddr;
+	}
+	if (toy_sk(sk)->ipv6) {
+		sa->stoy_ipver = TOY_IPVER_6;
+		memcpy(sa->stoy_addr.v6, addr6, sizeof(sa->stoy_addr.v6));
+		sa->stoy_scope_id = ipv6_iface_scope_id(addr6,
+							sk->sk_bound_dev_if);
+	} else {
+		sa->stoy_ipver = TOY_IPVER_4;
 	}
 out:
 	release_sock(sk);

@@ -66,10 +66,65 @@ static u32 ehashfn(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
 			    toy_hash_secret);
 }
 
+static u32 ehashfn6(const struct in6_addr *laddr, u16 lport,
+		    const struct in6_addr *faddr, __be16 fport)
+{
+	net_get_random_once(&toy_hash_secret, sizeof(toy_hash_secret));
+	return jhash_3words(__ipv6_addr_jhash(laddr, toy_hash_secret),
+			    __ipv6_addr_jhash(faddr, toy_hash_secret),
+			    ((u32)lport << 16) | (__force u32)fport,
+			    toy_hash_secret);
+}
+
 static u32 est_slot(const struct toy_net *tn, __be32 laddr, u16 lport,
 		    __be32 faddr, __be16 fport)
 {
 	return ehashfn(laddr, lport, faddr, fport) & tn->est_mask;
+}
+
+static u32 est_slot6(const struct toy_net *tn, const struct in6_addr *laddr,
+		     u16 lport, const struct in6_addr *faddr, __be16 fport)
+{
+	return ehashfn6(laddr, lport, faddr, fport) & tn->est_mask;
+}
+
+/* The est bucket of connection @sk with local port @lport. */
+static u32 sk_est_slot(const struct toy_net *tn, const struct sock *sk,
+		       u16 lport)
+{
+	if (toy_sk(sk)->ipv6)
+		return est_slot6(tn, &sk->sk_v6_rcv_saddr, lport,
+				 &sk->sk_v6_daddr, sk->sk_dport);
+	return est_slot(tn, sk->sk_rcv_saddr, lport, sk->sk_daddr,
+			sk->sk_dport);
+}
+
+/* Is @sk's local address the wildcard? */
+static bool laddr_any(const struct sock *sk)
+{
+	if (toy_sk(sk)->ipv6)
+		return ipv6_addr_any(&sk->sk_v6_rcv_saddr);
+	return !sk->sk_rcv_saddr;
+}
+
+/* Same IP version and the same local address? */
+static bool laddr_eq(const struct sock *a, const struct sock *b)
+{
+	if (toy_sk(a)->ipv6 != toy_sk(b)->ipv6)
+		return false;
+	if (toy_sk(a)->ipv6)
+		return ipv6_addr_equal(&a->sk_v6_rcv_saddr, &b->sk_v6_rcv_saddr);
+	return a->sk_rcv_saddr == b->sk_rcv_saddr;
+}
+
+/* Same IP version and the same 4-tuple but for the local port? */
+static bool tuple_eq(const struct sock *a, const struct sock *b)
+{
+	if (!laddr_eq(a, b) || a->sk_dport != b->sk_dport)
+		return false;
+	if (toy_sk(a)->ipv6)
+		return ipv6_addr_equal(&a->sk_v6_daddr, &b->sk_v6_daddr);
+	return a->sk_daddr == b->sk_daddr;
 }
 
 static u32 bind_slot(u16 port)
@@ -144,12 +199,13 @@ static bool listening(const struct sock *sk)
 }
 
 /*
- * Would @sk own @addr:@port alongside the sockets bound to it? SO_REUSEADDR
- * on both lets them share it while neither listens, as TCP's
- * inet_bind_conflict() (relaxed, without SO_REUSEPORT).
+ * Would @sk own its local address and @port alongside the sockets bound to
+ * it? SO_REUSEADDR on both lets them share it while neither listens, as
+ * TCP's inet_bind_conflict() (relaxed, without SO_REUSEPORT). Sockets of
+ * the other IP version never conflict: an IPv6 socket is IPv6-only
+ * (IPV6_V6ONLY), so the two families' wildcards may share a port.
  */
-static bool bind_conflict(struct toy_net *tn, const struct sock *sk,
-			  __be32 addr, u16 port)
+static bool bind_conflict(struct toy_net *tn, const struct sock *sk, u16 port)
 {
 	struct hlist_nulls_node *node;
 	struct toy_sock *other;
@@ -160,9 +216,10 @@ static bool bind_conflict(struct toy_net *tn, const struct sock *sk,
 				   bind_node) {
 		const struct sock *osk = &other->sk;
 
-		if (osk == sk || osk->sk_num != port)
+		if (osk == sk || osk->sk_num != port ||
+		    other->ipv6 != toy_sk(sk)->ipv6)
 			continue;
-		if (addr && osk->sk_rcv_saddr && addr != osk->sk_rcv_saddr)
+		if (!laddr_any(sk) && !laddr_any(osk) && !laddr_eq(sk, osk))
 			continue;
 		if (sk->sk_reuse && osk->sk_reuse && !listening(osk))
 			continue;
@@ -187,7 +244,7 @@ static void __toy_bind(struct toy_net *tn, struct sock *sk, u16 port)
  * inet_csk_find_open_port(): from a random point of the range, odd ports
  * first (connect() starts with even ones), one port per lock hold.
  */
-static int pick_port(struct toy_net *tn, struct sock *sk, __be32 addr)
+static int pick_port(struct toy_net *tn, struct sock *sk)
 {
 	struct net *net = sock_net(sk);
 	u32 remaining, offset, i;
@@ -209,11 +266,9 @@ other_parity:
 		if (inet_is_local_reserved_port(net, port))
 			continue;
 		spin_lock_bh(&tn->lock);
-		taken = bind_conflict(tn, sk, addr, port);
-		if (!taken) {
-			sk->sk_rcv_saddr = addr;
+		taken = bind_conflict(tn, sk, port);
+		if (!taken)
 			__toy_bind(tn, sk, port);
-		}
 		spin_unlock_bh(&tn->lock);
 		if (!taken)
 			return 0;
@@ -226,28 +281,27 @@ other_parity:
 }
 
 /**
- * toy_bind_port - give @sk a local address and port
- * @sk: an unbound socket, locked by its owner (process context)
- * @addr: local address, or 0 for any
+ * toy_bind_port - give @sk a local port
+ * @sk: an unbound socket, locked by its owner (process context), its local
+ *	address (or the wildcard) and IP version set
  * @port: local port, or 0 for one from ip_local_port_range
  *
  * Return: 0 or -EADDRINUSE.
  */
-int toy_bind_port(struct sock *sk, __be32 addr, u16 port)
+int toy_bind_port(struct sock *sk, u16 port)
 {
 	struct toy_net *tn = toy_pernet(sock_net(sk));
 	int ret = 0;
 
+	sock_owned_by_me(sk);
 	if (!port)
-		return pick_port(tn, sk, addr);
+		return pick_port(tn, sk);
 
 	spin_lock_bh(&tn->lock);
-	if (bind_conflict(tn, sk, addr, port)) {
+	if (bind_conflict(tn, sk, port))
 		ret = -EADDRINUSE;
-	} else {
-		sk->sk_rcv_saddr = addr;
+	else
 		__toy_bind(tn, sk, port);
-	}
 	spin_unlock_bh(&tn->lock);
 	return ret;
 }
@@ -324,7 +378,7 @@ int toy_hash_listen(struct sock *sk)
 	spin_lock_bh(&tn->lock);
 	if (ts->in_hash)
 		goto out;
-	if (bind_conflict(tn, sk, sk->sk_rcv_saddr, sk->sk_num)) {
+	if (bind_conflict(tn, sk, sk->sk_num)) {
 		ret = -EADDRINUSE;
 		goto out;
 	}
@@ -341,8 +395,7 @@ out:
 /* Is the 4-tuple of @sk, with local port @port, in the est table? */
 static bool est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
 {
-	u32 slot = est_slot(tn, sk->sk_rcv_saddr, port, sk->sk_daddr,
-			    sk->sk_dport);
+	u32 slot = sk_est_slot(tn, sk, port);
 	struct hlist_nulls_node *node;
 	struct toy_sock *other;
 
@@ -351,10 +404,7 @@ static bool est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
 	hlist_nulls_for_each_entry(other, node, &tn->est[slot], hash_node) {
 		const struct sock *osk = &other->sk;
 
-		if (osk != sk && osk->sk_num == port &&
-		    osk->sk_rcv_saddr == sk->sk_rcv_saddr &&
-		    osk->sk_daddr == sk->sk_daddr &&
-		    osk->sk_dport == sk->sk_dport)
+		if (osk != sk && osk->sk_num == port && tuple_eq(osk, sk))
 			return true;
 	}
 	return false;
@@ -363,8 +413,7 @@ static bool est_taken(struct toy_net *tn, const struct sock *sk, u16 port)
 static void __toy_hash_est(struct toy_net *tn, struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	u32 slot = est_slot(tn, sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
-			    sk->sk_dport);
+	u32 slot = sk_est_slot(tn, sk, sk->sk_num);
 
 	sock_hold(sk);
 	hlist_nulls_add_head_rcu(&ts->hash_node, &tn->est[slot]);
@@ -419,8 +468,14 @@ static int connect_port(struct toy_net *tn, struct sock *sk)
 	u64 port_offset;
 	int low, high, port;
 
-	port_offset = secure_ipv4_port_ephemeral(sk->sk_rcv_saddr,
-						 sk->sk_daddr, sk->sk_dport);
+	if (toy_sk(sk)->ipv6)
+		port_offset = secure_ipv6_port_ephemeral(sk->sk_v6_rcv_saddr.s6_addr32,
+							 sk->sk_v6_daddr.s6_addr32,
+							 sk->sk_dport);
+	else
+		port_offset = secure_ipv4_port_ephemeral(sk->sk_rcv_saddr,
+							 sk->sk_daddr,
+							 sk->sk_dport);
 	get_random_once(toy_port_perturb, sizeof(toy_port_perturb));
 	index = port_offset & (TOY_PERTURB_SIZE - 1);
 
@@ -511,7 +566,16 @@ static bool est_match(const struct sock *sk, __be32 saddr, __be16 sport,
 		      __be32 daddr, u16 port)
 {
 	return sk->sk_num == port && sk->sk_dport == sport &&
-	       sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr;
+	       sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr &&
+	       !toy_sk(sk)->ipv6;
+}
+
+static bool est_match6(const struct sock *sk, const struct in6_addr *saddr,
+		       __be16 sport, const struct in6_addr *daddr, u16 port)
+{
+	return sk->sk_num == port && sk->sk_dport == sport &&
+	       toy_sk(sk)->ipv6 && ipv6_addr_equal(&sk->sk_v6_daddr, saddr) &&
+	       ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr);
 }
 
 static struct sock *lookup_est(struct toy_net *tn, __be32 saddr,
@@ -554,7 +618,7 @@ begin:
 	hlist_nulls_for_each_entry_rcu(ts, node, &tn->listen[slot], hash_node) {
 		struct sock *sk = &ts->sk;
 
-		if (sk->sk_num != port ||
+		if (sk->sk_num != port || ts->ipv6 ||
 		    READ_ONCE(sk->sk_state) != TCP_LISTEN)
 			continue;
 		if (sk->sk_rcv_saddr == daddr) {
@@ -593,6 +657,99 @@ struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 	sk = lookup_est(tn, saddr, sport, daddr, port);
 	if (!sk)
 		sk = lookup_listener(tn, daddr, port);
+	rcu_read_unlock();
+	return sk;
+}
+
+static struct sock *lookup_est6(struct toy_net *tn, const struct in6_addr *saddr,
+				__be16 sport, const struct in6_addr *daddr,
+				u16 port)
+{
+	u32 slot = est_slot6(tn, daddr, port, saddr, sport);
+	struct hlist_nulls_node *node;
+	struct toy_sock *ts;
+
+begin:
+	hlist_nulls_for_each_entry_rcu(ts, node, &tn->est[slot], hash_node) {
+		struct sock *sk = &ts->sk;
+
+		if (!est_match6(sk, saddr, sport, daddr, port))
+			continue;
+		if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			continue;
+		if (est_match6(sk, saddr, sport, daddr, port))
+			return sk;
+		sock_put(sk);
+		goto begin;
+	}
+	if (get_nulls_value(node) != TOY_NULLS_EST + slot)
+		goto begin;
+	return NULL;
+}
+
+/*
+ * An IPv6 listener on @daddr, else on the wildcard. One bound to a device
+ * (a link-local address needs one) takes only what arrived through it.
+ */
+static struct sock *lookup_listener6(struct toy_net *tn,
+				     const struct in6_addr *daddr, u16 port,
+				     int dif)
+{
+	u32 slot = listen_slot(port);
+	struct hlist_nulls_node *node;
+	struct sock *best;
+	struct toy_sock *ts;
+
+begin:
+	best = NULL;
+	hlist_nulls_for_each_entry_rcu(ts, node, &tn->listen[slot], hash_node) {
+		struct sock *sk = &ts->sk;
+		int bound = READ_ONCE(sk->sk_bound_dev_if);
+
+		if (sk->sk_num != port || !ts->ipv6 ||
+		    READ_ONCE(sk->sk_state) != TCP_LISTEN ||
+		    (bound && bound != dif))
+			continue;
+		if (ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr)) {
+			best = sk;
+			goto found;
+		}
+		if (ipv6_addr_any(&sk->sk_v6_rcv_saddr) && !best)
+			best = sk;
+	}
+	if (get_nulls_value(node) != TOY_NULLS_LISTEN + slot)
+		goto begin;
+found:
+	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
+		best = NULL;
+	return best;
+}
+
+/**
+ * toy_lookup6 - toy_lookup() for a segment that came over IPv6
+ * @net: namespace it arrived in
+ * @saddr: source address (the peer)
+ * @sport: source port
+ * @daddr: destination address (ours)
+ * @dport: destination port
+ * @dif: the interface it arrived on (for listeners bound to one)
+ *
+ * Only IPv6 sockets match: they are IPv6-only (docs/protocol.md 15.1).
+ *
+ * Return: a referenced socket (connection first, then listener), or NULL.
+ */
+struct sock *toy_lookup6(struct net *net, const struct in6_addr *saddr,
+			 __be16 sport, const struct in6_addr *daddr,
+			 __be16 dport, int dif)
+{
+	struct toy_net *tn = toy_pernet(net);
+	u16 port = ntohs(dport);
+	struct sock *sk;
+
+	rcu_read_lock();
+	sk = lookup_est6(tn, saddr, sport, daddr, port);
+	if (!sk)
+		sk = lookup_listener6(tn, daddr, port, dif);
 	rcu_read_unlock();
 	return sk;
 }

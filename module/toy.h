@@ -36,7 +36,9 @@
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/types.h>
+#include <linux/ipv6.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <linux/toy.h>
 
@@ -57,7 +59,7 @@ extern atomic_t toy_orphans;
 extern bool toy_gso_ok;
 
 #define TOY_HLEN		((int)sizeof(struct toyhdr))
-#define TOY_MAX_HEADER		(MAX_HEADER + sizeof(struct iphdr) + TOY_HLEN)
+#define TOY_MAX_HEADER		(MAX_HEADER + sizeof(struct ipv6hdr) + TOY_HLEN)
 /* Room for the option blocks one header may carry (options.c). */
 #define TOY_OPT_BYTES		(TOYHDR_SACK_MAX * sizeof(struct toy_sack_block))
 /* Segments SACKed above a hole before it counts as lost (RFC 6675). */
@@ -266,6 +268,13 @@ struct toy_cong_ops {
  *	nft_socket its flags), as it may for SCTP's; zero is "nothing set"
  * @bind_node: link in toy_net.bind; under toy_net.lock
  * @hash_node: link in toy_net.listen or toy_net.est; under toy_net.lock
+ * @ipv6: the socket speaks IPv6: its addresses are sk_v6_rcv_saddr and
+ *	sk_v6_daddr, and it meets IPv4 sockets neither in lookups nor in
+ *	bind conflicts. Set by the first bind() or connect() to a
+ *	TOY_IPVER_6 address, or from the listener (a child), while the
+ *	socket is unbound; fixed from then on (toy_sock_init() keeps it)
+ * @dst_cookie: the cookie of the IPv6 route in sk_dst_cache, which
+ *	__sk_dst_check() needs (ip6_dst_check())
  * @in_bind: @bind_node is linked; under toy_net.lock
  * @in_hash: @hash_node is linked; under toy_net.lock
  * @in_listen: @hash_node is in toy_net.listen: the socket counts as a
@@ -398,6 +407,8 @@ struct toy_sock {
 
 	struct hlist_nulls_node bind_node;
 	struct hlist_nulls_node hash_node;
+	bool ipv6;
+	u32 dst_cookie;
 	bool in_bind;
 	bool in_hash;
 	bool in_listen;
@@ -700,7 +711,7 @@ int toy_fsm_event(struct sock *sk, enum toy_event ev, struct sk_buff *skb);
 void toy_set_state(struct sock *sk, int state);
 
 /* table.c */
-int toy_bind_port(struct sock *sk, __be32 addr, u16 port);
+int toy_bind_port(struct sock *sk, u16 port);
 void toy_unbind(struct sock *sk);
 void toy_bind_child(struct sock *child);
 int toy_hash_listen(struct sock *sk);
@@ -709,12 +720,17 @@ int toy_hash_connect(struct sock *sk);
 void toy_unhash(struct sock *sk);
 struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport);
+struct sock *toy_lookup6(struct net *net, const struct in6_addr *saddr,
+			 __be16 sport, const struct in6_addr *daddr,
+			 __be16 dport, int dif);
 struct hlist_nulls_head *toy_bind_chain(struct toy_net *tn, u16 port);
 int toy_table_init(struct net *net, struct toy_net *tn);
 void toy_table_exit(struct toy_net *tn);
 
 /* isn.c */
 u32 toy_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 toy_isn6(const struct in6_addr *saddr, const struct in6_addr *daddr,
+	     __be16 sport, __be16 dport);
 
 /* output.c */
 int toy_send_syn(struct sock *sk);
@@ -782,6 +798,8 @@ int toy_send_syn_again(struct sock *sk);
 int toy_send_fin(struct sock *sk);
 int toy_send_data(struct sock *sk, struct sk_buff *skb);
 int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr);
+int toy_route_saddr6(struct sock *sk, const struct in6_addr *daddr,
+		     struct in6_addr *saddr);
 
 /* rcvq.c: the receive queue, window and SACK blocks (a leaf) */
 
@@ -832,6 +850,9 @@ void toy_ack_init(struct sock *sk);
 /* input.c */
 int toy_rcv(struct sk_buff *skb);
 int toy_err(struct sk_buff *skb, u32 info);
+int toy_v6_rcv(struct sk_buff *skb);
+int toy_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
+	       u8 code, int offset, __be32 info);
 int toy_do_rcv(struct sock *sk, struct sk_buff *skb);
 bool toy_validate(const struct toyhdr *th, unsigned int len);
 
@@ -853,6 +874,9 @@ void toy_keepalive(struct sock *sk, int on);
 /* socket.c: the socket calls and the data path */
 void toy_sock_init(struct sock *sk);
 int toy_check_addr(const struct sockaddr_toy *sa, int len);
+int toy_set_ipver(struct sock *sk, const struct sockaddr_toy *sa);
+int toy_scope6(const struct sock *sk, const struct sockaddr_toy *sa,
+	       int *dif);
 u32 toy_inq(const struct sock *sk);
 extern struct proto toy_proto;
 extern const struct proto_ops toy_ops;

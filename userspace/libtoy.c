@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <stdint.h>
 #include <linux/netlink.h>
 
 #include "libtoy.h"
@@ -121,12 +123,52 @@ static int parse_port(const char *s, unsigned int *port)
 	return 0;
 }
 
+/*
+ * An IPv6 address, bare or in brackets, with an optional %scope: an
+ * interface name or a decimal index. 0 or -EINVAL.
+ */
+static int parse_v6(const char *host, struct in6_addr *addr, uint32_t *scope)
+{
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 4], *pct, *end;
+	size_t n = strlen(host);
+	unsigned long v;
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, host, n + 1);
+	if (buf[0] == '[') {
+		if (n < 2 || buf[n - 1] != ']')
+			return -EINVAL;
+		buf[n - 1] = '\0';
+		memmove(buf, buf + 1, n - 1);
+	}
+	*scope = 0;
+	pct = strchr(buf, '%');
+	if (pct) {
+		*pct++ = '\0';
+		if (!*pct)
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(pct, &end, 10);
+		if (*pct >= '0' && *pct <= '9' && !*end && !errno &&
+		    v <= UINT32_MAX)
+			*scope = (uint32_t)v;
+		else
+			*scope = if_nametoindex(pct);
+		if (!*scope)
+			return -EINVAL;
+	}
+	return inet_pton(AF_INET6, buf, addr) == 1 ? 0 : -EINVAL;
+}
+
 int toy_addr_parse(const char *host, const char *port,
 		   struct sockaddr_toy *sa)
 {
+	struct in6_addr in6;
 	struct in_addr in;
+	uint32_t scope = 0;
 	unsigned int p;
-	int family;
+	int family, ipver = TOY_IPVER_4;
 
 	if (parse_port(port, &p))
 		return -EINVAL;
@@ -135,7 +177,11 @@ int toy_addr_parse(const char *host, const char *port,
 		in.s_addr = htonl(INADDR_ANY);
 	else if (!strcmp(host, "localhost"))
 		in.s_addr = htonl(INADDR_LOOPBACK);
-	else if (inet_pton(AF_INET, host, &in) != 1)	/* dotted quad only */
+	else if (inet_pton(AF_INET, host, &in) == 1)	/* dotted quad only */
+		;
+	else if (strchr(host, ':') && !parse_v6(host, &in6, &scope))
+		ipver = TOY_IPVER_6;
+	else
 		return -EINVAL;
 
 	family = toy_family();
@@ -145,25 +191,38 @@ int toy_addr_parse(const char *host, const char *port,
 	memset(sa, 0, sizeof(*sa));
 	sa->stoy_family = (__kernel_sa_family_t)family;
 	sa->stoy_port = htons((uint16_t)p);
-	sa->stoy_ipver = TOY_IPVER_4;
-	sa->stoy_addr.v4 = in.s_addr;
+	sa->stoy_ipver = (uint8_t)ipver;
+	if (ipver == TOY_IPVER_6) {
+		memcpy(sa->stoy_addr.v6, &in6, sizeof(in6));
+		sa->stoy_scope_id = scope;
+	} else {
+		sa->stoy_addr.v4 = in.s_addr;
+	}
 	return 0;
 }
 
 const char *toy_addr_str(const struct sockaddr_toy *sa, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN], scope[16] = "";
 	struct in_addr in;
 	int n;
 
-	if (sa->stoy_ipver != TOY_IPVER_4) {
+	if (sa->stoy_ipver == TOY_IPVER_6) {
+		if (!inet_ntop(AF_INET6, sa->stoy_addr.v6, ip, sizeof(ip)))
+			return NULL;
+		if (sa->stoy_scope_id)
+			snprintf(scope, sizeof(scope), "%%%u", sa->stoy_scope_id);
+		n = snprintf(buf, len, "[%s%s]:%u", ip, scope,
+			     ntohs(sa->stoy_port));
+	} else if (sa->stoy_ipver == TOY_IPVER_4) {
+		in.s_addr = sa->stoy_addr.v4;
+		if (!inet_ntop(AF_INET, &in, ip, sizeof(ip)))
+			return NULL;
+		n = snprintf(buf, len, "%s:%u", ip, ntohs(sa->stoy_port));
+	} else {
 		errno = EAFNOSUPPORT;
 		return NULL;
 	}
-	in.s_addr = sa->stoy_addr.v4;
-	if (!inet_ntop(AF_INET, &in, ip, sizeof(ip)))
-		return NULL;
-	n = snprintf(buf, len, "%s:%u", ip, ntohs(sa->stoy_port));
 	if (n < 0 || (size_t)n >= len) {
 		errno = ENOSPC;
 		return NULL;
@@ -392,6 +451,20 @@ static void diag_addr(struct sockaddr_toy *sa, int family, __be32 addr,
 	sa->stoy_port = port;
 }
 
+/* An IPv6 socket's addresses replace the zeros of the v4 fields. */
+static void diag_addrs6(struct toy_diag_entry *d, const void *data)
+{
+	struct toy_diag_addrs6 a;
+
+	memcpy(&a, data, sizeof(a));
+	d->e.local.stoy_ipver = TOY_IPVER_6;
+	d->e.remote.stoy_ipver = TOY_IPVER_6;
+	memcpy(d->e.local.stoy_addr.v6, a.src, sizeof(a.src));
+	memcpy(d->e.remote.stoy_addr.v6, a.dst, sizeof(a.dst));
+	d->e.local.stoy_scope_id = a.scope_id;
+	d->e.remote.stoy_scope_id = a.scope_id;
+}
+
 /* One SOCK_DIAG_BY_FAMILY reply: struct toy_diag_msg, then attributes. */
 static int diag_decode(const struct nlmsghdr *nlh, unsigned int sl,
 		       struct toy_diag_entry *d)
@@ -454,6 +527,10 @@ static int diag_decode(const struct nlmsghdr *nlh, unsigned int sl,
 				alen = sizeof(d->cong) - 1;
 			memcpy(d->cong, data, alen);
 			d->cong[alen] = '\0';
+			break;
+		case TOY_DIAG_ADDRS6:
+			if (alen >= sizeof(struct toy_diag_addrs6))
+				diag_addrs6(d, data);
 			break;
 		}
 		off += NLA_ALIGN(a->nla_len);

@@ -17,8 +17,11 @@
 #include <linux/sock_diag.h>
 #include <linux/toy.h>
 
-/* "255.255.255.255:65535" plus the NUL */
-#define TOY_ADDRSTRLEN		22
+/*
+ * "255.255.255.255:65535", or "[" an IPv6 address (46 with its NUL) "%" a
+ * scope id (10) "]:65535"
+ */
+#define TOY_ADDRSTRLEN		(46 + 1 + 10 + 8)
 
 #define TOY_PROC_DIR_ENV	"TOY_PROC_DIR"
 #define TOY_PROC_DIR_DEFAULT	"/proc/net"
@@ -44,13 +47,18 @@ const char *toy_socket_strerror(int err);
 
 /*
  * Fill @sa from a host and a port. @host is a dotted quad, "localhost",
- * "*" or NULL (both 0.0.0.0); @port is decimal 0..65535. Returns 0 or
- * -EINVAL, leaving @sa untouched on error.
+ * "*" or NULL (both 0.0.0.0), or an IPv6 address, bare or in brackets,
+ * with an optional %scope (an interface name or number: "fe80::1%eth0");
+ * @port is decimal 0..65535. Returns 0 or -EINVAL, leaving @sa untouched
+ * on error.
  */
 int toy_addr_parse(const char *host, const char *port,
 		   struct sockaddr_toy *sa);
 
-/* "127.0.0.1:7000" into @buf; NULL (errno ENOSPC/EAFNOSUPPORT) if it can't */
+/*
+ * "127.0.0.1:7000", or "[::1]:7000" ("[fe80::1%2]:7000" with a scope), into
+ * @buf; NULL (errno ENOSPC/EAFNOSUPPORT) if it can't
+ */
 const char *toy_addr_str(const struct sockaddr_toy *sa, char *buf, size_t len);
 
 #include "states.h"

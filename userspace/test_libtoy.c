@@ -81,6 +81,22 @@ static void test_addr_valid(const char *host, const char *port,
 	      !strcmp(buf, want), "toy_addr_str() = \"%s\"", want);
 }
 
+/* An IPv6 @host: version, port, scope, and the string it prints as. */
+static void test_addr_valid6(const char *host, const char *port,
+			     const char *want)
+{
+	struct sockaddr_toy sa;
+	char buf[TOY_ADDRSTRLEN];
+	int r;
+
+	memset(&sa, 0xa5, sizeof(sa));
+	r = toy_addr_parse(host, port, &sa);
+	check(r == 0 && sa.stoy_ipver == TOY_IPVER_6 &&
+	      sa.stoy_family == toy_family() && toy_addr_str(&sa, buf, sizeof(buf)) &&
+	      !strcmp(buf, want), "toy_addr_parse(\"%s\", %s) prints as %s",
+	      host, port, want);
+}
+
 static void test_addr_invalid(const char *host, const char *port)
 {
 	struct sockaddr_toy sa, before;
@@ -98,8 +114,9 @@ static void test_addr(void)
 {
 	static const char *const bad_hosts[] = {
 		"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "a.b.c.d", " 1.2.3.4",
-		"1.2.3.4 ", "::1", "127.0.0.1:7000", "localhost.", "0x7f.0.0.1",
-		"example.com",
+		"1.2.3.4 ", "127.0.0.1:7000", "localhost.", "0x7f.0.0.1",
+		"example.com", ":::1", "[::1", "::1]", "[]", "::1%", "fe80::1%nosuchif",
+		"::1%99999999999", "1:2:3:4:5:6:7:8:9", "[::1]:7000",
 	};
 	static const char *const bad_ports[] = {
 		"", "65536", "-1", "+7", " 7", "7 ", "7x", "0x10", "99999999999",
@@ -113,6 +130,13 @@ static void test_addr(void)
 	test_addr_valid("*", "0", "0.0.0.0", 0);
 	test_addr_valid("0.0.0.0", "65535", "0.0.0.0", 65535);
 	test_addr_valid(NULL, "7000", "0.0.0.0", 7000);
+	test_addr_valid6("::1", "7000", "[::1]:7000");
+	test_addr_valid6("[::1]", "1", "[::1]:1");
+	test_addr_valid6("::", "0", "[::]:0");
+	test_addr_valid6("2001:db8::a:b", "65535", "[2001:db8::a:b]:65535");
+	test_addr_valid6("fe80::1%1", "7", "[fe80::1%1]:7");
+	test_addr_valid6("[fe80::1%lo]", "7", "[fe80::1%1]:7");
+	test_addr_valid6("::ffff:1.2.3.4", "7", "[::ffff:1.2.3.4]:7");
 	test_addr_valid("255.255.255.255", "65535", "255.255.255.255", 65535);
 	test_addr_valid("10.66.0.2", "00080", "10.66.0.2", 80);
 
@@ -126,9 +150,9 @@ static void test_addr(void)
 	errno = 0;
 	check(!toy_addr_str(&sa, small, sizeof(small)) && errno == ENOSPC,
 	      "toy_addr_str() into a short buffer fails with ENOSPC");
-	sa.stoy_ipver = TOY_IPVER_6;
-	check(!toy_addr_str(&sa, small, sizeof(small)),
-	      "toy_addr_str() refuses an IPv6 sockaddr_toy");
+	sa.stoy_ipver = 5;
+	check(!toy_addr_str(&sa, small, sizeof(small)) && errno == EAFNOSUPPORT,
+	      "toy_addr_str() refuses an IP version it does not know");
 }
 
 static void test_names(void)
@@ -517,7 +541,9 @@ static void test_toycat_args(void)
 		{ "-q x 127.0.0.1 7", "toycat: invalid -q seconds: x", 2 },
 		{ "-Z 127.0.0.1 7", "toycat: unknown option -Z", 2 },
 		{ "--bogus 127.0.0.1 7", "toycat: unknown option --bogus", 2 },
-		{ "-6 ::1 7", "toycat: -6: AF_TOY speaks IPv4 only (no TOY_IPVER_6 yet)", 2 },
+		{ "-6 127.0.0.1 7", "toycat: -6: not an IPv6 address: 127.0.0.1", 2 },
+		{ "-4 ::1 7", "toycat: -4: not an IPv4 address: ::1", 2 },
+		{ "-q 0 ::1%nosuchif 7", "toycat: invalid address: ::1%nosuchif", 2 },
 		{ "-q 0", "toycat: missing host or port", 2 },
 		{ "-N -n -4 -q 0 -z 127.0.0.1 notaport",
 		  "toycat: invalid port: notaport", 2 },

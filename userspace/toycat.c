@@ -35,6 +35,7 @@ static int timeout_ms = -1;	/* -w: connect and idle timeout */
 static int linger_ms = -1;	/* -q: how long to read on after stdin EOF */
 static bool stdin_eof;		/* survives across -k connections */
 static bool keep_stdout;	/* -k: stdout outlives each connection */
+static int ipver;		/* -4 or -6: TOY_IPVER_*, 0 for either */
 
 static void usage(FILE *out)
 {
@@ -44,8 +45,8 @@ static void usage(FILE *out)
 "Netcat for AF_TOY stream sockets: copy stdin to the connection and the\n"
 "connection to stdout until both sides have sent EOF.\n"
 "\n"
-"  -l          listen on [addr] port (default addr 0.0.0.0), accept one\n"
-"              connection, then stop listening\n"
+"  -l          listen on [addr] port (default addr 0.0.0.0, with -6 ::),\n"
+"              accept one connection, then stop listening\n"
 "  -k          with -l: keep listening, serving connections one at a time\n"
 "  -s addr     connect from this local address\n"
 "  -p port     connect from this local port (with -l: the port to listen on)\n"
@@ -59,15 +60,17 @@ static void usage(FILE *out)
 "              open? Exit 0 if the handshake completed\n"
 "  -v          say \"listening on\", \"connection from\", \"connected to\" on\n"
 "              stderr\n"
-"  -N, -n, -4  accepted for nc's sake and always true: the sending side\n"
-"              shuts down at stdin EOF, addresses are never looked up,\n"
-"              and they are IPv4\n"
-"  -6          refused: AF_TOY has no IPv6 yet\n"
+"  -4, -6      IPv4 or IPv6 only: an address of the other version is an\n"
+"              error (without either, the address says which)\n"
+"  -N, -n      accepted for nc's sake and always true: the sending side\n"
+"              shuts down at stdin EOF, and addresses are never looked up\n"
 "  --quiet     print nothing on stderr once the arguments are taken, not\n"
 "              even errors (it was -q before -q took nc's meaning)\n"
 "  -h, --help  this help\n"
 "\n"
-"Addresses are IPv4 dotted quads, \"localhost\" or \"*\"; ports 0..65535\n"
+"Addresses are IPv4 dotted quads, \"localhost\" or \"*\", or IPv6 ones\n"
+"(\"::1\", \"[fe80::1%%eth0]\": a link-local one needs its interface); an\n"
+"IPv6 socket is IPv6-only. Ports 0..65535\n"
 "(port 0 with -l picks an ephemeral port: see it with -v). At stdin EOF\n"
 "toycat shuts down its sending side (the peer reads EOF) and keeps printing\n"
 "what arrives until the peer closes too, then exits 0. The peer's EOF\n"
@@ -124,11 +127,21 @@ static void die_socket(void)
 	exit(1);
 }
 
+/*
+ * @host (NULL: the wildcard of -6's version, else 0.0.0.0) and @port, of
+ * the version -4 or -6 asks for
+ */
 static void parse_addr(const char *host, const char *port,
 		       struct sockaddr_toy *sa)
 {
-	if (toy_addr_parse(host, port, sa) == 0)
+	if (!host && ipver == TOY_IPVER_6)
+		host = "::";
+	if (toy_addr_parse(host, port, sa) == 0) {
+		if (ipver && sa->stoy_ipver != ipver)
+			bad_usage(ipver == TOY_IPVER_6 ? "-6: not an IPv6 address: %s" :
+				  "-4: not an IPv4 address: %s", host);
 		return;
+	}
 	if (toy_addr_parse(NULL, port, sa))
 		bad_usage("invalid port: %s", port);
 	bad_usage("invalid address: %s", host);
@@ -398,13 +411,14 @@ int main(int argc, char **argv)
 			listen_mode = true;
 			break;
 		case '4':
+			ipver = TOY_IPVER_4;
+			break;
+		case '6':
+			ipver = TOY_IPVER_6;
+			break;
 		case 'N':
 		case 'n':
 			break;	/* what toycat always does: see usage() */
-		case '6':
-			bad_usage("-6: AF_TOY speaks IPv4 only (no TOY_IPVER_6 yet)",
-				  NULL);
-			break;
 		case 'q':
 			errno = 0;
 			qsecs = strtol(optarg, &end, 10);

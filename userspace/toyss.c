@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "libtoy.h"
 
@@ -418,6 +419,9 @@ static bool node_match(const struct node *n, const struct toy_sock_entry *e)
 	case N_PORT:
 		return cmp_ok(n->op, ntohs(sa->stoy_port), n->port);
 	case N_ADDR:
+		/* The expression's addresses are IPv4 ones. */
+		if (sa->stoy_ipver != TOY_IPVER_4)
+			return n->op != CMP_EQ;
 		a = ntohl(sa->stoy_addr.v4);
 		return ((a & n->mask) == (n->addr & n->mask) &&
 			(!n->port || ntohs(sa->stoy_port) == n->port)) ==
@@ -997,15 +1001,25 @@ struct opts {
 	enum source_id	source;
 };
 
-/* "127.0.0.1:" and "7000"; port 0 is "*" as in ss */
+/*
+ * "127.0.0.1:" and "7000", or "[::1]:" ("[fe80::1%eth0]:" with a scope)
+ * for IPv6; port 0 is "*" as in ss
+ */
 static void split_addr(const struct sockaddr_toy *sa, char **addr, char **port)
 {
-	char ip[INET_ADDRSTRLEN] = "?";
+	char ip[INET6_ADDRSTRLEN] = "?", dev[IF_NAMESIZE + 1] = "";
 	struct in_addr in = { .s_addr = sa->stoy_addr.v4 };
 	unsigned int p = ntohs(sa->stoy_port);
 
-	inet_ntop(AF_INET, &in, ip, sizeof(ip));
-	*addr = xasprintf("%s:", ip);
+	if (sa->stoy_ipver == TOY_IPVER_6) {
+		inet_ntop(AF_INET6, sa->stoy_addr.v6, ip, sizeof(ip));
+		if (sa->stoy_scope_id && if_indextoname(sa->stoy_scope_id, dev + 1))
+			dev[0] = '%';
+		*addr = xasprintf("[%s%s]:", ip, dev);
+	} else {
+		inet_ntop(AF_INET, &in, ip, sizeof(ip));
+		*addr = xasprintf("%s:", ip);
+	}
 	*port = p ? xasprintf("%u", p) : xasprintf("*");
 }
 

@@ -208,6 +208,13 @@ struct toy_diag_msg {
 	__u32	tdiag_cookie[2];
 };
 
+/* TOY_DIAG_ADDRS6: the addresses of an IPv6 socket. */
+struct toy_diag_addrs6 {
+	__u8	src[16];
+	__u8	dst[16];
+	__u32	scope_id;	/* the interface of a link-local address, else 0 */
+};
+
 /* Netlink attributes after struct toy_diag_msg. */
 enum {
 	TOY_DIAG_NONE,
@@ -215,6 +222,7 @@ enum {
 	TOY_DIAG_MEMINFO,	/* __u32[SK_MEMINFO_VARS], as INET_DIAG_SKMEMINFO */
 	TOY_DIAG_SHUTDOWN,	/* __u8: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 	TOY_DIAG_CONG,		/* string: the congestion control's name */
+	TOY_DIAG_ADDRS6,	/* IPv6 sockets: struct toy_diag_addrs6 (tdiag_src and tdiag_dst are 0) */
 	__TOY_DIAG_MAX,
 };
 
