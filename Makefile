@@ -91,7 +91,7 @@ bench:
 	scripts/bench.sh
 
 # Two guests, 6.1 and 6.12, on one virtio-net wire: the full-size transfers
-# (make check runs scripts/wire.sh with 16 MiB ones).
+# (make check runs scripts/wire.sh with 8 MiB ones).
 wire:
 	scripts/wire.sh --bytes 67108864 --loss-bytes 8388608
 

@@ -28,6 +28,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 from scapy.layers.inet import IP  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 from scapy.utils import rdpcap  # noqa: E402
 
@@ -155,6 +156,9 @@ def random_segment(rnd, i):
                   for _ in range(nsack)])
     if plen:
         t = t / Raw(bytes(rnd.getrandbits(8) for _ in range(plen)))
+    if i % 2:	# every other one over IPv6: the other pseudo-header
+        src = "2001:db8:%x::%x" % (rnd.getrandbits(16), rnd.getrandbits(16) or 1)
+        return IPv6(src=src, dst="::1") / t
     src = "10.%d.%d.%d" % (rnd.randint(0, 255), rnd.randint(0, 255), rnd.randint(1, 254))
     return IP(src=src, dst=LO, id=i + 1) / t
 
@@ -167,7 +171,8 @@ def part_differential():
     print("# differential: %d segments, seed %d (TOY_SEED=%d repeats it)"
           % (N, seed, seed))
     rnd = random.Random(seed)
-    pkts = [IP(bytes(random_segment(rnd, i))) for i in range(N)]
+    pkts = [(IPv6 if i % 2 else IP)(bytes(random_segment(rnd, i)))
+            for i in range(N)]
     fields = ["toy.srcport", "toy.dstport", "toy.seq", "toy.ack", "toy.window",
               "toy.len", "toy.flags", "toy.doff", "toy.checksum",
               "toy.checksum.status", "toy.sack.start", "toy.sack.end",
@@ -203,8 +208,8 @@ def part_differential():
             diff.append((i + 1, row, want))
     if diff:
         print("# segment %d: tshark %s\n#   scapy %s" % diff[0])
-    check(not diff, "%d random segments: every field as Scapy built it, every "
-          "checksum good in both" % N)
+    check(not diff, "%d random segments, half over IPv6: every field as Scapy "
+          "built it, every checksum good in both" % N)
 
 
 def main():

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Scapy layer for the Toy Stream Protocol (IP protocol 253).
+"""Scapy layer for the Toy Stream Protocol (IP protocol 253, IPv4 or IPv6).
 
     >>> import sys; sys.path.insert(0, "lab")
     >>> from toy_scapy import Toy, ToySack
@@ -28,6 +28,7 @@ for TCP behind a short IP length.
 from scapy.fields import (ByteField, FlagsField, IntField, PacketListField,
                           ShortField, XShortField)
 from scapy.layers.inet import IP, in4_chksum
+from scapy.layers.inet6 import IPv6, in6_chksum
 from scapy.error import warning
 from scapy.packet import Packet, bind_layers
 
@@ -81,7 +82,7 @@ class Toy(Packet):
         if self.doff is None:
             hdr[19] = (len(hdr)) // 4
         p = bytes(hdr) + pay
-        if self.chksum is None and isinstance(self.underlayer, IP):
+        if self.chksum is None and isinstance(self.underlayer, (IP, IPv6)):
             p = p[:20] + _checksum(self.underlayer, p).to_bytes(2, "big") + p[22:]
         elif self.chksum is None:
             warning("Toy: no IP header below, checksum left 0")
@@ -120,7 +121,12 @@ def _checksum(ip, seg):
     """Internet checksum of segment bytes seg (check field zeroed) under ip."""
     if isinstance(ip, IP):
         return in4_chksum(IPPROTO_TOY, ip, seg)
+    if isinstance(ip, IPv6):
+        # RFC 8200 8.1's pseudo-header: the final destination (a routing
+        # header's last address, which in6_chksum finds), next header 253
+        return in6_chksum(IPPROTO_TOY, ip, seg)
     raise ValueError("a Toy checksum needs the IP header below it")
 
 
 bind_layers(IP, Toy, proto=IPPROTO_TOY)
+bind_layers(IPv6, Toy, nh=IPPROTO_TOY)

@@ -11,6 +11,14 @@
 #include <linux/net.h>
 
 /*
+ * Sockets speak IPv4 or IPv6 (inet6_add_protocol()), so the kernel needs
+ * IPv6 built in, as Debian's is (Kconfig says so for an in-tree build).
+ */
+#if !IS_BUILTIN(CONFIG_IPV6)
+#error "AF_TOY needs a kernel with IPv6 built in (CONFIG_IPV6=y)"
+#endif
+
+/*
  * 6.10 passes accept() its flags in struct proto_accept_arg. The module
  * implements the older (flags, kern) form as toy_accept(); proto_ops points
  * at toy_compat_accept(), which is either a wrapper or toy_accept() itself.

@@ -13,7 +13,7 @@
 # --full (`make check-full`): the same tiers, with the bulk transfers of
 # toy_netem.sh at 64 MiB each way per profile on the stock kernels instead
 # of 8 MiB (about 5 more minutes per kernel under TCG), and the two-host
-# wire's at 64 MiB instead of 16 (a minute more). TOY_NETEM_BYTES and
+# wire's at 64 MiB instead of 8 (two minutes more). TOY_NETEM_BYTES and
 # TOY_WIRE_BYTES, if set, win.
 set -euo pipefail
 

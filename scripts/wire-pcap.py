@@ -2,16 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 """Hold a capture of the two-host wire (scripts/wire.sh) to the spec.
 
-    wire-pcap.py WIRE.PCAP ADDR_A ADDR_B
+    wire-pcap.py WIRE.PCAP ADDR_A ADDR_B [ADDR6_A ADDR6_B LL_A LL_B]
 
 Decodes the capture with Debian's tshark and wireshark/toy.lua and checks,
 printing TAP and ending with "N passed, N failed":
 
-- every IP protocol 253 frame decodes as Toy, with no expert report
-  (malformed header, bad checksum), and every checksum on the wire is
-  complete and right ("Good": neither kernel left one to the device), as
-  is every IPv4 header checksum;
-- per direction (a's connections to b, then b's to a), each connection's
+- every IP protocol 253 frame (IPv4, or IPv6 next header 253) decodes as
+  Toy, with no expert report (malformed header, bad checksum), and every
+  checksum on the wire is complete and right ("Good": neither kernel left
+  one to the device, and IPv6's pseudo-header is the one summed), as is
+  every IPv4 header checksum;
+- per IP version and direction (a's connections to b, then b's to a; a's
+  IPv6 addresses are ADDR6_A and its link-local LL_A), each connection's
   handshake is exactly the spec's: SYN seq j; SYN-ACK seq k, ack j+1; the
   client's next segment seq j+1, ack k+1 (retransmitted SYNs and SYN-ACKs
   must repeat j and k);
@@ -29,7 +31,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LUA = os.path.join(HERE, "..", "wireshark", "toy.lua")
-FIELDS = ["frame.number", "ip.src", "ip.dst", "ip.proto", "ip.checksum.status",
+FIELDS = ["frame.number", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+          "ip.checksum.status",
           "toy.srcport", "toy.dstport", "toy.seq", "toy.ack", "toy.flags",
           "toy.len", "toy.checksum.status", "_ws.expert.message"]
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
@@ -40,7 +43,8 @@ ESTABLISHED = 7
 
 def frames(path):
     cmd = ["tshark", "-n", "-X", "lua_script:" + LUA, "-r", path,
-           "-o", "ip.check_checksum:TRUE", "-Y", "ip.proto == 253",
+           "-o", "ip.check_checksum:TRUE",
+           "-Y", "ip.proto == 253 || ipv6.nxt == 253",
            "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
            "-E", "aggregator=,"]
     for f in FIELDS:
@@ -64,10 +68,15 @@ class Conn:
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 8):
         print(__doc__, file=sys.stderr)
         return 2
-    path, addr_a, addr_b = sys.argv[1:]
+    path, addr_a, addr_b = sys.argv[1:4]
+    # Each host's addresses, per IP version
+    hosts = {"a": {4: {addr_a}}, "b": {4: {addr_b}}}
+    if len(sys.argv) == 8:
+        hosts["a"][6] = {sys.argv[4], sys.argv[6]}
+        hosts["b"][6] = {sys.argv[5], sys.argv[7]}
     n = fails = 0
 
     def check(ok, what):
@@ -77,19 +86,26 @@ def main():
         print("%s %d - %s" % ("ok" if ok else "not ok", n, what))
 
     rows = frames(path)
+    for r in rows:
+        r["v"] = 6 if r["ipv6.src"] else 4
+        if r["v"] == 6:
+            r["ip.src"], r["ip.dst"] = r["ipv6.src"], r["ipv6.dst"]
     undecoded = [r["frame.number"] for r in rows if not r["toy.srcport"]]
     experts = [(r["frame.number"], r["_ws.expert.message"]) for r in rows
                if r["_ws.expert.message"]]
     check(rows and not undecoded and not experts,
-          "%d frames of IP protocol 253 on the wire, each decoded as Toy with "
-          "no expert report%s" % (len(rows), "" if not (undecoded or experts)
+          "%d frames of IP protocol 253 on the wire (%d over IPv6), each "
+          "decoded as Toy with no expert report%s"
+          % (len(rows), sum(r["v"] == 6 for r in rows),
+             "" if not (undecoded or experts)
                                   else ": undecoded %s, experts %s"
                                   % (undecoded[:5], experts[:5])))
     csum = collections.Counter(r["toy.checksum.status"] for r in rows)
     check(rows and set(csum) == {"Good"},
           "every Toy checksum on the wire is complete and right (%s)"
           % ", ".join("%s %d" % kv for kv in sorted(csum.items())))
-    ipcsum = collections.Counter(r["ip.checksum.status"] for r in rows)
+    ipcsum = collections.Counter(r["ip.checksum.status"] for r in rows
+                                 if r["v"] == 4)
     # tshark prints the status as a number: 1 is good (2 bad, 0 unverified).
     check(rows and set(ipcsum) == {"1"},
           "every IPv4 header checksum is right (%s)"
@@ -155,14 +171,18 @@ def main():
         c.bytes += ln
     done.extend(conns.values())
 
-    for client, server in ((addr_a, addr_b), (addr_b, addr_a)):
-        cs = [c for c in done if c.client == client]
+    pairs = [(v, c, sv) for v in (4, 6) if v in hosts["a"]
+             for c, sv in (("a", "b"), ("b", "a"))]
+    for v, cl, sv in pairs:
+        client, server = "/".join(sorted(hosts[cl][v])), \
+            "/".join(sorted(hosts[sv][v]))
+        cs = [c for c in done if c.client in hosts[cl][v]]
         bad = [b for c in cs for b in c.bad]
         est = [c for c in cs if c.established]
         refused = [c for c in cs if c.refused]
         aborted = [c for c in est if c.aborted]
         closed = [c for c in est if not c.aborted and all(c.fin.values())]
-        tag = "%s -> %s" % (client, server)
+        tag = "IPv%d %s -> %s" % (v, client, server)
         for b in bad[:10]:
             print("# " + b)
         check(cs and not bad,

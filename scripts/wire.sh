@@ -22,7 +22,7 @@
 #
 #   scripts/wire.sh [--bytes N] [--loss-bytes N] [--loss PCT] [--pcap FILE]
 #
-# --bytes       each clean transfer, up and down per round (default 16 MiB;
+# --bytes       each clean transfer, up and down per round (default 8 MiB;
 #               `make wire` 64 MiB)
 # --loss-bytes  the lossy transfer, both ways at once (default 1 MiB)
 # --loss        netem loss on the client's NIC (default 2%)
@@ -37,8 +37,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/vm.sh
 source "$here/vm.sh"
 
-BYTES=${TOY_WIRE_BYTES:-16777216} LOSS_BYTES=1048576 LOSS=2% PCAP_OUT=
+BYTES=${TOY_WIRE_BYTES:-8388608} LOSS_BYTES=1048576 LOSS=2% PCAP_OUT=
 ADDR_A=10.9.0.1 ADDR_B=10.9.0.2
+# IPv6: a unique local prefix; the link-local addresses follow from the MACs
+# (EUI-64 of 52:54:00:09:00:0N).
+ADDR6_A=fd00:9::1 ADDR6_B=fd00:9::2
+LL_A=fe80::5054:ff:fe09:1 LL_B=fe80::5054:ff:fe09:2
 
 # Two free UDP ports on the host's loopback, one per end of the wire.
 free_udp_ports() {
@@ -83,11 +87,13 @@ main() {
 	echo "=== wire: a $ver_a ($ADDR_A, udp $pa) <-> b $ver_b ($ADDR_B, udp $pb)," \
 		"$BYTES bytes, $LOSS_BYTES through $LOSS loss"
 	TOY_VM_NAME=wire toy_vm_prepare "$ver_a" "$TOY_ROOT/selftests/wire_peer.sh" \
-		a $ADDR_A $ADDR_B "$BYTES" "$LOSS_BYTES" "$LOSS" || { echo "0 passed, 1 failed"; return 1; }
+		a $ADDR_A $ADDR_B "$BYTES" "$LOSS_BYTES" "$LOSS" $ADDR6_A $ADDR6_B $LL_B ||
+		{ echo "0 passed, 1 failed"; return 1; }
 	dir_a=$TOY_VM_DIR
 	local gs_a=$TOY_VM_GSCRIPT args_a=$TOY_VM_ARGS
 	TOY_VM_NAME=wire toy_vm_prepare "$ver_b" "$TOY_ROOT/selftests/wire_peer.sh" \
-		b $ADDR_B $ADDR_A "$BYTES" "$LOSS_BYTES" "$LOSS" || { echo "0 passed, 1 failed"; return 1; }
+		b $ADDR_B $ADDR_A "$BYTES" "$LOSS_BYTES" "$LOSS" $ADDR6_B $ADDR6_A $LL_A ||
+		{ echo "0 passed, 1 failed"; return 1; }
 	dir_b=$TOY_VM_DIR
 	rm -f "$dir_a/wire.pcap" "$dir_a/boot.rc" "$dir_b/boot.rc"
 
@@ -125,7 +131,8 @@ main() {
 
 	echo "--- the capture ($dir_a/wire.pcap, $(stat -c %s "$dir_a/wire.pcap" 2>/dev/null || echo 0) bytes)"
 	local out rc=0
-	out=$(python3 "$here/wire-pcap.py" "$dir_a/wire.pcap" "$ADDR_A" "$ADDR_B" 2>&1) || rc=$?
+	out=$(python3 "$here/wire-pcap.py" "$dir_a/wire.pcap" "$ADDR_A" "$ADDR_B" \
+		"$ADDR6_A" "$ADDR6_B" "$LL_A" "$LL_B" 2>&1) || rc=$?
 	printf '%s\n' "$out"
 	read -r p f < <(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -n 1 | grep . || echo "0 1")
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1

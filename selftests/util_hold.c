@@ -10,12 +10,15 @@
  *                            and exit (the TIME_WAIT socket outlives us)
  *   util_hold probe FAMILY    socket(FAMILY, SOCK_STREAM, 0): exit 0 if that
  *                            works (it may autoload the module), 1 if not
- *   util_hold abort PORT [SECS]  listen on 0.0.0.0:PORT, accept one
- *                            connection within SECS seconds (default 60)
- *                            and abort it: SO_LINGER {1, 0}, then close(),
- *                            which sends an RST (wire_peer.sh)
+ *   util_hold abort PORT [SECS [6]]  listen on 0.0.0.0:PORT (with 6,
+ *                            [::]:PORT), accept one connection within SECS
+ *                            seconds (default 60) and abort it: SO_LINGER
+ *                            {1, 0}, then close(), which sends an RST
+ *                            (wire_peer.sh)
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
+
 #include "toy_test.h"
 
 static int do_listen(int secs)
@@ -71,10 +74,13 @@ static int do_probe(int family)
 	return 0;
 }
 
-static int do_abort(int port, int secs)
+static int do_abort(int port, int secs, bool v6)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	struct sockaddr_toy sa = toy_sa(htonl(INADDR_ANY), port);
+
+	if (v6)
+		sa.stoy_ipver = TOY_IPVER_6;	/* :: */
 	struct pollfd pfd;
 	int lfd, fd;
 
@@ -113,9 +119,10 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "probe"))
 		return do_probe(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "abort"))
-		return do_abort(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 60);
+		return do_abort(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 60,
+				argc >= 5 && !strcmp(argv[4], "6"));
 	fprintf(stderr,
-		"usage: %s listen [SECS] | timewait | probe FAMILY | abort PORT [SECS]\n",
+		"usage: %s listen [SECS] | timewait | probe FAMILY | abort PORT [SECS [6]]\n",
 		argv[0]);
 	return 2;
 }

@@ -4,6 +4,7 @@
  * TCP and prove it arrived intact. Used by toy_netem.sh and toy_bench.sh.
  *
  *   util_xfer -s [-f toy|tcp] [-b addr] -p port [-t secs]
+ *   (addr: a dotted quad, or an IPv6 address: "-b ::" serves IPv6)
  *   util_xfer -c addr -p port -n BYTES [-d up|down|both] [-f toy|tcp]
  *             [--rto-min ms] [--buf BYTES] [--seed N] [-t secs]
  *             [--io-timeout secs]
@@ -76,6 +77,7 @@ struct xfer_trailer {
 
 static const char *prog = "util_xfer";
 static bool use_toy = true;
+static bool use_v6;		/* the address given is an IPv6 one */
 static int io_timeout_s = 30;
 static int xfer_fd = -1;		/* for the alarm's diagnostics */
 static uint64_t sent_total;		/* bytes the sending thread wrote */
@@ -302,7 +304,8 @@ static void recv_stream(struct stream *s, bool until_eof)
 
 static int make_socket(void)
 {
-	int fd = socket(use_toy ? toy_family() : AF_INET, SOCK_STREAM, 0);
+	int fd = socket(use_toy ? toy_family() : use_v6 ? AF_INET6 : AF_INET,
+			SOCK_STREAM, 0);
 
 	if (fd < 0) {
 		fprintf(stderr, "%s: socket: %s\n", prog, strerror(errno));
@@ -317,12 +320,45 @@ static int make_socket(void)
 	return fd;
 }
 
-/* Fill an AF_TOY or AF_INET address; returns its length, 0 if bad. */
+/* An IPv6 @host (it has a ':') for AF_TOY or AF_INET6; 0 if bad. */
+static socklen_t make_addr6(struct sockaddr_storage *ss, const char *host,
+			    int port)
+{
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, host, &a) != 1)
+		return 0;
+	use_v6 = true;
+	memset(ss, 0, sizeof(*ss));
+	if (use_toy) {
+		struct sockaddr_toy *sa = (struct sockaddr_toy *)ss;
+
+		sa->stoy_family = toy_family();
+		sa->stoy_ipver = TOY_IPVER_6;
+		sa->stoy_port = htons(port);
+		memcpy(sa->stoy_addr.v6, &a, sizeof(a));
+		return sizeof(*sa);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sin6->sin6_addr = a;
+		return sizeof(*sin6);
+	}
+}
+
+/*
+ * Fill an AF_TOY or AF_INET address, or an IPv6 one if @host has a ':';
+ * returns its length, 0 if bad.
+ */
 static socklen_t make_addr(struct sockaddr_storage *ss, const char *host,
 			   int port)
 {
 	struct in_addr a;
 
+	if (host && strchr(host, ':'))
+		return make_addr6(ss, host, port);
 	if (!host)
 		a.s_addr = htonl(INADDR_ANY);
 	else if (!inet_aton(host, &a))

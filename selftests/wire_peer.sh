@@ -5,19 +5,21 @@
 # its own Debian kernel, joined by a virtio-net NIC on a QEMU dgram netdev
 # (MTU 1500), and runs this script in both. Prints TAP.
 #
-#   wire_peer.sh ROLE SELF PEER BYTES LOSS_BYTES LOSS
+#   wire_peer.sh ROLE SELF PEER BYTES LOSS_BYTES LOSS SELF6 PEER6 PEERLL
 #
-# ROLE is a or b; SELF and PEER are the two IPv4 addresses (a /24). There
-# are two rounds: in the first a is the client and b the server, in the
-# second the reverse. Both ends walk the same steps, and every step is a
-# connection between them, so neither end can run ahead of the other. The
-# client of a round:
+# ROLE is a or b; SELF and PEER are the two IPv4 addresses (a /24), SELF6
+# and PEER6 IPv6 ones (a /64), PEERLL the peer's link-local address. There
+# are four rounds: IPv4 with a as the client and b the server, then the
+# reverse, then the same two over IPv6 (where the handshake goes to the
+# peer's link-local address, scope %eth0). Both ends walk the same steps,
+# and every step is a connection between them, so neither end can run
+# ahead of the other. The client of a round:
 #
 #   handshake  toycat -z to the server's toycat -l; retried until the
 #              server listens (it may still be booting)
 #   transfer   util_xfer, BYTES up, then BYTES down: every byte checked
 #              against the generator, both hashes compared, MSS 1456
-#              (1500 - 20 - 24) on both ends
+#              (1500 - 20 - 24; over IPv6 1436) on both ends
 #   half-close toycat sends "ping" and shuts down its side; the server
 #              answers only after it has read that EOF, with what it read
 #              and its kernel's release
@@ -44,6 +46,9 @@ PEER=${3:?peer address}
 BYTES=${4:-4194304}
 LOSS_BYTES=${5:-1048576}
 LOSS=${6:-2%}
+SELF6=${7:?own IPv6 address}
+PEER6=${8:?peer IPv6 address}
+PEERLL=${9:?peer link-local address}
 DEV=eth0
 # Deadline for the peer to appear: it boots at the same time, but under TCG
 # on a loaded host it can be minutes later, and vm.sh boots it once more if
@@ -89,6 +94,8 @@ stat_of() {
 
 # --- the NIC ---------------------------------------------------------------
 
+# No duplicate address detection: the addresses are usable at once.
+echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad
 modprobe virtio_pci 2>/dev/null	# built in on 6.12
 modprobe virtio_net || diag "modprobe virtio_net failed"
 retry 20 test -e /sys/class/net/$DEV
@@ -96,35 +103,51 @@ drv=$(basename "$(readlink /sys/class/net/$DEV/device/driver 2>/dev/null)" 2>/de
 check "$ROLE: $DEV is a virtio-net NIC (driver $drv)" [ "$drv" = virtio_net ]
 ip link set $DEV mtu 1500 up
 ip addr add "$SELF/24" dev $DEV
-diag "$ROLE: $(uname -r), $SELF on $DEV, peer $PEER"
-if retry "$PEER_WAIT" ping -c 1 -W 1 "$PEER" >/dev/null 2>&1; then
-	ok "$ROLE: the peer $PEER answers on the wire"
-else
-	not_ok "$ROLE: the peer $PEER never answered (${PEER_WAIT}s)"
-	tap_end
-	exit 1
-fi
+ip -6 addr add "$SELF6/64" dev $DEV nodad
+diag "$ROLE: $(uname -r), $SELF and $SELF6 on $DEV, peer $PEER, $PEER6, $PEERLL"
+for peer in "$PEER" "$PEER6" "$PEERLL"; do
+	if retry "$PEER_WAIT" ping -c 1 -W 1 -I $DEV "$peer" >/dev/null 2>&1; then
+		ok "$ROLE: the peer $peer answers on the wire"
+	else
+		not_ok "$ROLE: the peer $peer never answered (${PEER_WAIT}s)"
+		tap_end
+		exit 1
+	fi
+done
 
 # --- one round, as the client or the server --------------------------------
 
 # Ports of round $1: base + step.
 port() { echo $((7000 + $1 * 100 + $2)); }
 
+# What round $1 speaks: IPv4 in rounds 1 and 2, IPv6 in 3 and 4. Sets
+# P (the peer), HS (the peer for the handshake: its link-local address
+# over IPv6), MSS, V (toycat's -4 or -6), ANY (the wildcard to listen on)
+# and AB (util_hold's version argument).
+round_of() {
+	if [ "$1" -le 2 ]; then
+		P=$PEER HS=$PEER MSS=1456 V=-4 ANY=0.0.0.0 AB=4
+	else
+		P=$PEER6 HS="$PEERLL%$DEV" MSS=1436 V=-6 ANY=:: AB=6
+	fi
+}
+
 client() {
 	r=$1
-	tag="round $r, $ROLE -> $PEER"
-	if retry "$PEER_WAIT" toycat -z -w 10 "$PEER" "$(port "$r" 1)" 2>"$TMP/hs.err"; then
-		ok "$tag: handshake (toycat -z)"
+	round_of "$r"
+	tag="round $r, $ROLE -> $P"
+	if retry "$PEER_WAIT" toycat $V -z -w 10 "$HS" "$(port "$r" 1)" 2>"$TMP/hs.err"; then
+		ok "$tag: handshake (toycat $V -z $HS)"
 	else
-		not_ok "$tag: handshake (toycat -z): $(tail -n 1 "$TMP/hs.err")"
+		not_ok "$tag: handshake (toycat $V -z $HS): $(tail -n 1 "$TMP/hs.err")"
 	fi
 
 	for dir in up down; do
-		if out=$("$XFER" -c "$PEER" -p "$(port "$r" 2)" -n "$BYTES" -d "$dir" -t 600 2>&1); then
+		if out=$("$XFER" -c "$P" -p "$(port "$r" 2)" -n "$BYTES" -d "$dir" -t 600 2>&1); then
 			diag "$out"
 			case " $out " in
-			*" mss=1456 peer_mss=1456 "*) ok "$tag: $BYTES bytes $dir, intact, MSS 1456 on both ends" ;;
-			*) not_ok "$tag: $BYTES bytes $dir: intact, but not MSS 1456 on both ends" ;;
+			*" mss=$MSS peer_mss=$MSS "*) ok "$tag: $BYTES bytes $dir, intact, MSS $MSS on both ends" ;;
+			*) not_ok "$tag: $BYTES bytes $dir: intact, but not MSS $MSS on both ends" ;;
 			esac
 		else
 			diag "$out"
@@ -132,7 +155,7 @@ client() {
 		fi
 	done
 
-	reply=$(printf 'ping\n' | timeout 60 toycat -w 30 "$PEER" "$(port "$r" 3)" 2>"$TMP/hc.err")
+	reply=$(printf 'ping\n' | timeout 60 toycat -w 30 "$P" "$(port "$r" 3)" 2>"$TMP/hc.err")
 	rc=$?
 	diag "half-close reply: $reply"
 	case $reply in
@@ -141,7 +164,7 @@ client() {
 	esac
 	[ "$rc" -eq 0 ] || not_ok "$tag: half-close: toycat exited $rc"
 
-	err=$(timeout 60 toycat -z -w 10 "$PEER" "$(port "$r" 4)" 2>&1)
+	err=$(timeout 60 toycat -z -w 10 "$P" "$(port "$r" 4)" 2>&1)
 	rc=$?
 	case $rc:$err in
 	"1:"*"Connection refused"*) ok "$tag: a closed port answers RST: $err" ;;
@@ -152,7 +175,7 @@ client() {
 	mkfifo "$TMP/rst.in"
 	sleep 120 >"$TMP/rst.in" &
 	holder=$!
-	err=$(timeout 60 toycat -w 30 "$PEER" "$(port "$r" 5)" <"$TMP/rst.in" 2>&1)
+	err=$(timeout 60 toycat -w 30 "$P" "$(port "$r" 5)" <"$TMP/rst.in" 2>&1)
 	rc=$?
 	kill "$holder" 2>/dev/null
 	wait "$holder" 2>/dev/null
@@ -169,7 +192,7 @@ client() {
 	while [ "$tries" -lt 5 ] && [ "$retrans" -eq 0 ] && [ "$bad" -eq 0 ]; do
 		tries=$((tries + 1))
 		tc qdisc add dev $DEV root netem loss "$LOSS"
-		out=$("$XFER" -c "$PEER" -p "$(port "$r" 2)" -n "$LOSS_BYTES" -d both -t 600 2>&1) || bad=1
+		out=$("$XFER" -c "$P" -p "$(port "$r" 2)" -n "$LOSS_BYTES" -d both -t 600 2>&1) || bad=1
 		drops=$(tc -s qdisc show dev $DEV | sed -n 's/.*dropped \([0-9]*\).*/\1/p' | head -n 1)
 		tc qdisc del dev $DEV root
 		diag "$out (netem dropped ${drops:-?})"
@@ -182,13 +205,14 @@ client() {
 		not_ok "$tag: $LOSS_BYTES bytes both ways through $LOSS loss: failed $bad, $retrans retransmitted in $tries tries"
 	fi
 
-	check "$tag: done" timeout 60 toycat -z -w 30 "$PEER" "$(port "$r" 9)"
+	check "$tag: done" timeout 60 toycat -z -w 30 "$P" "$(port "$r" 9)"
 }
 
 server() {
 	r=$1
-	tag="round $r, $ROLE <- $PEER"
-	"$XFER" -s -p "$(port "$r" 2)" -t 900 >"$TMP/xfer.out" 2>&1 &
+	round_of "$r"
+	tag="round $r, $ROLE <- $P"
+	"$XFER" -s -b $ANY -p "$(port "$r" 2)" -t 900 >"$TMP/xfer.out" 2>&1 &
 	xfer=$!
 	# half-close: toycat's stdin is a fifo that gets the answer only after
 	# toycat's stdout (what the client sent) has ended.
@@ -197,7 +221,7 @@ server() {
 	# toycat let go of it. -w bounds the connection; the wait for it is
 	# bounded by wait_pid below.
 	{
-		toycat -w 60 -l "$(port "$r" 3)" <"$TMP/hc.in" | {
+		toycat $V -w 60 -l "$(port "$r" 3)" <"$TMP/hc.in" | {
 			exec 4>"$TMP/hc.in"
 			got=$(cat)
 			echo "$got" >"$TMP/hc.got"
@@ -205,15 +229,15 @@ server() {
 		}
 	} 2>"$TMP/hc.err" &
 	hc=$!
-	timeout 300 util_hold abort "$(port "$r" 5)" 280 >"$TMP/abort.out" 2>&1 &
+	timeout 300 util_hold abort "$(port "$r" 5)" 280 $AB >"$TMP/abort.out" 2>&1 &
 	abort=$!
 	# Listen last: the client's first success means the rest listen too.
-	if timeout 300 toycat -l "$(port "$r" 1)" </dev/null >/dev/null 2>"$TMP/hs.err"; then
-		ok "$tag: handshake (toycat -l)"
+	if timeout 300 toycat $V -l "$(port "$r" 1)" </dev/null >/dev/null 2>"$TMP/hs.err"; then
+		ok "$tag: handshake (toycat $V -l)"
 	else
 		not_ok "$tag: handshake (toycat -l): $(cat "$TMP/hs.err")"
 	fi
-	if timeout 900 toycat -l "$(port "$r" 9)" </dev/null >/dev/null 2>"$TMP/done.err"; then
+	if timeout 900 toycat $V -l "$(port "$r" 9)" </dev/null >/dev/null 2>"$TMP/done.err"; then
 		ok "$tag: done"
 	else
 		not_ok "$tag: done: $(cat "$TMP/done.err")"
@@ -238,8 +262,9 @@ server() {
 	rm -f "$TMP/hc.in" "$TMP/hc.got"
 }
 
-for r in 1 2; do
-	if { [ "$r" = 1 ] && [ "$ROLE" = a ]; } || { [ "$r" = 2 ] && [ "$ROLE" = b ]; }; then
+for r in 1 2 3 4; do
+	if { [ $((r % 2)) = 1 ] && [ "$ROLE" = a ]; } ||
+		{ [ $((r % 2)) = 0 ] && [ "$ROLE" = b ]; }; then
 		client "$r"
 	else
 		server "$r"

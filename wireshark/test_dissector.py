@@ -20,6 +20,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LO = bytes([127, 0, 0, 1])
+LO6 = bytes(15) + b"\1"
+DOC6 = bytes.fromhex("20010db8000000000000000000000001")  # 2001:db8::1
 FIELDS = ["toy.srcport", "toy.dstport", "toy.seq", "toy.seq_rel", "toy.ack",
           "toy.ack_rel", "toy.window", "toy.len", "toy.flags", "toy.doff",
           "toy.checksum", "toy.checksum.status", "toy.sack.start",
@@ -42,11 +44,16 @@ def seg(sport, dport, seq, ack, flags, window=65536, payload=b"",
     h = struct.pack("!HHIIIHBBHH", sport, dport, seq, ack, window,
                     len(payload), flags, doff or hdr_words, 0, 0)
     s = h + body
+    # IPv4's pseudo-header (RFC 9293 3.1), or IPv6's (RFC 8200 8.1:
+    # 32-bit length, three zero bytes, next header)
+    if len(src) == 16:
+        pseudo = src + dst + struct.pack("!IxxxB", len(s), 253)
+    else:
+        pseudo = src + dst + struct.pack("!xBH", 253, len(s))
     if check is None:
-        pseudo = src + dst + struct.pack("!HH", 253, len(s))
         check = (~sum16(pseudo + s)) & 0xffff
     elif check == "partial":
-        check = sum16(src + dst + struct.pack("!HH", 253, len(s)))
+        check = sum16(pseudo)
     return s[:20] + struct.pack("!H", check) + s[22:]
 
 
@@ -55,6 +62,11 @@ def ipv4(payload, src=LO, dst=LO, ident=1):
                     64, 253, 0, src, dst)
     c = (~sum16(h)) & 0xffff
     return h[:10] + struct.pack("!H", c) + h[12:] + payload
+
+
+def ipv6(payload, src=LO6, dst=LO6):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), 253, 64,
+                       src, dst) + payload
 
 
 def pcap(path, packets):
@@ -103,6 +115,29 @@ CASES = [
     ("doff 7", seg(40000, 7000, 1004, 5001, 0x10, doff=7),
      {"toy.doff": "7", "toy.sack.start": "",
       "_ws.expert.message": "doff must be 6, or 6 plus 2 per SACK block (at most 4)"}),
+]
+
+
+# The same over IPv6, between 2001:db8::1 and ::1 (raw IPv6 packets)
+CASES6 = [
+    ("IPv6: a SYN", seg(40000, 7000, 1000, 0, 0x02, src=DOC6, dst=LO6),
+     {"toy.seq": "1000", "toy.seq_rel": "0", "toy.flags": "0x02",
+      "toy.checksum.status": "Good"}),
+    ("IPv6: the SYN|ACK", seg(7000, 40000, 5000, 1001, 0x12, src=LO6, dst=DOC6),
+     {"toy.ack_rel": "1", "toy.flags": "0x12", "toy.checksum.status": "Good"}),
+    ("IPv6: an ACK with abc",
+     seg(40000, 7000, 1001, 5001, 0x10, payload=b"abc", src=DOC6, dst=LO6),
+     {"toy.seq_rel": "1", "toy.ack_rel": "1", "toy.payload": "616263",
+      "toy.checksum.status": "Good"}),
+    ("IPv6: a checksum over IPv4's pseudo-header is bad",
+     seg(40000, 7000, 1004, 5001, 0x10,
+         check=int.from_bytes(seg(40000, 7000, 1004, 5001, 0x10, src=DOC6[12:],
+                                  dst=LO6[12:])[20:22], "big"),
+         src=DOC6, dst=LO6),
+     {"toy.checksum.status": "Bad", "_ws.expert.message": "Bad checksum"}),
+    ("IPv6: a checksum left to the device",
+     seg(40000, 7000, 1004, 5001, 0x10, check="partial", src=DOC6, dst=LO6),
+     {"toy.checksum.status": "Partial"}),
 ]
 
 
@@ -162,6 +197,24 @@ def main():
               "5.1's SYN summarised as [SYN] Seq=0 Win=65536 Len=0")
         check("SACK blocks=1" in info and "[BAD CHECKSUM]" in info,
               "the summaries tell the SACK blocks and the bad checksum")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "toy6.pcap")
+        pkts = []
+        for _, sg, _ in CASES6:
+            src, dst = (LO6, DOC6) if sg[:2] == struct.pack("!H", 7000) \
+                else (DOC6, LO6)
+            pkts.append(ipv6(sg, src, dst))
+        pcap(path, pkts)
+        rows = tshark(path)
+        check(len(rows) == len(CASES6), "tshark decodes %d IPv6 packets (want %d)"
+              % (len(rows), len(CASES6)))
+        for (what, _, want), got in zip(CASES6, rows):
+            bad = ["%s=%r (want %r)" % (k, got.get(k), v)
+                   for k, v in want.items() if got.get(k) != v]
+            if bad:
+                print("# " + "; ".join(bad))
+            check(not bad, what)
 
     # real captures, if any: every segment decodes, sums are good or partial
     tdir = os.path.join(HERE, "testdata")

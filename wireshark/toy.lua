@@ -60,6 +60,8 @@ toy.prefs.ipproto = Pref.uint("IP protocol number", 253,
 
 local ip_src = Field.new("ip.src")
 local ip_dst = Field.new("ip.dst")
+local ipv6_src = Field.new("ipv6.src")
+local ipv6_dst = Field.new("ipv6.dst")
 
 -- Ones' complement sum of a byte range, as 16-bit words (RFC 1071). The
 -- bytes come out as one Lua string and are read eight at a time: a TvbRange
@@ -98,10 +100,25 @@ local function rel(v, base)
 	return band(v - base, 0xffffffff)
 end
 
--- An IPv4 address's two 16-bit words, summed.
-local function addr_sum(addr)
-	local a, b, c, d = tostring(addr.value):match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-	return tonumber(a) * 256 + tonumber(b) + tonumber(c) * 256 + tonumber(d)
+-- The innermost instance of a field (an ICMP error quotes a second header).
+local function last(field)
+	local all = { field() }
+	return all[#all]
+end
+
+-- The addresses the segment came with: IPv4's, or IPv6's when the
+-- innermost network layer is IPv6 (the pinfo addresses say which).
+local function addrs(pinfo)
+	if pinfo.net_src and tostring(pinfo.net_src):find(":", 1, true) then
+		return last(ipv6_src), last(ipv6_dst)
+	end
+	return last(ip_src), last(ip_dst)
+end
+
+-- An address's 16-bit words, summed: the pseudo-header's share of it
+-- (the same sum for IPv4's 4 bytes and IPv6's 16).
+local function addr_sum(fi)
+	return sum16(fi.range, 0, fi.range:len(), 0)
 end
 
 -- The ISN of each direction, by "src:port>dst:port" (first pass only).
@@ -142,11 +159,14 @@ function toy.dissector(tvb, pinfo, tree)
 	t:append_text(string.format(", Src Port: %d, Dst Port: %d", sport, dport))
 
 	-- relative numbers: from each side's SYN, as Wireshark shows TCP's
-	local src = tostring(ip_src()) .. ":" .. sport
-	local dst = tostring(ip_dst()) .. ":" .. dport
+	local a_src, a_dst = addrs(pinfo)
+	local src = tostring(a_src) .. ":" .. sport
+	local dst = tostring(a_dst) .. ":" .. dport
 	local key, rkey = src .. ">" .. dst, dst .. ">" .. src
-	-- the sum first: a SYN that fails it sets no ISN
-	local pseudo = addr_sum(ip_src()) + addr_sum(ip_dst()) +
+	-- the sum first: a SYN that fails it sets no ISN. The pseudo-header is
+	-- IPv4's (RFC 9293 3.1) or IPv6's (RFC 8200 8.1): the same words, as
+	-- the length fits in 16 bits.
+	local pseudo = addr_sum(a_src) + addr_sum(a_dst) +
 		toy.prefs.ipproto + seglen
 	local status = "Bad"
 	if fold(sum16(tvb, 0, seglen, pseudo)) == 0xffff then
