@@ -119,7 +119,7 @@ static int connect_addr6(struct sock *sk, const struct sockaddr_toy *sa)
 {
 	struct in6_addr daddr = *(const struct in6_addr *)sa->stoy_addr.v6;
 	struct in6_addr saddr = sk->sk_v6_rcv_saddr;
-	int type, err, dif;
+	int type, err, dif, bound = sk->sk_bound_dev_if;
 
 	if (ipv6_addr_any(&daddr))
 		daddr = in6addr_loopback;
@@ -131,8 +131,10 @@ static int connect_addr6(struct sock *sk, const struct sockaddr_toy *sa)
 		return err;
 	sk->sk_bound_dev_if = dif;
 	err = toy_route_saddr6(sk, &daddr, &saddr);
-	if (err)
+	if (err) {
+		sk->sk_bound_dev_if = bound;
 		return err;
+	}
 	sk->sk_v6_rcv_saddr = saddr;
 	sk->sk_v6_daddr = daddr;
 	return 0;
@@ -291,7 +293,7 @@ static int child_addrs(struct sock *child, const struct sk_buff *skb)
 		child->sk_v6_rcv_saddr = ip6h->daddr;
 		/* A link-local peer is reached through where it came from. */
 		if (ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL)
-			child->sk_bound_dev_if = skb->skb_iif;
+			child->sk_bound_dev_if = TOY_SKB_CB(skb)->iif;
 		if (toy_route_saddr6(child, &ip6h->saddr, &saddr) ||
 		    !ipv6_addr_equal(&saddr, &ip6h->daddr))
 			return -EHOSTUNREACH;

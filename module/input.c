@@ -19,6 +19,7 @@
 #include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/ndisc.h>
 #include <net/route.h>
 #include <net/tcp_states.h>
 
@@ -435,9 +436,17 @@ static bool rcv_synchronized(struct sock *sk, struct sk_buff *skb)
 int toy_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	bool kept = false;
+	int state = sk->sk_state;
 
 	sock_owned_by_me(sk);
-	switch (sk->sk_state) {
+	/*
+	 * Found, then the socket closed and took an address of the other IP
+	 * version while the segment waited (a listener anew, say): it is no
+	 * longer this socket's, as for a closed one.
+	 */
+	if (unlikely(toy_skb_v6(skb) != toy_sk(sk)->ipv6))
+		state = TCP_CLOSE;
+	switch (state) {
 	case TCP_LISTEN:
 		toy_rcv_listen(sk, skb);
 		break;
@@ -632,26 +641,28 @@ out:
 int toy_v6_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
+	int iif = inet6_iif(skb);	/* before rcv_check() clears IP6CB */
 	const struct ipv6hdr *ip6h;
 	const struct toyhdr *th;
 	enum toy_drop why;
 	struct sock *sk;
 
 	TOY_INC_STATS(net, TOY_MIB_INSEGS);
-	if (skb->pkt_type != PACKET_HOST ||
-	    ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr)) {
+	/* Multicast and anycast destinations too (tcp_v6_rcv()) */
+	if (skb->pkt_type != PACKET_HOST || !ipv6_unicast_destination(skb)) {
 		why = TOY_DROP_OTHERHOST;
 		goto discard;
 	}
 	why = rcv_check(net, skb, true);
 	if (why != TOY_DROP_NONE)
 		goto bad;
+	TOY_SKB_CB(skb)->iif = iif;
 	th = toy_hdr(skb);
 	ip6h = ipv6_hdr(skb);
 	trace_toy_segment(false, 0, 0, th);
 
 	sk = toy_lookup6(net, &ip6h->saddr, th->source, &ip6h->daddr,
-			 th->dest, skb->skb_iif);
+			 th->dest, iif);
 	if (!sk) {
 		TOY_INC_STATS(net, TOY_MIB_INNOSOCKET);
 		toy_reply_rst(net, skb);
@@ -704,6 +715,11 @@ int toy_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 		if (sk)
 			sock_put(sk);
 		return -ENOENT;
+	}
+	/* A Redirect is routing's business (ndisc), not the connection's. */
+	if (type == NDISC_REDIRECT) {
+		sock_put(sk);
+		return 0;
 	}
 	seq = ntohl(th->seq);
 	ts = toy_sk(sk);

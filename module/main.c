@@ -61,12 +61,21 @@ static struct net_protocol toy_protocol = {
 	.err_handler = toy_err,
 };
 
-/* FINAL: no other header follows ours; NOPOLICY: no IPsec check (as IPv4). */
+/*
+ * FINAL: no other header follows ours. Without NOPOLICY the stack checks
+ * the IPsec inbound policy before toy_v6_rcv(), as IPv4's does for toy_rcv().
+ */
 static const struct inet6_protocol toy_v6_protocol = {
 	.handler = toy_v6_rcv,
 	.err_handler = toy_v6_err,
-	.flags = INET6_PROTO_NOPOLICY | INET6_PROTO_FINAL,
+	.flags = INET6_PROTO_FINAL,
 };
+
+/*
+ * IPv6 is up (not booted with ipv6.disable=1, which leaves its routing
+ * tables unmade): only then do sockets take IPv6 addresses.
+ */
+bool toy_ipv6_ok __read_mostly;
 
 static int __init toy_init(void)
 {
@@ -103,8 +112,8 @@ static int __init toy_init(void)
 		goto err_unreg_pernet;
 	}
 
-	err = inet6_add_protocol(&toy_v6_protocol, toy_ipproto);
-	if (err) {
+	toy_ipv6_ok = ipv6_mod_enabled();
+	if (toy_ipv6_ok && inet6_add_protocol(&toy_v6_protocol, toy_ipproto)) {
 		pr_err("IPv6 next header %d is taken\n", toy_ipproto);
 		err = -EBUSY;
 		goto err_del_protocol;
@@ -122,8 +131,8 @@ static int __init toy_init(void)
 	if (err)
 		goto err_unreg_sock;
 
-	pr_info("AF_TOY registered: family %d, IP protocol %d\n",
-		toy_family, toy_ipproto);
+	pr_info("AF_TOY registered: family %d, IP protocol %d%s\n",
+		toy_family, toy_ipproto, toy_ipv6_ok ? "" : " (IPv4 only: IPv6 is disabled)");
 	return 0;
 
 err_unreg_sock:
@@ -131,7 +140,8 @@ err_unreg_sock:
 err_del_protocol6:
 	toy_tsq_exit();
 	toy_offload_exit();
-	inet6_del_protocol(&toy_v6_protocol, toy_ipproto);
+	if (toy_ipv6_ok)
+		inet6_del_protocol(&toy_v6_protocol, toy_ipproto);
 err_del_protocol:
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	synchronize_net();
@@ -149,7 +159,8 @@ static void __exit toy_exit(void)
 	toy_diag_exit();
 	sock_unregister(toy_family);
 	toy_offload_exit();
-	inet6_del_protocol(&toy_v6_protocol, toy_ipproto);
+	if (toy_ipv6_ok)
+		inet6_del_protocol(&toy_v6_protocol, toy_ipproto);
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	/* Wait for input handlers that may still run, then for RCU-freed socks. */
 	synchronize_net();

@@ -184,10 +184,11 @@ static int xmit(struct net *net, struct sock *sk,
  */
 static struct dst_entry *route_out6(struct net *net, struct sock *sk,
 				    const struct in6_addr *saddr,
-				    const struct in6_addr *daddr)
+				    const struct in6_addr *daddr, int oif)
 {
 	struct flowi6 fl6 = {
 		.flowi6_proto = toy_ipproto,
+		.flowi6_oif = oif,
 		.daddr = *daddr,
 		.saddr = *saddr,
 		.flowi6_uid = sock_net_uid(net, sk),
@@ -214,10 +215,12 @@ static struct dst_entry *route_out6(struct net *net, struct sock *sk,
 /*
  * xmit() over IPv6. The segment may be fragmented here, by its source, as
  * IPv6 allows (ignore_df): a path MTU learned from a Packet Too Big after
- * the segment was cut does not strand it (see toy_v6_err()). Consumes @skb.
+ * the segment was cut does not strand it (see toy_v6_err()). @oif: the
+ * interface to leave by when @sk is NULL (0: any). Consumes @skb.
  */
 static int xmit6(struct net *net, struct sock *sk, struct sk_buff *skb,
-		 const struct in6_addr *saddr, const struct in6_addr *daddr)
+		 const struct in6_addr *saddr, const struct in6_addr *daddr,
+		 int oif)
 {
 	struct toyhdr *th = (struct toyhdr *)skb->data;
 	struct dst_entry *dst;
@@ -229,7 +232,7 @@ static int xmit6(struct net *net, struct sock *sk, struct sk_buff *skb,
 	skb->csum_start = skb->data - skb->head;
 	skb->csum_offset = offsetof(struct toyhdr, check);
 	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
-	dst = route_out6(net, sk, saddr, daddr);
+	dst = route_out6(net, sk, saddr, daddr, oif);
 	if (IS_ERR(dst)) {
 		kfree_skb(skb);
 		return PTR_ERR(dst);
@@ -282,7 +285,7 @@ static int send_seg(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 		    window, words);
 	if (ts->ipv6)
 		return xmit6(sock_net(sk), sk, skb, &sk->sk_v6_rcv_saddr,
-			     &sk->sk_v6_daddr);
+			     &sk->sk_v6_daddr, 0);
 	return xmit(sock_net(sk), sk, skb, sk->sk_rcv_saddr, sk->sk_daddr);
 }
 
@@ -396,9 +399,12 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
 		return;
 	push_header(skb, th->dest, th->source, seq, ack, flags, 0, 0);
 	TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
-	if (in->protocol == htons(ETH_P_IPV6))
+	/* A link-local peer is answered through where it spoke. */
+	if (toy_skb_v6(in))
 		xmit6(net, NULL, skb, &ipv6_hdr(in)->daddr,
-		      &ipv6_hdr(in)->saddr);
+		      &ipv6_hdr(in)->saddr,
+		      ipv6_addr_type(&ipv6_hdr(in)->saddr) & IPV6_ADDR_LINKLOCAL ?
+		      TOY_SKB_CB(in)->iif : 0);
 	else
 		xmit(net, NULL, skb, ip_hdr(in)->daddr, ip_hdr(in)->saddr);
 }

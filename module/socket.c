@@ -102,7 +102,7 @@ int toy_check_addr(const struct sockaddr_toy *sa, int len)
 	if (memchr_inv(sa->stoy_zero, 0, sizeof(sa->stoy_zero)))
 		return -EINVAL;
 	if (sa->stoy_ipver == TOY_IPVER_6)
-		return 0;
+		return toy_ipv6_ok ? 0 : -EAFNOSUPPORT;
 	if (sa->stoy_ipver != TOY_IPVER_4 || sa->stoy_scope_id ||
 	    memchr_inv(sa->stoy_addr.v6 + 4, 0, sizeof(sa->stoy_addr.v6) - 4))
 		return -EINVAL;

@@ -570,12 +570,27 @@ static bool est_match(const struct sock *sk, __be32 saddr, __be16 sport,
 	       !toy_sk(sk)->ipv6;
 }
 
+/* A connection bound to a device (a link-local one is) hears only it. */
 static bool est_match6(const struct sock *sk, const struct in6_addr *saddr,
-		       __be16 sport, const struct in6_addr *daddr, u16 port)
+		       __be16 sport, const struct in6_addr *daddr, u16 port,
+		       int dif)
 {
+	int bound = READ_ONCE(sk->sk_bound_dev_if);
+
 	return sk->sk_num == port && sk->sk_dport == sport &&
 	       toy_sk(sk)->ipv6 && ipv6_addr_equal(&sk->sk_v6_daddr, saddr) &&
-	       ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr);
+	       ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr) &&
+	       (!bound || bound == dif);
+}
+
+/*
+ * A listener found under RCU and referenced: is it still one, of that port
+ * and version? It may have stopped and been bound anew meanwhile.
+ */
+static bool still_listening(const struct sock *sk, u16 port, bool v6)
+{
+	return sk->sk_num == port && toy_sk(sk)->ipv6 == v6 &&
+	       READ_ONCE(sk->sk_state) == TCP_LISTEN;
 }
 
 static struct sock *lookup_est(struct toy_net *tn, __be32 saddr,
@@ -633,6 +648,10 @@ begin:
 found:
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
+	if (best && !still_listening(best, port, false)) {
+		sock_put(best);
+		goto begin;
+	}
 	return best;
 }
 
@@ -663,7 +682,7 @@ struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 
 static struct sock *lookup_est6(struct toy_net *tn, const struct in6_addr *saddr,
 				__be16 sport, const struct in6_addr *daddr,
-				u16 port)
+				u16 port, int dif)
 {
 	u32 slot = est_slot6(tn, daddr, port, saddr, sport);
 	struct hlist_nulls_node *node;
@@ -673,11 +692,11 @@ begin:
 	hlist_nulls_for_each_entry_rcu(ts, node, &tn->est[slot], hash_node) {
 		struct sock *sk = &ts->sk;
 
-		if (!est_match6(sk, saddr, sport, daddr, port))
+		if (!est_match6(sk, saddr, sport, daddr, port, dif))
 			continue;
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
-		if (est_match6(sk, saddr, sport, daddr, port))
+		if (est_match6(sk, saddr, sport, daddr, port, dif))
 			return sk;
 		sock_put(sk);
 		goto begin;
@@ -722,6 +741,10 @@ begin:
 found:
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
+	if (best && !still_listening(best, port, true)) {
+		sock_put(best);
+		goto begin;
+	}
 	return best;
 }
 
@@ -747,7 +770,7 @@ struct sock *toy_lookup6(struct net *net, const struct in6_addr *saddr,
 	struct sock *sk;
 
 	rcu_read_lock();
-	sk = lookup_est6(tn, saddr, sport, daddr, port);
+	sk = lookup_est6(tn, saddr, sport, daddr, port, dif);
 	if (!sk)
 		sk = lookup_listener6(tn, daddr, port, dif);
 	rcu_read_unlock();

@@ -57,6 +57,7 @@ extern unsigned int toy_max_orphans;
 extern unsigned int toy_limit_output_bytes;
 extern atomic_t toy_orphans;
 extern bool toy_gso_ok;
+extern bool toy_ipv6_ok;
 
 #define TOY_HLEN		((int)sizeof(struct toyhdr))
 #define TOY_MAX_HEADER		(MAX_HEADER + sizeof(struct ipv6hdr) + TOY_HLEN)
@@ -548,6 +549,9 @@ static inline struct toy_sock *toy_sk(const struct sock *sk)
  * @lost: taken as lost, counted in toy_sock.lost_out (send side)
  * @rtx_out: retransmitted and counted in toy_sock.retrans_out (send side)
  * @rtx_epoch: toy_sock.rtx_epoch when last retransmitted (send side)
+ * @drop: why toy_do_rcv() frees it (receive side)
+ * @iif: IPv6: the interface it arrived on, saved before the block was
+ *	cleared (receive side): a link-local peer is reached through it
  */
 struct toy_skb_cb {
 	u32 seq;
@@ -561,9 +565,16 @@ struct toy_skb_cb {
 	bool rtx_out;
 	u16 rtx_epoch;
 	u8 drop;	/* enum toy_drop: why toy_do_rcv() frees it */
+	int iif;	/* IPv6: the interface it arrived on (inet6_iif()) */
 };
 
 #define TOY_SKB_CB(skb)	((struct toy_skb_cb *)&((skb)->cb[0]))
+
+/* Did the segment come over IPv6? (KUnit's skbs have no protocol: IPv4.) */
+static inline bool toy_skb_v6(const struct sk_buff *skb)
+{
+	return skb->protocol == htons(ETH_P_IPV6);
+}
 
 /* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
 static inline bool toy_before(u32 a, u32 b)

@@ -50,17 +50,21 @@ main() {
 	local tp=0 tf=0 ts=0 p f s ok rows=() run lab=
 	# Per kernel: the suite, then (default suite only) README's tools in
 	# the lab image, a boot of its own (~1 min) with the memory its
-	# ~300 MB of programs take.
+	# ~300 MB of programs take, and a boot with IPv6 disabled (~15 s).
 	local runs=("$script" "$@")
 	[ "$script" = "$TOY_ROOT/selftests/run_tests.sh" ] && [ $# -eq 0 ] && lab=1
 	for ver in $vers; do
-	for run in main ${lab:+lab}; do
+	for run in main ${lab:+lab noipv6}; do
 		ok=1
 		TOY_VM_DIR='' TOY_VM_SECONDS='?'
 		if [ "$run" = lab ]; then
 			echo "=== $ver: lab_tools.sh (TOY_VM_LAB=1)"
 			TOY_VM_LAB=1 TOY_VM_MEM=2048 TOY_VM_NAME=lab_tools \
 				toy_vm_run "$ver" "$script" lab_tools.sh || ok=0
+		elif [ "$run" = noipv6 ]; then
+			echo "=== $ver: toy_ipv6 toy_data, booted with ipv6.disable=1"
+			TOY_VM_APPEND="$TOY_VM_APPEND ipv6.disable=1" TOY_VM_NAME=noipv6 \
+				toy_vm_run "$ver" "$script" toy_ipv6 toy_data || ok=0
 		else
 			echo "=== $ver: $(basename "$script")"
 			toy_vm_run "$ver" "${runs[@]}" || ok=0
@@ -75,7 +79,7 @@ main() {
 		if [ "$ok" = 0 ] && [ "$f" -eq 0 ]; then
 			f=1
 		fi
-		rows+=("$(printf '%-32s %6s %6s %7s %8s  %s' "$ver$([ "$run" = lab ] && echo " lab")" "$p" "$f" "$s" \
+		rows+=("$(printf '%-32s %6s %6s %7s %8s  %s' "$ver$([ "$run" != main ] && echo " $run")" "$p" "$f" "$s" \
 			"${TOY_VM_SECONDS}s" "$([ "$ok" = 1 ] && echo ok || echo FAILED)")")
 		tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
 	done

@@ -6,7 +6,9 @@
  * /proc/net/toy6, the RST of a closed port, the errno of every address an
  * IPv6 socket must refuse, the two versions side by side on one port, and
  * hostile segments sent through a raw IPv6 socket (a bad checksum, a short
- * header, a lying length), each dropped and counted.
+ * header, a lying length), each dropped and counted. On a kernel booted
+ * with ipv6.disable=1 (vm-check.sh boots one), those are skipped and
+ * ipv6_disabled checks that IPv6 addresses are refused and IPv4 works.
  */
 #define _GNU_SOURCE
 #include <net/if.h>
@@ -16,6 +18,17 @@
 #include "toy_harness.h"
 
 #define XFER_BYTES	(1 << 20)
+
+/* Is IPv6 up? ipv6.disable=1 leaves no /proc/net/if_inet6. */
+static bool ipv6_up(void)
+{
+	return access("/proc/net/if_inet6", F_OK) == 0;
+}
+
+#define NEED_IPV6() do {						\
+	if (!ipv6_up())							\
+		SKIP(return, "IPv6 is disabled (ipv6.disable=1)");	\
+} while (0)
 
 static struct sockaddr_toy sa6(const char *addr, uint16_t port)
 {
@@ -110,6 +123,7 @@ TEST(loopback_transfer)
 	char needle[64];
 	size_t i;
 
+	NEED_IPV6();
 	lfd = listener6("::1", &port);
 	ASSERT_LE(0, lfd);
 	ASSERT_LT(0, port);
@@ -170,6 +184,7 @@ TEST(wildcard_and_refused)
 	int lfd, cfd, sfd, port;
 	struct sockaddr_toy sa;
 
+	NEED_IPV6();
 	lfd = listener6("::", &port);
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(TOY_IPVER_6, name6(lfd, false, &sa));
@@ -202,6 +217,7 @@ TEST(v6only)
 	int l6, l4, cfd, sfd, port;
 	struct sockaddr_toy sa;
 
+	NEED_IPV6();
 	l6 = listener6("::", &port);
 	ASSERT_LE(0, l6);
 	cfd = toy_socket();
@@ -248,6 +264,7 @@ TEST(bad_addresses)
 	struct sockaddr_toy sa;
 	int fd, v4;
 
+	NEED_IPV6();
 	fd = toy_socket();
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-1, bind6(fd, "::ffff:127.0.0.1", 0));	/* v4-mapped */
@@ -330,6 +347,7 @@ TEST(hostile_segments)
 	uint16_t sum;
 	int raw;
 
+	NEED_IPV6();
 	raw = socket(AF_INET6, SOCK_RAW, toy_ipproto());
 	ASSERT_LE(0, raw) TH_LOG("raw IPv6 socket: %s", strerror(errno));
 	inet_pton(AF_INET6, "::1", &dst.sin6_addr);
@@ -380,6 +398,39 @@ TEST(hostile_segments)
 	ASSERT_EQ(0, toy_stats_wait(&s0, &s1, "InErrs", 1, TOY_WAIT_MS));
 	EXPECT_EQ(0, toy_stats_delta(&s0, &s1, "InNoSocket"));
 	close(raw);
+}
+
+/*
+ * Booted with ipv6.disable=1, the kernel has no IPv6 routing: IPv6
+ * addresses are refused with EAFNOSUPPORT, as socket(AF_INET6) is, and
+ * IPv4 is untouched.
+ */
+TEST(ipv6_disabled)
+{
+	int lfd, cfd, sfd, lport, cport;
+	char c = 'x';
+
+	if (ipv6_up())
+		SKIP(return, "IPv6 is up");
+	cfd = toy_socket();
+	ASSERT_LE(0, cfd);
+	EXPECT_EQ(-1, bind6(cfd, "::1", 0));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	EXPECT_EQ(-1, connect6(cfd, "::1", 7));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	EXPECT_EQ(-1, connect6(cfd, "2001:db8::1", 7));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	close(cfd);
+	EXPECT_EQ(-1, socket(AF_INET6, SOCK_STREAM, 0));
+
+	ASSERT_EQ(0, toy_pair(&lfd, &cfd, &sfd, &lport, &cport));
+	ASSERT_EQ(1, send(cfd, &c, 1, 0));
+	c = 0;
+	ASSERT_EQ(1, recv(sfd, &c, 1, 0));
+	EXPECT_EQ('x', c);
+	close(sfd);
+	close(cfd);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

@@ -36,7 +36,8 @@
 #   TOY_NETEM_BYTES     bytes per transfer (default 8 MiB = 8388608, what
 #                       `make check` moves; `make check-full` 64 MiB)
 #   TOY_NETEM_PROFILES  profiles to run (default: clean nogso gsooff loss
-#                       dup reorder corrupt delay all mtu1280)
+#                       dup reorder corrupt delay all mtu1280 v6clean
+#                       v6loss v6reorder v6mtu1280 v6pmtu)
 #   TOY_NETEM_RTO_MIN   TOY_RTO_MIN in ms for the lossy profiles (default
 #                       20; 0 keeps the module's 200 ms)
 #   TOY_NETEM_TIMEOUT   seconds per transfer before util_xfer gives up
@@ -53,6 +54,15 @@
 # segments, c0 sends at least one packet per segment, and none arrives
 # whole. gsooff is clean with the module's gso parameter off: no
 # super-segment is sent at all.
+#
+# The v6 profiles move the same bytes over IPv6 (fd00:1::2 to fd00:2::2,
+# through the same router and qdiscs), where segments travel one by one
+# (no IPv6 offload): v6clean (no super-segment either way), v6loss,
+# v6reorder, v6mtu1280 (MSS 1280 - 40 - 24 = 1216 on both ends), and
+# v6pmtu: only the router's link to the server has MTU 1280, so the
+# client's 1500-byte packets meet a router that cannot forward them (IPv6
+# routers never fragment): its Packet Too Big must lower the client's path
+# MTU (ip -6 route get shows 1280), after which the client fragments.
 #
 # "all" puts every fault on one path at once, at rates a congestion
 # controlled sender can cross in CI's time: with 10% loss on a 200 ms RTT
@@ -77,7 +87,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 XFER=$HERE/util_xfer
 TOYSS=$(command -v toyss 2>/dev/null || echo "${TOY_BIN_DIR:-/toy/bin}/toyss")
 BYTES=${TOY_NETEM_BYTES:-8388608}
-PROFILES=${TOY_NETEM_PROFILES:-clean nogso gsooff loss dup reorder corrupt delay all mtu1280}
+PROFILES=${TOY_NETEM_PROFILES:-clean nogso gsooff loss dup reorder corrupt delay all mtu1280 v6clean v6loss v6reorder v6mtu1280 v6pmtu}
 BUF=${TOY_NETEM_BUF:-2097152}
 RTO_MIN=${TOY_NETEM_RTO_MIN:-20}
 TIMEOUT=${TOY_NETEM_TIMEOUT:-600}
@@ -90,7 +100,10 @@ NS_SRV="toy-srv"
 NS_ISO="toy-iso"
 CLI_IP=10.1.0.2
 SRV_IP=10.2.0.2
+CLI_IP6=fd00:1::2
+SRV_IP6=fd00:2::2
 PORT=5000		# the AF_TOY server in srv, for the whole run
+PORT6=5003		# and its IPv6 twin
 TCP_PORT=5001		# the TCP server in srv (bench)
 LO_PORT=5002		# loopback servers in cli (bench)
 MTU_SMALL=1280
@@ -170,8 +183,17 @@ setup_topology() {
 	ip -n "$NS_CLI" route add default via 10.1.0.1
 	ip -n "$NS_SRV" route add default via 10.2.0.1
 	rtr sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
+	# IPv6 beside it, usable at once (nodad)
+	ip -n "$NS_CLI" addr add "$CLI_IP6/64" dev c0 nodad
+	ip -n "$NS_RTR" addr add fd00:1::1/64 dev r0 nodad
+	ip -n "$NS_RTR" addr add fd00:2::1/64 dev r1 nodad
+	ip -n "$NS_SRV" addr add "$SRV_IP6/64" dev s0 nodad
+	ip -n "$NS_CLI" -6 route add default via fd00:1::1
+	ip -n "$NS_SRV" -6 route add default via fd00:2::1
+	rtr sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/forwarding'
 	# toy-iso has only its loopback: it must not reach anything.
 	poll 50 cli ping -c 1 -W 1 "$SRV_IP" >/dev/null
+	poll 50 cli ping -c 1 -W 1 "$SRV_IP6" >/dev/null
 }
 
 set_mtu() {
@@ -343,10 +365,10 @@ counted() {
 # What each profile puts on the router's egresses.
 profile_netem() {
 	case $1 in
-	clean | nogso | gsooff | mtu1280) ;;
-	loss) echo "loss 10%" ;;
+	clean | nogso | gsooff | mtu1280 | v6clean | v6mtu1280 | v6pmtu) ;;
+	loss | v6loss) echo "loss 10%" ;;
 	dup) echo "duplicate 5%" ;;
-	reorder) echo "delay 10ms reorder 25% 50%" ;;
+	reorder | v6reorder) echo "delay 10ms reorder 25% 50%" ;;
 	corrupt) echo "corrupt 1%" ;;
 	delay) echo "delay 100ms" ;;
 	all) echo "delay 10ms reorder 25% 50% loss 3% duplicate 5% corrupt 1%" ;;
@@ -356,7 +378,7 @@ profile_netem() {
 
 profile_rto_min() {
 	case $1 in
-	loss | dup | reorder | corrupt | all) echo "$RTO_MIN" ;;
+	loss | dup | reorder | corrupt | all | v6loss | v6reorder) echo "$RTO_MIN" ;;
 	*) echo 0 ;;
 	esac
 }
@@ -366,7 +388,11 @@ xfer() {
 	profile=$1
 	dir=$2
 	rto=$(profile_rto_min "$profile")
-	if cli "$XFER" -c "$SRV_IP" -p "$PORT" -n "$BYTES" -d "$dir" \
+	case $profile in
+	v6*) dst=$SRV_IP6 port=$PORT6 ;;
+	*) dst=$SRV_IP port=$PORT ;;
+	esac
+	if cli "$XFER" -c "$dst" -p "$port" -n "$BYTES" -d "$dir" \
 		--rto-min "$rto" --buf "$BUF" -t "$TIMEOUT" >"$TMP.out" 2>"$TMP.err"; then
 		rc=0
 	else
@@ -406,7 +432,11 @@ run_profile() {
 	profile=$1
 	# shellcheck disable=SC2046 # the netem parameters are words
 	set_netem $(profile_netem "$profile")
-	[ "$profile" != mtu1280 ] || set_mtu "$MTU_SMALL"
+	case $profile in mtu1280 | v6mtu1280) set_mtu "$MTU_SMALL" ;; esac
+	if [ "$profile" = v6pmtu ]; then
+		ip -n "$NS_RTR" link set r1 mtu "$MTU_SMALL"
+		ip -n "$NS_SRV" link set s0 mtu "$MTU_SMALL"
+	fi
 	[ "$profile" != nogso ] || set_offload off
 	[ "$profile" != gsooff ] || echo 0 >/sys/module/toy/parameters/gso
 	snap "$NS_CLI" "$TMP.stat.cli.0"
@@ -418,7 +448,10 @@ run_profile() {
 	snap "$NS_CLI" "$TMP.stat.cli.1"
 	snap "$NS_SRV" "$TMP.stat.srv.1"
 	set_netem
-	[ "$profile" != mtu1280 ] || set_mtu 1500
+	pmtu=$(cli ip -6 route get "$SRV_IP6" | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
+	case $profile in mtu1280 | v6mtu1280 | v6pmtu) set_mtu 1500 ;; esac
+	# Forget the learned path MTU: the next profile starts afresh.
+	cli ip -6 route flush cache 2>/dev/null || true
 	[ "$profile" != nogso ] || set_offload on
 	[ "$profile" != gsooff ] || echo 1 >/sys/module/toy/parameters/gso
 	segs=$(($(counter "$TMP.stat.cli.1" OutSegs) - $(counter "$TMP.stat.cli.0" OutSegs)))
@@ -439,9 +472,25 @@ run_profile() {
 	case $profile in
 	clean)
 		check "clean: super-segments: cli OutSuperSegs $osup > 0, srv InSuperSegs $isup > 0" \
-			[ "$osup" -gt 0 ] && [ "$isup" -gt 0 ]
+			[ "$osup" -gt 0 -a "$isup" -gt 0 ]
 		check "clean: cli OutSegs $segs > $pkts packets on c0" \
 			[ "$segs" -gt "$pkts" ] ;;
+	v6clean)
+		check "v6clean: no super-segment over IPv6: cli OutSuperSegs $osup = 0, srv InSuperSegs $isup = 0" \
+			[ "$osup" = 0 -a "$isup" = 0 ] ;;
+	v6loss)
+		check "v6loss: RetransSegs $retr > 0" gt0 "$retr"
+		check "v6loss: SackRetrans $srtx > 0" gt0 "$srtx" ;;
+	v6reorder)
+		check "v6reorder: OfoQueued $ofo > 0" gt0 "$ofo" ;;
+	v6mtu1280)
+		check "v6mtu1280: MSS client/server $XFER_MSS = $((MTU_SMALL - 64))/$((MTU_SMALL - 64))" \
+			[ "$XFER_MSS" = "$((MTU_SMALL - 64))/$((MTU_SMALL - 64))" ] ;;
+	v6pmtu)
+		check "v6pmtu: MSS client/server $XFER_MSS = 1436/$((MTU_SMALL - 64)): the client began at 1500" \
+			[ "$XFER_MSS" = "1436/$((MTU_SMALL - 64))" ]
+		check "v6pmtu: a Packet Too Big taught the client the path MTU (${pmtu:-none} = $MTU_SMALL)" \
+			[ "${pmtu:-0}" = "$MTU_SMALL" ] ;;
 	nogso)
 		check "nogso: cut before c0: $pkts packets >= cli OutSegs $segs" \
 			[ "$pkts" -ge "$segs" ]
@@ -449,7 +498,7 @@ run_profile() {
 		check "nogso: InCsumErrors $csum = 0" [ "$csum" = 0 ] ;;
 	gsooff)
 		check "gsooff: cli OutSuperSegs $osup = 0, srv InSuperSegs $isup = 0" \
-			[ "$osup" = 0 ] && [ "$isup" = 0 ] ;;
+			[ "$osup" = 0 -a "$isup" = 0 ] ;;
 	loss)
 		check "loss: RetransSegs $retr > 0" gt0 "$retr"
 		check "loss: SackRetrans $srtx > 0 (holes repaired from SACK blocks)" \
@@ -547,6 +596,7 @@ MODES=${*:-netns netem}
 echo "TAP version 13"
 setup_topology
 start_server "$NS_SRV" toy "$SRV_IP" "$PORT"
+start_server "$NS_SRV" toy :: "$PORT6"
 poll 50 listening "$NS_SRV" "$PORT"
 for mode in $MODES; do
 	case $mode in
