@@ -2,9 +2,12 @@
 /*
  * Differential tests: AF_TOY against TCP.
  *
- * Every case runs twice through FIXTURE_VARIANT: once over AF_INET /
- * SOCK_STREAM / IPPROTO_TCP with sockaddr_in, once over AF_TOY with
- * sockaddr_toy. The cases reach sockets only through the small family layer
+ * Every case runs four times through FIXTURE_VARIANT: over AF_INET /
+ * SOCK_STREAM / IPPROTO_TCP with sockaddr_in, over AF_TOY with
+ * sockaddr_toy, and both again over IPv6 (AF_INET6 with sockaddr_in6, and
+ * AF_TOY with TOY_IPVER_6), where d_addr() maps each IPv4 address a case
+ * names to its IPv6 twin: the loopback to ::1, the wildcard to ::, any
+ * other to D_V6_PREFIX plus its 32 bits (the black hole of toy0 too). The cases reach sockets only through the small family layer
  * below (d_addr(), d_bind(), d_connect(), d_opt() ...), and each asserts
  * results that BOTH protocols must produce: errnos, return values, bytes,
  * poll/select/epoll masks, EOF and resets. The expected values are what TCP
@@ -14,8 +17,12 @@
  * Left out on purpose, because the two legitimately differ: the length of
  * TIME_WAIT (60 s against the module's timewait_ms), the state a socket
  * reports once its connection went to TIME_WAIT (TCP moves the connection to
- * a separate timewait sock and shows CLOSE), /proc files, and option values
- * outside the ranges both document the same way.
+ * a separate timewait sock and shows CLOSE), /proc files, option values
+ * outside the ranges both document the same way, the shortest address
+ * each takes (an AF_INET6 socket takes RFC 2133's 24-byte sockaddr_in6,
+ * AF_TOY only its whole sockaddr_toy), and the IP version of a socket with
+ * no address yet: AF_TOY's is the first address's, so until then it
+ * answers as IPv4 and listen() takes an IPv4 port (docs/protocol.md 15.1).
  *
  * At exit the program prints how many cases ran per variant and every case
  * whose result differs between the two.
@@ -55,6 +62,7 @@ static const int d_toy_opts[D_NOPTS] = {
 /* The family in force in this test process; the fixture setup fills it. */
 static struct {
 	bool toy;
+	bool v6;	/* over IPv6 */
 	const char *name;
 	int family;
 	int proto;		/* socket()'s protocol argument */
@@ -62,11 +70,12 @@ static struct {
 	const int *opts;
 } F;
 
-static void d_family_init(bool toy)
+static void d_family_init(bool toy, bool v6)
 {
 	F.toy = toy;
-	F.name = toy ? "toy" : "tcp";
-	F.family = toy ? toy_family() : AF_INET;
+	F.v6 = v6;
+	F.name = toy ? (v6 ? "toy6" : "toy") : (v6 ? "tcp6" : "tcp");
+	F.family = toy ? toy_family() : v6 ? AF_INET6 : AF_INET;
 	F.proto = toy ? 0 : IPPROTO_TCP;
 	F.level = toy ? SOL_TOY : SOL_TCP;
 	F.opts = toy ? d_toy_opts : d_tcp_opts;
@@ -75,7 +84,63 @@ static void d_family_init(bool toy)
 /* A family number that is not the one in force (for EAFNOSUPPORT). */
 static int d_other_family(void)
 {
-	return F.toy ? AF_INET : AF_INET6;
+	return F.toy || F.v6 ? AF_INET : AF_INET6;
+}
+
+/* An address length both protocols refuse as too short. */
+static socklen_t d_short(socklen_t len)
+{
+	return F.v6 ? 23 : len - 1;	/* below SIN6_LEN_RFC2133 (24) */
+}
+
+/*
+ * An AF_TOY socket with no address speaks IPv4 (see the top): a case that
+ * looks at one in the IPv6 run brackets that part with these.
+ */
+static bool d_v6_saved;
+
+static void d_unbound_begin(void)
+{
+	d_v6_saved = F.v6;
+	if (F.toy)
+		F.v6 = false;
+}
+
+static void d_unbound_end(void)
+{
+	F.v6 = d_v6_saved;
+}
+
+/* IPv6 twins of IPv4 addresses: fd00:7e57::/96 plus the 32 bits. */
+#define D_V6_PREFIX	"fd00:7e57::"
+
+static void d_addr6(struct in6_addr *a6, in_addr_t addr)
+{
+	if (addr == htonl(INADDR_LOOPBACK)) {
+		*a6 = in6addr_loopback;
+	} else if (addr == htonl(INADDR_ANY)) {
+		*a6 = in6addr_any;
+	} else {
+		inet_pton(AF_INET6, D_V6_PREFIX, a6);
+		memcpy(&a6->s6_addr[12], &addr, 4);
+	}
+}
+
+/* The reverse: 0xffffffff for an address that is no twin. */
+static in_addr_t d_addr4(const struct in6_addr *a6)
+{
+	struct in6_addr prefix;
+	in_addr_t addr;
+
+	if (IN6_IS_ADDR_LOOPBACK(a6))
+		return htonl(INADDR_LOOPBACK);
+	if (IN6_IS_ADDR_UNSPECIFIED(a6))
+		return htonl(INADDR_ANY);
+	inet_pton(AF_INET6, D_V6_PREFIX, &prefix);
+	if (memcmp(&prefix, a6, 12))
+		return 0xffffffff;
+	memcpy(&addr, &a6->s6_addr[12], 4);
+	return addr;
 }
 
 /* make_addr: addr in network order, port in host order. */
@@ -88,9 +153,21 @@ static socklen_t d_addr(struct sockaddr_storage *ss, in_addr_t addr,
 
 		sa->stoy_family = F.family;
 		sa->stoy_port = htons(port);
-		sa->stoy_ipver = TOY_IPVER_4;
-		sa->stoy_addr.v4 = addr;
+		if (F.v6) {
+			sa->stoy_ipver = TOY_IPVER_6;
+			d_addr6((struct in6_addr *)sa->stoy_addr.v6, addr);
+		} else {
+			sa->stoy_ipver = TOY_IPVER_4;
+			sa->stoy_addr.v4 = addr;
+		}
 		return sizeof(*sa);
+	} else if (F.v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		d_addr6(&sin6->sin6_addr, addr);
+		return sizeof(*sin6);
 	} else {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
@@ -108,9 +185,18 @@ static int d_parse(const struct sockaddr_storage *ss, in_addr_t *addr,
 	if (F.toy) {
 		const struct sockaddr_toy *sa = (const struct sockaddr_toy *)ss;
 
-		*addr = sa->stoy_addr.v4;
+		if (sa->stoy_ipver != (F.v6 ? TOY_IPVER_6 : TOY_IPVER_4))
+			return -1;
+		*addr = F.v6 ? d_addr4((const struct in6_addr *)sa->stoy_addr.v6) :
+			       sa->stoy_addr.v4;
 		*port = ntohs(sa->stoy_port);
 		return sa->stoy_family;
+	} else if (F.v6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		*addr = d_addr4(&sin6->sin6_addr);
+		*port = ntohs(sin6->sin6_port);
+		return sin6->sin6_family;
 	} else {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 
@@ -448,7 +534,11 @@ static int d_wait(int fd, int events, int ms)
 
 /* ---- environment ------------------------------------------------------- */
 
-/* Brings up toy0 for connections that stay in SYN_SENT; 0 if it worked. */
+/*
+ * Brings up toy0 for connections that stay in SYN_SENT; 0 if it worked.
+ * Over IPv6 toy0 gets the twins of its addresses too, as a /120: the
+ * other twins stay unroutable.
+ */
 static int d_blackhole(void)
 {
 	if (toy_sh("ip link show dev " TOY_DUMMY_IF)) {
@@ -456,7 +546,13 @@ static int d_blackhole(void)
 		if (toy_sh("ip link add " TOY_DUMMY_IF " type dummy"))
 			return -1;
 	}
-	return toy_dummy_setup();
+	if (toy_dummy_setup())
+		return -1;
+	if (!F.v6)
+		return 0;
+	toy_sh("ip -6 addr add " D_V6_PREFIX "a42:1/120 dev " TOY_DUMMY_IF " nodad 2>/dev/null");
+	return toy_sh("ip -6 addr show dev " TOY_DUMMY_IF " | grep -q " D_V6_PREFIX "a42:1/120") ?
+	       -1 : 0;
 }
 
 /* A non-blocking connect into the black hole: stays in SYN_SENT. */
@@ -495,7 +591,7 @@ static void d_on_sigpipe(int sig)
 
 /* ---- summary: cases per variant, and the cases where they disagree ----- */
 
-#define D_MAX_CASES	128
+#define D_MAX_CASES	256
 
 struct d_case {
 	char name[64];
@@ -518,12 +614,15 @@ static void __attribute__((constructor)) d_sum_init(void)
 	d_main_pid = getpid();
 }
 
-static void d_record(const char *name, bool toy, char res)
+/* Results are kept by case, an IPv6 run's under the name plus " (IPv6)". */
+static void d_record(const char *test, bool toy, char res)
 {
+	char name[64];
 	int i;
 
 	if (!d_sum)
 		return;
+	snprintf(name, sizeof(name), "%s%s", test, F.v6 ? " (IPv6)" : "");
 	for (i = 0; i < d_sum->n; i++)
 		if (!strcmp(d_sum->c[i].name, name))
 			break;
@@ -577,10 +676,13 @@ FIXTURE(diff) {
 
 FIXTURE_VARIANT(diff) {
 	bool toy;
+	bool v6;
 };
 
 FIXTURE_VARIANT_ADD(diff, tcp) { .toy = false };
 FIXTURE_VARIANT_ADD(diff, toy) { .toy = true };
+FIXTURE_VARIANT_ADD(diff, tcp6) { .toy = false, .v6 = true };
+FIXTURE_VARIANT_ADD(diff, toy6) { .toy = true, .v6 = true };
 
 FIXTURE_SETUP(diff)
 {
@@ -588,7 +690,7 @@ FIXTURE_SETUP(diff)
 
 	self->l = self->c = self->s = -1;
 	self->netem = false;
-	d_family_init(variant->toy);
+	d_family_init(variant->toy, variant->v6);
 	d_record(_metadata->name, F.toy, 'F');	/* until teardown says more */
 	sigaction(SIGPIPE, &sa, NULL);
 	d_sigpipes = 0;
@@ -635,7 +737,7 @@ TEST_F(diff, bind_errors)
 
 	ASSERT_LE(0, fd);
 	len = d_addr(&ss, TOY_LO, 0);
-	EXPECT_EQ(-EINVAL, R(bind(fd, (struct sockaddr *)&ss, len - 1)));
+	EXPECT_EQ(-EINVAL, R(bind(fd, (struct sockaddr *)&ss, d_short(len))));
 	ss.ss_family = d_other_family();
 	EXPECT_EQ(-EAFNOSUPPORT, R(bind(fd, (struct sockaddr *)&ss, len)));
 	EXPECT_EQ(-EADDRNOTAVAIL, R(d_bind(fd, inet_addr("192.0.2.1"), 0)));
@@ -826,7 +928,9 @@ TEST_F(diff, listen_errors)
 	fd = d_socket();
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, listen(fd, 4));
+	d_unbound_begin();
 	EXPECT_LT(0, d_port(fd));
+	d_unbound_end();
 	EXPECT_EQ(0, listen(fd, 8));
 	close(fd);
 
@@ -919,7 +1023,7 @@ TEST_F(diff, connect_errors)
 	port = d_closed_port(&holder);
 	ASSERT_LT(0, port);
 	len = d_addr(&ss, TOY_LO, port);
-	EXPECT_EQ(-EINVAL, R(connect(fd, (struct sockaddr *)&ss, len - 1)));
+	EXPECT_EQ(-EINVAL, R(connect(fd, (struct sockaddr *)&ss, d_short(len))));
 	ss.ss_family = d_other_family();
 	EXPECT_EQ(-EAFNOSUPPORT, R(connect(fd, (struct sockaddr *)&ss, len)));
 	/* refused, twice: a blocking failure leaves the socket reusable */
@@ -1048,7 +1152,9 @@ TEST_F(diff, getpeername_unconnected)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-ENOTCONN, R(getpeername(fd, (struct sockaddr *)&ss, &len)));
 	/* getsockname of an unbound socket: the family, 0.0.0.0:0 */
-	ASSERT_EQ(0, d_name(fd, false, &a, &port));
+	d_unbound_begin();
+	EXPECT_EQ(0, d_name(fd, false, &a, &port));
+	d_unbound_end();
 	EXPECT_EQ(TOY_ANY, a);
 	EXPECT_EQ(0, port);
 	ASSERT_EQ(0, d_bind(fd, TOY_LO, 0));
