@@ -43,6 +43,9 @@
 #   TOY_VM_KMODS     kernel modules the guest gets (default: veth dummy
 #                    sch_netem sch_tbf), with their dependencies; built-in ones
 #                    are skipped
+#   TOY_VM_KMODS_OPT the same where the kernel has them (default: virtio_pci
+#                    virtio_net, scripts/wire.sh's NIC; the debug kernel has
+#                    no such driver)
 # A kernel that is not a Debian package (KERNEL is then its `uname -r`):
 #   TOY_VM_KERNEL_IMAGE  the bzImage to boot (default /boot/vmlinuz-KERNEL)
 #   TOY_VM_KBUILD        its build tree for toy.ko (default
@@ -58,7 +61,8 @@ TOY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOY_CACHE=${TOY_CACHE:-$HOME/.cache/toy}
 TOY_VM_TIMEOUT=${TOY_VM_TIMEOUT:-900}
 TOY_MODULE_SRC=${TOY_MODULE_SRC:-$TOY_ROOT}
-TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf virtio_pci virtio_net}
+TOY_VM_KMODS=${TOY_VM_KMODS:-veth dummy sch_netem sch_tbf}
+TOY_VM_KMODS_OPT=${TOY_VM_KMODS_OPT:-virtio_pci virtio_net}
 TOY_VM_MODULES_DIR=${TOY_VM_MODULES_DIR:-/lib/modules}
 
 # shellcheck source=scripts/kernels.sh
@@ -244,7 +248,7 @@ toy_initramfs_base() {
 	local ver=$1 key stage root kmod path tcpdump
 	tcpdump=$(command -v tcpdump || true)
 	key=$( {
-		echo "$ver $TOY_VM_KMODS $TOY_VM_MODULES_DIR"
+		echo "$ver $TOY_VM_KMODS / $TOY_VM_KMODS_OPT $TOY_VM_MODULES_DIR"
 		sha256sum "${BASH_SOURCE[0]}" "$TOY_ROOT/scripts/guest-init.sh" \
 			"$(command -v busybox)" \
 			/usr/sbin/ip /usr/sbin/tc /usr/sbin/ethtool /bin/dash /bin/bash \
@@ -296,7 +300,11 @@ toy_initramfs_base() {
 	# plain .ko), plus the files depmod needs to know what is built in.
 	local mdir=$root/lib/modules/$ver src=$TOY_VM_MODULES_DIR/$ver
 	mkdir -p "$mdir"
-	for kmod in $(_toy_kmod_closure "$ver" "$TOY_VM_KMODS"); do
+	local opt=() o
+	for o in $TOY_VM_KMODS_OPT; do
+		_toy_kmod_closure "$ver" "$o" | grep -q '^missing:' || opt+=("$o")
+	done
+	for kmod in $(_toy_kmod_closure "$ver" "$TOY_VM_KMODS ${opt[*]}"); do
 		case $kmod in missing:*)
 			toy_log "kernel $ver has no module ${kmod#missing:}"
 			return 1 ;;

@@ -25,6 +25,13 @@ trap cleanup EXIT
 PIDS="$PIDS $!"
 "$PERF" -s -p 5302 --tcp >"$TMP.srvt" 2>&1 &
 PIDS="$PIDS $!"
+# IPv6 twins, if IPv6 is up
+if [ -e /proc/net/if_inet6 ]; then
+	"$PERF" -s -B :: -p 5303 >"$TMP.srv6" 2>&1 &
+	PIDS="$PIDS $!"
+	"$PERF" -s -B :: -p 5304 --tcp >"$TMP.srvt6" 2>&1 &
+	PIDS="$PIDS $!"
+fi
 
 # field JSON NAME: the number after "NAME": in JSON
 field() {
@@ -36,12 +43,13 @@ positive() {
 	[ -n "$1" ] && awk -v v="$1" 'BEGIN { exit !(v > 0) }'
 }
 
-# measure NAME FIELD ARGS...: one run; ok if FIELD is positive
+# measure NAME FIELD ARGS...: one run; ok if FIELD is positive (HOST:
+# the client's -c, 127.0.0.1 unless set)
 measure() {
 	name=$1 f=$2
 	shift 2
 	tries=0
-	until out=$("$PERF" -c 127.0.0.1 -t 1 -J "$@" 2>"$TMP.err"); do
+	until out=$("$PERF" -c "${HOST:-127.0.0.1}" -t 1 -J "$@" 2>"$TMP.err"); do
 		tries=$((tries + 1))
 		if [ "$tries" -ge 5 ]; then
 			not_ok "$name: $(cat "$TMP.err")"
@@ -65,6 +73,11 @@ measure "tcp rr" per_s -p 5302 --tcp --rr
 measure "toy crr" per_s -p 5301 --crr
 measure "toy stream, 2 flows, reno" jain -p 5301 -P 2 -C reno
 measure "toy stream, intervals" mbit_s -p 5301 -i 250
+if [ -e /proc/net/if_inet6 ]; then
+	HOST=::1 measure "toy stream over IPv6" mbit_s -p 5303
+	HOST=::1 measure "tcp stream over IPv6" mbit_s -p 5304 --tcp
+	HOST=::1 measure "toy rr over IPv6" per_s -p 5303 --rr
+fi
 
 # Slab's growth over 200 sockets is a measurement, not a check: frees
 # that RCU or kmemleak held back from earlier tests can outweigh it on

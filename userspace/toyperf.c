@@ -142,7 +142,8 @@ static void usage(FILE *f)
 "       toyperf --idle N [--rr] [-t SECS] [--tcp] [-J]\n"
 "\n"
 "  -s, --server      answer clients (one thread per connection)\n"
-"  -c, --client HOST measure towards HOST (a dotted quad or localhost)\n"
+"  -c, --client HOST measure towards HOST (a dotted quad, localhost or an\n"
+"                    IPv6 address)\n"
 "  -B, --bind ADDR   server: listen on ADDR only (default all)\n"
 "  -p, --port PORT   default " PERF_PORT "\n"
 "  -t, --time SECS   client: how long to run (default 10)\n"
@@ -155,7 +156,8 @@ static void usage(FILE *f)
 "      --buf BYTES   SO_SNDBUF and SO_RCVBUF of every socket\n"
 "      --idle N      slab memory per idle established socket, N connections,\n"
 "                    and connections/s; with --rr, then RR beside them\n"
-"      --tcp         the same measurement over TCP (AF_INET)\n"
+"      --tcp         the same measurement over TCP (AF_INET, or AF_INET6\n"
+"                    for an IPv6 HOST or ADDR)\n"
 "  -J, --json        one JSON object on stdout\n",
 		PERF_MAX_FLOWS);
 }
@@ -192,9 +194,27 @@ static int set_timeouts(int fd)
 	return 0;
 }
 
-/* The address of -c/-B and -p, in the family of the run. */
+/* TCP's family: AF_INET6 once an IPv6 address was given. */
+static int tcp_family = AF_INET;
+
+/*
+ * The address of -c/-B and -p, in the family of the run: an IPv6 one (it
+ * has a ':') makes the run IPv6, for AF_TOY as for TCP.
+ */
 static socklen_t make_addr(const char *host, struct sockaddr_storage *ss)
 {
+	if (o.tcp && host && strchr(host, ':')) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		memset(sin6, 0, sizeof(*sin6));
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)parse_num(o.port, 0, 65535,
+							     "port"));
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			die(2, "invalid address: %s", host);
+		tcp_family = AF_INET6;
+		return sizeof(*sin6);
+	}
 	if (o.tcp) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
@@ -218,7 +238,7 @@ static socklen_t make_addr(const char *host, struct sockaddr_storage *ss)
 
 static int new_socket(void)
 {
-	int fd = o.tcp ? socket(AF_INET, SOCK_STREAM, 0) : toy_socket(0);
+	int fd = o.tcp ? socket(tcp_family, SOCK_STREAM, 0) : toy_socket(0);
 
 	if (fd < 0)
 		return -1;
