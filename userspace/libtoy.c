@@ -296,21 +296,51 @@ static void set_v4(struct sockaddr_toy *sa, unsigned int addr,
 	sa->stoy_port = htons((uint16_t)port);
 }
 
+/* The same for /proc/net/toy6's four words, each a __be32 as printed. */
+static void set_v6(struct sockaddr_toy *sa, const unsigned int w[4],
+		   unsigned int port, int family)
+{
+	uint32_t words[4];
+	int i;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->stoy_family = (__kernel_sa_family_t)family;
+	sa->stoy_ipver = TOY_IPVER_6;
+	for (i = 0; i < 4; i++)
+		words[i] = w[i];
+	memcpy(sa->stoy_addr.v6, words, sizeof(words));
+	sa->stoy_port = htons((uint16_t)port);
+}
+
 static int parse_sock_line(const char *line, struct toy_sock_entry *e,
 			   int family)
 {
 	unsigned int laddr, lport, raddr, rport, st, tr;
 	int n;
 
+	unsigned int l6[4], r6[4];
+
 	memset(e, 0, sizeof(*e));
 	n = sscanf(line, " %u: %8X:%4X %8X:%4X %2X %8X:%8X %2X:%8lX %8X %u %d %lu",
 		   &e->sl, &laddr, &lport, &raddr, &rport, &st,
 		   &e->tx_queue, &e->rx_queue, &tr, &e->timer_when,
 		   &e->retransmits, &e->uid, &e->timeout, &e->inode);
-	if (n != 14)
-		return -EINVAL;
-	set_v4(&e->local, laddr, lport, family);
-	set_v4(&e->remote, raddr, rport, family);
+	if (n == 14) {
+		set_v4(&e->local, laddr, lport, family);
+		set_v4(&e->remote, raddr, rport, family);
+	} else {
+		/* /proc/net/toy6: four words per address, as tcp6 */
+		memset(e, 0, sizeof(*e));
+		n = sscanf(line, " %u: %8X%8X%8X%8X:%4X %8X%8X%8X%8X:%4X %2X %8X:%8X %2X:%8lX %8X %u %d %lu",
+			   &e->sl, &l6[0], &l6[1], &l6[2], &l6[3], &lport,
+			   &r6[0], &r6[1], &r6[2], &r6[3], &rport, &st,
+			   &e->tx_queue, &e->rx_queue, &tr, &e->timer_when,
+			   &e->retransmits, &e->uid, &e->timeout, &e->inode);
+		if (n != 20)
+			return -EINVAL;
+		set_v6(&e->local, l6, lport, family);
+		set_v6(&e->remote, r6, rport, family);
+	}
 	e->state = (int)st;
 	e->timer = (int)tr;
 	return 0;

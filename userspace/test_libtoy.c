@@ -258,6 +258,23 @@ static void test_proc(const char *tmpdir)
 		check(toy_timer_ms(&c.e[2]) == 1200 && toy_timer_ms(&c.e[3]) == 200,
 		      "toy_timer_ms() converts USER_HZ ticks to ms");
 
+	/* /proc/net/toy6: tcp6's four words per address */
+	memset(&c, 0, sizeof(c));
+	r = toy_proc_read(TESTDATA "/proc6/toy6", collect, &c);
+	{
+		char l[TOY_ADDRSTRLEN], p[TOY_ADDRSTRLEN];
+
+		check(r == 2 && toy_addr_str(&c.e[0].local, l, sizeof(l)) &&
+		      !strcmp(l, "[::1]:7000") && c.e[0].state == 10 &&
+		      c.e[0].rx_queue == 1 && c.e[0].inode == 21400,
+		      "toy_proc_read(toy6) line 0: listener [::1]:7000 (got %d)", r);
+		check(r == 2 && toy_addr_str(&c.e[1].local, l, sizeof(l)) &&
+		      toy_addr_str(&c.e[1].remote, p, sizeof(p)) &&
+		      !strcmp(l, "[2001:db8::1]:41234") &&
+		      !strcmp(p, "[2001:db8::2]:7000") && c.e[1].tx_queue == 12,
+		      "toy_proc_read(toy6) line 1: [2001:db8::1]:41234 -> [2001:db8::2]:7000");
+	}
+
 	setenv(TOY_PROC_DIR_ENV, TESTDATA "/proc-busy", 1);
 	memset(&c, 0, sizeof(c));
 	r = toy_proc_read(NULL, collect, &c);

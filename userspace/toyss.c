@@ -123,7 +123,7 @@ static int proc_add(const struct toy_sock_entry *e, void *arg)
 static int proc_collect(struct rows *rows, const struct toy_diag_req *req,
 			const char **what)
 {
-	static char path[PATH_MAX];
+	static char path[PATH_MAX], path6[PATH_MAX];
 	int n;
 
 	(void)req;	/* /proc has no filter: row_match() does it all */
@@ -132,7 +132,13 @@ static int proc_collect(struct rows *rows, const struct toy_diag_req *req,
 	if (n)
 		return n;
 	n = toy_proc_read(path, proc_add, rows);
-	return n < 0 ? n : 0;
+	if (n < 0)
+		return n;
+	/* The IPv6 sockets, where the module has them (not before IPv6). */
+	if (toy_proc_path("toy6", path6, sizeof(path6)))
+		return 0;
+	n = toy_proc_read(path6, proc_add, rows);
+	return n < 0 && n != -ENOENT ? n : 0;
 }
 
 static int diag_add(const struct toy_diag_entry *d, void *arg)
