@@ -528,7 +528,7 @@ int toy_rcv(struct sk_buff *skb)
 		goto bad;
 	th = toy_hdr(skb);
 	iph = ip_hdr(skb);
-	trace_toy_segment(false, iph->saddr, iph->daddr, th);
+	trace_toy_segment(false, iph->saddr, iph->daddr, NULL, NULL, th);
 
 	sk = toy_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (!sk) {
@@ -659,7 +659,7 @@ int toy_v6_rcv(struct sk_buff *skb)
 	TOY_SKB_CB(skb)->iif = iif;
 	th = toy_hdr(skb);
 	ip6h = ipv6_hdr(skb);
-	trace_toy_segment(false, 0, 0, th);
+	trace_toy_segment(false, 0, 0, &ip6h->saddr, &ip6h->daddr, th);
 
 	sk = toy_lookup6(net, &ip6h->saddr, th->source, &ip6h->daddr,
 			 th->dest, iif);

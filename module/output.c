@@ -168,7 +168,7 @@ static int xmit(struct net *net, struct sock *sk,
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident_segs(net, skb, NULL, toy_skb_segs(skb));
 
-	trace_toy_segment(true, saddr, daddr, th);
+	trace_toy_segment(true, saddr, daddr, NULL, NULL, th);
 	TOY_ADD_STATS(net, TOY_MIB_OUTSEGS, toy_skb_segs(skb));
 	if (skb_is_gso(skb))
 		TOY_INC_STATS(net, TOY_MIB_OUTSUPERSEGS);
@@ -251,7 +251,7 @@ static int xmit6(struct net *net, struct sock *sk, struct sk_buff *skb,
 	skb->ignore_df = 1;
 	skb_dst_set(skb, dst);
 
-	trace_toy_segment(true, 0, 0, th);
+	trace_toy_segment(true, 0, 0, saddr, daddr, th);
 	TOY_ADD_STATS(net, TOY_MIB_OUTSEGS, toy_skb_segs(skb));
 	err = ip6_local_out(net, NULL, skb);
 	return net_xmit_eval(err);

@@ -14,7 +14,49 @@
 
 #include <linux/ip.h>
 #include <linux/tracepoint.h>
+#include <net/ipv6.h>
 #include <net/tcp_states.h>
+
+#ifndef _TOY_TRACE_ADDRS
+#define _TOY_TRACE_ADDRS
+/*
+ * The addresses an event shows: saddr and daddr for IPv4 (0.0.0.0 for an
+ * IPv6 socket), and saddrv6 and daddrv6 for both (v4-mapped for an IPv4
+ * socket), as TCP's sock:inet_sock_set_state shows them.
+ */
+static inline void toy_trace_addrs6(__be32 s4, __be32 d4,
+				    const struct in6_addr *s6,
+				    const struct in6_addr *d6,
+				    u8 *saddr, u8 *daddr, u8 *saddr6, u8 *daddr6)
+{
+	struct in6_addr a, b;
+
+	if (s6) {
+		a = *s6;
+		b = *d6;
+		s4 = 0;
+		d4 = 0;
+	} else {
+		ipv6_addr_set_v4mapped(s4, &a);
+		ipv6_addr_set_v4mapped(d4, &b);
+	}
+	memcpy(saddr, &s4, 4);
+	memcpy(daddr, &d4, 4);
+	memcpy(saddr6, &a, 16);
+	memcpy(daddr6, &b, 16);
+}
+
+static inline void toy_trace_addrs(const struct sock *sk, u8 *saddr,
+				   u8 *daddr, u8 *saddr6, u8 *daddr6)
+{
+	if (toy_sk(sk)->ipv6)
+		toy_trace_addrs6(0, 0, &sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr,
+				 saddr, daddr, saddr6, daddr6);
+	else
+		toy_trace_addrs6(sk->sk_rcv_saddr, sk->sk_daddr, NULL, NULL,
+				 saddr, daddr, saddr6, daddr6);
+}
+#endif
 
 /* So that perf and bpftrace, reading the format, can name them too. */
 TRACE_DEFINE_ENUM(TCP_ESTABLISHED);
@@ -98,6 +140,8 @@ TRACE_EVENT(toy_set_state,
 		__field(__u16, dport)
 		__array(__u8, saddr, 4)
 		__array(__u8, daddr, 4)
+		__array(__u8, saddrv6, 16)
+		__array(__u8, daddrv6, 16)
 	),
 	TP_fast_assign(
 		__entry->skaddr = sk;
@@ -105,24 +149,29 @@ TRACE_EVENT(toy_set_state,
 		__entry->newstate = newstate;
 		__entry->sport = sk->sk_num;
 		__entry->dport = ntohs(sk->sk_dport);
-		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
-		memcpy(__entry->daddr, &sk->sk_daddr, 4);
+		toy_trace_addrs(sk, __entry->saddr, __entry->daddr,
+				__entry->saddrv6, __entry->daddrv6);
 	),
-	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 oldstate=%s newstate=%s",
+	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c oldstate=%s newstate=%s",
 		  __entry->sport, __entry->dport, __entry->saddr,
-		  __entry->daddr, toy_show_state(__entry->oldstate),
+		  __entry->daddr, __entry->saddrv6, __entry->daddrv6,
+		  toy_show_state(__entry->oldstate),
 		  toy_show_state(__entry->newstate))
 );
 
 TRACE_EVENT(toy_segment,
-	TP_PROTO(bool out, __be32 saddr, __be32 daddr, const struct toyhdr *th),
-	TP_ARGS(out, saddr, daddr, th),
+	TP_PROTO(bool out, __be32 saddr, __be32 daddr,
+		 const struct in6_addr *saddr6, const struct in6_addr *daddr6,
+		 const struct toyhdr *th),
+	TP_ARGS(out, saddr, daddr, saddr6, daddr6, th),
 	TP_STRUCT__entry(
 		__field(bool, out)
 		__field(__u16, sport)
 		__field(__u16, dport)
 		__array(__u8, saddr, 4)
 		__array(__u8, daddr, 4)
+		__array(__u8, saddrv6, 16)
+		__array(__u8, daddrv6, 16)
 		__field(__u32, seq)
 		__field(__u32, ack)
 		__field(__u32, window)
@@ -145,17 +194,18 @@ TRACE_EVENT(toy_segment,
 		__entry->out = out;
 		__entry->sport = ntohs(th->source);
 		__entry->dport = ntohs(th->dest);
-		memcpy(__entry->saddr, &saddr, 4);
-		memcpy(__entry->daddr, &daddr, 4);
+		toy_trace_addrs6(saddr, daddr, saddr6, daddr6, __entry->saddr,
+				 __entry->daddr, __entry->saddrv6,
+				 __entry->daddrv6);
 		__entry->seq = ntohl(th->seq);
 		__entry->ack = ntohl(th->ack_seq);
 		__entry->window = ntohl(th->window);
 		__entry->len = ntohs(th->len);
 		__entry->flags = th->flags;
 	),
-	TP_printk("%s sport=%u dport=%u saddr=%pI4 daddr=%pI4 flags=%s seq=%u ack=%u len=%u window=%u sack=%s",
+	TP_printk("%s sport=%u dport=%u saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c flags=%s seq=%u ack=%u len=%u window=%u sack=%s",
 		  __entry->out ? "out" : "in", __entry->sport, __entry->dport,
-		  __entry->saddr, __entry->daddr,
+		  __entry->saddr, __entry->daddr, __entry->saddrv6, __entry->daddrv6,
 		  toy_show_flags(__entry->flags), __entry->seq, __entry->ack,
 		  __entry->len, __entry->window,
 		  __print_array(__entry->sack, __entry->sack_len, 4))
@@ -169,6 +219,8 @@ TRACE_EVENT(toy_retransmit,
 		__field(__u16, dport)
 		__array(__u8, saddr, 4)
 		__array(__u8, daddr, 4)
+		__array(__u8, saddrv6, 16)
+		__array(__u8, daddrv6, 16)
 		__field(__u32, seq)
 		__field(__u8, retransmits)
 		__field(__u32, rto_us)
@@ -177,16 +229,17 @@ TRACE_EVENT(toy_retransmit,
 	TP_fast_assign(
 		__entry->sport = sk->sk_num;
 		__entry->dport = ntohs(sk->sk_dport);
-		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
-		memcpy(__entry->daddr, &sk->sk_daddr, 4);
+		toy_trace_addrs(sk, __entry->saddr, __entry->daddr,
+				__entry->saddrv6, __entry->daddrv6);
 		__entry->seq = seq;
 		__entry->retransmits = retransmits;
 		__entry->rto_us = rto_us;
 		__entry->state = sk->sk_state;
 	),
-	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 state=%s seq=%u retransmits=%u rto_us=%u",
+	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c state=%s seq=%u retransmits=%u rto_us=%u",
 		  __entry->sport, __entry->dport, __entry->saddr,
-		  __entry->daddr, toy_show_state(__entry->state),
+		  __entry->daddr, __entry->saddrv6, __entry->daddrv6,
+		  toy_show_state(__entry->state),
 		  __entry->seq, __entry->retransmits, __entry->rto_us)
 );
 
@@ -199,19 +252,22 @@ TRACE_EVENT(toy_reset,
 		__field(__u16, dport)
 		__array(__u8, saddr, 4)
 		__array(__u8, daddr, 4)
+		__array(__u8, saddrv6, 16)
+		__array(__u8, daddrv6, 16)
 		__field(int, state)
 	),
 	TP_fast_assign(
 		__entry->out = out;
 		__entry->sport = sk->sk_num;
 		__entry->dport = ntohs(sk->sk_dport);
-		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
-		memcpy(__entry->daddr, &sk->sk_daddr, 4);
+		toy_trace_addrs(sk, __entry->saddr, __entry->daddr,
+				__entry->saddrv6, __entry->daddrv6);
 		__entry->state = sk->sk_state;
 	),
-	TP_printk("%s sport=%u dport=%u saddr=%pI4 daddr=%pI4 state=%s",
+	TP_printk("%s sport=%u dport=%u saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c state=%s",
 		  __entry->out ? "sent" : "received", __entry->sport,
 		  __entry->dport, __entry->saddr, __entry->daddr,
+		  __entry->saddrv6, __entry->daddrv6,
 		  toy_show_state(__entry->state))
 );
 
@@ -224,6 +280,8 @@ TRACE_EVENT(toy_cwnd,
 		__field(__u16, dport)
 		__array(__u8, saddr, 4)
 		__array(__u8, daddr, 4)
+		__array(__u8, saddrv6, 16)
+		__array(__u8, daddrv6, 16)
 		__field(__u32, cwnd)
 		__field(__u32, ssthresh)
 		__field(__u32, in_flight)
@@ -233,17 +291,17 @@ TRACE_EVENT(toy_cwnd,
 	TP_fast_assign(
 		__entry->sport = sk->sk_num;
 		__entry->dport = ntohs(sk->sk_dport);
-		memcpy(__entry->saddr, &sk->sk_rcv_saddr, 4);
-		memcpy(__entry->daddr, &sk->sk_daddr, 4);
+		toy_trace_addrs(sk, __entry->saddr, __entry->daddr,
+				__entry->saddrv6, __entry->daddrv6);
 		__entry->cwnd = cwnd;
 		__entry->ssthresh = ssthresh;
 		__entry->in_flight = in_flight;
 		__entry->srtt_us = srtt_us;
 		__entry->ca_state = ca_state;
 	),
-	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 ca_state=%s cwnd=%u ssthresh=%u in_flight=%u srtt_us=%u",
+	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c ca_state=%s cwnd=%u ssthresh=%u in_flight=%u srtt_us=%u",
 		  __entry->sport, __entry->dport, __entry->saddr,
-		  __entry->daddr,
+		  __entry->daddr, __entry->saddrv6, __entry->daddrv6,
 		  __print_symbolic(__entry->ca_state,
 				   { TOY_CA_OPEN, "open" },
 				   { TOY_CA_RECOVERY, "recovery" },
@@ -265,6 +323,8 @@ TRACE_EVENT(toy_drop,
 		__field(__u16, dport)
 		__array(__u8, saddr, 4)
 		__array(__u8, daddr, 4)
+		__array(__u8, saddrv6, 16)
+		__array(__u8, daddrv6, 16)
 		__field(__u32, seq)
 		__field(__u32, ack)
 		__field(__u16, len)
@@ -273,12 +333,20 @@ TRACE_EVENT(toy_drop,
 	),
 	TP_fast_assign(
 		/* Only what came through IP has its header (not KUnit's). */
-		memset(__entry->saddr, 0, 4);
-		memset(__entry->daddr, 0, 4);
-		if (skb->protocol == htons(ETH_P_IP)) {
-			memcpy(__entry->saddr, &ip_hdr(skb)->saddr, 4);
-			memcpy(__entry->daddr, &ip_hdr(skb)->daddr, 4);
-		}
+		if (skb->protocol == htons(ETH_P_IPV6))
+			toy_trace_addrs6(0, 0, &ipv6_hdr(skb)->saddr,
+					 &ipv6_hdr(skb)->daddr, __entry->saddr,
+					 __entry->daddr, __entry->saddrv6,
+					 __entry->daddrv6);
+		else if (skb->protocol == htons(ETH_P_IP))
+			toy_trace_addrs6(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+					 NULL, NULL, __entry->saddr,
+					 __entry->daddr, __entry->saddrv6,
+					 __entry->daddrv6);
+		else
+			toy_trace_addrs6(0, 0, NULL, NULL, __entry->saddr,
+					 __entry->daddr, __entry->saddrv6,
+					 __entry->daddrv6);
 		__entry->sport = th ? ntohs(th->source) : 0;
 		__entry->dport = th ? ntohs(th->dest) : 0;
 		__entry->seq = th ? ntohl(th->seq) : 0;
@@ -287,9 +355,10 @@ TRACE_EVENT(toy_drop,
 		__entry->flags = th ? th->flags : 0;
 		__entry->reason = reason;
 	),
-	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 flags=%s seq=%u ack=%u len=%u reason=%s",
+	TP_printk("sport=%u dport=%u saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c flags=%s seq=%u ack=%u len=%u reason=%s",
 		  __entry->sport, __entry->dport, __entry->saddr,
-		  __entry->daddr, toy_show_flags(__entry->flags),
+		  __entry->daddr, __entry->saddrv6, __entry->daddrv6,
+		  toy_show_flags(__entry->flags),
 		  __entry->seq, __entry->ack, __entry->len,
 		  toy_show_drop(__entry->reason))
 );

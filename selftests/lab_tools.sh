@@ -43,6 +43,19 @@ stat() {
 }
 
 # serve PORT: a toycat listener for one connection, its pid in $srv
+# serve6 PORT: the same on [::1]
+serve6() {
+	$T toycat -6 -l ::1 "$1" >/dev/null </dev/null &
+	srv=$!
+	i=0
+	while [ $i -lt 300 ]; do
+		toyss -lnH 2>/dev/null | grep -q "\[::1\]:$1 " && return 0
+		i=$((i + 1))
+		sleep 0.1
+	done
+	return 1
+}
+
 serve() {
 	$T toycat -l 127.0.0.1 "$1" >/dev/null </dev/null &
 	srv=$!
@@ -155,6 +168,16 @@ wait "$srv"
 check "perf record -e 'toy:*' -a; perf script: the SYN's flags=SYN|SACKOK" \
 	grep -q 'toy:toy_segment: out sport=[0-9]* dport=7104 .*flags=SYN|SACKOK' \
 	"$TMP/pscript"
+# Over IPv6 the same events carry the addresses in saddrv6 and daddrv6
+# (an IPv4 socket's v4-mapped), which perf must parse (%pI6c).
+serve6 7110
+traced pscript6 toy:toy_set_state toy:toy_segment -- toycat -6 -z ::1 7110
+wait "$srv"
+check "perf script over IPv6: toy_segment and toy_set_state with saddrv6=::1 daddrv6=::1" \
+	sh -c "grep -q 'toy:toy_segment: out .*dport=7110 .*saddrv6=::1 daddrv6=::1' '$TMP/pscript6' &&
+		grep -q 'toy:toy_set_state: .*saddrv6=::1 daddrv6=::1' '$TMP/pscript6'"
+check "perf script over IPv4: saddrv6 v4-mapped (::ffff:127.0.0.1)" \
+	grep -q 'dport=7104 .*saddrv6=::ffff:127.0.0.1' "$TMP/pscript"
 toytrace -r "$TMP/pscript" >"$TMP/ptt" 2>&1
 check "toytrace -r draws perf script's output: a connection to :7104, ESTABLISHED" \
 	sh -c "grep -q ':7104' '$TMP/ptt' && grep -q ESTABLISHED '$TMP/ptt'"

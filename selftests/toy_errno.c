@@ -104,9 +104,10 @@ FIXTURE_VARIANT_ADD(addr, family_inet) {
 FIXTURE_VARIANT_ADD(addr, family_unspec) {
 	ADDR("127.0.0.1"), .family = -1,
 	.bind_err = EAFNOSUPPORT, .connect_err = NA };
+/* 7f00:1:: as an IPv6 address: not this host's, and no route to it. */
 FIXTURE_VARIANT_ADD(addr, ipver6) {
 	ADDR("127.0.0.1"), .ipver = TOY_IPVER_6,
-	.bind_err = EAFNOSUPPORT, .connect_err = EAFNOSUPPORT };
+	.bind_err = EADDRNOTAVAIL, .connect_err = ENETUNREACH };
 FIXTURE_VARIANT_ADD(addr, ipver0) {
 	ADDR("127.0.0.1"), .ipver = 0x100, .bind_err = EINVAL, .connect_err = EINVAL };
 FIXTURE_VARIANT_ADD(addr, ipver5) {
