@@ -4,7 +4,8 @@
  *
  * /proc/net/toy lists every IPv4 socket that owns a local port, one line
  * each, in the layout of /proc/net/tcp (get_tcp4_sock()) so that its
- * readers feel at home; /proc/net/toy6 the IPv6 ones, as /proc/net/tcp6. toy_stat is /proc/net/snmp's "name line, value line" form.
+ * readers feel at home; /proc/net/toy6 the IPv6 ones, as /proc/net/tcp6.
+ * toy_stat is /proc/net/snmp's "name line, value line" form.
  * toy_fsm prints the state table with how often each cell was taken in
  * this namespace.
  */

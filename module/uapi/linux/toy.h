@@ -222,7 +222,7 @@ enum {
 	TOY_DIAG_MEMINFO,	/* __u32[SK_MEMINFO_VARS], as INET_DIAG_SKMEMINFO */
 	TOY_DIAG_SHUTDOWN,	/* __u8: RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2 */
 	TOY_DIAG_CONG,		/* string: the congestion control's name */
-	TOY_DIAG_ADDRS6,	/* IPv6 sockets: struct toy_diag_addrs6 (tdiag_src and tdiag_dst are 0) */
+	TOY_DIAG_ADDRS6,	/* IPv6: struct toy_diag_addrs6 (tdiag_src, _dst 0) */
 	__TOY_DIAG_MAX,
 };
 
