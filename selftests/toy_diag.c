@@ -1094,7 +1094,7 @@ static int trace_stop(int a, int b, char ev[][EV_LEN])
 		char *p, who, os[16], ns[16], dir[16];
 
 		if ((p = strstr(line, "toy_set_state: ")) &&
-		    sscanf(p, "toy_set_state: sport=%u dport=%u saddr=%15s daddr=%15s oldstate=%15s newstate=%15s",
+		    sscanf(p, "toy_set_state: sport=%u dport=%u saddr=%15s daddr=%15s saddrv6=%*s daddrv6=%*s oldstate=%15s newstate=%15s",
 			   &sp, &dp, sa, da, os, ns) == 6) {
 			if (sp == (unsigned int)a && dp == (unsigned int)b)
 				who = 'C';
@@ -1106,7 +1106,7 @@ static int trace_stop(int a, int b, char ev[][EV_LEN])
 				continue;
 			snprintf(ev[n++], EV_LEN, "%c state %s>%s", who, os, ns);
 		} else if ((p = strstr(line, "toy_segment: ")) &&
-			   sscanf(p, "toy_segment: %15s sport=%u dport=%u saddr=%15s daddr=%15s flags=%31s seq=%u ack=%u len=%u window=%u",
+			   sscanf(p, "toy_segment: %15s sport=%u dport=%u saddr=%15s daddr=%15s saddrv6=%*s daddrv6=%*s flags=%31s seq=%u ack=%u len=%u window=%u",
 				  dir, &sp, &dp, sa, da, f, &seq, &ack, &len, &win) == 10) {
 			int from;
 
@@ -1129,7 +1129,7 @@ static int trace_stop(int a, int b, char ev[][EV_LEN])
 				snprintf(ev[n++], EV_LEN, "%c %s %s seq=%u len=%u",
 					 from ? 'S' : 'C', dir, f, seq - isn[from], len);
 		} else if ((p = strstr(line, "toy_retransmit: ")) &&
-			   sscanf(p, "toy_retransmit: sport=%u dport=%u saddr=%15s daddr=%15s state=%15s seq=%u retransmits=%u rto_us=%u",
+			   sscanf(p, "toy_retransmit: sport=%u dport=%u saddr=%15s daddr=%15s saddrv6=%*s daddrv6=%*s state=%15s seq=%u retransmits=%u rto_us=%u",
 				  &sp, &dp, sa, da, ns, &seq, &r, &rto) == 8) {
 			if (sp == (unsigned int)a && dp == (unsigned int)b)
 				who = 'C';
@@ -1140,7 +1140,7 @@ static int trace_stop(int a, int b, char ev[][EV_LEN])
 			snprintf(ev[n++], EV_LEN, "%c retransmit %s seq=%u n=%u", who,
 				 ns, seq - isn[who == 'S'], r);
 		} else if ((p = strstr(line, "toy_reset: ")) &&
-			   sscanf(p, "toy_reset: %15s sport=%u dport=%u saddr=%15s daddr=%15s state=%15s",
+			   sscanf(p, "toy_reset: %15s sport=%u dport=%u saddr=%15s daddr=%15s saddrv6=%*s daddrv6=%*s state=%15s",
 				  dir, &sp, &dp, sa, da, ns) == 6) {
 			if (sp == (unsigned int)a && dp == (unsigned int)b)
 				who = 'C';
