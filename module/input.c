@@ -633,7 +633,7 @@ out:
  *	headers) pulled
  *
  * Only IPv6 sockets see it: they are IPv6-only, and IPv4 sockets never
- * hear from an IPv6 peer (docs/protocol.md 15.1). No GRO, no GSO: IPv6
+ * hear from an IPv6 peer (docs/protocol.md 15.2). No GRO, no GSO: IPv6
  * segments travel one by one.
  *
  * Return: 0 (the packet is always consumed).

@@ -116,7 +116,7 @@ int toy_check_addr(const struct sockaddr_toy *sa, int len)
  *
  * A socket speaks the version of its first bind() or connect(); one that
  * holds a port keeps it, as an AF_INET or AF_INET6 socket keeps its
- * family (docs/protocol.md 15.1).
+ * family (docs/protocol.md 15.2).
  *
  * Return: 0, or -EAFNOSUPPORT for an address of the other version.
  */

@@ -757,7 +757,7 @@ found:
  * @dport: destination port
  * @dif: the interface it arrived on (for listeners bound to one)
  *
- * Only IPv6 sockets match: they are IPv6-only (docs/protocol.md 15.1).
+ * Only IPv6 sockets match: they are IPv6-only (docs/protocol.md 15.2).
  *
  * Return: a referenced socket (connection first, then listener), or NULL.
  */

@@ -22,7 +22,7 @@
  * each takes (an AF_INET6 socket takes RFC 2133's 24-byte sockaddr_in6,
  * AF_TOY only its whole sockaddr_toy), and the IP version of a socket with
  * no address yet: AF_TOY's is the first address's, so until then it
- * answers as IPv4 and listen() takes an IPv4 port (docs/protocol.md 15.1).
+ * answers as IPv4 and listen() takes an IPv4 port (docs/protocol.md 15.2).
  *
  * At exit the program prints how many cases ran per variant and every case
  * whose result differs between the two.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AF_TOY over IPv6 (docs/protocol.md 15.1): a socket speaks the version of
+ * AF_TOY over IPv6 (docs/protocol.md 15.2): a socket speaks the version of
  * its first bind() or connect(), and an IPv6 socket is IPv6-only. Over
  * ::1: connect, accept and a transfer both ways, the names each end gives,
  * /proc/net/toy6, the RST of a closed port, the errno of every address an
