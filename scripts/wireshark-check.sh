@@ -23,7 +23,7 @@ toy_apt_install tshark python3 python3-scapy
 
 tp=0 tf=0 rc=0
 for t in "python3 wireshark/test_dissector.py" "/usr/bin/python3 lab/test_scapy.py" \
-	"python3 scripts/wire-pcap.py docs/two-hosts.pcap 10.9.0.1 10.9.0.2"; do
+	"python3 scripts/wire-pcap.py docs/two-hosts.pcap 10.9.0.1 10.9.0.2 fd00:9::1 fd00:9::2 fe80::5054:ff:fe09:1 fe80::5054:ff:fe09:2"; do
 	echo "# $t"
 	out=$($t 2>&1) || rc=1
 	printf '%s\n' "$out" | sed 's/^\([0-9]* passed, [0-9]* failed\)$/# \1/'
