@@ -1174,6 +1174,10 @@ static const struct {
 	/* perf script of the same run: the same drawing */
 	{ "trace-full-perf",	{ "-r", TESTDATA "/trace/full-perf.txt" } },
 	{ "trace-refused",	{ "-r", TESTDATA "/trace/refused.txt" } },
+	/* the same with the events' IPv6 fields: an IPv4 socket's are
+	 * v4-mapped (the same drawing); an IPv6 socket's name [::1] */
+	{ "trace-refused",	{ "-r", TESTDATA "/trace/refused-mapped.txt" } },
+	{ "trace-refused6",	{ "-r", TESTDATA "/trace/refused6.txt" } },
 	{ "trace-lost-syn",	{ "-r", TESTDATA "/trace/lost-syn.txt" } },
 	{ "trace-lost-syn-rel",	{ "--relative", "-r", TESTDATA "/trace/lost-syn.txt" } },
 	/* the same, the SYN dropped by toy.ko for a bad checksum */

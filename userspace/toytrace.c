@@ -16,6 +16,7 @@
  * -r renders a saved trace file instead, so rendering is tested on the host.
  */
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -58,9 +59,17 @@ static const struct {
 
 /* ---- events ---------------------------------------------------------------- */
 
+/*
+ * An endpoint. An IPv6 one (the events' saddrv6/daddrv6, not v4-mapped)
+ * has @v6 and @a6, and @addr folded from them, so that the code that
+ * compares and groups by @addr needs no second case (:: folds to 0, the
+ * wildcard, as 0.0.0.0 is).
+ */
 struct ep {
 	uint32_t	addr;	/* host order */
 	unsigned int	port;
+	bool		v6;
+	unsigned char	a6[16];
 };
 
 enum ev_kind { EV_SEG, EV_STATE, EV_RETRANS, EV_RESET, EV_CWND, EV_DROP };
@@ -107,11 +116,18 @@ static void *xrealloc(void *p, size_t n)
 
 static bool ep_eq(struct ep a, struct ep b)
 {
-	return a.addr == b.addr && a.port == b.port;
+	return a.addr == b.addr && a.port == b.port && a.v6 == b.v6 &&
+	       (!a.v6 || !memcmp(a.a6, b.a6, sizeof(a.a6)));
 }
 
 static const char *ep_str(struct ep e, char *buf, size_t len)
 {
+	char ip[INET6_ADDRSTRLEN];
+
+	if (e.v6 && inet_ntop(AF_INET6, e.a6, ip, sizeof(ip))) {
+		snprintf(buf, len, "[%s]:%u", ip, e.port);
+		return buf;
+	}
 	snprintf(buf, len, "%u.%u.%u.%u:%u", e.addr >> 24, (e.addr >> 16) & 255,
 		 (e.addr >> 8) & 255, e.addr & 255, e.port);
 	return buf;
@@ -206,14 +222,41 @@ static bool field_state(const char *s, const char *key, int *state)
 	return true;
 }
 
+/*
+ * An IPv6 address in "key=" (the events' saddrv6/daddrv6, %pI6c): @e
+ * becomes an IPv6 endpoint unless it is v4-mapped (an IPv4 socket's).
+ */
+static void field_ip6(const char *s, const char *key, struct ep *e)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	struct in6_addr a;
+	int i;
+
+	e->v6 = false;
+	if (!field(s, key, buf, sizeof(buf)) ||
+	    inet_pton(AF_INET6, buf, &a) != 1 || IN6_IS_ADDR_V4MAPPED(&a))
+		return;
+	e->v6 = true;
+	memcpy(e->a6, &a, sizeof(e->a6));
+	e->addr = 0;
+	for (i = 0; i < 16; i += 4)
+		e->addr ^= (uint32_t)a.s6_addr[i] << 24 | a.s6_addr[i + 1] << 16 |
+			   a.s6_addr[i + 2] << 8 | a.s6_addr[i + 3];
+}
+
 static bool field_eps(const char *s, struct ep *src, struct ep *dst)
 {
 	uint32_t sp, dp;
 
-	return field_u32(s, "sport", &sp) && field_u32(s, "dport", &dp) &&
-	       sp <= 65535 && dp <= 65535 && field_ip(s, "saddr", &src->addr) &&
-	       field_ip(s, "daddr", &dst->addr) &&
-	       ((src->port = sp), (dst->port = dp), true);
+	if (!(field_u32(s, "sport", &sp) && field_u32(s, "dport", &dp) &&
+	      sp <= 65535 && dp <= 65535 && field_ip(s, "saddr", &src->addr) &&
+	      field_ip(s, "daddr", &dst->addr)))
+		return false;
+	src->port = sp;
+	dst->port = dp;
+	field_ip6(s, "saddrv6", src);
+	field_ip6(s, "daddrv6", dst);
+	return true;
 }
 
 /* "   12.345678" just before @end: the timestamp column */
@@ -1062,7 +1105,7 @@ static void repeat(FILE *f, int c, int n)
  */
 static void render_text(FILE *f, const struct diagram *d, int num)
 {
-	char a[32], b[32];
+	char a[64], b[64];
 	int lw = 11, w = 44, i, len, head;
 	size_t k;
 
@@ -1199,7 +1242,7 @@ static double render_svg_conn(FILE *f, const struct diagram *d, int num,
 			      double y0, double cx, double w)
 {
 	double sx = cx + w, y, x1, x2, tip;
-	char a[32], b[32], title[160];
+	char a[64], b[64], title[224];
 	size_t k;
 	int i;
 
