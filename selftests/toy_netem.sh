@@ -87,7 +87,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 XFER=$HERE/util_xfer
 TOYSS=$(command -v toyss 2>/dev/null || echo "${TOY_BIN_DIR:-/toy/bin}/toyss")
 BYTES=${TOY_NETEM_BYTES:-8388608}
-PROFILES=${TOY_NETEM_PROFILES:-clean nogso gsooff loss dup reorder corrupt delay all mtu1280 v6clean v6loss v6reorder v6mtu1280 v6pmtu}
+# Spaces or commas (the kernel command line, which carries the VM's
+# environment, takes no spaces in a value).
+PROFILES=$(echo "${TOY_NETEM_PROFILES:-clean nogso gsooff loss dup reorder corrupt delay all mtu1280 v6clean v6loss v6reorder v6mtu1280 v6pmtu}" | tr , ' ')
 BUF=${TOY_NETEM_BUF:-2097152}
 RTO_MIN=${TOY_NETEM_RTO_MIN:-20}
 TIMEOUT=${TOY_NETEM_TIMEOUT:-600}
