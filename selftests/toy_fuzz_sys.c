@@ -1898,6 +1898,18 @@ TEST_F_TIMEOUT(fuzz, syscalls, 600)
  * What sock_diag knows of the sockets left over, for whoever has to find
  * out why they stay: state, sequence numbers, windows, timer, shutdown.
  */
+/*
+ * Sockets left because their own options made them slow: an RTO the
+ * fuzzer set to 30 s or more (TOY_RTO_MIN/MAX take up to 120 s) leaves an
+ * orphan retransmitting its FIN that rarely, for as many tries as
+ * TOY_RETRIES says. print_leftovers() notes them; the idle case then
+ * destroys them and wants the module empty.
+ */
+#define SLOW_RTO_US	30000000U
+#define MAX_SLOW	64
+static struct toy_diag_msg slow[MAX_SLOW];
+static int nslow;
+
 static void print_leftovers(struct __test_metadata *_metadata)
 {
 	struct toy_diag_req req = { .sdiag_family = toy_family() };
@@ -1947,6 +1959,9 @@ static void print_leftovers(struct __test_metadata *_metadata)
 				if (a->nla_type == TOY_DIAG_SHUTDOWN)
 					shut = *((unsigned char *)a + NLA_HDRLEN);
 			}
+			if (m->tdiag_timer && ti.rto_us >= SLOW_RTO_US &&
+			    nslow < MAX_SLOW)
+				slow[nslow++] = *m;
 			if (shown++ >= 20)
 				continue;
 			TH_LOG("diag: %d -> %d state %d timer %d (%u ms) retrans %u shutdown %d rq %u wq %u uid %u; snd_una %u snd_nxt %u rcv_nxt %u snd_wnd %u rcv_wnd %u rto %u us mss %u total_retrans %u sacked %u",
@@ -1984,6 +1999,45 @@ static int new_rows(struct toy_row *rows)
  * Everything is closed: every socket must leave /proc/net/toy, after
  * TIME_WAIT (200 ms in tests) and orphans finishing their FINs.
  */
+/* SOCK_DESTROY the slow sockets print_leftovers() found (we are root). */
+static void destroy_slow(struct __test_metadata *_metadata)
+{
+	struct sockaddr_nl nladdr = { .nl_family = AF_NETLINK };
+	char reply[4096] __attribute__((aligned(8)));
+	struct {
+		struct nlmsghdr nlh;
+		struct toy_diag_req req;
+	} msg;
+	int fd, i;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return;
+	toy_set_timeouts(fd, 2000);
+	for (i = 0; i < nslow; i++) {
+		memset(&msg, 0, sizeof(msg));
+		msg.nlh.nlmsg_len = sizeof(msg);
+		msg.nlh.nlmsg_type = SOCK_DESTROY;
+		msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		msg.nlh.nlmsg_seq = 2 + i;
+		msg.req.sdiag_family = toy_family();
+		msg.req.tdiag_sport = slow[i].tdiag_sport;
+		msg.req.tdiag_dport = slow[i].tdiag_dport;
+		msg.req.tdiag_src = slow[i].tdiag_src;
+		msg.req.tdiag_dst = slow[i].tdiag_dst;
+		msg.req.tdiag_cookie[0] = slow[i].tdiag_cookie[0];
+		msg.req.tdiag_cookie[1] = slow[i].tdiag_cookie[1];
+		if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&nladdr,
+			   sizeof(nladdr)) != sizeof(msg) ||
+		    recv(fd, reply, sizeof(reply), 0) < 0)
+			break;
+		TH_LOG("destroyed %d -> %d: its RTO was the fuzzer's, >= %u s",
+		       ntohs(slow[i].tdiag_sport), ntohs(slow[i].tdiag_dport),
+		       SLOW_RTO_US / 1000000);
+	}
+	close(fd);
+}
+
 TEST_F_TIMEOUT(fuzz, idle, IDLE_MS / 1000 + 60)
 {
 	long end = now_ms() + IDLE_MS;
@@ -2009,6 +2063,16 @@ TEST_F_TIMEOUT(fuzz, idle, IDLE_MS / 1000 + 60)
 			o += snprintf(line + o, sizeof(line) - o, " %s %lld",
 				      st.name[i], st.val[i]);
 		TH_LOG("toy_stat:%s", line);
+	}
+	/*
+	 * Only sockets slowed by their own options may outlive the wait:
+	 * destroyed, they must go, and nothing else may be left.
+	 */
+	if (nslow > 0) {
+		destroy_slow(_metadata);
+		end = now_ms() + 10000;
+		while ((n = new_rows(rows)) > 0 && now_ms() < end)
+			toy_sleep_ms(20);
 	}
 	EXPECT_EQ(0, n) TH_LOG("%d sockets still in /proc/net/toy after %d s (seed %llu)",
 			       n, IDLE_MS / 1000, (unsigned long long)cfg.seed);
