@@ -553,21 +553,47 @@ toy_vm_prepare() {
 	esac
 }
 
+# The emulator's own failure, not the kernel's: "Oops: int3" with RIP in
+# the core kernel. x86 patches a static key or alternative by writing an
+# int3 over the site, then the new bytes, then syncing every CPU; under
+# multi-threaded TCG an idle vCPU can still run the translated int3 after
+# the patch is done, and the kernel, no longer expecting it, oopses
+# (console.boot-failed.log of CI runs: sched_clock_idle_wakeup_event at
+# boot, __schedule when perf enabled its events). toy.ko places no int3
+# anywhere, so a trap inside it is never this and still fails the run.
+# Prints the RIP line when console $1 shows such a trap.
+_toy_vm_emulator_int3() {
+	local rip
+	grep -aq 'Oops: int3' "$1" || return 1
+	rip=$(grep -a -m1 -A8 'Oops: int3' "$1" | grep -a -m1 'RIP: ') || return 1
+	case $rip in
+	*'[toy]'*|*toy_*) return 1 ;;
+	esac
+	echo "${rip#*RIP: }" | tr -d '\r'
+}
+
 toy_vm_boot() {
-	local rc=0 mode=${TOY_VM_MODE:-run}
+	local rc=0 mode=${TOY_VM_MODE:-run} rip
 	_toy_qemu "$TOY_VM_VER" "$TOY_VM_DIR/initrd.img" "$TOY_VM_GSCRIPT" \
 		"$mode" "$TOY_VM_ARGS" "$TOY_VM_DIR" || rc=$?
-	# A kernel that died before /init ran never saw toy.ko or a test: under
-	# TCG, Debian's kernel now and then oopses in boot-time code patching
-	# (int3). Boot once more; the first console is kept.
+	# A kernel that died before /init ran never saw toy.ko or a test, and
+	# one the emulator tripped (above) was not judged by a test: boot once
+	# more, keeping the first console. Never twice.
 	if ! grep -aq '^TOY-UPTIME: start' "$TOY_VM_DIR/result.log"; then
 		cp "$TOY_VM_DIR/console.log" "$TOY_VM_DIR/console.boot-failed.log"
 		toy_log "$TOY_VM_VER: the kernel did not reach /init (rc $rc;" \
 			"$TOY_VM_DIR/console.boot-failed.log): booting once more"
-		rc=0
-		_toy_qemu "$TOY_VM_VER" "$TOY_VM_DIR/initrd.img" "$TOY_VM_GSCRIPT" \
-			"$mode" "$TOY_VM_ARGS" "$TOY_VM_DIR" || rc=$?
+	elif rip=$(_toy_vm_emulator_int3 "$TOY_VM_DIR/console.log"); then
+		cp "$TOY_VM_DIR/console.log" "$TOY_VM_DIR/console.emulator-int3.log"
+		toy_log "$TOY_VM_VER: TCG code-patching trap, not a test's (Oops:" \
+			"int3 at $rip; $TOY_VM_DIR/console.emulator-int3.log):" \
+			"running once more"
+	else
+		return "$rc"
 	fi
+	rc=0
+	_toy_qemu "$TOY_VM_VER" "$TOY_VM_DIR/initrd.img" "$TOY_VM_GSCRIPT" \
+		"$mode" "$TOY_VM_ARGS" "$TOY_VM_DIR" || rc=$?
 	return "$rc"
 }
 
