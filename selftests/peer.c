@@ -46,6 +46,34 @@ uint16_t peer_seg_check(in_addr_t src, in_addr_t dst, int proto,
 	return (uint16_t)~peer_seg_sum(src, dst, proto, seg, len);
 }
 
+uint16_t peer_seg_sum6(const struct in6_addr *src, const struct in6_addr *dst,
+		       int proto, const void *seg, size_t len)
+{
+	unsigned char ph[40];
+	uint32_t l = htonl(len);
+
+	memcpy(ph, src, 16);
+	memcpy(ph + 16, dst, 16);
+	memcpy(ph + 32, &l, 4);
+	ph[36] = 0;
+	ph[37] = 0;
+	ph[38] = 0;
+	ph[39] = proto;
+	return peer_fold(peer_sum(peer_sum(0, ph, sizeof(ph)), seg, len));
+}
+
+uint16_t peer_check_out(const struct toy_peer *p, unsigned char *seg,
+			size_t len)
+{
+	struct toyhdr *h = (struct toyhdr *)seg;
+
+	if (!p->v6)
+		return peer_seg_check(p->addr, p->dst, p->proto, seg, len);
+	h->check = 0;
+	return (uint16_t)~peer_seg_sum6(&p->addr6, &p->dst6, p->proto, seg,
+					len);
+}
+
 void peer_csum_complete(unsigned char *seg, size_t len)
 {
 	struct toyhdr *h = (struct toyhdr *)seg;
@@ -55,11 +83,10 @@ void peer_csum_complete(unsigned char *seg, size_t len)
 	h->check = htons((uint16_t)~peer_fold(peer_sum(0, seg, len)));
 }
 
-int peer_validate(in_addr_t src, in_addr_t dst, int proto,
-		  const unsigned char *seg, size_t len)
+/* Section 4 on a segment whose folded sum with its pseudo-header is @sum. */
+static int validate(const unsigned char *seg, size_t len, uint16_t sum)
 {
 	const struct toyhdr *h = (const struct toyhdr *)seg;
-
 	int nsack;
 
 	if (len < (size_t)PEER_HLEN)
@@ -76,7 +103,7 @@ int peer_validate(in_addr_t src, in_addr_t dst, int proto,
 		return 4;
 	if ((size_t)h->doff * 4 + ntohs(h->len) != len)
 		return 5;
-	if (peer_seg_sum(src, dst, proto, seg, len) != 0xffff)
+	if (sum != 0xffff)
 		return 6;
 	if ((h->flags & TOYHDR_SYN) && (h->flags & (TOYHDR_FIN | TOYHDR_RST)))
 		return 7;
@@ -85,15 +112,37 @@ int peer_validate(in_addr_t src, in_addr_t dst, int proto,
 	return 0;
 }
 
-int peer_open(struct toy_peer *p, const char *ifname)
+int peer_validate(in_addr_t src, in_addr_t dst, int proto,
+		  const unsigned char *seg, size_t len)
 {
+	return validate(seg, len, peer_seg_sum(src, dst, proto, seg, len));
+}
+
+int peer_validate6(const struct in6_addr *src, const struct in6_addr *dst,
+		   int proto, const unsigned char *seg, size_t len)
+{
+	return validate(seg, len, peer_seg_sum6(src, dst, proto, seg, len));
+}
+
+int peer_validate_in(const struct toy_peer *p, const unsigned char *seg,
+		     size_t len)
+{
+	if (p->v6)
+		return peer_validate6(&p->dst6, &p->addr6, p->proto, seg, len);
+	return peer_validate(p->dst, p->addr, p->proto, seg, len);
+}
+
+static int open_type(struct toy_peer *p, const char *ifname, int v6)
+{
+	uint16_t type = v6 ? ETH_P_IPV6 : ETH_P_IP;
 	struct sockaddr_ll sll;
 	struct ifreq ifr;
 	int one = 1;
 
 	memset(p, 0, sizeof(*p));
+	p->v6 = v6;
 	p->window = 65536;
-	p->fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+	p->fd = socket(AF_PACKET, SOCK_RAW, htons(type));
 	if (p->fd < 0)
 		return -1;
 	/* tp_status tells a checksum left to the device (TP_STATUS_CSUMNOTREADY) */
@@ -109,7 +158,7 @@ int peer_open(struct toy_peer *p, const char *ifname)
 	memcpy(p->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_protocol = htons(type);
 	sll.sll_ifindex = p->ifindex;
 	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)))
 		goto fail;
@@ -118,6 +167,16 @@ fail:
 	close(p->fd);
 	p->fd = -1;
 	return -1;
+}
+
+int peer_open(struct toy_peer *p, const char *ifname)
+{
+	return open_type(p, ifname, 0);
+}
+
+int peer_open6(struct toy_peer *p, const char *ifname)
+{
+	return open_type(p, ifname, 1);
 }
 
 void peer_close(struct toy_peer *p)
@@ -159,9 +218,94 @@ size_t peer_build_seg(const struct toy_peer *p, unsigned char *seg,
 	}
 	if (len)
 		memcpy(seg + hlen, data, len);
-	h->check = htons(peer_seg_check(p->addr, p->dst, p->proto, seg,
-					hlen + len));
+	h->check = htons(peer_check_out(p, seg, hlen + len));
 	return hlen + len;
+}
+
+/* @frame (its IP packet of @len bytes filled in) to the other side. */
+static int send_frame(struct toy_peer *p, unsigned char *frame, size_t len)
+{
+	uint16_t type = p->v6 ? ETH_P_IPV6 : ETH_P_IP;
+	struct sockaddr_ll to;
+
+	memcpy(frame, p->dst_mac, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
+	frame[12] = type >> 8;
+	frame[13] = type & 0xff;
+	memset(&to, 0, sizeof(to));
+	to.sll_family = AF_PACKET;
+	to.sll_protocol = htons(type);
+	to.sll_ifindex = p->ifindex;
+	to.sll_halen = ETH_ALEN;
+	memcpy(to.sll_addr, p->dst_mac, ETH_ALEN);
+	if (sendto(p->fd, frame, ETH_HLEN + len, 0, (struct sockaddr *)&to,
+		   sizeof(to)) != (ssize_t)(ETH_HLEN + len))
+		return -1;
+	return 0;
+}
+
+/* The IPv6 extension headers' numbers (RFC 8200 4) that we send. */
+#define NH_FRAG		44
+#define NH_DSTOPTS	60
+
+/*
+ * A Destination Options header in @h: next header @nh, option area @opt
+ * padded with Pad1 to a multiple of 8 bytes. Returns its length.
+ */
+static size_t dstopts(unsigned char *h, int nh, const unsigned char *opt,
+		      size_t optlen)
+{
+	size_t len = (2 + optlen + 7) & ~(size_t)7;
+
+	memset(h, 0, len);
+	h[0] = nh;
+	h[1] = len / 8 - 1;
+	memcpy(h + 2, opt, optlen);
+	return len;
+}
+
+/*
+ * One IPv6 packet: @data (whose first header is @data_nh) behind a
+ * Destination Options header if @optlen, or behind a Fragment header
+ * (offset @off, M flag @mf, identification @id) if @frag.
+ */
+static int send6(struct toy_peer *p, int data_nh, uint32_t id,
+		 const unsigned char *opt, size_t optlen, int frag,
+		 const void *data, size_t len, size_t off, int mf)
+{
+	unsigned char frame[ETH_HLEN + PEER_IP_MTU];
+	unsigned char *ip = frame + ETH_HLEN, *x = ip + PEER_IP6_HLEN;
+	size_t xlen = 0;
+	uint16_t v16;
+	uint32_t v32;
+
+	if (frag) {
+		x[0] = data_nh;
+		x[1] = 0;
+		v16 = htons((off & 0xfff8) | !!mf);
+		memcpy(x + 2, &v16, 2);
+		v32 = htonl(id);
+		memcpy(x + 4, &v32, 4);
+		xlen = 8;
+		data_nh = NH_FRAG;
+	} else if (optlen) {
+		xlen = dstopts(x, data_nh, opt, optlen);
+		data_nh = NH_DSTOPTS;
+	}
+	if (PEER_IP6_HLEN + xlen + len > PEER_IP_MTU) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	v32 = htonl(6U << 28);	/* traffic class and flow label 0 */
+	memcpy(ip, &v32, 4);
+	v16 = htons(xlen + len);
+	memcpy(ip + 4, &v16, 2);
+	ip[6] = data_nh;
+	ip[7] = 64;
+	memcpy(ip + 8, &p->addr6, 16);
+	memcpy(ip + 24, &p->dst6, 16);
+	memcpy(x + xlen, data, len);
+	return send_frame(p, frame, PEER_IP6_HLEN + xlen + len);
 }
 
 int peer_send_dgram(struct toy_peer *p, uint16_t id,
@@ -171,17 +315,15 @@ int peer_send_dgram(struct toy_peer *p, uint16_t id,
 	unsigned char frame[ETH_HLEN + PEER_IP_MTU];
 	size_t ihl = 20 + optlen, tot = ihl + len;
 	unsigned char *ip = frame + ETH_HLEN;
-	struct sockaddr_ll to;
 	uint16_t v16;
 
+	if (p->v6)
+		return send6(p, p->proto, id, opt, optlen, off || mf, data,
+			     len, off, mf);
 	if (tot > PEER_IP_MTU) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	memcpy(frame, p->dst_mac, ETH_ALEN);
-	memcpy(frame + ETH_ALEN, p->mac, ETH_ALEN);
-	frame[12] = ETH_P_IP >> 8;
-	frame[13] = ETH_P_IP & 0xff;
 	memset(ip, 0, 20);
 	ip[0] = 0x40 | ihl / 4;
 	v16 = htons(tot);
@@ -198,17 +340,7 @@ int peer_send_dgram(struct toy_peer *p, uint16_t id,
 	v16 = htons(peer_ip_check(ip, ihl));
 	memcpy(ip + 10, &v16, 2);
 	memcpy(ip + ihl, data, len);
-
-	memset(&to, 0, sizeof(to));
-	to.sll_family = AF_PACKET;
-	to.sll_protocol = htons(ETH_P_IP);
-	to.sll_ifindex = p->ifindex;
-	to.sll_halen = ETH_ALEN;
-	memcpy(to.sll_addr, p->dst_mac, ETH_ALEN);
-	if (sendto(p->fd, frame, ETH_HLEN + tot, 0, (struct sockaddr *)&to,
-		   sizeof(to)) != (ssize_t)(ETH_HLEN + tot))
-		return -1;
-	return 0;
+	return send_frame(p, frame, tot);
 }
 
 int peer_send_sack(struct toy_peer *p, uint32_t seq, uint32_t ack,
@@ -227,8 +359,44 @@ int peer_send_sack(struct toy_peer *p, uint32_t seq, uint32_t ack,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	/* IPv4, no options, DF clear as the module sends (section 2) */
+	/* no options, IPv4's DF clear as the module sends (section 2) */
 	return peer_send_dgram(p, p->ip_id++, NULL, 0, seg, seglen, 0, 0);
+}
+
+/* peer_send_ip() for an IPv6 peer. */
+static int send_ip6(struct toy_peer *p, const unsigned char *opt,
+		    size_t optlen, const void *payload, size_t len,
+		    size_t frag, int flags)
+{
+	unsigned char buf[PEER_IPOPT_MAX + 8 + 65536];
+	uint32_t id = 0x70790000 | p->ip_id++;
+	size_t n, i, xlen = 0, total;
+	int nh = p->proto;
+
+	if (!frag || frag >= len + ((2 + optlen + 7) & ~(size_t)7) * !!optlen)
+		return send6(p, p->proto, 0, opt, optlen, 0, payload, len,
+			     0, 0);
+	if (frag > PEER_IP6_FRAG || len > 65535) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* the options header is part of what is fragmented (RFC 8200 4.5) */
+	if (optlen) {
+		xlen = dstopts(buf, nh, opt, optlen);
+		nh = NH_DSTOPTS;
+	}
+	memcpy(buf + xlen, payload, len);
+	total = xlen + len;
+	n = (total + frag - 1) / frag;
+	for (i = 0; i < n; i++) {
+		size_t k = flags & PEER_IP_REVERSE ? n - 1 - i : i;
+		size_t off = k * frag, l = k == n - 1 ? total - off : frag;
+
+		if (send6(p, nh, id, NULL, 0, 1, buf + off, l, off,
+			  k != n - 1))
+			return -1;
+	}
+	return 0;
 }
 
 int peer_send_ip(struct toy_peer *p, const void *opt, size_t optlen,
@@ -244,6 +412,8 @@ int peer_send_ip(struct toy_peer *p, const void *opt, size_t optlen,
 		errno = EINVAL;
 		return -1;
 	}
+	if (p->v6)
+		return send_ip6(p, opt, optlen, payload, len, frag, flags);
 	memcpy(o, opt, optlen);
 	olen = (optlen + 3) & ~(size_t)3;
 	if (!frag || frag >= len)
@@ -327,32 +497,45 @@ int peer_recv(struct toy_peer *p, struct toy_seg *s, int ms)
 		/* our own frames come back as PACKET_OUTGOING */
 		if (from.sll_pkttype == PACKET_OUTGOING)
 			continue;
-		if (n < ETH_HLEN + 20 || frame[12] != (ETH_P_IP >> 8) ||
-		    frame[13] != (ETH_P_IP & 0xff))
-			continue;
 		ip = frame + ETH_HLEN;
-		ihl = (ip[0] & 0x0f) * 4;
-		tot = (ip[2] << 8) | ip[3];
-		if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl ||
-		    tot > (size_t)n - ETH_HLEN || ip[9] != p->proto)
-			continue;
-		/* fragments: the module sends small segments; not reassembled */
-		if (((ip[6] << 8) | ip[7]) & 0x3fff)
-			continue;
-		memcpy(&sa, ip + 12, 4);
-		memcpy(&da, ip + 16, 4);
-		if (sa != p->dst || da != p->addr)
-			continue;
-		if (peer_ip_check(ip, ihl) != 0) {
-			p->bad++;
-			p->bad_rule = 0;
-			continue;
+		if (p->v6) {
+			ihl = PEER_IP6_HLEN;
+			tot = ihl + ((ip[4] << 8) | ip[5]);
+			if (n < ETH_HLEN + PEER_IP6_HLEN ||
+			    frame[12] != (ETH_P_IPV6 >> 8) ||
+			    frame[13] != (ETH_P_IPV6 & 0xff) ||
+			    (ip[0] >> 4) != 6 || ip[6] != p->proto ||
+			    tot > (size_t)n - ETH_HLEN ||
+			    memcmp(ip + 8, &p->dst6, 16) ||
+			    memcmp(ip + 24, &p->addr6, 16))
+				continue;
+		} else {
+			if (n < ETH_HLEN + 20 || frame[12] != (ETH_P_IP >> 8) ||
+			    frame[13] != (ETH_P_IP & 0xff))
+				continue;
+			ihl = (ip[0] & 0x0f) * 4;
+			tot = (ip[2] << 8) | ip[3];
+			if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl ||
+			    tot > (size_t)n - ETH_HLEN || ip[9] != p->proto)
+				continue;
+			/* fragments: the module sends small segments */
+			if (((ip[6] << 8) | ip[7]) & 0x3fff)
+				continue;
+			memcpy(&sa, ip + 12, 4);
+			memcpy(&da, ip + 16, 4);
+			if (sa != p->dst || da != p->addr)
+				continue;
+			if (peer_ip_check(ip, ihl) != 0) {
+				p->bad++;
+				p->bad_rule = 0;
+				continue;
+			}
 		}
 		/* left to the device, which had not filled it in yet */
 		if (csum_unready)
 			peer_csum_complete(frame + ETH_HLEN + ihl, tot - ihl);
 		seg = ip + ihl;
-		rule = peer_validate(sa, da, p->proto, seg, tot - ihl);
+		rule = peer_validate_in(p, seg, tot - ihl);
 		if (rule) {
 			p->bad++;
 			p->bad_rule = rule;

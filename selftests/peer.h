@@ -46,6 +46,8 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
+struct toy_peer;
+
 /* ---- checksum (section 5) ------------------------------------------------ */
 
 /* Adds bytes as big-endian 16-bit words; an odd tail is padded with 0. */
@@ -63,6 +65,16 @@ uint16_t peer_seg_sum(in_addr_t src, in_addr_t dst, int proto,
 uint16_t peer_seg_check(in_addr_t src, in_addr_t dst, int proto,
 			unsigned char *seg, size_t len);
 
+/* The same over IPv6's pseudo-header (section 5: RFC 8200's, 40 bytes). */
+uint16_t peer_seg_sum6(const struct in6_addr *src, const struct in6_addr *dst,
+		       int proto, const void *seg, size_t len);
+
+/* Our segment's `check` and section 4 for what we receive, either version. */
+uint16_t peer_check_out(const struct toy_peer *p, unsigned char *seg,
+			size_t len);
+int peer_validate_in(const struct toy_peer *p, const unsigned char *seg,
+		     size_t len);
+
 /*
  * A segment sent with its checksum left to the device (CHECKSUM_PARTIAL:
  * check holds the pseudo-header's sum) that a capture saw before any
@@ -78,6 +90,8 @@ void peer_csum_complete(unsigned char *seg, size_t len);
  */
 int peer_validate(in_addr_t src, in_addr_t dst, int proto,
 		  const unsigned char *seg, size_t len);
+int peer_validate6(const struct in6_addr *src, const struct in6_addr *dst,
+		   int proto, const unsigned char *seg, size_t len);
 
 /* ---- the peer ----------------------------------------------------------- */
 
@@ -95,7 +109,11 @@ int peer_validate(in_addr_t src, in_addr_t dst, int proto,
  * @window: the window we advertise
  * @bad: invalid segments received (section 4), for the caller to assert on
  * @bad_rule: the section 4 rule the last invalid segment broke
- * @ip_id: IPv4 identification of the next datagram
+ * @ip_id: IPv4 identification of the next datagram (IPv6: of the next
+ *	fragmented one)
+ * @v6: the peer speaks IPv6 (peer_open6()): @addr6 and @dst6 are the
+ *	addresses, @addr and @dst unused
+ * @addr6, @dst6: ours, configured on no interface, and the other side's
  */
 struct toy_peer {
 	int fd;
@@ -103,6 +121,8 @@ struct toy_peer {
 	unsigned char mac[ETH_ALEN];
 	unsigned char dst_mac[ETH_ALEN];
 	in_addr_t addr, dst;
+	int v6;
+	struct in6_addr addr6, dst6;
 	int proto;
 	uint16_t port, dport;
 	uint32_t window;
@@ -126,6 +146,8 @@ struct toy_seg {
  * The caller fills in the addresses, ports, proto and dst_mac.
  */
 int peer_open(struct toy_peer *p, const char *ifname);
+/* The same for an IPv6 peer: ETH_P_IPV6 frames, p->v6 set. */
+int peer_open6(struct toy_peer *p, const char *ifname);
 void peer_close(struct toy_peer *p);
 
 /* RFC 791 header checksum. */
@@ -135,6 +157,8 @@ uint16_t peer_ip_check(const unsigned char *iph, size_t len);
 
 #define PEER_IPOPT_MAX	40	/* IHL is 4 bits: at most 15 words of header */
 #define PEER_IP_MTU	1500	/* the veth's: no datagram or fragment above */
+#define PEER_IP6_HLEN	40
+#define PEER_IP6_FRAG	1448	/* fragment payload: 40 + 8 + 1448 <= 1500 */
 
 /* peer_send_ip() flags */
 #define PEER_IP_REVERSE	0x1	/* fragments last first */
@@ -155,7 +179,14 @@ size_t peer_build_seg(const struct toy_peer *p, unsigned char *seg,
 		      const uint32_t (*sack)[2], int nsack,
 		      const void *data, size_t len);
 
-/* One IPv4 datagram (or fragment) around @data; @off in bytes, @mf more. */
+/*
+ * One IPv4 datagram (or fragment) around @data; @off in bytes, @mf more.
+ * An IPv6 peer sends an IPv6 packet: @opt is then a Destination Options
+ * header's option area, and a packet with @off or @mf set carries a
+ * Fragment header (RFC 8200 4.5) with identification @id; @data is the
+ * fragmentable part (the options header, if any, is in it: @opt must be
+ * empty for a fragment).
+ */
 int peer_send_dgram(struct toy_peer *p, uint16_t id,
 		    const unsigned char *opt, size_t optlen,
 		    const void *data, size_t len, size_t off, int mf);
@@ -191,6 +222,12 @@ int peer_send_sack(struct toy_peer *p, uint32_t seq, uint32_t ack,
  * after reassembly, so a well formed segment sent either way must be taken
  * like one sent by peer_send().
  *
+ * An IPv6 peer sends @opt as the option area of a Destination Options
+ * header (padded with Pad1 to a multiple of 8 bytes: the caller's bytes
+ * are options, RFC 8200 4.2, well formed or not), and fragments with
+ * Fragment headers, the options header in the first fragment's
+ * fragmentable part; @frag is then at most PEER_IP6_FRAG.
+ *
  * Return: 0, or -1 with errno set.
  */
 int peer_send_ip(struct toy_peer *p, const void *opt, size_t optlen,
@@ -209,8 +246,9 @@ long peer_now_ms(void);
  * @s: where the segment goes
  * @ms: how long to wait
  *
- * Frames that are not IPv4 protocol @p->proto from @p->dst to @p->addr,
- * or not between our ports, are skipped. A segment that fails section 4 is
+ * Frames that are not IPv4 (or, for an IPv6 peer, IPv6 with no extension
+ * header) protocol @p->proto from @p->dst to @p->addr, or not between our
+ * ports, are skipped. A segment that fails section 4 is
  * counted in @p->bad and skipped too, so the caller asserts on @p->bad.
  *
  * Return: 1 with *s filled, 0 on timeout, -1 on error.
@@ -245,6 +283,8 @@ const char *peer_flags(int flags, char *buf, size_t len);
 #define MAC_B		"02:77:00:00:00:02"
 #define ADDR_A		"10.77.0.1"
 #define ADDR_B		"10.77.0.2"
+#define ADDR6_A		"fd00:77::1"	/* IF_A has it too, where IPv6 is up */
+#define ADDR6_B		"fd00:77::2"
 #define NETNS_DIR	"/run/netns/"
 
 /*
@@ -266,6 +306,12 @@ const char *peer_flags(int flags, char *buf, size_t len);
  * another error, errno set.
  */
 int peer_netns_open(struct toy_peer *p, int *ns_a);
+
+/*
+ * The same for an IPv6 peer, ADDR6_B talking to ADDR6_A; 1 (skip) also if
+ * IPv6 is disabled.
+ */
+int peer_netns_open6(struct toy_peer *p, int *ns_a);
 
 /**
  * peer_if_feature - `ethtool -K @ifname @name on|off`

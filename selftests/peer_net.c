@@ -57,7 +57,12 @@ static int ns_ip_batch(const char *ns, const char * const *cmds, size_t n)
 	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
 }
 
-/* Two `ip` runs instead of one per step. */
+static int ipv6_up(void)
+{
+	return access("/proc/net/if_inet6", F_OK) == 0;
+}
+
+/* Two `ip` runs instead of one per step (three with IPv6). */
 static int ns_create(void)
 {
 	static const char * const in_a[] = {
@@ -71,9 +76,19 @@ static int ns_create(void)
 	static const char * const in_b[] = {
 		"link set " IF_B " up",
 	};
+	/* no DAD: the address is usable at once, and nobody else has it */
+	static const char * const in_a6[] = {
+		"addr add " ADDR6_A "/64 dev " IF_A " nodad",
+		"neigh replace " ADDR6_B " lladdr " MAC_B " dev " IF_A " nud permanent",
+	};
 
-	return ns_ip_batch(NS_A, in_a, ARRAY_SIZE(in_a)) ||
-	       ns_ip_batch(NS_B, in_b, ARRAY_SIZE(in_b)) ? -1 : 0;
+	if (ns_ip_batch(NS_A, in_a, ARRAY_SIZE(in_a)) ||
+	    ns_ip_batch(NS_B, in_b, ARRAY_SIZE(in_b)))
+		return -1;
+	/* IPv4 cases still run where IPv6 is disabled (ipv6.disable=1) */
+	if (ipv6_up() && ns_ip_batch(NS_A, in_a6, ARRAY_SIZE(in_a6)))
+		return -1;
+	return 0;
 }
 
 static int ns_build(void)
@@ -184,6 +199,28 @@ out:
 	return ret;
 }
 
+/*
+ * ADDR6_A on IF_A (a socket can bind to it) and a route to ADDR6_B out of
+ * IF_A (a socket can connect to it): the neighbour entry, which nothing
+ * else would make, is checked by ns_create()'s `ip` alone.
+ */
+static int ns_a6_ok(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6 };
+	int fd, ok;
+
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	inet_pton(AF_INET6, ADDR6_A, &a.sin6_addr);
+	ok = !bind(fd, (struct sockaddr *)&a, sizeof(a));
+	a.sin6_port = htons(9);
+	inet_pton(AF_INET6, ADDR6_B, &a.sin6_addr);
+	ok = ok && !connect(fd, (struct sockaddr *)&a, sizeof(a));
+	close(fd);
+	return ok;
+}
+
 /* NS_A, which the caller is in, as ns_create() left it. */
 static int ns_a_ok(void)
 {
@@ -209,7 +246,7 @@ static int ns_a_ok(void)
 		    !strcasecmp(hw, MAC_B) && !strcmp(dev, IF_A))
 			neigh = 1;
 	fclose(f);
-	return ok && neigh;
+	return ok && neigh && (!ipv6_up() || ns_a6_ok());
 }
 
 /* Drops whatever the packet socket caught before it was bound to IF_B. */
@@ -226,7 +263,7 @@ static void peer_drain(struct toy_peer *p)
  * NS_A; 1 if the network is missing, incomplete or not idle; -1 on another
  * error, errno set. @fresh: just built, nothing to wait for.
  */
-static int ns_enter(struct toy_peer *p, int *ns_a, int fresh)
+static int ns_enter(struct toy_peer *p, int *ns_a, int fresh, int v6)
 {
 	int ns_b, err = 1;
 
@@ -258,7 +295,7 @@ static int ns_enter(struct toy_peer *p, int *ns_a, int fresh)
 	if (setns(ns_b, CLONE_NEWNET))
 		goto out;
 	err = 1;
-	if (peer_open(p, IF_B))
+	if (v6 ? peer_open6(p, IF_B) : peer_open(p, IF_B))
 		goto out;
 	if (!ns_if_ok(p->fd, IF_B, MAC_B, NULL))
 		goto out;
@@ -281,16 +318,18 @@ out:
 	return err;
 }
 
-int peer_netns_open(struct toy_peer *p, int *ns_a)
+static int netns_open(struct toy_peer *p, int *ns_a, int v6)
 {
 	int orig, err;
 
 	p->fd = -1;
 	*ns_a = -1;
+	if (v6 && !ipv6_up())
+		return 1;
 	orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (orig < 0)
 		return -1;
-	err = ns_enter(p, ns_a, 0);
+	err = ns_enter(p, ns_a, 0, v6);
 	if (err > 0) {
 		/* `ip` runs where the caller was, not in what is deleted */
 		if (setns(orig, CLONE_NEWNET))
@@ -298,7 +337,7 @@ int peer_netns_open(struct toy_peer *p, int *ns_a)
 		else if (ns_build())
 			err = 1;
 		else	/* just built: it is as ns_create() says or broken */
-			err = ns_enter(p, ns_a, 1) ? -1 : 0;
+			err = ns_enter(p, ns_a, 1, v6) ? -1 : 0;
 	}
 	close(orig);
 	if (err)
@@ -306,8 +345,20 @@ int peer_netns_open(struct toy_peer *p, int *ns_a)
 	peer_mac_parse(MAC_A, p->dst_mac);
 	p->addr = inet_addr(ADDR_B);
 	p->dst = inet_addr(ADDR_A);
+	inet_pton(AF_INET6, ADDR6_B, &p->addr6);
+	inet_pton(AF_INET6, ADDR6_A, &p->dst6);
 	p->proto = toy_ipproto();
 	return 0;
+}
+
+int peer_netns_open(struct toy_peer *p, int *ns_a)
+{
+	return netns_open(p, ns_a, 0);
+}
+
+int peer_netns_open6(struct toy_peer *p, int *ns_a)
+{
+	return netns_open(p, ns_a, 1);
 }
 
 /*

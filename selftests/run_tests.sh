@@ -108,10 +108,13 @@ for t in $TESTS; do
 	# as loaded, should the test before have died while it held another
 	[ -w /sys/module/toy/parameters/timewait_ms ] &&
 		echo 200 > /sys/module/toy/parameters/timewait_ms
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	run_limited "$prog" > "$OUT" 2>&1
 	rc=$?
+	t1=$(cut -d' ' -f1 /proc/uptime)
 	cat /proc/net/toy_fsm > "$FSM/$t" 2>/dev/null || rm -f "$FSM/$t"
 	cat "$OUT"
+	echo "# $t: $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')s"
 	before=$failed
 	case $t in
 	*.sh) count_tap ;;

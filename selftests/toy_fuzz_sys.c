@@ -1802,11 +1802,14 @@ TEST_F_TIMEOUT(fuzz, syscalls, 600)
 	toy_dummy_setup();
 	sh->nnever = never_cells(sh->never, ARRAY_SIZE(sh->never));
 	/* What earlier tests left is theirs: the idle test leaves it alone. */
+	next_progress = now_ms();
 	if (toy_wait_idle(30000)) {
 		sh->npre = toy_rows(sh->pre, TOY_MAX_ROWS);
 		TH_LOG("%d sockets of earlier tests are still in /proc/net/toy",
 		       sh->npre);
 	}
+	printf("# waited %.1f s for earlier tests' sockets\n",
+	       (now_ms() - next_progress) / 1000.0);
 	ASSERT_EQ(0, setup_listeners(self->listeners));
 	for (i = 0; i < NSLOTS; i++)
 		slots[i] = i < SETUP_LISTENERS ? self->listeners[i] : -1;
@@ -2040,13 +2043,15 @@ static void destroy_slow(struct __test_metadata *_metadata)
 
 TEST_F_TIMEOUT(fuzz, idle, IDLE_MS / 1000 + 60)
 {
-	long end = now_ms() + IDLE_MS;
+	long t0 = now_ms(), end = t0 + IDLE_MS;
 	struct toy_row rows[TOY_MAX_ROWS];
 	struct toy_stats st;
 	int n, i;
 
 	while ((n = new_rows(rows)) > 0 && now_ms() < end)
 		toy_sleep_ms(20);
+	printf("# idle: %d sockets left after %.1f s\n", n,
+	       (now_ms() - t0) / 1000.0);
 	if (!n)
 		return;
 	for (i = 0; i < n && i < 40; i++)

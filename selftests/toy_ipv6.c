@@ -30,44 +30,18 @@ static bool ipv6_up(void)
 		SKIP(return, "IPv6 is disabled (ipv6.disable=1)");	\
 } while (0)
 
-static struct sockaddr_toy sa6(const char *addr, uint16_t port)
-{
-	struct sockaddr_toy sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.stoy_family = toy_family();
-	sa.stoy_ipver = TOY_IPVER_6;
-	sa.stoy_port = htons(port);
-	inet_pton(AF_INET6, addr, sa.stoy_addr.v6);
-	return sa;
-}
-
 static int bind6(int fd, const char *addr, uint16_t port)
 {
-	struct sockaddr_toy sa = sa6(addr, port);
+	struct sockaddr_toy sa = toy_sa6(addr, port);
 
 	return bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 }
 
 static int connect6(int fd, const char *addr, uint16_t port)
 {
-	struct sockaddr_toy sa = sa6(addr, port);
+	struct sockaddr_toy sa = toy_sa6(addr, port);
 
 	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-}
-
-/* A listener on @addr and an ephemeral port, which *@port gets. */
-static int listener6(const char *addr, int *port)
-{
-	int fd = toy_socket();
-
-	if (fd < 0 || bind6(fd, addr, 0) || listen(fd, 8)) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	*port = toy_local_port(fd);
-	return fd;
 }
 
 /* The local or peer name of @fd; its ipver, or -1. */
@@ -124,7 +98,7 @@ TEST(loopback_transfer)
 	size_t i;
 
 	NEED_IPV6();
-	lfd = listener6("::1", &port);
+	lfd = toy_listener6("::1", 8, &port);
 	ASSERT_LE(0, lfd);
 	ASSERT_LT(0, port);
 	cfd = toy_socket();
@@ -185,7 +159,7 @@ TEST(wildcard_and_refused)
 	struct sockaddr_toy sa;
 
 	NEED_IPV6();
-	lfd = listener6("::", &port);
+	lfd = toy_listener6("::", 8, &port);
 	ASSERT_LE(0, lfd);
 	ASSERT_EQ(TOY_IPVER_6, name6(lfd, false, &sa));
 	EXPECT_TRUE(is_addr(&sa, "::"));
@@ -218,7 +192,7 @@ TEST(v6only)
 	struct sockaddr_toy sa;
 
 	NEED_IPV6();
-	l6 = listener6("::", &port);
+	l6 = toy_listener6("::", 8, &port);
 	ASSERT_LE(0, l6);
 	cfd = toy_socket();
 	ASSERT_LE(0, cfd);
@@ -275,15 +249,15 @@ TEST(bad_addresses)
 	EXPECT_EQ(EADDRNOTAVAIL, errno);
 	EXPECT_EQ(-1, bind6(fd, "fe80::1", 0));			/* no scope */
 	EXPECT_EQ(EINVAL, errno);
-	sa = sa6("::1", 0);
+	sa = toy_sa6("::1", 0);
 	sa.stoy_scope_id = 1;					/* not link-local */
 	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
 	EXPECT_EQ(EINVAL, errno);
-	sa = sa6("fe80::1", 0);
+	sa = toy_sa6("fe80::1", 0);
 	sa.stoy_scope_id = 0x7fffffff;				/* no such device */
 	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
 	EXPECT_EQ(ENODEV, errno);
-	sa = sa6("::1", 0);
+	sa = toy_sa6("::1", 0);
 	sa.stoy_zero[1] = 1;
 	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
 	EXPECT_EQ(EINVAL, errno);

@@ -89,6 +89,18 @@ struct sockaddr_toy toy_sa(in_addr_t addr, uint16_t port)
 	return sa;
 }
 
+struct sockaddr_toy toy_sa6(const char *addr, uint16_t port)
+{
+	struct sockaddr_toy sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.stoy_family = toy_family();
+	sa.stoy_ipver = TOY_IPVER_6;
+	sa.stoy_port = htons(port);
+	inet_pton(AF_INET6, addr, sa.stoy_addr.v6);
+	return sa;
+}
+
 int toy_set_timeouts(int fd, int ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
@@ -163,13 +175,15 @@ int toy_local_port(int fd)
 	return ntohs(sa.stoy_port);
 }
 
-int toy_listener(in_addr_t addr, int backlog, int *port)
+/* toy_listener() and toy_listener6(): on @sa, its port chosen. */
+static int listener_on(const struct sockaddr_toy *sa, int backlog, int *port)
 {
 	int fd = toy_socket();
 
 	if (fd < 0)
 		return -1;
-	if (toy_bind(fd, addr, 0) || listen(fd, backlog))
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ||
+	    listen(fd, backlog))
 		goto fail;
 	*port = toy_local_port(fd);
 	if (*port <= 0)
@@ -178,6 +192,20 @@ int toy_listener(in_addr_t addr, int backlog, int *port)
 fail:
 	close(fd);
 	return -1;
+}
+
+int toy_listener(in_addr_t addr, int backlog, int *port)
+{
+	struct sockaddr_toy sa = toy_sa(addr, 0);
+
+	return listener_on(&sa, backlog, port);
+}
+
+int toy_listener6(const char *addr, int backlog, int *port)
+{
+	struct sockaddr_toy sa = toy_sa6(addr, 0);
+
+	return listener_on(&sa, backlog, port);
 }
 
 int toy_accept(int lfd)
@@ -268,6 +296,7 @@ int toy_row_parse(const char *line, struct toy_row *r)
 {
 	int sl;
 
+	r->v6 = 0;
 	return sscanf(line, "%d: %x:%x %x:%x %x %x:%x %x:%lx %x %u %d %lu",
 		      &sl, &r->laddr, &r->lport, &r->raddr, &r->rport,
 		      &r->state, &r->tx_queue, &r->rx_queue, &r->timer,
@@ -275,11 +304,24 @@ int toy_row_parse(const char *line, struct toy_row *r)
 		      &r->inode) == 14 ? 0 : -1;
 }
 
-int toy_rows(struct toy_row *rows, int max)
+int toy_row_parse6(const char *line, struct toy_row *r)
 {
-	FILE *f = fopen("/proc/net/toy", "r");
+	int sl;
+
+	r->laddr = r->raddr = 0;
+	r->v6 = 1;
+	return sscanf(line, "%d: %*32[0-9A-F]:%x %*32[0-9A-F]:%x %x %x:%x %x:%lx %x %u %d %lu",
+		      &sl, &r->lport, &r->rport, &r->state, &r->tx_queue,
+		      &r->rx_queue, &r->timer, &r->when, &r->retrnsmt,
+		      &r->uid, &r->timeout, &r->inode) == 12 ? 0 : -1;
+}
+
+/* Rows of @path, parsed by @parse, into @rows[@n..@max); the new @n. */
+static int rows_of(const char *path, int (*parse)(const char *, struct toy_row *),
+		   struct toy_row *rows, int n, int max)
+{
+	FILE *f = fopen(path, "r");
 	char line[512];
-	int n = 0;
 
 	if (!f)
 		return -1;
@@ -288,10 +330,20 @@ int toy_rows(struct toy_row *rows, int max)
 		return -1;
 	}
 	while (n < max && fgets(line, sizeof(line), f))
-		if (!toy_row_parse(line, &rows[n]))
+		if (!parse(line, &rows[n]))
 			n++;
 	fclose(f);
 	return n;
+}
+
+int toy_rows(struct toy_row *rows, int max)
+{
+	int n = rows_of("/proc/net/toy", toy_row_parse, rows, 0, max), n6;
+
+	if (n < 0 || access("/proc/net/toy6", F_OK))
+		return n;
+	n6 = rows_of("/proc/net/toy6", toy_row_parse6, rows, n, max);
+	return n6 < 0 ? -1 : n6;
 }
 
 int toy_find(int lport, int rport, struct toy_row *out)

@@ -95,6 +95,8 @@ void toy_eph_range(int *lo, int *hi);
 
 /* addr is network order (TOY_LO, inet_addr(...)), port host order. */
 struct sockaddr_toy toy_sa(in_addr_t addr, uint16_t port);
+/* An IPv6 name from the literal @addr ("fd00:77::1"). */
+struct sockaddr_toy toy_sa6(const char *addr, uint16_t port);
 int toy_set_timeouts(int fd, int ms);
 int toy_set_int(int fd, int level, int opt, int val);
 
@@ -113,6 +115,8 @@ int toy_local_port(int fd);
 
 /* A listener bound to addr and an ephemeral port; *port gets the port. */
 int toy_listener(in_addr_t addr, int backlog, int *port);
+/* The same on the IPv6 literal @addr. */
+int toy_listener6(const char *addr, int backlog, int *port);
 
 /* accept() whose new socket also gets the I/O timeouts. */
 int toy_accept(int lfd);
@@ -140,7 +144,8 @@ ssize_t toy_recv_all(int fd, void *buf, size_t len);
 
 struct toy_row {
 	uint32_t laddr;		/* as printed: the __be32 read as a u32 */
-	uint32_t raddr;
+	uint32_t raddr;		/* (both 0 in a row of /proc/net/toy6) */
+	int v6;			/* the row is /proc/net/toy6's */
 	int lport, rport;	/* host order */
 	int state;
 	uint32_t tx_queue, rx_queue;
@@ -155,7 +160,13 @@ struct toy_row {
 /* One row of /proc/net/toy into *r: 0, or -1 if it is not one. */
 int toy_row_parse(const char *line, struct toy_row *r);
 
-/* Reads up to max rows; returns the number read or -1. */
+/* The same for /proc/net/toy6, whose addresses are not kept. */
+int toy_row_parse6(const char *line, struct toy_row *r);
+
+/*
+ * Reads up to max rows, /proc/net/toy's then /proc/net/toy6's (where IPv6
+ * is up); returns the number read or -1.
+ */
 int toy_rows(struct toy_row *rows, int max);
 
 #define TOY_MAX_ROWS	256
