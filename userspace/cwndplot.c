@@ -27,8 +27,7 @@ struct sender {
 
 static bool same_sender(const struct cwnd_sample *a, const struct cwnd_sample *b)
 {
-	return a->saddr == b->saddr && a->daddr == b->daddr &&
-	       a->sport == b->sport && a->dport == b->dport;
+	return !strcmp(a->src, b->src) && !strcmp(a->dst, b->dst);
 }
 
 /* Group @v by sender; returns how many, *@out allocated (NULL on ENOMEM). */
@@ -74,11 +73,7 @@ static void senders_free(struct sender *s, size_t ns)
 
 static void ep_pair(const struct cwnd_sample *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "%u.%u.%u.%u:%u -> %u.%u.%u.%u:%u",
-		 c->saddr >> 24, (c->saddr >> 16) & 255, (c->saddr >> 8) & 255,
-		 c->saddr & 255, c->sport, c->daddr >> 24,
-		 (c->daddr >> 16) & 255, (c->daddr >> 8) & 255,
-		 c->daddr & 255, c->dport);
+	snprintf(buf, len, "%s -> %s", c->src, c->dst);
 }
 
 /* Entries into @state: samples whose state is @state and the previous not. */
@@ -99,7 +94,7 @@ int cwnd_summary(FILE *f, const struct cwnd_sample *v, size_t n)
 {
 	struct sender *s;
 	size_t ns = senders(v, n, &s), k, j;
-	char who[64];
+	char who[2 * CWND_EP_LEN + 4];
 
 	for (k = 0; k < ns; k++) {
 		unsigned int fr = entries(v, &s[k], TOY_CA_RECOVERY);
@@ -131,7 +126,7 @@ static void panel(FILE *f, const struct cwnd_sample *v, const struct sender *s,
 	double t0 = (double)s->first->us, span, ymax = 10, x, y, px = 0, py = 0;
 	const struct cwnd_sample *last = &v[s->idx[s->n - 1]];
 	bool ss_on = false;
-	char who[64];
+	char who[2 * CWND_EP_LEN + 4];
 	size_t j;
 	int tick;
 

@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* One toy_cwnd event; addresses host order. */
+#define CWND_EP_LEN	64	/* "[ffff:...:ffff]:65535" and NUL */
+
+/* One toy_cwnd event. */
 struct cwnd_sample {
 	unsigned long long us;		/* trace timestamp */
-	uint32_t saddr, daddr;		/* the sender, its peer */
-	unsigned int sport, dport;
+	/* the sender and its peer as printed: "10.0.0.1:7000", "[::1]:7000" */
+	char src[CWND_EP_LEN], dst[CWND_EP_LEN];
 	uint32_t cwnd, ssthresh, in_flight, srtt_us;
 	int ca_state;			/* TOY_CA_* */
 };

@@ -1187,6 +1187,8 @@ static const struct {
 	{ "trace-sack",		{ "-r", TESTDATA "/trace/sack.txt" } },
 	{ "trace-sack-rel",	{ "-R", "-r", TESTDATA "/trace/sack.txt" } },
 	{ "trace-cwnd",		{ "-c", "/dev/null", "-r", TESTDATA "/trace/cwnd.txt" } },
+	/* IPv6 senders by their own addresses, an IPv4 one by its IPv4 */
+	{ "trace-cwnd6",	{ "-c", "/dev/null", "-r", TESTDATA "/trace/cwnd6.txt" } },
 };
 
 static size_t count(const char *s, const char *what)

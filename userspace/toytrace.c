@@ -1395,12 +1395,13 @@ static int render_cwnd(const struct trace *t, const struct opts *o)
 		if (e->kind != EV_CWND)
 			continue;
 		v[n] = (struct cwnd_sample){
-			.us = e->us, .saddr = e->src.addr, .daddr = e->dst.addr,
-			.sport = e->src.port, .dport = e->dst.port,
+			.us = e->us,
 			.cwnd = e->cwnd, .ssthresh = e->ssthresh,
 			.in_flight = e->in_flight, .srtt_us = e->srtt_us,
 			.ca_state = e->ca_state,
 		};
+		ep_str(e->src, v[n].src, sizeof(v[n].src));
+		ep_str(e->dst, v[n].dst, sizeof(v[n].dst));
 		n++;
 	}
 	if (!n) {
