@@ -470,9 +470,20 @@ int toy_do_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-static int deliver(struct sock *sk, struct sk_buff *skb)
+/*
+ * The end of both protocol handlers: @skb to the socket the lookup found
+ * (its reference is ours to drop), or, if none, a reset for the sender.
+ */
+static int deliver(struct net *net, struct sock *sk, struct sk_buff *skb)
 {
 	int ret = 0;
+
+	if (!sk) {
+		TOY_INC_STATS(net, TOY_MIB_INNOSOCKET);
+		toy_reply_rst(net, skb);
+		toy_drop_skb(skb, TOY_DROP_NO_SOCKET);
+		return 0;
+	}
 
 	/*
 	 * The socket's filter (SO_ATTACH_FILTER) and the LSM's receive hook.
@@ -531,13 +542,7 @@ int toy_rcv(struct sk_buff *skb)
 	trace_toy_segment(false, iph->saddr, iph->daddr, NULL, NULL, th);
 
 	sk = toy_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
-	if (!sk) {
-		TOY_INC_STATS(net, TOY_MIB_INNOSOCKET);
-		toy_reply_rst(net, skb);
-		why = TOY_DROP_NO_SOCKET;
-		goto discard;
-	}
-	return deliver(sk, skb);
+	return deliver(net, sk, skb);
 
 bad:
 	TOY_INC_STATS(net, TOY_MIB_INERRS);
@@ -663,13 +668,7 @@ int toy_v6_rcv(struct sk_buff *skb)
 
 	sk = toy_lookup6(net, &ip6h->saddr, th->source, &ip6h->daddr,
 			 th->dest, iif);
-	if (!sk) {
-		TOY_INC_STATS(net, TOY_MIB_INNOSOCKET);
-		toy_reply_rst(net, skb);
-		why = TOY_DROP_NO_SOCKET;
-		goto discard;
-	}
-	return deliver(sk, skb);
+	return deliver(net, sk, skb);
 
 bad:
 	TOY_INC_STATS(net, TOY_MIB_INERRS);

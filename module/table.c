@@ -562,25 +562,47 @@ void toy_unhash(struct sock *sk)
 	drop_refs(sk, refs);
 }
 
-static bool est_match(const struct sock *sk, __be32 saddr, __be16 sport,
-		      __be32 daddr, u16 port)
-{
-	return sk->sk_num == port && sk->sk_dport == sport &&
-	       sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr &&
-	       !toy_sk(sk)->ipv6;
-}
+/**
+ * struct toy_key - what a received segment is looked up by
+ * @v6: the version of the addresses that are set
+ * @saddr: IPv4 source, the peer
+ * @daddr: IPv4 destination, us
+ * @saddr6: IPv6 source
+ * @daddr6: IPv6 destination
+ * @sport: the peer's port
+ * @port: ours, host order
+ * @dif: the device it came in through (IPv6: a socket bound to another
+ *	one does not hear it)
+ *
+ * On the stack of toy_lookup() or toy_lookup6() for one lookup.
+ */
+struct toy_key {
+	bool v6;
+	__be32 saddr, daddr;
+	const struct in6_addr *saddr6, *daddr6;
+	__be16 sport;
+	u16 port;
+	int dif;
+};
 
-/* A connection bound to a device (a link-local one is) hears only it. */
-static bool est_match6(const struct sock *sk, const struct in6_addr *saddr,
-		       __be16 sport, const struct in6_addr *daddr, u16 port,
-		       int dif)
+/* An IPv6 socket bound to a device (a link-local one is) hears only it. */
+static bool dev_ok(const struct sock *sk, const struct toy_key *k)
 {
 	int bound = READ_ONCE(sk->sk_bound_dev_if);
 
-	return sk->sk_num == port && sk->sk_dport == sport &&
-	       toy_sk(sk)->ipv6 && ipv6_addr_equal(&sk->sk_v6_daddr, saddr) &&
-	       ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr) &&
-	       (!bound || bound == dif);
+	return !k->v6 || !bound || bound == k->dif;
+}
+
+static bool est_match(const struct sock *sk, const struct toy_key *k)
+{
+	if (sk->sk_num != k->port || sk->sk_dport != k->sport ||
+	    toy_sk(sk)->ipv6 != k->v6)
+		return false;
+	if (!k->v6)
+		return sk->sk_daddr == k->saddr && sk->sk_rcv_saddr == k->daddr;
+	return ipv6_addr_equal(&sk->sk_v6_daddr, k->saddr6) &&
+	       ipv6_addr_equal(&sk->sk_v6_rcv_saddr, k->daddr6) &&
+	       dev_ok(sk, k);
 }
 
 /*
@@ -593,10 +615,10 @@ static bool still_listening(const struct sock *sk, u16 port, bool v6)
 	       READ_ONCE(sk->sk_state) == TCP_LISTEN;
 }
 
-static struct sock *lookup_est(struct toy_net *tn, __be32 saddr,
-			       __be16 sport, __be32 daddr, u16 port)
+/* The connection of @k in chain @slot, referenced; NULL if none. */
+static struct sock *lookup_est(struct toy_net *tn, u32 slot,
+			       const struct toy_key *k)
 {
-	u32 slot = est_slot(tn, daddr, port, saddr, sport);
 	struct hlist_nulls_node *node;
 	struct toy_sock *ts;
 
@@ -604,12 +626,12 @@ begin:
 	hlist_nulls_for_each_entry_rcu(ts, node, &tn->est[slot], hash_node) {
 		struct sock *sk = &ts->sk;
 
-		if (!est_match(sk, saddr, sport, daddr, port))
+		if (!est_match(sk, k))
 			continue;
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			continue;
 		/* Re-check: the socket may have been rehashed meanwhile. */
-		if (est_match(sk, saddr, sport, daddr, port))
+		if (est_match(sk, k))
 			return sk;
 		sock_put(sk);
 		goto begin;
@@ -620,159 +642,89 @@ begin:
 	return NULL;
 }
 
-static struct sock *lookup_listener(struct toy_net *tn, __be32 daddr,
-				    u16 port)
+/* How listener @sk takes @k: 0 not, 1 as a wildcard, 2 by its address. */
+static int listen_match(const struct sock *sk, const struct toy_key *k)
 {
-	u32 slot = listen_slot(port);
+	if (sk->sk_num != k->port || toy_sk(sk)->ipv6 != k->v6 ||
+	    READ_ONCE(sk->sk_state) != TCP_LISTEN || !dev_ok(sk, k))
+		return 0;
+	if (!k->v6)
+		return sk->sk_rcv_saddr == k->daddr ? 2 : !sk->sk_rcv_saddr;
+	if (ipv6_addr_equal(&sk->sk_v6_rcv_saddr, k->daddr6))
+		return 2;
+	return ipv6_addr_any(&sk->sk_v6_rcv_saddr);
+}
+
+/* The listener for @k, on its address or else the wildcard; referenced. */
+static struct sock *lookup_listener(struct toy_net *tn,
+				    const struct toy_key *k)
+{
+	u32 slot = listen_slot(k->port);
 	struct hlist_nulls_node *node;
 	struct sock *best;
 	struct toy_sock *ts;
+	int m;
 
 begin:
 	best = NULL;
 	hlist_nulls_for_each_entry_rcu(ts, node, &tn->listen[slot], hash_node) {
-		struct sock *sk = &ts->sk;
-
-		if (sk->sk_num != port || ts->ipv6 ||
-		    READ_ONCE(sk->sk_state) != TCP_LISTEN)
-			continue;
-		if (sk->sk_rcv_saddr == daddr) {
-			best = sk;
+		m = listen_match(&ts->sk, k);
+		if (m == 2) {
+			best = &ts->sk;
 			goto found;
 		}
-		if (!sk->sk_rcv_saddr && !best)
-			best = sk;
+		if (m && !best)
+			best = &ts->sk;
 	}
 	if (get_nulls_value(node) != TOY_NULLS_LISTEN + slot)
 		goto begin;
 found:
 	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
 		best = NULL;
-	if (best && !still_listening(best, port, false)) {
+	if (best && !still_listening(best, k->port, k->v6)) {
 		sock_put(best);
 		goto begin;
 	}
 	return best;
 }
 
-/**
- * toy_lookup - find the socket a segment is for
- * @net: namespace the segment arrived in
- * @saddr: source address (the peer)
- * @sport: source port
- * @daddr: destination address (ours)
- * @dport: destination port
- *
- * Return: a referenced socket (connection first, then listener), or NULL.
- */
 struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport)
 {
+	struct toy_key k = {
+		.saddr = saddr, .daddr = daddr, .sport = sport,
+		.port = ntohs(dport),
+	};
 	struct toy_net *tn = toy_pernet(net);
-	u16 port = ntohs(dport);
 	struct sock *sk;
 
 	rcu_read_lock();
-	sk = lookup_est(tn, saddr, sport, daddr, port);
+	sk = lookup_est(tn, est_slot(tn, daddr, k.port, saddr, sport), &k);
 	if (!sk)
-		sk = lookup_listener(tn, daddr, port);
+		sk = lookup_listener(tn, &k);
 	rcu_read_unlock();
 	return sk;
-}
-
-static struct sock *lookup_est6(struct toy_net *tn, const struct in6_addr *saddr,
-				__be16 sport, const struct in6_addr *daddr,
-				u16 port, int dif)
-{
-	u32 slot = est_slot6(tn, daddr, port, saddr, sport);
-	struct hlist_nulls_node *node;
-	struct toy_sock *ts;
-
-begin:
-	hlist_nulls_for_each_entry_rcu(ts, node, &tn->est[slot], hash_node) {
-		struct sock *sk = &ts->sk;
-
-		if (!est_match6(sk, saddr, sport, daddr, port, dif))
-			continue;
-		if (!refcount_inc_not_zero(&sk->sk_refcnt))
-			continue;
-		if (est_match6(sk, saddr, sport, daddr, port, dif))
-			return sk;
-		sock_put(sk);
-		goto begin;
-	}
-	if (get_nulls_value(node) != TOY_NULLS_EST + slot)
-		goto begin;
-	return NULL;
 }
 
 /*
  * An IPv6 listener on @daddr, else on the wildcard. One bound to a device
  * (a link-local address needs one) takes only what arrived through it.
  */
-static struct sock *lookup_listener6(struct toy_net *tn,
-				     const struct in6_addr *daddr, u16 port,
-				     int dif)
-{
-	u32 slot = listen_slot(port);
-	struct hlist_nulls_node *node;
-	struct sock *best;
-	struct toy_sock *ts;
-
-begin:
-	best = NULL;
-	hlist_nulls_for_each_entry_rcu(ts, node, &tn->listen[slot], hash_node) {
-		struct sock *sk = &ts->sk;
-		int bound = READ_ONCE(sk->sk_bound_dev_if);
-
-		if (sk->sk_num != port || !ts->ipv6 ||
-		    READ_ONCE(sk->sk_state) != TCP_LISTEN ||
-		    (bound && bound != dif))
-			continue;
-		if (ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr)) {
-			best = sk;
-			goto found;
-		}
-		if (ipv6_addr_any(&sk->sk_v6_rcv_saddr) && !best)
-			best = sk;
-	}
-	if (get_nulls_value(node) != TOY_NULLS_LISTEN + slot)
-		goto begin;
-found:
-	if (best && !refcount_inc_not_zero(&best->sk_refcnt))
-		best = NULL;
-	if (best && !still_listening(best, port, true)) {
-		sock_put(best);
-		goto begin;
-	}
-	return best;
-}
-
-/**
- * toy_lookup6 - toy_lookup() for a segment that came over IPv6
- * @net: namespace it arrived in
- * @saddr: source address (the peer)
- * @sport: source port
- * @daddr: destination address (ours)
- * @dport: destination port
- * @dif: the interface it arrived on (for listeners bound to one)
- *
- * Only IPv6 sockets match: they are IPv6-only (docs/protocol.md 15.2).
- *
- * Return: a referenced socket (connection first, then listener), or NULL.
- */
 struct sock *toy_lookup6(struct net *net, const struct in6_addr *saddr,
 			 __be16 sport, const struct in6_addr *daddr,
 			 __be16 dport, int dif)
 {
+	struct toy_key k = {
+		.v6 = true, .saddr6 = saddr, .daddr6 = daddr, .sport = sport,
+		.port = ntohs(dport), .dif = dif,
+	};
 	struct toy_net *tn = toy_pernet(net);
-	u16 port = ntohs(dport);
 	struct sock *sk;
 
 	rcu_read_lock();
-	sk = lookup_est6(tn, saddr, sport, daddr, port, dif);
+	sk = lookup_est(tn, est_slot6(tn, daddr, k.port, saddr, sport), &k);
 	if (!sk)
-		sk = lookup_listener6(tn, daddr, port, dif);
+		sk = lookup_listener(tn, &k);
 	rcu_read_unlock();
 	return sk;
 }
