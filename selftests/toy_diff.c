@@ -2247,4 +2247,31 @@ TEST_F(diff, opt_info_state)
 	EXPECT_EQ(TOY_ST_CLOSE, d_wait_state(self->s, TOY_ST_CLOSE, TOY_IO_MS));
 }
 
-TEST_HARNESS_MAIN
+/*
+ * TOY_DIFF_VARIANTS=toy,toy6 runs only those variants (the harness' -v):
+ * the debug kernel's tier checks AF_TOY against the same expectations and
+ * leaves TCP's side, already checked on the stock kernels, out.
+ */
+int main(int argc, char **argv)
+{
+	const char *env = getenv("TOY_DIFF_VARIANTS");
+	char *list, *tok, *save, **av;
+	int n = 0, i;
+
+	if (!env || !*env)
+		return test_harness_run(argc, argv);
+	list = strdup(env);
+	av = calloc(argc + 2 * strlen(env) + 2, sizeof(*av));
+	if (!list || !av)
+		return KSFT_FAIL;
+	for (i = 0; i < argc; i++)
+		av[n++] = argv[i];
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		av[n++] = "-v";
+		av[n++] = tok;
+	}
+	printf("# TOY_DIFF_VARIANTS=%s: those variants only\n", env);
+	fflush(stdout);
+	return test_harness_run(n, av);
+}

@@ -30,6 +30,9 @@
  *    and done there, and the timer outlives the owner.
  *  - delack_while_owned: the same for the delayed-ACK timer: a deferred
  *    delayed ACK is sent from release_sock(), never lost.
+ *  - ipver_race: four threads race to bind or connect one socket, in
+ *    IPv4 and in IPv6: it ends in one version, by its name and by the
+ *    /proc file that lists it.
  *  - rmmod_after: with everything closed the module unloads, and is loaded
  *    again the way run_tests.sh loads it.
  * The two cases that may hang the kernel run last but one, so that the
@@ -1354,6 +1357,152 @@ TEST_F(stress, delack_while_owned)
 	EXPECT_EQ(0, toy_wait_idle(IDLE_MS));
 }
 
+/* ---- ipver_race ------------------------------------------------------------ */
+
+/*
+ * A socket's first bind or connect fixes its IP version (toy_set_ipver(),
+ * under the socket lock). Four threads race for one socket: bind to
+ * 127.0.0.1, bind to ::1, connect to an IPv4 listener, connect to an IPv6
+ * one; round after round, a new socket each. Whichever wins, the socket is
+ * of one version: nothing of the other succeeded, its name has the
+ * winner's version, and its port is listed in /proc/net/toy or in
+ * /proc/net/toy6 (as the winner's), never in both.
+ */
+#define RACERS	4
+
+struct race {
+	pthread_barrier_t go, done;
+	int fd, lport4, lport6;
+	atomic_int stop;
+	int rc[RACERS], err[RACERS];
+};
+
+struct racer {
+	struct race *r;
+	int i;
+};
+
+static void *racer(void *arg)
+{
+	struct racer *me = arg;
+	struct race *r = me->r;
+
+	for (;;) {
+		struct sockaddr_toy sa;
+		int rc;
+
+		pthread_barrier_wait(&r->go);
+		if (atomic_load(&r->stop))
+			return NULL;
+		switch (me->i) {
+		case 0:
+			sa = toy_sa(TOY_LO, 0);
+			break;
+		case 1:
+			sa = toy_sa6("::1", 0);
+			break;
+		case 2:
+			sa = toy_sa(TOY_LO, r->lport4);
+			break;
+		default:
+			sa = toy_sa6("::1", r->lport6);
+			break;
+		}
+		rc = me->i < 2 ? bind(r->fd, (struct sockaddr *)&sa, sizeof(sa)) :
+			connect(r->fd, (struct sockaddr *)&sa, sizeof(sa));
+		r->rc[me->i] = rc;
+		r->err[me->i] = rc ? errno : 0;
+		pthread_barrier_wait(&r->done);
+	}
+}
+
+/* Accept and abort whatever the listener has queued. */
+static void race_drain(int lfd)
+{
+	struct linger lg = { 1, 0 };
+	int fd;
+
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+	}
+}
+
+TEST_F(stress, ipver_race)
+{
+	long rounds = cfg.rounds / 4, n, won[2] = { 0, 0 };
+	struct racer who[RACERS];
+	pthread_t th[RACERS];
+	struct race r;
+	int l6, i;
+
+	if (access("/proc/net/if_inet6", F_OK))
+		SKIP(return, "IPv6 is disabled");
+	memset(&r, 0, sizeof(r));
+	self->lfd = toy_listener(TOY_LO, BACKLOG, &r.lport4);
+	ASSERT_LE(0, self->lfd);
+	l6 = toy_listener6("::1", BACKLOG, &r.lport6);
+	ASSERT_LE(0, l6);
+	ASSERT_EQ(0, pthread_barrier_init(&r.go, NULL, RACERS + 1));
+	ASSERT_EQ(0, pthread_barrier_init(&r.done, NULL, RACERS + 1));
+	for (i = 0; i < RACERS; i++) {
+		who[i] = (struct racer){ &r, i };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer, &who[i]));
+	}
+	for (n = 0; n < rounds && !_metadata->exit_code; n++) {
+		struct toy_row rows[TOY_MAX_ROWS];
+		struct linger lg = { 1, 0 };
+		struct sockaddr_toy name;
+		socklen_t len = sizeof(name);
+		int ok4, ok6, k, in4 = 0, in6 = 0, port;
+
+		r.fd = toy_socket_flags(SOCK_NONBLOCK);
+		ASSERT_LE(0, r.fd);
+		pthread_barrier_wait(&r.go);
+		pthread_barrier_wait(&r.done);
+		ok4 = !r.rc[0] || r.err[2] == EINPROGRESS || !r.rc[2];
+		ok6 = !r.rc[1] || r.err[3] == EINPROGRESS || !r.rc[3];
+		EXPECT_FALSE(ok4 && ok6)
+			TH_LOG("round %ld: both versions took: bind4 %d bind6 %d connect4 %d connect6 %d",
+			       n, r.err[0], r.err[1], r.err[2], r.err[3]);
+		ASSERT_EQ(0, getsockname(r.fd, (struct sockaddr *)&name, &len));
+		port = ntohs(name.stoy_port);
+		if (ok4 || ok6) {
+			EXPECT_EQ(ok6 ? TOY_IPVER_6 : TOY_IPVER_4, name.stoy_ipver)
+				TH_LOG("round %ld: the name's version is not the winner's",
+				       n);
+			won[ok6]++;
+		}
+		k = toy_rows(rows, TOY_MAX_ROWS);
+		for (i = 0; i < k; i++)
+			if (rows[i].lport == port && port != r.lport4 &&
+			    port != r.lport6) {
+				in6 += rows[i].v6;
+				in4 += !rows[i].v6;
+			}
+		EXPECT_FALSE(in4 && in6)
+			TH_LOG("round %ld: port %d in both /proc/net/toy and toy6",
+			       n, port);
+		EXPECT_TRUE(!port || (ok6 ? in6 : in4))
+			TH_LOG("round %ld: port %d not in the winner's /proc file",
+			       n, port);
+		setsockopt(r.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(r.fd);
+		race_drain(self->lfd);
+		race_drain(l6);
+	}
+	atomic_store(&r.stop, 1);
+	pthread_barrier_wait(&r.go);
+	for (i = 0; i < RACERS; i++)
+		pthread_join(th[i], NULL);
+	TH_LOG("%ld rounds: IPv4 won %ld, IPv6 won %ld", n, won[0], won[1]);
+	EXPECT_LT(0, won[0]);
+	EXPECT_LT(0, won[1]);
+	close(l6);
+	toy_close(&self->lfd);
+	EXPECT_EQ(0, toy_wait_idle(TOY_WAIT_MS));
+}
+
 /* ---- rmmod_after ----------------------------------------------------------- */
 
 TEST_F(stress, rmmod_after)
@@ -1399,6 +1548,8 @@ static int case_timeout(const char *name)
 	if (!strcmp(name, "timers_while_owned") ||
 	    !strcmp(name, "delack_while_owned"))
 		return 150;
+	if (!strcmp(name, "ipver_race"))
+		return 60 + cfg.rounds / 20;
 	return 90;
 }
 

@@ -374,7 +374,22 @@ TEST_F(eph, not_sequential)
  * is in TIME_WAIT: EADDRNOTAVAIL (TCP could reuse one with timestamps,
  * tcp_tw_reuse; the protocol has none).
  */
-#define TW_PORTS	1000
+/*
+ * TOY_STRESS_SCALE (toy_stress's, 0.25 on the debug kernel) scales the two
+ * big cases: TIME_WAIT ports and /proc sockets, down to a floor.
+ */
+static long scaled(long n, long floor)
+{
+	const char *s = getenv("TOY_STRESS_SCALE");
+	double f = s && *s ? strtod(s, NULL) : 1.0;
+
+	if (!(f > 0))
+		f = 1.0;
+	n = (long)(n * f);
+	return n < floor ? floor : n;
+}
+
+#define TW_PORTS	((int)scaled(1000, 100))
 
 TEST_F_TIMEOUT(eph, time_wait_thousands, 600)
 {
@@ -408,7 +423,7 @@ TEST_F_TIMEOUT(eph, time_wait_thousands, 600)
 			toy_close(&self->ts);
 		}
 	}
-	/* each client waits for its server's FIN: all 2000 get there */
+	/* each client waits for its server's FIN: all 2 * TW_PORTS get there */
 	for (i = 0; i < 1500; i++) {
 		tw = proc_count(TOY_ST_TIME_WAIT);
 		if (tw >= 2 * TW_PORTS)
@@ -426,7 +441,8 @@ TEST_F_TIMEOUT(eph, time_wait_thousands, 600)
 
 /* ---- /proc/net/toy in linear time ---------------------------------------- */
 
-#define PROC_N		6000	/* sockets in the first round, twice that next */
+/* sockets in the first round, twice that next */
+#define PROC_N		((int)scaled(6000, 1000))
 #define PROC_PORTS	512
 
 FIXTURE(procwalk) {
@@ -502,7 +518,7 @@ static long read_proc_us(int *rows)
  * Twice the sockets must take about twice the time, not four times or
  * more (the old walk measured x6.97; the bound, 5x, leaves room for the
  * uneven clock of an emulated machine, which gave up to x3.2 for the
- * linear walk), and 12000 sockets must be read within 5 s.
+ * linear walk), and 2 * PROC_N sockets (12000) must be read within 5 s.
  */
 TEST_F_TIMEOUT(procwalk, linear, 600)
 {
