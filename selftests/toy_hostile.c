@@ -354,6 +354,79 @@ TEST_F(wire, icmp_unreachable_fails_connect)
 }
 
 /*
+ * The same over IPv6: an ICMPv6 port unreachable (RFC 4443 3.1, code 4)
+ * for our SYN fails connect() with ECONNREFUSED (icmpv6_err_convert());
+ * one quoting a sequence number we never sent is ignored and counted in
+ * InErrs. The peer of this case speaks IPv6 (peer_netns_open6()).
+ */
+TEST(icmpv6_unreachable_fails_connect)
+{
+	struct sockaddr_toy sa = toy_sa6(ADDR6_B, PEER_PORT);
+	unsigned char msg[8 + PEER_IP6_HLEN + 8];
+	int err = 0, ns_orig, ns_a, fd, i, r;
+	socklen_t el = sizeof(err);
+	long long errs0;
+	struct toy_peer p;
+	struct toy_seg s;
+
+	ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ns_orig);
+	r = peer_netns_open6(&p, &ns_a);
+	if (r > 0)
+		SKIP(return, "no IPv6, namespaces or veth");
+	ASSERT_EQ(0, r) TH_LOG("peer network: %s", strerror(errno));
+	p.port = PEER_PORT;
+	errs0 = toy_stat("InErrs");
+	fd = toy_socket_flags(SOCK_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	p.dport = toy_local_port(fd);
+	PEER_ASSERT_SEG(&p, &s, REPLY_MS);
+	ASSERT_EQ(TOYHDR_SYN | TOYHDR_SACKOK, s.flags);
+
+	for (i = 0; i < 2; i++) {
+		uint32_t v32 = htonl(6U << 28), seq = htonl(s.seq + (i ? 0 : 100000));
+		uint16_t v16 = htons(PEER_HLEN);
+
+		/* type 1 code 4; the SYN's IPv6 header and first 8 bytes */
+		memset(msg, 0, sizeof(msg));
+		msg[0] = 1;
+		msg[1] = 4;
+		memcpy(msg + 8, &v32, 4);
+		memcpy(msg + 12, &v16, 2);
+		msg[14] = p.proto;
+		msg[15] = 64;
+		memcpy(msg + 16, &p.dst6, 16);
+		memcpy(msg + 32, &p.addr6, 16);
+		v16 = htons(s.sport);
+		memcpy(msg + 48, &v16, 2);
+		v16 = htons(s.dport);
+		memcpy(msg + 50, &v16, 2);
+		memcpy(msg + 52, &seq, 4);
+		v16 = htons((uint16_t)~peer_seg_sum6(&p.addr6, &p.dst6,
+						     IPPROTO_ICMPV6, msg,
+						     sizeof(msg)));
+		memcpy(msg + 2, &v16, 2);
+		r = p.proto;
+		p.proto = IPPROTO_ICMPV6;
+		ASSERT_EQ(0, peer_send_ip(&p, NULL, 0, msg, sizeof(msg), 0, 0));
+		p.proto = r;
+		if (!i) {	/* not ours: still connecting */
+			ASSERT_EQ(0, toy_wait_stat("InErrs", errs0 + 1,
+						   REPLY_MS));
+			ASSERT_EQ(0, toy_poll(fd, POLLOUT, QUIET_MS));
+		}
+	}
+	ASSERT_LT(0, toy_poll(fd, POLLOUT, REPLY_MS));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el));
+	EXPECT_EQ(ECONNREFUSED, err);
+	close(fd);
+	peer_close(&p);
+	peer_netns_close(ns_orig, ns_a);
+}
+
+/*
  * A peer that keeps its window shut and answers every probe would pin an
  * orphan for good: an orphan gives up after 8 backed-off probes.
  */
