@@ -1419,7 +1419,7 @@ static void *racer(void *arg)
 	}
 }
 
-/* Accept and abort whatever the listener has queued. */
+/* Accept and abort whatever the (nonblocking) listener has queued. */
 static void race_drain(int lfd)
 {
 	struct linger lg = { 1, 0 };
@@ -1446,6 +1446,8 @@ TEST_F(stress, ipver_race)
 	ASSERT_LE(0, self->lfd);
 	l6 = toy_listener6("::1", BACKLOG, &r.lport6);
 	ASSERT_LE(0, l6);
+	ASSERT_EQ(0, fcntl(self->lfd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, fcntl(l6, F_SETFL, O_NONBLOCK));
 	ASSERT_EQ(0, pthread_barrier_init(&r.go, NULL, RACERS + 1));
 	ASSERT_EQ(0, pthread_barrier_init(&r.done, NULL, RACERS + 1));
 	for (i = 0; i < RACERS; i++) {
