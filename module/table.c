@@ -688,6 +688,16 @@ found:
 	return best;
 }
 
+/**
+ * toy_lookup - find the socket a segment is for
+ * @net: namespace the segment arrived in
+ * @saddr: source address (the peer)
+ * @sport: source port
+ * @daddr: destination address (ours)
+ * @dport: destination port
+ *
+ * Return: a referenced socket (connection first, then listener), or NULL.
+ */
 struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 			__be32 daddr, __be16 dport)
 {
@@ -706,9 +716,20 @@ struct sock *toy_lookup(struct net *net, __be32 saddr, __be16 sport,
 	return sk;
 }
 
-/*
- * An IPv6 listener on @daddr, else on the wildcard. One bound to a device
- * (a link-local address needs one) takes only what arrived through it.
+/**
+ * toy_lookup6 - toy_lookup() for a segment that came over IPv6
+ * @net: namespace it arrived in
+ * @saddr: source address (the peer)
+ * @sport: source port
+ * @daddr: destination address (ours)
+ * @dport: destination port
+ * @dif: the interface it arrived on
+ *
+ * Only IPv6 sockets match: they are IPv6-only (docs/protocol.md 15.2).
+ * A socket bound to a device (a link-local address needs one) takes only
+ * what arrived through it.
+ *
+ * Return: a referenced socket (connection first, then listener), or NULL.
  */
 struct sock *toy_lookup6(struct net *net, const struct in6_addr *saddr,
 			 __be16 sport, const struct in6_addr *daddr,

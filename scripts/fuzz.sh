@@ -92,7 +92,7 @@ fuzz_one() {
 	TOY_VM_DIR='' TOY_VM_SECONDS='?'
 	# A run directory of its own: two `make fuzz` may share the machine.
 	TOY_VM_NAME=fuzz-$test-$seed \
-	TOY_VM_APPEND="TOY_FUZZ_SEED=$seed TOY_FUZZ_SECONDS=$secs TOY_FUZZ_ITERS=1000000000 TOY_FUZZ_IDLE_MS=120000 TOY_TEST_TIMEOUT=$((secs + 900))${TOY_VM_APPEND:+ $TOY_VM_APPEND}" \
+	TOY_VM_APPEND="TOY_FUZZ_SEED=$seed TOY_FUZZ_SECONDS=$secs TOY_FUZZ_ITERS=1000000000 TOY_TEST_TIMEOUT=$((secs + 900))${TOY_VM_APPEND:+ $TOY_VM_APPEND}" \
 	TOY_VM_TIMEOUT=$((secs + 1800)) \
 		toy_vm_run "$ver" "$TOY_ROOT/selftests/run_tests.sh" "$test" >&2 || ok=0
 	mkdir -p "$dir"

@@ -560,14 +560,18 @@ toy_vm_prepare() {
 # the patch is done, and the kernel, no longer expecting it, oopses
 # (console.boot-failed.log of CI runs: sched_clock_idle_wakeup_event at
 # boot, __schedule when perf enabled its events). toy.ko places no int3
-# anywhere, so a trap inside it is never this and still fails the run.
-# Prints the RIP line when console $1 shows such a trap.
+# anywhere, so a trap inside it is never this and still fails the run; so
+# does one in a function's int3 padding (__pfx_*: a jump to a bad
+# address), and any run in which a test had already failed (its results
+# would be lost with the run). Prints the RIP line when console $1 and
+# side channel $2 show such a trap.
 _toy_vm_emulator_int3() {
 	local rip
 	grep -aq 'Oops: int3' "$1" || return 1
+	grep -aq '^not ok' "$2" && return 1
 	rip=$(grep -a -m1 -A8 'Oops: int3' "$1" | grep -a -m1 'RIP: ') || return 1
 	case $rip in
-	*'[toy]'*|*toy_*) return 1 ;;
+	*'[toy]'*|*toy_*|*__pfx_*) return 1 ;;
 	esac
 	echo "${rip#*RIP: }" | tr -d '\r'
 }
@@ -583,8 +587,10 @@ toy_vm_boot() {
 		cp "$TOY_VM_DIR/console.log" "$TOY_VM_DIR/console.boot-failed.log"
 		toy_log "$TOY_VM_VER: the kernel did not reach /init (rc $rc;" \
 			"$TOY_VM_DIR/console.boot-failed.log): booting once more"
-	elif rip=$(_toy_vm_emulator_int3 "$TOY_VM_DIR/console.log"); then
+	elif rip=$(_toy_vm_emulator_int3 "$TOY_VM_DIR/console.log" \
+		   "$TOY_VM_DIR/result.log"); then
 		cp "$TOY_VM_DIR/console.log" "$TOY_VM_DIR/console.emulator-int3.log"
+		cp "$TOY_VM_DIR/result.log" "$TOY_VM_DIR/result.emulator-int3.log"
 		toy_log "$TOY_VM_VER: TCG code-patching trap, not a test's (Oops:" \
 			"int3 at $rip; $TOY_VM_DIR/console.emulator-int3.log):" \
 			"running once more"

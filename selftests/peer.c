@@ -279,6 +279,10 @@ static int send6(struct toy_peer *p, int data_nh, uint32_t id,
 	uint16_t v16;
 	uint32_t v32;
 
+	if (frag && optlen) {	/* a fragment's options are in @data */
+		errno = EINVAL;
+		return -1;
+	}
 	if (frag) {
 		x[0] = data_nh;
 		x[1] = 0;
@@ -376,14 +380,19 @@ static int send_ip6(struct toy_peer *p, const unsigned char *opt,
 	if (!frag || frag >= len + ((2 + optlen + 7) & ~(size_t)7) * !!optlen)
 		return send6(p, p->proto, 0, opt, optlen, 0, payload, len,
 			     0, 0);
-	if (frag > PEER_IP6_FRAG || len > 65535) {
-		errno = EINVAL;
-		return -1;
-	}
 	/* the options header is part of what is fragmented (RFC 8200 4.5) */
 	if (optlen) {
 		xlen = dstopts(buf, nh, opt, optlen);
 		nh = NH_DSTOPTS;
+	}
+	/*
+	 * At most what a payload length can say, and a first fragment that
+	 * holds the start of the segment: Linux drops one that does not
+	 * (ipv6frag_thdr_truncated()), and the rest then wait in vain.
+	 */
+	if (frag > PEER_IP6_FRAG || xlen + len > 65535 || frag <= xlen) {
+		errno = EINVAL;
+		return -1;
 	}
 	memcpy(buf + xlen, payload, len);
 	total = xlen + len;

@@ -1223,8 +1223,9 @@ static void mut_frag(FIXTURE_DATA(fuzz) *self)
  * needed" and "packet too big" with any MTU, time exceeded, parameter
  * problem, and types nobody sends; the quoted sequence number in flight or
  * not, the quote cut anywhere. toy_v4_err() and toy_v6_err() may take a
- * soft error or a smaller path MTU; the stream must stay whole, and a
- * quote of a sequence number not in flight counts in InErrs.
+ * soft error (or, for IPv6, a path MTU no smaller than the link's); the
+ * stream must stay whole, and a quote of a sequence number not in flight
+ * counts in InErrs.
  */
 static void mut_icmp(FIXTURE_DATA(fuzz) *self)
 {
@@ -1234,6 +1235,7 @@ static void mut_icmp(FIXTURE_DATA(fuzz) *self)
 	size_t ih = p->v6 ? PEER_IP6_HLEN : 20, tlen = PEER_HLEN + rnd(64), q;
 	unsigned char *in = msg + 8, *th = in + ih;
 	uint32_t seq, mtu = chance(50) ? 1200 + rnd(400) : rnd(70000);
+	int live = chance(60);
 	struct toyhdr *h = (struct toyhdr *)th;
 	uint16_t v16;
 	int proto = p->proto;
@@ -1250,12 +1252,17 @@ static void mut_icmp(FIXTURE_DATA(fuzz) *self)
 		msg[0] = chance(90) ? types[rnd(6)] : rnd(256);
 		msg[1] = msg[0] == 3 && chance(40) ? 4 : rnd(16);
 	}
-	v16 = htons(mtu);	/* IPv4: next-hop MTU; IPv6: the low half */
-	memcpy(msg + 6, &v16, 2);
-	if (p->v6)
-		msg[5] = mtu >> 16;
+	/*
+	 * A Packet Too Big for a segment in flight lowers the route's path
+	 * MTU for ten minutes, and the module then fragments (the peer
+	 * reads no fragments): in flight, an MTU the link already allows.
+	 * The small ones go with sequence numbers not in flight.
+	 */
+	if (p->v6 && live && msg[0] == 2 && mtu < PEER_IP_MTU)
+		mtu = PEER_IP_MTU + rnd(70000 - PEER_IP_MTU);
 	/* the module's segment, as it sent it: ours are its source and dest */
-	seq = chance(60) ? c->m_rcv + rnd(c->m_hi - c->m_rcv + 1) : rnd32();
+	seq = live ? c->m_rcv + rnd(c->m_hi - c->m_rcv + 1) :
+		     c->m_hi + 0x40000000 + rnd(0x40000000);
 	h->source = htons(p->dport);
 	h->dest = htons(p->port);
 	h->seq = htonl(seq);
@@ -1264,6 +1271,10 @@ static void mut_icmp(FIXTURE_DATA(fuzz) *self)
 	h->flags = TOYHDR_ACK;
 	for (q = PEER_HLEN; q < tlen; q++)
 		th[q] = rnd(256);
+	v16 = htons(mtu);	/* IPv4: next-hop MTU; IPv6: the low half */
+	memcpy(msg + 6, &v16, 2);
+	if (p->v6)
+		msg[5] = mtu >> 16;
 	if (p->v6) {
 		uint32_t v32 = htonl(6U << 28);
 
@@ -1744,8 +1755,9 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(fuzz) *self)
 	toy_opts(self->lfd);
 	self->deadline = t0 + cfg.seconds * 500;
 	next_progress = t0 + PROGRESS_MS;
-	toy_kmsg("toy_fuzz_seg", "seed %llu, %ld mutated segments or %ld s\n",
-		 cfg.seed, cfg.iters, cfg.seconds);
+	toy_kmsg("toy_fuzz_seg", "seed %llu, %s: %ld mutated segments or %ld s\n",
+		 cfg.seed, self->v6 ? "IPv6" : "IPv4", (cfg.iters + 1) / 2,
+		 cfg.seconds / 2);
 
 	while (t->mutated < (cfg.iters + 1) / 2 &&
 	       peer_now_ms() < self->deadline && t->hs_fail <= 20) {
