@@ -439,6 +439,60 @@ int peer_send_ip(struct toy_peer *p, const void *opt, size_t optlen,
 	return 0;
 }
 
+size_t peer_quote_ip(const struct toy_peer *p, unsigned char *iph,
+		     size_t len)
+{
+	uint16_t v16;
+
+	if (p->v6) {
+		uint32_t v32 = htonl(6U << 28);
+
+		memset(iph, 0, PEER_IP6_HLEN);
+		memcpy(iph, &v32, 4);
+		v16 = htons(len);
+		memcpy(iph + 4, &v16, 2);
+		iph[6] = p->proto;
+		iph[7] = 64;
+		memcpy(iph + 8, &p->dst6, 16);
+		memcpy(iph + 24, &p->addr6, 16);
+		return PEER_IP6_HLEN;
+	}
+	memset(iph, 0, 20);
+	iph[0] = 0x45;
+	v16 = htons(20 + len);
+	memcpy(iph + 2, &v16, 2);
+	iph[8] = 64;
+	iph[9] = p->proto;
+	memcpy(iph + 12, &p->dst, 4);
+	memcpy(iph + 16, &p->addr, 4);
+	v16 = htons(peer_ip_check(iph, 20));
+	memcpy(iph + 10, &v16, 2);
+	return 20;
+}
+
+int peer_send_icmp(struct toy_peer *p, unsigned char *msg, size_t len)
+{
+	int proto = p->proto, err;
+	uint16_t v16;
+
+	if (len < 8) {
+		errno = EINVAL;
+		return -1;
+	}
+	msg[2] = 0;
+	msg[3] = 0;
+	if (p->v6)
+		v16 = htons((uint16_t)~peer_seg_sum6(&p->addr6, &p->dst6,
+						     IPPROTO_ICMPV6, msg, len));
+	else
+		v16 = htons((uint16_t)~peer_fold(peer_sum(0, msg, len)));
+	memcpy(msg + 2, &v16, 2);
+	p->proto = p->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	err = peer_send_ip(p, NULL, 0, msg, len, 0, 0);
+	p->proto = proto;
+	return err;
+}
+
 int peer_send(struct toy_peer *p, uint32_t seq, uint32_t ack, int flags,
 	      const void *data, size_t len)
 {

@@ -234,6 +234,34 @@ int peer_send_ip(struct toy_peer *p, const void *opt, size_t optlen,
 		 const void *payload, size_t len, size_t frag,
 		 int flags);
 
+/**
+ * peer_quote_ip - the IP header of a datagram the other side sent us
+ * @p: the peer: the header is from @p->dst (@p->dst6) to @p->addr
+ *	(@p->addr6), protocol @p->proto, TTL (hop limit) 64
+ * @iph: room for PEER_IP6_HLEN bytes
+ * @len: the payload length the header is to claim
+ *
+ * What an ICMP error quotes of the datagram it reports (RFC 792; RFC 4443
+ * 2.4 (c)), before the first bytes of that datagram's payload.
+ *
+ * Return: the header's length: 20, or PEER_IP6_HLEN for an IPv6 peer.
+ */
+size_t peer_quote_ip(const struct toy_peer *p, unsigned char *iph,
+		     size_t len);
+
+/**
+ * peer_send_icmp - send an ICMP error (an IPv6 peer: ICMPv6) from the peer
+ * @p: the peer
+ * @msg: the message: type, code, the checksum (filled in here), the rest
+ *	of the 8-byte header (an MTU, a pointer), then the quote
+ * @len: bytes at @msg, at least 8
+ *
+ * The checksum covers the message, and for ICMPv6 the pseudo-header too.
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int peer_send_icmp(struct toy_peer *p, unsigned char *msg, size_t len);
+
 /* peer_send_sack() without blocks: the usual segment. */
 int peer_send(struct toy_peer *p, uint32_t seq, uint32_t ack, int flags,
 	      const void *data, size_t len);

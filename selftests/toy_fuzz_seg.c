@@ -1230,15 +1230,14 @@ static void mut_frag(FIXTURE_DATA(fuzz) *self)
 static void mut_icmp(FIXTURE_DATA(fuzz) *self)
 {
 	unsigned char msg[8 + PEER_IP6_HLEN + MAX_SEG];
+	size_t tlen = PEER_HLEN + rnd(64), ih, q;
+	uint32_t seq, mtu = chance(50) ? 1200 + rnd(400) : rnd(70000);
 	struct toy_peer *p = &self->p;
 	struct conn *c = &self->c;
-	size_t ih = p->v6 ? PEER_IP6_HLEN : 20, tlen = PEER_HLEN + rnd(64), q;
-	unsigned char *in = msg + 8, *th = in + ih;
-	uint32_t seq, mtu = chance(50) ? 1200 + rnd(400) : rnd(70000);
 	int live = chance(60);
-	struct toyhdr *h = (struct toyhdr *)th;
+	struct toyhdr *h;
+	unsigned char *th;
 	uint16_t v16;
-	int proto = p->proto;
 
 	memset(msg, 0, sizeof(msg));
 	if (p->v6) {
@@ -1260,7 +1259,14 @@ static void mut_icmp(FIXTURE_DATA(fuzz) *self)
 	 */
 	if (p->v6 && live && msg[0] == 2 && mtu < PEER_IP_MTU)
 		mtu = PEER_IP_MTU + rnd(70000 - PEER_IP_MTU);
+	v16 = htons(mtu);	/* IPv4: next-hop MTU; IPv6: the low half */
+	memcpy(msg + 6, &v16, 2);
+	if (p->v6)
+		msg[5] = mtu >> 16;
+	ih = peer_quote_ip(p, msg + 8, tlen + rnd(1400));
 	/* the module's segment, as it sent it: ours are its source and dest */
+	th = msg + 8 + ih;
+	h = (struct toyhdr *)th;
 	seq = live ? c->m_rcv + rnd(c->m_hi - c->m_rcv + 1) :
 		     c->m_hi + 0x40000000 + rnd(0x40000000);
 	h->source = htons(p->dport);
@@ -1271,43 +1277,10 @@ static void mut_icmp(FIXTURE_DATA(fuzz) *self)
 	h->flags = TOYHDR_ACK;
 	for (q = PEER_HLEN; q < tlen; q++)
 		th[q] = rnd(256);
-	v16 = htons(mtu);	/* IPv4: next-hop MTU; IPv6: the low half */
-	memcpy(msg + 6, &v16, 2);
-	if (p->v6)
-		msg[5] = mtu >> 16;
-	if (p->v6) {
-		uint32_t v32 = htonl(6U << 28);
-
-		memcpy(in, &v32, 4);
-		v16 = htons(tlen + rnd(1400));
-		memcpy(in + 4, &v16, 2);
-		in[6] = proto;
-		in[7] = 64;
-		memcpy(in + 8, &p->dst6, 16);
-		memcpy(in + 24, &p->addr6, 16);
-	} else {
-		in[0] = 0x45;
-		v16 = htons(ih + tlen + rnd(1400));
-		memcpy(in + 2, &v16, 2);
-		in[8] = 64;
-		in[9] = proto;
-		memcpy(in + 12, &p->dst, 4);
-		memcpy(in + 16, &p->addr, 4);
-		v16 = htons(peer_ip_check(in, 20));
-		memcpy(in + 10, &v16, 2);
-	}
 	/* cut anywhere, mostly after the ports and sequence number */
 	q = chance(80) ? ih + 8 + rnd(tlen - 8 + 1) : rnd(ih + tlen + 1);
-	if (p->v6)	/* ICMPv6's sum covers the pseudo-header (RFC 4443) */
-		v16 = htons((uint16_t)~peer_seg_sum6(&p->addr6, &p->dst6,
-						     IPPROTO_ICMPV6, msg, 8 + q));
-	else
-		v16 = htons((uint16_t)~peer_fold(peer_sum(0, msg, 8 + q)));
-	memcpy(msg + 2, &v16, 2);
-	p->proto = p->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
-	if (!peer_send_ip(p, NULL, 0, msg, 8 + q, 0, 0))
+	if (!peer_send_icmp(p, msg, 8 + q))
 		self->t.icmp++;
-	p->proto = proto;
 	hist_add(c, "icmp type=%u code=%u seq=%u(snd_una%+d) mtu=%u quote=%zu",
 		 msg[0], msg[1], seq, (int32_t)(seq - c->m_rcv), mtu, q);
 }

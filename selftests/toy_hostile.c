@@ -276,46 +276,26 @@ TEST_F(wire, huge_window_still_sends)
 }
 
 /*
- * An ICMP destination unreachable (@code) quoting @quote bytes at @iph,
- * framed by peer.c as a datagram of protocol ICMP.
+ * An ICMP error of @type and @code (an IPv6 peer: ICMPv6) quoting the
+ * module's SYN @s to the peer, with @seq for its sequence number: the
+ * SYN's IP header, rebuilt, and its first 8 bytes.
  */
-static int peer_icmp_unreach(struct toy_peer *p, int code, const unsigned char *iph,
-			     size_t quote)
+static int icmp_for_syn(struct toy_peer *p, int type, int code,
+			const struct toy_seg *s, uint32_t seq)
 {
-	unsigned char icmp[8 + 60 + 8] = { 3, code };	/* destination unreachable */
-	int proto = p->proto, err;
-	uint16_t v16;
-
-	memcpy(icmp + 8, iph, quote);
-	v16 = htons((uint16_t)~peer_fold(peer_sum(0, icmp, 8 + quote)));
-	memcpy(icmp + 2, &v16, 2);
-	p->proto = IPPROTO_ICMP;
-	err = peer_send_ip(p, NULL, 0, icmp, 8 + quote, 0, 0);
-	p->proto = proto;
-	return err;
-}
-
-/* The IP header and first 8 bytes of the module's SYN to the peer, rebuilt. */
-static void syn_quote(FIXTURE_DATA(wire) *self, const struct toy_seg *s,
-		      unsigned char *q)
-{
+	unsigned char msg[8 + PEER_IP6_HLEN + 8] = { type, code };
+	unsigned char *th;
 	uint16_t v16;
 	uint32_t v32;
 
-	memset(q, 0, 28);
-	q[0] = 0x45;
-	v16 = htons(20 + PEER_HLEN);
-	memcpy(q + 2, &v16, 2);
-	q[8] = 64;
-	q[9] = self->p.proto;
-	memcpy(q + 12, &self->p.dst, 4);
-	memcpy(q + 16, &self->p.addr, 4);
+	th = msg + 8 + peer_quote_ip(p, msg + 8, PEER_HLEN);
 	v16 = htons(s->sport);
-	memcpy(q + 20, &v16, 2);
+	memcpy(th, &v16, 2);
 	v16 = htons(s->dport);
-	memcpy(q + 22, &v16, 2);
-	v32 = htonl(s->seq);
-	memcpy(q + 24, &v32, 4);
+	memcpy(th + 2, &v16, 2);
+	v32 = htonl(seq);
+	memcpy(th + 4, &v32, 4);
+	return peer_send_icmp(p, msg, th + 8 - msg);
 }
 
 /*
@@ -327,7 +307,6 @@ static void syn_quote(FIXTURE_DATA(wire) *self, const struct toy_seg *s,
 TEST_F(wire, icmp_unreachable_fails_connect)
 {
 	struct sockaddr_toy sa = toy_sa(inet_addr(ADDR_B), PEER_PORT);
-	unsigned char q[28];
 	struct toy_seg s;
 	int err = 0;
 	socklen_t el = sizeof(err);
@@ -340,14 +319,11 @@ TEST_F(wire, icmp_unreachable_fails_connect)
 	next_seg(_metadata, self, &s);
 	ASSERT_EQ(TOYHDR_SYN | TOYHDR_SACKOK, s.flags);
 
-	s.seq += 100000;	/* not ours: ignored */
-	syn_quote(self, &s, q);
-	ASSERT_EQ(0, peer_icmp_unreach(&self->p, 2, q, sizeof(q)));
+	/* destination unreachable, protocol unreachable; not ours: ignored */
+	ASSERT_EQ(0, icmp_for_syn(&self->p, 3, 2, &s, s.seq + 100000));
 	ASSERT_EQ(0, toy_poll(self->fd, POLLOUT, QUIET_MS));
 
-	s.seq -= 100000;
-	syn_quote(self, &s, q);
-	ASSERT_EQ(0, peer_icmp_unreach(&self->p, 2, q, sizeof(q)));
+	ASSERT_EQ(0, icmp_for_syn(&self->p, 3, 2, &s, s.seq));
 	ASSERT_LT(0, toy_poll(self->fd, POLLOUT, REPLY_MS));
 	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_ERROR, &err, &el));
 	ASSERT_EQ(ENOPROTOOPT, err);
@@ -362,7 +338,6 @@ TEST_F(wire, icmp_unreachable_fails_connect)
 TEST(icmpv6_unreachable_fails_connect)
 {
 	struct sockaddr_toy sa = toy_sa6(ADDR6_B, PEER_PORT);
-	unsigned char msg[8 + PEER_IP6_HLEN + 8];
 	int err = 0, ns_orig, ns_a, fd, i, r;
 	socklen_t el = sizeof(err);
 	long long errs0;
@@ -386,32 +361,9 @@ TEST(icmpv6_unreachable_fails_connect)
 	ASSERT_EQ(TOYHDR_SYN | TOYHDR_SACKOK, s.flags);
 
 	for (i = 0; i < 2; i++) {
-		uint32_t v32 = htonl(6U << 28), seq = htonl(s.seq + (i ? 0 : 100000));
-		uint16_t v16 = htons(PEER_HLEN);
-
-		/* type 1 code 4; the SYN's IPv6 header and first 8 bytes */
-		memset(msg, 0, sizeof(msg));
-		msg[0] = 1;
-		msg[1] = 4;
-		memcpy(msg + 8, &v32, 4);
-		memcpy(msg + 12, &v16, 2);
-		msg[14] = p.proto;
-		msg[15] = 64;
-		memcpy(msg + 16, &p.dst6, 16);
-		memcpy(msg + 32, &p.addr6, 16);
-		v16 = htons(s.sport);
-		memcpy(msg + 48, &v16, 2);
-		v16 = htons(s.dport);
-		memcpy(msg + 50, &v16, 2);
-		memcpy(msg + 52, &seq, 4);
-		v16 = htons((uint16_t)~peer_seg_sum6(&p.addr6, &p.dst6,
-						     IPPROTO_ICMPV6, msg,
-						     sizeof(msg)));
-		memcpy(msg + 2, &v16, 2);
-		r = p.proto;
-		p.proto = IPPROTO_ICMPV6;
-		ASSERT_EQ(0, peer_send_ip(&p, NULL, 0, msg, sizeof(msg), 0, 0));
-		p.proto = r;
+		/* type 1 code 4: port unreachable */
+		ASSERT_EQ(0, icmp_for_syn(&p, 1, 4, &s,
+					  s.seq + (i ? 0 : 100000)));
 		if (!i) {	/* not ours: still connecting */
 			ASSERT_EQ(0, toy_wait_stat("InErrs", errs0 + 1,
 						   REPLY_MS));
