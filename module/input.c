@@ -687,9 +687,10 @@ discard:
  * @info: the MTU for a Packet Too Big
  *
  * As toy_err(), with icmpv6_err_convert()'s answers. A Packet Too Big for
- * a segment in flight lowers the route's path MTU (ip6_update_pmtu()):
- * later segments to that peer leave in fragments of that size
- * (xmit6()), since IPv6 routers never fragment.
+ * a segment in flight lowers the route's path MTU (ip6_update_pmtu()) and
+ * the connection's MSS with it (toy_mtu_reduced(), now or when the owner
+ * releases the socket, as tcp_v6_err() does): IPv6 routers never
+ * fragment, and segments cut to the path need no fragments from us either.
  *
  * Return: 0, or -ENOENT when no connection sent the quoted segment.
  */
@@ -724,11 +725,17 @@ int toy_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 	ts = toy_sk(sk);
 	bh_lock_sock(sk);
 	if (type == ICMPV6_PKT_TOOBIG) {
-		if (toy_between(seq, ts->snd_una, ts->snd_nxt))
+		if (toy_between(seq, ts->snd_una, ts->snd_nxt)) {
 			ip6_update_pmtu(skb, net, info, sk->sk_bound_dev_if,
 					READ_ONCE(sk->sk_mark), sk->sk_uid);
-		else
+			WRITE_ONCE(ts->mtu_info, ntohl(info));
+			if (!sock_owned_by_user(sk))
+				toy_mtu_reduced(sk);
+			else if (!test_and_set_bit(TOY_DEFER_MTU, &ts->deferred))
+				sock_hold(sk);
+		} else {
 			TOY_INC_STATS(net, TOY_MIB_INERRS);
+		}
 	} else {
 		fatal = icmpv6_err_convert(type, code, &err);
 		icmp_apply(sk, seq, err, fatal);

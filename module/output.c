@@ -613,6 +613,9 @@ void toy_push(struct sock *sk)
 		    skb_queue_is_last(&sk->sk_write_queue, skb))
 			break;
 
+		/* Made before a Packet Too Big lowered the MSS: cut it. */
+		if (skb->len > ts->mss && split_skb(sk, skb, ts->mss))
+			break;
 		if (toy_after(cb->end_seq, wnd_end)) {
 			/* Split only with nothing in flight (no silly window). */
 			if (!toy_before(cb->seq, wnd_end) ||
@@ -656,6 +659,42 @@ void toy_push(struct sock *sk)
 		ts->snd_nxt = ts->fin_seq + 1;
 
 	toy_rearm_rtx(sk, false);
+}
+
+/*
+ * The MSS that fits a path MTU of @mtu over IPv6, never below IPv6's
+ * minimum MTU (RFC 8200 5: a smaller one in a Packet Too Big is bogus),
+ * and never above @mss.
+ */
+static u16 mss_for_mtu6(u16 mss, u32 mtu)
+{
+	mtu = max_t(u32, mtu, IPV6_MIN_MTU);
+	if (mtu >= (u32)mss + sizeof(struct ipv6hdr) + TOY_HLEN)
+		return mss;
+	return mtu - sizeof(struct ipv6hdr) - TOY_HLEN;
+}
+
+/**
+ * toy_mtu_reduced - a Packet Too Big lowered the path MTU: lower the MSS
+ * @sk: the connection, owned, or under bh_lock_sock() with no owner
+ *
+ * tcp_v6_mtu_reduced(), from toy_v6_err() or toy_release_cb(): new
+ * segments are cut to the path MTU, and toy_push() cuts queued ones that
+ * were made for the old MSS (split_skb()). What is already in flight at
+ * the old size leaves again, if lost, in fragments (xmit6()): nothing
+ * sent is cut again.
+ */
+void toy_mtu_reduced(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u16 mss;
+
+	sock_owned_by_me(sk);
+	if (!ts->ipv6 || (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	mss = mss_for_mtu6(ts->mss, READ_ONCE(ts->mtu_info));
+	if (mss < ts->mss)
+		WRITE_ONCE(ts->mss, mss);
 }
 
 /**

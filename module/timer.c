@@ -223,6 +223,7 @@ static void (* const timer_handlers[__TOY_DEFER_MAX])(struct sock *sk) = {
 	[TOY_DEFER_SK]		= sk_handler,
 	[TOY_DEFER_DELACK]	= delack_handler,
 	[TOY_DEFER_TSQ]		= toy_push,	/* tsq.c: bytes drained below */
+	[TOY_DEFER_MTU]		= toy_mtu_reduced,	/* input.c: toy_v6_err() */
 };
 
 /*

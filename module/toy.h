@@ -379,7 +379,10 @@ struct toy_cong_ops {
  * @ca_ops: the congestion control algorithm, one of cong.c's table
  * @ca_priv: its private state, zeroed when it starts
  * @total_retrans: segments retransmitted over the connection's life
- * @mss: payload bytes per segment, from the route's MTU
+ * @mss: payload bytes per segment, from the route's MTU; lowered, never
+ *	raised, by a Packet Too Big (toy_mtu_reduced())
+ * @mtu_info: the MTU of the latest Packet Too Big for a segment in flight,
+ *	for toy_mtu_reduced() (written under bh_lock_sock())
  * @syn_retries: TOY_SYN_RETRIES
  * @retries: TOY_RETRIES
  * @rto_min: TOY_RTO_MIN, ms
@@ -485,6 +488,7 @@ struct toy_sock {
 	u8 ca_state;
 	u32 total_retrans;
 	u16 mss;
+	u32 mtu_info;
 
 	u8 syn_retries;
 	u8 retries;
@@ -522,6 +526,7 @@ enum {
 	TOY_DEFER_SK,
 	TOY_DEFER_DELACK,
 	TOY_DEFER_TSQ,		/* not a timer: tsq.c's push */
+	TOY_DEFER_MTU,		/* not a timer: a Packet Too Big (input.c) */
 	__TOY_DEFER_MAX
 };
 
@@ -805,6 +810,7 @@ static inline void toy_drop_mark(struct sk_buff *skb, enum toy_drop why)
 void toy_send_probe(struct sock *sk);
 void toy_send_keepalive(struct sock *sk);
 void toy_push(struct sock *sk);
+void toy_mtu_reduced(struct sock *sk);
 int toy_send_syn_again(struct sock *sk);
 int toy_send_fin(struct sock *sk);
 int toy_send_data(struct sock *sk, struct sk_buff *skb);

@@ -62,7 +62,9 @@
 # v6pmtu: only the router's link to the server has MTU 1280, so the
 # client's 1500-byte packets meet a router that cannot forward them (IPv6
 # routers never fragment): its Packet Too Big must lower the client's path
-# MTU (ip -6 route get shows 1280), after which the client fragments.
+# MTU (ip -6 route get shows 1280) and its MSS to 1216, after which the
+# client cuts its segments to the path instead of sending fragments (only
+# what was in flight at the old size may go again in fragments).
 #
 # "all" puts every fault on one path at once, at rates a congestion
 # controlled sender can cross in CI's time: with 10% loss on a 200 ms RTT
@@ -242,6 +244,12 @@ start_server() {
 # --- counters ----------------------------------------------------------------
 
 snap() { ip netns exec "$1" cat /proc/net/toy_stat >"$2"; }
+
+# The fragments IPv6 has made of the client's packets (0 without IPv6).
+frag_creates() {
+	cli awk '$1 == "Ip6FragCreates" { n = $2 } END { print n + 0 }' \
+		/proc/net/snmp6 2>/dev/null || echo 0
+}
 
 # counter FILE NAME: a counter by name from a toy_stat snapshot ("" if absent).
 counter() {
@@ -443,10 +451,12 @@ run_profile() {
 	[ "$profile" != gsooff ] || echo 0 >/sys/module/toy/parameters/gso
 	snap "$NS_CLI" "$TMP.stat.cli.0"
 	snap "$NS_SRV" "$TMP.stat.srv.0"
+	frags0=$(frag_creates)
 	pkts0=$(tx_packets)
 	xfer "$profile" up
 	xfer "$profile" down
 	pkts=$(($(tx_packets) - pkts0))
+	frags=$(($(frag_creates) - frags0))
 	snap "$NS_CLI" "$TMP.stat.cli.1"
 	snap "$NS_SRV" "$TMP.stat.srv.1"
 	set_netem
@@ -489,8 +499,10 @@ run_profile() {
 		check "v6mtu1280: MSS client/server $XFER_MSS = $((MTU_SMALL - 64))/$((MTU_SMALL - 64))" \
 			[ "$XFER_MSS" = "$((MTU_SMALL - 64))/$((MTU_SMALL - 64))" ] ;;
 	v6pmtu)
-		check "v6pmtu: MSS client/server $XFER_MSS = 1436/$((MTU_SMALL - 64)): the client began at 1500" \
-			[ "$XFER_MSS" = "1436/$((MTU_SMALL - 64))" ]
+		check "v6pmtu: MSS client/server $XFER_MSS = $((MTU_SMALL - 64))/$((MTU_SMALL - 64)): the client began at 1436, a Packet Too Big lowered it" \
+			[ "$XFER_MSS" = "$((MTU_SMALL - 64))/$((MTU_SMALL - 64))" ]
+		check "v6pmtu: the client cut segments to the path: Ip6FragCreates $frags < cli OutSegs $segs / 10" \
+			[ "$((frags * 10))" -lt "$segs" ]
 		check "v6pmtu: a Packet Too Big taught the client the path MTU (${pmtu:-none} = $MTU_SMALL)" \
 			[ "${pmtu:-0}" = "$MTU_SMALL" ] ;;
 	nogso)

@@ -14,7 +14,10 @@
 # that the measure can see the difference. Both runs
 # must keep the link busy: the limit holds data back, it must not starve
 # the link (at least 40% of the rate, a bound far from what a stalled
-# sender gets, so a busy host does not fail it). Prints TAP.
+# sender gets, so a busy host does not fail it). Then senders are killed
+# while the tbf holds their data, and the data freed under orphans and
+# destroyed sockets ("closing while the qdisc holds the data", below).
+# Prints TAP.
 #
 # Environment: toyperf on PATH or in TOY_BIN_DIR; toy.ko loaded; tc,
 # veth and sch_tbf.
@@ -63,7 +66,8 @@ check "namespaces, veth and a $MBIT Mbit/s tbf" [ $? -eq 0 ]
 
 ip netns exec "$NB" "$PERF" -s -B 10.9.0.2 -p 5401 --buf "$BUF" \
 	>"$TMP.srv" 2>&1 &
-PIDS="$PIDS $!"
+SRV=$!
+PIDS="$PIDS $SRV"
 
 # backlog: the tbf's backlog now, in bytes
 backlog() {
@@ -144,5 +148,115 @@ check "no limit: tbf backlog 4 times as high, and over 64 KB ($MAXQ B)" \
 check "no limit: TSQThrottled not counted ($THROTTLED)" [ "$THROTTLED" -eq 0 ]
 # Retransmissions without the limit are reported (diag above), not judged:
 # that is the behaviour before small queues (on 6.1, a few per run).
+
+# ---- closing while the qdisc holds the data ---------------------------------
+#
+# Each skb below a socket holds its truesize of sk_wmem_alloc, which keeps
+# the struct sock (and the module) alive after the socket is gone; its
+# destructor (toy_tsq_wfree()) may then run on an orphan, or on a socket
+# already destroyed, from the qdisc's reset as well as from the device.
+# STRESS_FLOWS senders fill the tbf, are killed (orphans with data queued
+# and below), and then, per round:
+#   purge    the qdisc is deleted under the orphans (their skbs freed at
+#            once, throttled ones pushed by the tasklet);
+#   reset    the server is killed: its RSTs destroy the orphans while the
+#            tbf still holds their skbs, which the qdisc's deletion frees
+#            afterwards, the last unit of each socket with them.
+# Round by round with limit_output_bytes 0 (megabytes in the tbf) and the
+# default (throttled sockets on the tasklet's list when they die). In the
+# end no socket is left and the module's reference count is what it was;
+# the debug kernel's KASAN and lockdep watch every step.
+STRESS_FLOWS=8
+
+# sockets_a: AF_TOY sockets in the senders' namespace
+sockets_a() {
+	ip netns exec "$NA" cat /proc/net/toy | awk 'NR > 1' | wc -l
+}
+
+# wait_until TENTHS CMD...: CMD succeeds within TENTHS tenths of a second
+wait_until() {
+	_t=$1
+	shift
+	while ! "$@"; do
+		_t=$((_t - 1))
+		[ "$_t" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+no_sockets_a() { [ "$(sockets_a)" -eq 0 ]; }
+backlog_over() { q=$(backlog); [ -n "$q" ] && [ "$q" -gt "$1" ]; }
+listening() {
+	ip netns exec "$NB" awk 'NR > 1 && $4 == "0A" { f = 1 } END { exit !f }' \
+		/proc/net/toy
+}
+refcnt_is() { [ "$(cat /sys/module/toy/refcnt)" -eq "$1" ]; }
+
+start_server() {
+	ip netns exec "$NB" "$PERF" -s -B 10.9.0.2 -p 5401 --buf "$BUF" \
+		>"$TMP.srv" 2>&1 &
+	SRV=$!
+	PIDS="$PIDS $SRV"
+	wait_until 100 listening
+}
+
+tbf_add() {
+	ip netns exec "$NA" tc qdisc add dev a0 root tbf rate "${MBIT}mbit" \
+		burst 16kb limit 8mb
+}
+
+# stress_round HOW LIMIT: one round as described above
+stress_round() {
+	how=$1
+	echo "$2" >"$TOY_PARAMS/limit_output_bytes"
+	cpids=""
+	i=0
+	while [ "$i" -lt "$STRESS_FLOWS" ]; do
+		ip netns exec "$NA" "$PERF" -c 10.9.0.2 -p 5401 -t 60 \
+			--buf "$BUF" >/dev/null 2>&1 &
+		cpids="$cpids $!"
+		i=$((i + 1))
+	done
+	# with no limit, megabytes; with it, at least a little
+	want=1048576
+	[ "$2" -eq 0 ] || want=16384
+	wait_until 300 backlog_over "$want"
+	held=$?
+	q=$(backlog)
+	for p in $cpids; do kill -9 "$p" 2>/dev/null; done
+	for p in $cpids; do wait "$p" 2>/dev/null; done
+	check "stress $how limit $2: the tbf held the senders' data (${q:-?} B > $want)" \
+		[ "$held" -eq 0 ]
+	if [ "$how" = reset ]; then
+		kill -9 "$SRV" 2>/dev/null
+		wait "$SRV" 2>/dev/null
+		wait_until 300 no_sockets_a
+		r=$?
+		check "stress $how limit $2: the server's resets destroyed the orphans ($(sockets_a) left)" \
+			[ "$r" -eq 0 ]
+		diag "stress $how limit $2: tbf backlog ${q:-?} B then, $(backlog) B now"
+	fi
+	ip netns exec "$NA" tc qdisc del dev a0 root
+	wait_until 600 no_sockets_a
+	r=$?
+	check "stress $how limit $2: no socket left after the purge ($(sockets_a))" \
+		[ "$r" -eq 0 ]
+	tbf_add
+	[ "$how" = reset ] && start_server
+}
+
+# The server's listener is the only socket now (the transfers' TIME-WAIT
+# ones go within timewait_ms).
+wait_until 300 no_sockets_a
+REF0=$(cat /sys/module/toy/refcnt)
+for limit in 0 "$LIMIT0"; do
+	stress_round purge "$limit"
+	stress_round reset "$limit"
+done
+echo "$LIMIT0" >"$TOY_PARAMS/limit_output_bytes"
+wait_until 300 refcnt_is "$REF0"
+r=$?
+check "stress: the module's reference count is back to $REF0 ($(cat /sys/module/toy/refcnt))" \
+	[ "$r" -eq 0 ]
 
 tap_end

@@ -127,7 +127,38 @@ static void toy_push_header_fields(struct kunit *test)
 	kfree_skb(skb);
 }
 
+struct toy_pmtu_case {
+	const char *desc;
+	u16 mss;
+	u32 mtu;
+	u16 want;
+};
+
+/* What a Packet Too Big's MTU does to an IPv6 connection's MSS. */
+static const struct toy_pmtu_case toy_pmtu_cases[] = {
+	{ "1500 link, 1280 path", 1436, 1280, 1216 },
+	{ "1500 link, 1400 path", 1436, 1400, 1336 },
+	{ "exactly the segment", 1436, 1500, 1436 },
+	{ "one byte short", 1436, 1499, 1435 },
+	{ "larger than the link: never raised", 1216, 1500, 1216 },
+	{ "huge: never raised", 1436, 70000, 1436 },
+	{ "below IPv6's minimum: taken as 1280", 1436, 500, 1216 },
+	{ "zero: taken as 1280", 1436, 0, 1216 },
+	{ "already at the minimum", 1216, 1280, 1216 },
+	{ "loopback's 64 KiB", 65411, 9000, 8936 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(toy_pmtu, toy_pmtu_cases, desc);
+
+static void toy_mss_for_pmtu(struct kunit *test)
+{
+	const struct toy_pmtu_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, mss_for_mtu6(c->mss, c->mtu), c->want);
+}
+
 static struct kunit_case toy_output_test_cases[] = {
+	KUNIT_CASE_PARAM(toy_mss_for_pmtu, toy_pmtu_gen_params),
 	KUNIT_CASE_PARAM(toy_rcv_window_room, toy_window_gen_params),
 	KUNIT_CASE(toy_xmit_csum_syn),
 	KUNIT_CASE(toy_xmit_csum_odd_payload),
