@@ -725,7 +725,10 @@ int toy_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 	ts = toy_sk(sk);
 	bh_lock_sock(sk);
 	if (type == ICMPV6_PKT_TOOBIG) {
-		if (toy_between(seq, ts->snd_una, ts->snd_nxt)) {
+		if (!toy_between(seq, ts->snd_una, ts->snd_nxt)) {
+			TOY_INC_STATS(net, TOY_MIB_INERRS);
+		} else if (ntohl(info) >= IPV6_MIN_MTU) {
+			/* A smaller MTU is bogus (RFC 8200 5; tcp_v6_err()) */
 			ip6_update_pmtu(skb, net, info, sk->sk_bound_dev_if,
 					READ_ONCE(sk->sk_mark), sk->sk_uid);
 			WRITE_ONCE(ts->mtu_info, ntohl(info));
@@ -733,8 +736,6 @@ int toy_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt, u8 type,
 				toy_mtu_reduced(sk);
 			else if (!test_and_set_bit(TOY_DEFER_MTU, &ts->deferred))
 				sock_hold(sk);
-		} else {
-			TOY_INC_STATS(net, TOY_MIB_INERRS);
 		}
 	} else {
 		fatal = icmpv6_err_convert(type, code, &err);

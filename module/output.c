@@ -663,8 +663,8 @@ void toy_push(struct sock *sk)
 
 /*
  * The MSS that fits a path MTU of @mtu over IPv6, never below IPv6's
- * minimum MTU (RFC 8200 5: a smaller one in a Packet Too Big is bogus),
- * and never above @mss.
+ * minimum MTU (toy_v6_err() ignores a Packet Too Big with a smaller one,
+ * RFC 8200 5), and never above @mss.
  */
 static u16 mss_for_mtu6(u16 mss, u32 mtu)
 {

@@ -241,7 +241,7 @@ void toy_get_info(struct sock *sk, struct toy_info *info)
 	memset(info, 0, sizeof(*info));
 	info->state = sk->sk_state;
 	info->retransmits = ts->retransmits;
-	info->mss = ts->mss;
+	info->mss = READ_ONCE(ts->mss);	/* toy_mtu_reduced() */
 	info->rto_us = ts->rto;
 	info->srtt_us = ts->srtt;
 	info->rttvar_us = ts->rttvar;

@@ -247,8 +247,8 @@ snap() { ip netns exec "$1" cat /proc/net/toy_stat >"$2"; }
 
 # The fragments IPv6 has made of the client's packets (0 without IPv6).
 frag_creates() {
-	cli awk '$1 == "Ip6FragCreates" { n = $2 } END { print n + 0 }' \
-		/proc/net/snmp6 2>/dev/null || echo 0
+	cli cat /proc/net/snmp6 2>/dev/null |
+		awk '$1 == "Ip6FragCreates" { n = $2 } END { print n + 0 }'
 }
 
 # counter FILE NAME: a counter by name from a toy_stat snapshot ("" if absent).
