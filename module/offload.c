@@ -3,11 +3,12 @@
  * Toy Stream Protocol: segmentation offload (GSO).
  *
  * A sender with several full segments to send hands IP one super-segment
- * (output.c): one Toy header, then the queued skbs themselves, each a
- * clone on the frag_list, each one segment's payload. Loopback,
- * veth and the other software devices carry it whole, so the IP layer,
- * the qdisc, the device and the receiver's input path run once for up to
- * TOY_GSO_MAX_SEGS segments, as they do for TCP's. Where segments must be
+ * (output.c): one Toy header, then the payload of up to TOY_GSO_MAX_SEGS
+ * segments, in the page fragments of a clone of the queued skb, as TCP's
+ * TSO skbs carry theirs. Loopback, veth and the other software devices
+ * carry it whole, so the IP layer, the qdisc, the device and the
+ * receiver's input path run once for up to TOY_GSO_MAX_SEGS segments, as
+ * they do for TCP's. Where segments must be
  * cut (a device that cannot carry it, tbf and netem, IPsec, a forwarder
  * with a smaller MTU), the stack calls toy_gso_segment() through
  * inet_offloads[], as it calls tcp4_gso_segment() for TCP.
@@ -15,9 +16,9 @@
  * The stack has no GSO type for a protocol it does not know. We use
  * SCTP's, the one software-only type, whose segments are whatever the
  * protocol's callback makes them; gso_size is the segment's payload, as
- * for TCP, and each frag_list member is one segment, all as long but the
- * last. No hardware advertises it, so no NIC is ever asked to cut our
- * segments the way it would cut TCP's; only the software devices do
+ * for TCP, and every segment is that long but the last. No hardware
+ * advertises it, so no NIC is ever asked to cut our segments the way it
+ * would cut TCP's; only the software devices do
  * (NETIF_F_GSO_SOFTWARE), and ethtool's tx-sctp-segmentation turns it off
  * on one of them: the super-segment is then cut before the device, and a
  * capture there sees each segment.
@@ -54,20 +55,21 @@ static int seg_csum(struct sk_buff *seg, netdev_features_t features)
 
 /*
  * Whether @skb, its header at skb->data, is a super-segment as output.c
- * builds it. It may come from elsewhere (inet_gso_segment() picks the
- * callback by IP protocol alone, whatever gso_type says), so nothing
- * skb_segment() relies on is taken on trust.
+ * builds it: the header linear, the payload in page fragments, more than
+ * one segment of gso_size and at most TOY_GSO_MAX_SEGS. It may come from
+ * elsewhere (inet_gso_segment() picks the callback by IP protocol alone,
+ * whatever gso_type says), so nothing skb_segment() relies on is taken
+ * on trust.
  */
 static bool gso_valid(struct sk_buff *skb, unsigned int *hlen)
 {
 	const struct skb_shared_info *shinfo = skb_shinfo(skb);
-	unsigned int total = 0, segs = 0, mss = shinfo->gso_size;
+	unsigned int mss = shinfo->gso_size, payload;
 	const struct toyhdr *th;
-	struct sk_buff *iter;
 
 	if (!mss || mss == GSO_BY_FRAGS ||
 	    !(shinfo->gso_type & SKB_GSO_SCTP) ||
-	    (shinfo->gso_type & SKB_GSO_DODGY) || !skb_has_frag_list(skb) ||
+	    (shinfo->gso_type & SKB_GSO_DODGY) || skb_has_frag_list(skb) ||
 	    !pskb_may_pull(skb, TOY_HLEN))
 		return false;
 	th = (const struct toyhdr *)skb->data;
@@ -75,25 +77,12 @@ static bool gso_valid(struct sk_buff *skb, unsigned int *hlen)
 	if (*hlen < TOY_HLEN || !pskb_may_pull(skb, *hlen))
 		return false;
 	th = (const struct toyhdr *)skb->data;
-	/* Only data (and ACK) segments travel this way; the payload is all
-	 * in the members.
-	 */
-	if ((th->flags & ~TOYHDR_ACK) || skb_headlen(skb) != *hlen ||
-	    shinfo->nr_frags)
+	/* Only data (and ACK) segments travel this way. */
+	if ((th->flags & ~TOYHDR_ACK) || skb_headlen(skb) != *hlen)
 		return false;
-	/*
-	 * skb_segment() cuts every gso_size bytes and takes each member
-	 * whole: they must end where the cuts fall.
-	 */
-	skb_walk_frags(skb, iter) {
-		if (!iter->len || iter->len > mss || skb_has_frag_list(iter) ||
-		    (iter->next && iter->len != mss))
-			return false;
-		total += iter->len;
-		segs++;
-	}
-	return total == skb->len - *hlen && total == ntohs(th->len) &&
-	       segs <= TOY_GSO_MAX_SEGS;
+	payload = skb->len - *hlen;
+	return payload == ntohs(th->len) && payload > mss &&
+	       DIV_ROUND_UP(payload, mss) <= TOY_GSO_MAX_SEGS;
 }
 
 /*
@@ -141,9 +130,9 @@ static struct sk_buff *toy_gso_segment(struct sk_buff *skb,
 	__skb_pull(skb, hlen);
 
 	/*
-	 * Scatter-gather keeps skb_segment() on the path that shares each
-	 * member's bytes and tracks where it is in any mix of linear and
-	 * paged members; a device without it gets linear segments below.
+	 * Scatter-gather keeps skb_segment() on the path that shares the
+	 * page fragments, cutting them where segments end; a device without
+	 * it gets linear segments below.
 	 * No GSO feature goes in: skb_segment() would leave some segments
 	 * whole for the device (GSO_PARTIAL).
 	 */

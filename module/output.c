@@ -18,16 +18,19 @@
  * that must look at the bytes first (netem's corruption, fragmentation).
  * The sum is never computed here.
  *
- * Data waits in sk_write_queue, one skb per segment, payload only, and
- * moves to the rtx_queue rbtree once sent, until it is acknowledged (the
- * scoreboard of recovery.c searches it by sequence number). Each
- * transmission sends a clone, as tcp_transmit_skb() does: the headers go
- * in the headroom, which the queued skb gave up (__skb_header_release()),
- * and the payload is shared, so no transmission copies it. New data that
- * may leave at once goes in super-segments of up to TOY_GSO_MAX_SEGS
- * queued skbs (send_gso(), offload.c), which the stack cuts into their
- * segments only where it must; the queue, the congestion window and loss
- * recovery still count each segment.
+ * Data waits in sk_write_queue, payload only, in skbs of up to a
+ * super-segment's worth of whole segments (toy_size_goal()), and moves to
+ * the rtx_queue rbtree once sent, until it is acknowledged (the
+ * scoreboard of recovery.c searches it by sequence number). toy_push()
+ * cuts each transmission from the head of the queue (toy_fragment(), as
+ * tcp_write_xmit() cuts with tso_fragment()): whole segments, as many as
+ * the windows allow. Each transmission sends a clone, as
+ * tcp_transmit_skb() does: the headers go in the headroom, which the
+ * queued skb gave up (__skb_header_release()), and the payload is shared,
+ * so no transmission copies it. One of several segments is a
+ * super-segment (offload.c), which the stack cuts into its segments only
+ * where it must; the congestion window and loss recovery still count
+ * each segment (cb->pcount).
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -409,106 +412,143 @@ void toy_reply_rst(struct net *net, struct sk_buff *in)
 		xmit(net, NULL, skb, ip_hdr(in)->daddr, ip_hdr(in)->saddr);
 }
 
+/*
+ * Mark @skb, about to leave as @segs segments of @mss, as a super-segment
+ * (offload.c), or as a plain segment. @skb's shared info is its own: no
+ * earlier transmission shares it (toy_send_data()).
+ */
+static void set_gso(struct sk_buff *skb, u16 segs, u16 mss)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	if (segs > 1) {
+		shinfo->gso_size = mss;
+		shinfo->gso_segs = segs;
+		shinfo->gso_type = SKB_GSO_SCTP;
+	} else {
+		shinfo->gso_size = 0;
+		shinfo->gso_segs = 0;
+		shinfo->gso_type = 0;
+	}
+}
+
 /**
  * toy_send_data - send one skb of rtx_queue (again)
  * @sk: the socket, locked
- * @skb: the queued skb, which stays queued for retransmission
+ * @skb: the queued skb, which stays queued for retransmission; its
+ *	cb->pcount segments of the current MSS, more than one only where
+ *	toy_tso_segs() allows
  *
  * Return: 0 or the error that kept it from leaving.
  */
 int toy_send_data(struct sock *sk, struct sk_buff *skb)
 {
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *copy;
 
 	/*
 	 * While an earlier transmission is alive (in a qdisc, or in the
 	 * peer's receive queue on loopback) its headers are in the shared
-	 * headroom: this one gets a head of its own (__tcp_transmit_skb()).
+	 * headroom, and its segment size in the shared info: this one gets
+	 * a head of its own (__tcp_transmit_skb()).
 	 */
-	if (unlikely(skb_cloned(skb)))
+	if (unlikely(skb_cloned(skb))) {
 		copy = pskb_copy(skb, GFP_ATOMIC);
-	else
+		if (copy)
+			set_gso(copy, cb->pcount, ts->mss);
+	} else {
+		set_gso(skb, cb->pcount, ts->mss);
 		copy = skb_clone(skb, GFP_ATOMIC);
+	}
 	if (!copy)
 		return -ENOBUFS;
 	copy->dev = NULL;	/* aliased with rbnode.rb_left on rtx_queue */
 	toy_tsq_own(sk, copy);
-	return send_seg(sk, copy, TOY_SKB_CB(skb)->seq, TOYHDR_ACK);
+	return send_seg(sk, copy, cb->seq, TOYHDR_ACK);
 }
 
 /*
- * Send the @n skbs of rtx_queue from @first on as one super-segment
- * (offload.c): a header, and a clone of each skb on its frag_list, each
- * one segment, all as long as the first but the last, which may be
- * shorter. Return: 0 or the error that kept it from leaving.
+ * The segments one transmission may carry: a super-segment's worth with
+ * GSO (the gso parameter, and an offload slot, offload.c), else one.
  */
-static int send_gso(struct sock *sk, struct sk_buff *first, int n)
+u32 toy_tso_segs(const struct toy_sock *ts)
 {
-	struct sk_buff *head, *skb = first, **tail;
-	struct skb_shared_info *shinfo;
-
-	if (n == 1)
-		return toy_send_data(sk, first);
-	head = alloc_ctl();
-	if (!head)
-		return -ENOBUFS;
-	shinfo = skb_shinfo(head);
-	tail = &shinfo->frag_list;
-	while (n--) {
-		struct sk_buff *clone = skb_clone(skb, GFP_ATOMIC);
-
-		if (!clone) {
-			kfree_skb(head);	/* and the clones so far */
-			return -ENOBUFS;
-		}
-		clone->dev = NULL;	/* as in toy_send_data() */
-		*tail = clone;
-		tail = &clone->next;
-		head->len += clone->len;
-		head->data_len += clone->len;
-		head->truesize += clone->truesize;
-		shinfo->gso_segs++;
-		skb = skb_rb_next(skb);
-	}
-	shinfo->gso_size = first->len;
-	shinfo->gso_type = SKB_GSO_SCTP;
-	toy_tsq_own(sk, head);
-	return send_seg(sk, head, TOY_SKB_CB(first)->seq, TOYHDR_ACK);
-}
-
-/*
- * The payload of one super-segment: about a millisecond's worth at the
- * rate the congestion window allows, as tcp_tso_autosize() sizes a TSO
- * burst, so that a slow bottleneck does not get 64 KB at a time; at least
- * two segments. 0 without GSO (the gso parameter, or no offload slot).
- */
-static u32 gso_goal(const struct toy_sock *ts)
-{
-	u64 bytes = TOY_GSO_MAX_BYTES;
-
 	/* No offload is registered for IPv6 (offload.c) */
 	if (!toy_gso_ok || !READ_ONCE(toy_gso) || ts->ipv6)
-		return 0;
-	if (ts->srtt)
-		bytes = div_u64((u64)ts->snd_cwnd * ts->mss * USEC_PER_MSEC,
-				ts->srtt);
-	bytes = max_t(u64, bytes, 2 * ts->mss);
-	return min_t(u64, bytes, TOY_GSO_MAX_BYTES);
+		return 1;
+	return clamp_t(u32, TOY_GSO_MAX_BYTES / ts->mss, 1, TOY_GSO_MAX_SEGS);
+}
+
+/**
+ * toy_size_goal - how large sendmsg() lets an skb of sk_write_queue grow
+ * @ts: the sender, locked
+ *
+ * As many whole segments as one transmission may carry
+ * (tcp_xmit_size_goal()): toy_push() then cuts what each transmission
+ * takes from the head of the queue.
+ *
+ * Return: bytes, a multiple of the MSS.
+ */
+u32 toy_size_goal(const struct toy_sock *ts)
+{
+	return toy_tso_segs(ts) * ts->mss;
 }
 
 /*
- * Cut @skb after @len bytes, so that its head fits the peer's window; the
- * rest becomes a new skb right after it in the write queue.
+ * The segments of one transmission: about a millisecond's worth at the
+ * rate the congestion window allows, as tcp_tso_autosize() sizes a TSO
+ * burst, so that a slow bottleneck does not get 64 KB at a time; at least
+ * two segments, at most toy_tso_segs().
  */
-static int split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
+static u32 tso_autosize(const struct toy_sock *ts)
+{
+	u32 max = toy_tso_segs(ts);
+	u64 bytes;
+
+	if (max == 1 || !ts->srtt)
+		return max;
+	bytes = div_u64((u64)ts->snd_cwnd * ts->mss * USEC_PER_MSEC, ts->srtt);
+	return clamp_t(u64, div_u64(bytes, ts->mss), min(2U, max), max);
+}
+
+/**
+ * toy_fragment - cut an skb of either queue in two
+ * @sk: the socket, locked
+ * @skb: a data skb of sk_write_queue or rtx_queue, longer than @len
+ * @len: the bytes it keeps, more than none
+ *
+ * The rest moves to a new skb, which takes a copy of @skb's marks and
+ * which the caller links right after it; the caller recounts segments
+ * (recovery.c). A transmission still holding @skb's data keeps its own
+ * view of it: @skb gets a head of its own first (tcp_fragment()).
+ *
+ * Return: the new skb, or NULL without memory.
+ */
+struct sk_buff *toy_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb), *ncb;
 	u32 nlen = skb->len - len;
 	struct sk_buff *nskb;
 
+	sock_owned_by_me(sk);
+	if (WARN_ON_ONCE(!len || len >= skb->len))
+		return NULL;
+	if (skb_cloned(skb)) {
+		/*
+		 * skb_unclone_keeptruesize() is TCP's own: the same, for an
+		 * skb with no owner (its charge is in cb->charge).
+		 */
+		u32 truesize = skb->truesize;
+
+		if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+			return NULL;
+		skb->truesize = truesize;
+		__skb_header_release(skb);
+	}
 	nskb = alloc_skb_fclone(TOY_MAX_HEADER + skb_headlen(skb), GFP_ATOMIC);
 	if (!nskb)
-		return -ENOBUFS;
+		return NULL;
 	skb_reserve(nskb, TOY_MAX_HEADER);
 	/* Forced: the data was charged once already, in @skb. */
 	toy_wmem_charge(sk, nskb, true);
@@ -523,51 +563,44 @@ static int split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
 	 */
 	nskb->truesize += nlen;
 	skb->truesize -= nlen;
-	ncb->charge += nlen;
+	*ncb = *cb;
+	ncb->charge = nskb->truesize;
 	cb->charge -= nlen;
-
 	ncb->seq = cb->seq + len;
-	ncb->end_seq = cb->end_seq;
-	ncb->retrans = false;
 	cb->end_seq = ncb->seq;
+	return nskb;
+}
+
+/* Cut @skb of sk_write_queue after @len bytes; the rest follows it. */
+static int split_skb(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct sk_buff *nskb = toy_fragment(sk, skb, len);
+
+	if (!nskb)
+		return -ENOBUFS;
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
 	return 0;
 }
 
-/* @skb was sent: it goes after the others on the retransmit queue. */
-static void rtx_queue_tail(struct toy_sock *ts, struct sk_buff *skb)
+/**
+ * toy_rtx_insert - link a sent skb into rtx_queue, by sequence number
+ * @ts: the sender, locked
+ * @skb: the skb, not linked, overlapping none of rtx_queue
+ */
+void toy_rtx_insert(struct toy_sock *ts, struct sk_buff *skb)
 {
 	struct rb_node **p = &ts->rtx_queue.rb_node, *parent = NULL;
+	u32 seq = TOY_SKB_CB(skb)->seq;
 
 	while (*p) {
 		parent = *p;
-		p = &parent->rb_right;
+		if (toy_before(seq, TOY_SKB_CB(rb_to_skb(parent))->seq))
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
 	}
 	rb_link_node(&skb->rbnode, parent, p);
 	rb_insert_color(&skb->rbnode, &ts->rtx_queue);
-}
-
-/*
- * Send the @n skbs from @first on, the last of rtx_queue, which toy_push()
- * counted as sent already; if they could not leave, they go back to the
- * front of sk_write_queue, unsent.
- */
-static int send_run(struct sock *sk, struct sk_buff *first, int n)
-{
-	struct toy_sock *ts = toy_sk(sk);
-	int err = send_gso(sk, first, n);
-	struct sk_buff *skb;
-
-	if (err) {
-		ts->packets_out -= n;
-		ts->snd_nxt = TOY_SKB_CB(first)->seq;
-		while (n--) {
-			skb = skb_rb_last(&ts->rtx_queue);
-			rb_erase(&skb->rbnode, &ts->rtx_queue);
-			__skb_queue_head(&sk->sk_write_queue, skb);
-		}
-	}
-	return err;
 }
 
 static bool can_send_data(const struct sock *sk)
@@ -577,21 +610,83 @@ static bool can_send_data(const struct sock *sk)
 				      TCPF_LAST_ACK);
 }
 
+/*
+ * How much of @skb, the head of sk_write_queue, may leave now: whole
+ * segments within the peer's window, the congestion window's room and
+ * one transmission's size (@segs); 0 if none (tcp_mss_split_point()).
+ */
+static u32 send_limit(struct sock *sk, const struct sk_buff *skb, u32 segs)
+{
+	const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	u32 wnd_end = ts->snd_una + ts->snd_wnd;
+	bool in_flight = ts->snd_nxt != ts->snd_una;
+	u32 limit = skb->len, room;
+
+	/*
+	 * Nagle (RFC 896), unless TOY_NODELAY: a short last segment waits
+	 * while data is in flight, and later writes join it.
+	 */
+	if (!ts->nodelay && in_flight &&
+	    skb_queue_is_last(&sk->sk_write_queue, skb)) {
+		limit = rounddown(limit, ts->mss);
+		if (!limit)
+			return 0;
+	}
+	limit = min(limit, segs * ts->mss);
+	if (!toy_before(cb->seq, wnd_end))
+		return 0;
+	room = wnd_end - cb->seq;
+	if (limit > room) {
+		/* A part segment only with nothing in flight (no silly window). */
+		if (room >= ts->mss)
+			limit = rounddown(room, ts->mss);
+		else if (!in_flight)
+			limit = room;
+		else
+			return 0;
+	}
+	return limit;
+}
+
+/*
+ * Send @skb, the head of sk_write_queue, whole: it moves to rtx_queue,
+ * counted as sent; if it could not leave, it stays where it was, unsent.
+ */
+static int send_new(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	int err;
+
+	cb->pcount = DIV_ROUND_UP(skb->len, ts->mss);
+	cb->when = toy_now_us();
+	err = toy_send_data(sk, skb);
+	if (err)
+		return err;
+	ts->packets_out += cb->pcount;
+	ts->lsndtime = jiffies;
+	ts->snd_nxt = cb->end_seq;
+	__skb_unlink(skb, &sk->sk_write_queue);
+	toy_rtx_insert(ts, skb);
+	return 0;
+}
+
 /**
  * toy_push - send what the windows allow: queued data, then our FIN
  * @sk: a connected socket, locked
  *
  * The peer's window bounds the bytes, the congestion window (cong.c) the
  * segments in flight, and what already waits in qdiscs (tsq.c) when the
- * next run may start. Consecutive skbs that may leave go together, in a
- * super-segment of up to gso_goal() bytes (send_gso()).
+ * next transmission may start. Each takes up to tso_autosize() segments
+ * from the head of the queue, cut from an skb that sendmsg() filled up to
+ * toy_size_goal(), and leaves as one super-segment (offload.c).
  */
 void toy_push(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb, *first = NULL;
-	u32 goal, bytes = 0;
-	int n = 0, err;
+	struct sk_buff *skb;
+	u32 segs, limit;
 
 	sock_owned_by_me(sk);
 	if (!can_send_data(sk))
@@ -599,60 +694,22 @@ void toy_push(struct sock *sk)
 
 	if (toy_send_head(sk) && !ts->packets_out)
 		toy_cong_restart(sk);
-	goal = gso_goal(ts);
+	segs = tso_autosize(ts);
 	while ((skb = toy_send_head(sk))) {
-		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-		u32 wnd_end = ts->snd_una + ts->snd_wnd;
-
-		/*
-		 * Nagle (RFC 896), unless TOY_NODELAY: a short last segment
-		 * waits while data is in flight, and later writes join it.
-		 */
-		if (!ts->nodelay && skb->len < ts->mss &&
-		    ts->snd_nxt != ts->snd_una &&
-		    skb_queue_is_last(&sk->sk_write_queue, skb))
-			break;
-
-		/* Made before a Packet Too Big lowered the MSS: cut it. */
-		if (skb->len > ts->mss && split_skb(sk, skb, ts->mss))
-			break;
-		if (toy_after(cb->end_seq, wnd_end)) {
-			/* Split only with nothing in flight (no silly window). */
-			if (!toy_before(cb->seq, wnd_end) ||
-			    ts->snd_nxt != ts->snd_una ||
-			    split_skb(sk, skb, wnd_end - cb->seq))
-				break;
-		}
 		if (!toy_cong_can_send(sk))
 			break;
-		/*
-		 * The run so far leaves first if this one would not fit it:
-		 * it is full, or a shorter segment ended it (send_gso()).
-		 */
-		if (n && (n == TOY_GSO_MAX_SEGS || bytes + skb->len > goal ||
-			  bytes != n * first->len || skb->len > first->len)) {
-			err = send_run(sk, first, n);
-			n = 0;	/* sent, or back on sk_write_queue */
-			if (err)
-				break;
-		}
-		/* A new run waits while enough of ours is below (tsq.c). */
-		if (!n && toy_tsq_throttled(sk, skb))
+		limit = send_limit(sk, skb, min(segs, ts->snd_cwnd -
+						toy_in_flight(ts)));
+		if (!limit)
 			break;
-		if (!n++) {
-			first = skb;
-			bytes = 0;
-		}
-		bytes += skb->len;
-		cb->when = toy_now_us();
-		ts->packets_out++;
-		ts->lsndtime = jiffies;
-		ts->snd_nxt = cb->end_seq;
-		__skb_unlink(skb, &sk->sk_write_queue);
-		rtx_queue_tail(ts, skb);
+		/* A transmission waits while enough of ours is below (tsq.c). */
+		if (toy_tsq_throttled(sk, skb))
+			break;
+		if (limit < skb->len && split_skb(sk, skb, limit))
+			break;
+		if (send_new(sk, skb))
+			break;
 	}
-	if (n)
-		send_run(sk, first, n);
 
 	if (!toy_send_head(sk) && ts->fin_queued && ts->snd_nxt == ts->fin_seq &&
 	    !toy_send_fin(sk))
@@ -679,10 +736,9 @@ static u16 mss_for_mtu6(u16 mss, u32 mtu)
  * @sk: the connection, owned, or under bh_lock_sock() with no owner
  *
  * tcp_v6_mtu_reduced(), from toy_v6_err() or toy_release_cb(): new
- * segments are cut to the path MTU, and toy_push() cuts queued ones that
- * were made for the old MSS (split_skb()). What is already in flight at
- * the old size leaves again, if lost, in fragments (xmit6()): nothing
- * sent is cut again.
+ * segments are cut to the path MTU (send_limit()), and so is a
+ * retransmission of what left at the old size (recovery.c). What is in
+ * flight at the old size and arrives needs no second transmission.
  */
 void toy_mtu_reduced(struct sock *sk)
 {

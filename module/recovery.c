@@ -130,7 +130,7 @@ static void mark_lost(struct toy_sock *ts, struct toy_skb_cb *cb)
 	if (cb->lost || cb->sacked)
 		return;
 	cb->lost = true;
-	ts->lost_out++;
+	ts->lost_out += cb->pcount;
 }
 
 /* @cb was SACKed or acknowledged: neither lost nor resent in flight. */
@@ -138,12 +138,69 @@ static void unmark(struct toy_sock *ts, struct toy_skb_cb *cb)
 {
 	if (cb->lost) {
 		cb->lost = false;
-		ts->lost_out--;
+		ts->lost_out -= cb->pcount;
 	}
 	if (cb->rtx_out) {
 		cb->rtx_out = false;
-		ts->retrans_out--;
+		ts->retrans_out -= cb->pcount;
 	}
+}
+
+/*
+ * @skb stands for as many segments as the MSS now cuts it into: every
+ * count it is in follows (tcp_adjust_pcount()). It changes when @skb is
+ * cut, or when the MSS fell since it was sent.
+ */
+static void recount(struct toy_sock *ts, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	u16 segs = DIV_ROUND_UP(cb->end_seq - cb->seq, ts->mss);
+	int delta = (int)segs - (int)cb->pcount;
+
+	if (!delta)
+		return;
+	cb->pcount = segs;
+	ts->packets_out += delta;
+	if (cb->sacked)
+		ts->sacked_out += delta;
+	if (cb->lost)
+		ts->lost_out += delta;
+	if (cb->rtx_out)
+		ts->retrans_out += delta;
+}
+
+/*
+ * Cut @skb of rtx_queue after @len bytes (toy_fragment()); the rest, with
+ * the same marks, follows it. Return: 0, or -ENOMEM with @skb unchanged.
+ */
+static int rtx_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *nskb = toy_fragment(sk, skb, len);
+
+	if (!nskb)
+		return -ENOMEM;
+	TOY_SKB_CB(nskb)->pcount = 0;	/* in no count yet */
+	toy_rtx_insert(ts, nskb);
+	recount(ts, skb);
+	recount(ts, nskb);
+	return 0;
+}
+
+/*
+ * Make @skb of rtx_queue stand for at most @segs segments of the current
+ * MSS, and for no more than one transmission may carry
+ * (tcp_retransmit_skb()). Return: 0, or -ENOMEM.
+ */
+static int rtx_trim(struct sock *sk, struct sk_buff *skb, u32 segs)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	recount(ts, skb);
+	segs = clamp(segs, 1U, toy_tso_segs(ts));
+	if (TOY_SKB_CB(skb)->pcount <= segs)
+		return 0;
+	return rtx_split(sk, skb, segs * ts->mss);
 }
 
 /*
@@ -181,6 +238,10 @@ static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	int err;
 
 	sock_owned_by_me(sk);
+	/* Cut to the MSS before, if it fell since @skb was sent. */
+	err = rtx_trim(sk, skb, cb->pcount);
+	if (err)
+		return err;
 	cb->retrans = true;
 	cb->rtx_epoch = ts->rtx_epoch;
 	cb->when = toy_now_us();	/* Karn: no RTT sample from it now */
@@ -189,7 +250,7 @@ static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		return err;
 	if (!cb->rtx_out) {
 		cb->rtx_out = true;
-		ts->retrans_out++;
+		ts->retrans_out += cb->pcount;
 	}
 	count_retransmit(sk, cb->seq);
 	return 0;
@@ -212,6 +273,8 @@ static void retransmit_head(struct sock *sk)
 	default:
 		skb = toy_rtx_head(ts);
 		if (skb) {
+			/* Its first segment, if it holds more (no memory: all) */
+			rtx_trim(sk, skb, 1);
 			mark_lost(ts, TOY_SKB_CB(skb));
 			retransmit_skb(sk, skb);
 			return;
@@ -293,16 +356,36 @@ static void sack_mark(struct sock *sk, u32 start, u32 end, u32 from, u32 to,
 	     skb = skb_rb_next(skb)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
-		if (cb->sacked || toy_before(cb->seq, start) ||
-		    toy_after(cb->end_seq, end))
-			continue;	/* known, or covered only in part */
+		if (cb->sacked)
+			continue;
+		/*
+		 * Covered in part: cut where the block starts or ends, but
+		 * only between whole segments of the skb, as
+		 * tcp_match_skb_to_sack() does, so that no peer can cut the
+		 * queue finer than it was sent. The loop goes on with the
+		 * part in the block.
+		 */
+		if (toy_before(cb->seq, start)) {
+			u32 len = roundup(start - cb->seq, ts->mss);
+
+			if (len < skb->len)
+				rtx_split(sk, skb, len);
+			continue;
+		}
+		if (toy_after(cb->end_seq, end)) {
+			u32 len = rounddown(end - cb->seq, ts->mss);
+
+			if (!len || rtx_split(sk, skb, len))
+				continue;
+		}
 		cb->sacked = true;
 		unmark(ts, cb);
 		sack_acked(ts, cb, prior_fack);
 		if (!cb->retrans && (!*first_when || cb->when < *first_when))
 			*first_when = cb->when;
-		if (!ts->sacked_out++ || toy_after(cb->end_seq, ts->high_sacked))
+		if (!ts->sacked_out || toy_after(cb->end_seq, ts->high_sacked))
 			ts->high_sacked = cb->end_seq;
+		ts->sacked_out += cb->pcount;
 	}
 }
 
@@ -469,7 +552,9 @@ static void sack_retransmit(struct sock *sk)
 
 	if (sack_head_rtx_lost(sk)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKLOSTRETRANS);
-		retransmit_skb(sk, toy_rtx_head(ts));
+		skb = toy_rtx_head(ts);
+		rtx_trim(sk, skb, 1);
+		retransmit_skb(sk, skb);
 	}
 
 	skb = ts->rtx_hint ?: toy_rtx_head(ts);
@@ -484,6 +569,9 @@ static void sack_retransmit(struct sock *sk)
 			if (!sack_resent(ts, cb)) {
 				if (!toy_cong_can_send(sk))
 					break;
+				/* As many of its segments as the window has room for */
+				rtx_trim(sk, skb,
+					 ts->snd_cwnd - toy_in_flight(ts));
 				if (retransmit_skb(sk, skb))
 					break;	/* no memory: the RTO retries */
 				TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRETRANS);
@@ -515,6 +603,7 @@ static void sack_recover(struct sock *sk)
 		retransmit_head(sk);	/* only our FIN is out */
 	} else if (!TOY_SKB_CB(skb)->sacked &&
 		   !sack_resent(ts, TOY_SKB_CB(skb))) {
+		rtx_trim(sk, skb, 1);
 		mark_lost(ts, TOY_SKB_CB(skb));
 		retransmit_skb(sk, skb);
 	}
@@ -563,7 +652,8 @@ static void mark_all_lost(struct sock *sk)
 
 		cb->rtx_out = false;
 		cb->lost = !cb->sacked;
-		ts->lost_out += cb->lost;
+		if (cb->lost)
+			ts->lost_out += cb->pcount;
 	}
 }
 
@@ -596,9 +686,9 @@ static void sack_unlink(struct sock *sk, struct sk_buff *skb)
 	struct toy_sock *ts = toy_sk(sk);
 
 	unmark(ts, TOY_SKB_CB(skb));
-	ts->packets_out--;
+	ts->packets_out -= TOY_SKB_CB(skb)->pcount;
 	if (TOY_SKB_CB(skb)->sacked)
-		ts->sacked_out--;
+		ts->sacked_out -= TOY_SKB_CB(skb)->pcount;
 	if (ts->rtx_hint == skb)
 		ts->rtx_hint = NULL;
 	rb_erase(&skb->rbnode, &ts->rtx_queue);
@@ -620,6 +710,8 @@ static void rtt_sample(struct sock *sk, u64 sent_us)
  * No sample if the ACK covers a retransmitted segment: it was sent when
  * that hole was repaired, so the later segments' send times would count
  * the whole recovery (RTOs included) as RTT (FLAG_RETRANS_DATA_ACKED).
+ * An skb acknowledged in part is cut, and its acknowledged part freed
+ * (tcp_trim_head()); without memory it stays whole until the rest is.
  * Return: the segments freed; *@sampled, whether the RTT was sampled.
  */
 static u32 clean_acked(struct sock *sk, u32 ack, u32 prior_fack,
@@ -631,17 +723,20 @@ static u32 clean_acked(struct sock *sk, u32 ack, u32 prior_fack,
 	struct sk_buff *skb;
 	u32 acked = 0;
 
-	while ((skb = toy_rtx_head(ts)) &&
-	       !toy_after(TOY_SKB_CB(skb)->end_seq, ack)) {
+	while ((skb = toy_rtx_head(ts))) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
+		if (toy_after(cb->end_seq, ack) &&
+		    (!toy_after(ack, cb->seq) ||
+		     rtx_split(sk, skb, ack - cb->seq)))
+			break;
 		retrans_acked |= cb->retrans;
 		sample_when = cb->when;
 		if (ts->sack_ok && !cb->sacked)
 			sack_acked(ts, cb, prior_fack);
+		acked += cb->pcount;
 		sack_unlink(sk, skb);
 		toy_wmem_free(sk, skb);
-		acked++;
 	}
 	*sampled = sample_when && !retrans_acked;
 	if (*sampled)

@@ -634,147 +634,100 @@ static int toy_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 }
 
 /*
- * Small writes while the last queued skb is still unsent go into it, so
- * that they leave as one segment when the window opens (tcp_sendmsg()).
- * Return: bytes taken, or a negative errno.
+ * A new, empty skb at the tail of sk_write_queue, for the data that
+ * follows @ts->write_seq, its head charged (mem.c). Return: the skb, or
+ * NULL with *@err set: -ENOMEM if the module is short of memory.
  */
-static int append_tail(struct sock *sk, struct msghdr *msg, size_t len)
+static struct sk_buff *new_tail(struct sock *sk, int *err)
 {
-	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 	struct toy_sock *ts = toy_sk(sk);
 	struct toy_skb_cb *cb;
-	int copy, off;
+	struct sk_buff *skb;
 
-	if (!skb || skb_is_nonlinear(skb))
-		return 0;
-	copy = min_t(int, skb_tailroom(skb), ts->mss - (int)skb->len);
-	copy = min_t(int, copy, len);
-	if (copy <= 0)
-		return 0;
-
-	off = skb->len;
-	if (copy_from_iter(skb_put(skb, copy), copy, &msg->msg_iter) != copy) {
-		skb_trim(skb, off);
-		return -EFAULT;
-	}
+	*err = -ENOBUFS;
+	skb = alloc_skb_fclone(TOY_MAX_HEADER, sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, TOY_MAX_HEADER);
 	cb = TOY_SKB_CB(skb);
-	cb->end_seq += copy;
-	ts->write_seq += copy;
-	return copy;
+	memset(cb, 0, sizeof(*cb));
+	if (!toy_wmem_charge(sk, skb, false)) {
+		kfree_skb(skb);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	cb->seq = ts->write_seq;
+	cb->end_seq = cb->seq;
+	/* Transmissions are clones that put their headers in the headroom. */
+	__skb_header_release(skb);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	return skb;
 }
 
 /*
- * A full segment's @size bytes of the user's data into @skb, in the page
- * fragment the task (or socket) carves its sends from, as
- * tcp_sendmsg_locked() fills its skbs: no zeroed allocation of its own
- * per segment, and a truesize close to its bytes. Two fragments where
- * the page ends inside it.
+ * Up to @size bytes of the user's data onto the end of @skb, the unsent
+ * tail of sk_write_queue, in the page fragment the task (or socket)
+ * carves its sends from, as tcp_sendmsg_locked() fills its skbs: no
+ * allocation of our own per segment, and a truesize close to the bytes.
+ *
+ * Return: the bytes taken; 0 if @skb has no fragment slot left; or
+ * -ENOMEM (the module is short of memory), -ENOBUFS, -EFAULT.
  */
-static int fill_from_page_frag(struct sock *sk, struct sk_buff *skb,
-			       struct msghdr *msg, size_t size)
+static int append_frag(struct sock *sk, struct sk_buff *skb,
+		       struct msghdr *msg, size_t size)
 {
 	struct page_frag *pfrag = sk_page_frag(sk);
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	int i = skb_shinfo(skb)->nr_frags;
+	bool merge;
+	int copy;
 
-	while (size) {
-		int i = skb_shinfo(skb)->nr_frags;
-		size_t copy;
-
-		if (!sk_page_frag_refill(sk, pfrag))
-			return -ENOBUFS;
-		copy = min_t(size_t, size, pfrag->size - pfrag->offset);
-		if (copy_from_iter(page_address(pfrag->page) + pfrag->offset,
-				   copy, &msg->msg_iter) != copy)
-			return -EFAULT;
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -ENOBUFS;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS)
+		return 0;
+	copy = min_t(size_t, size, pfrag->size - pfrag->offset);
+	/* Room in the module's memory (mem.c) first: the copy can't be undone */
+	if (!sk_wmem_schedule(sk, copy))
+		return -ENOMEM;
+	if (copy_from_iter(page_address(pfrag->page) + pfrag->offset, copy,
+			   &msg->msg_iter) != copy)
+		return -EFAULT;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
 		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
 		get_page(pfrag->page);
-		pfrag->offset += copy;
-		skb->len += copy;
-		skb->data_len += copy;
-		skb->truesize += copy;
-		size -= copy;
 	}
-	return 0;
+	pfrag->offset += copy;
+	skb->len += copy;
+	skb->data_len += copy;
+	skb->truesize += copy;
+	cb->charge += copy;
+	sk_wmem_queued_add(sk, copy);
+	sk_mem_charge(sk, copy);
+	cb->end_seq += copy;
+	toy_sk(sk)->write_seq += copy;
+	return copy;
 }
 
-/* One segment's worth of the user's data, queued for sending. */
-static int queue_chunk(struct sock *sk, struct msghdr *msg, size_t size)
+/* An skb that sendmsg() queued and then put nothing in goes again. */
+static void drop_empty_tail(struct sock *sk)
 {
-	struct toy_sock *ts = toy_sk(sk);
-	bool copied = false;
-	struct toy_skb_cb *cb;
-	struct sk_buff *skb;
-	int err;
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	/*
-	 * A full segment takes page fragments: from the task's page if it
-	 * is smaller than a page, pages of its own if not. Short writes stay
-	 * linear, with room for more short writes to join them
-	 * (append_tail()).
-	 */
-	if (size == ts->mss && size < PAGE_SIZE) {
-		skb = alloc_skb_fclone(TOY_MAX_HEADER, sk->sk_allocation);
-		if (!skb)
-			return -ENOBUFS;
-		skb_reserve(skb, TOY_MAX_HEADER);
-		/* Room in the module's memory (mem.c) first, as below. */
-		if (!sk_wmem_schedule(sk, skb->truesize + size)) {
-			kfree_skb(skb);
-			return -ENOMEM;
-		}
-		err = fill_from_page_frag(sk, skb, msg, size);
-		if (err) {
-			kfree_skb(skb);
-			return err;
-		}
-		copied = true;
-	} else if (size < PAGE_SIZE) {
-		skb = alloc_skb_fclone(TOY_MAX_HEADER +
-				       max_t(size_t, size,
-					     min_t(size_t, ts->mss, 1024)),
-				       sk->sk_allocation);
-		if (skb) {
-			skb_reserve(skb, TOY_MAX_HEADER);
-			skb_put(skb, size);
-		}
-	} else {
-		skb = alloc_skb_with_frags(TOY_MAX_HEADER, size,
-					   PAGE_ALLOC_COSTLY_ORDER, &err,
-					   sk->sk_allocation);
-		if (skb) {
-			skb_reserve(skb, TOY_MAX_HEADER);
-			skb->data_len = size;
-			skb->len = size;
-		}
+	if (skb && !skb->len) {
+		__skb_unlink(skb, &sk->sk_write_queue);
+		toy_wmem_free(sk, skb);
 	}
-	if (!skb)
-		return -ENOBUFS;
-	if (!copied) {
-		/* Room in the module's memory (mem.c) first: the copy can't
-		 * be undone.
-		 */
-		if (!sk_wmem_schedule(sk, skb->truesize)) {
-			kfree_skb(skb);
-			return -ENOMEM;
-		}
-		err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size);
-		if (err) {
-			kfree_skb(skb);
-			return err;
-		}
-	}
-	cb = TOY_SKB_CB(skb);
-	memset(cb, 0, sizeof(*cb));
-	cb->seq = ts->write_seq;
-	cb->end_seq = cb->seq + size;
-	/* Transmissions are clones that put their headers in the headroom. */
-	__skb_header_release(skb);
-	toy_wmem_charge(sk, skb, true);	/* scheduled above */
-	ts->write_seq = cb->end_seq;
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	return 0;
 }
 
-/* tcp_sendmsg_locked(), without its zero-copy and out-of-band parts. */
+/*
+ * tcp_sendmsg_locked(), without its zero-copy and out-of-band parts: the
+ * data goes onto the last unsent skb until it holds toy_size_goal(), then
+ * into a new one.
+ */
 static int sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	long timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
@@ -789,52 +742,60 @@ static int sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t len)
 	}
 
 	while (copied < len) {
-		size_t size = min_t(size_t, len - copied, ts->mss);
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		u32 goal = toy_size_goal(ts);
+		int n = 0;
 
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto do_error;
-		err = append_tail(sk, msg, size);
-		if (err < 0)
-			goto do_error;
-		if (err) {
-			copied += err;
-			continue;
+		if (skb && skb->len < goal)
+			n = append_frag(sk, skb, msg,
+					min_t(size_t, len - copied,
+					      goal - skb->len));
+		if (!n) {
+			/* @skb is full: a new one, if the buffer has room. */
+			if (!sk_stream_memory_free(sk))
+				goto wait;
+			skb = new_tail(sk, &n);
+			if (skb)
+				n = append_frag(sk, skb, msg,
+						min_t(size_t, len - copied,
+						      goal));
 		}
-		if (!sk_stream_memory_free(sk)) {
-			toy_push(sk);
-			err = sk_stream_wait_memory(sk, &timeo);
-			if (err)
-				goto do_error;
-			continue;
-		}
-		err = queue_chunk(sk, msg, size);
-		if (err == -ENOMEM) {
+		if (n == -ENOMEM) {
 			/* The module is short of memory: wait as for buffer. */
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			toy_push(sk);
-			err = sk_stream_wait_memory(sk, &timeo);
-			if (err)
-				goto do_error;
-			continue;
+			goto wait;
 		}
-		if (err)
+		err = n;
+		if (n < 0)
 			goto do_error;
-		copied += size;
+		copied += n;
 		/*
 		 * Send as the data comes only once a super-segment's worth
 		 * waits (forced_push() in tcp_sendmsg_locked()): until then,
-		 * more segments can join the first (output.c).
+		 * more data can join the tail.
 		 */
-		if (ts->write_seq - ts->snd_nxt >= TOY_GSO_MAX_BYTES)
+		if (ts->write_seq - ts->snd_nxt >= goal)
 			toy_push(sk);
+		continue;
+wait:
+		drop_empty_tail(sk);
+		toy_push(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto do_error;
 	}
 	toy_push(sk);
 	return copied;
 
 do_error:
-	if (copied)
+	drop_empty_tail(sk);
+	if (copied) {
+		toy_push(sk);
 		return copied;
+	}
 	return sk_stream_error(sk, msg->msg_flags, err);
 }
 

@@ -554,6 +554,9 @@ static inline struct toy_sock *toy_sk(const struct sock *sk)
  * @lost: taken as lost, counted in toy_sock.lost_out (send side)
  * @rtx_out: retransmitted and counted in toy_sock.retrans_out (send side)
  * @rtx_epoch: toy_sock.rtx_epoch when last retransmitted (send side)
+ * @pcount: the segments it stands for, once sent: DIV_ROUND_UP(end_seq -
+ *	seq, mss), counted as many times in packets_out, and in sacked_out,
+ *	lost_out and retrans_out with its marks (send side, recovery.c)
  * @drop: why toy_do_rcv() frees it (receive side)
  * @iif: IPv6: the interface it arrived on, saved before the block was
  *	cleared (receive side): a link-local peer is reached through it
@@ -569,6 +572,7 @@ struct toy_skb_cb {
 	bool lost;
 	bool rtx_out;
 	u16 rtx_epoch;
+	u16 pcount;
 	u8 drop;	/* enum toy_drop: why toy_do_rcv() frees it */
 	int iif;	/* IPv6: the interface it arrived on (inet6_iif()) */
 };
@@ -814,6 +818,10 @@ void toy_mtu_reduced(struct sock *sk);
 int toy_send_syn_again(struct sock *sk);
 int toy_send_fin(struct sock *sk);
 int toy_send_data(struct sock *sk, struct sk_buff *skb);
+u32 toy_size_goal(const struct toy_sock *ts);
+u32 toy_tso_segs(const struct toy_sock *ts);
+struct sk_buff *toy_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
+void toy_rtx_insert(struct toy_sock *ts, struct sk_buff *skb);
 int toy_route_saddr(struct sock *sk, __be32 daddr, __be32 *saddr);
 int toy_route_saddr6(struct sock *sk, const struct in6_addr *daddr,
 		     struct in6_addr *saddr);

@@ -10,59 +10,36 @@
 #include <linux/highmem.h>
 
 #define TOY_GSO_TEST_SEQ	0xfffffc00	/* the segments wrap past 2^32 */
-#define TOY_GSO_TEST_MEMBERS	3
+#define TOY_GSO_TEST_SEGS	3
 
 #define TOY_GSO_TEST_MSS	1000
 
-/* Member lengths: linear, in a page, linear and short (the last). */
-static const unsigned int toy_gso_test_len[TOY_GSO_TEST_MEMBERS] = {
+/* Segment lengths: two whole ones, then a short last one. */
+static const unsigned int toy_gso_test_len[TOY_GSO_TEST_SEGS] = {
 	TOY_GSO_TEST_MSS, TOY_GSO_TEST_MSS, 333
 };
+
+/*
+ * The payload's page fragments: neither ends where a segment does, so
+ * that skb_segment() must cut inside them.
+ */
+static const unsigned int toy_gso_test_frag[] = { 1500, 600, 233 };
 
 static u8 toy_gso_test_byte(unsigned int off)
 {
 	return off * 7 + 3;
 }
 
-static struct sk_buff *toy_gso_test_member(struct kunit *test, int i,
-					   unsigned int off)
-{
-	unsigned int len = toy_gso_test_len[i], j;
-	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
-	u8 *p;
-
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	if (i == 1) {
-		struct page *page = alloc_page(GFP_KERNEL);
-
-		KUNIT_ASSERT_NOT_NULL(test, page);
-		p = kmap_local_page(page);
-		for (j = 0; j < len; j++)
-			p[j] = toy_gso_test_byte(off + j);
-		kunmap_local(p);
-		skb_fill_page_desc(skb, 0, page, 0, len);
-		skb->len = len;
-		skb->data_len = len;
-		skb->truesize += PAGE_SIZE;
-	} else {
-		p = skb_put(skb, len);
-		for (j = 0; j < len; j++)
-			p[j] = toy_gso_test_byte(off + j);
-	}
-	return skb;
-}
-
 /*
  * A super-segment as inet_gso_segment() hands it over: IPv4 header
- * behind skb->data, our header at it, the payload in the members.
+ * behind skb->data, our header at it, the payload in page fragments.
  */
 static struct sk_buff *toy_gso_test_build(struct kunit *test)
 {
-	struct sk_buff *skb, **tail;
-	unsigned int total = 0;
+	unsigned int total = 0, i, j;
 	struct toyhdr *th;
+	struct sk_buff *skb;
 	struct iphdr *iph;
-	int i;
 
 	skb = alloc_skb(MAX_HEADER + sizeof(*iph) + TOY_HLEN, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
@@ -81,16 +58,21 @@ static struct sk_buff *toy_gso_test_build(struct kunit *test)
 	skb->protocol = htons(ETH_P_IP);
 	__skb_pull(skb, sizeof(*iph));
 
-	tail = &skb_shinfo(skb)->frag_list;
-	for (i = 0; i < TOY_GSO_TEST_MEMBERS; i++) {
-		struct sk_buff *m = toy_gso_test_member(test, i, total);
+	for (i = 0; i < ARRAY_SIZE(toy_gso_test_frag); i++) {
+		unsigned int len = toy_gso_test_frag[i];
+		struct page *page = alloc_page(GFP_KERNEL);
+		u8 *p;
 
-		*tail = m;
-		tail = &m->next;
-		skb->len += m->len;
-		skb->data_len += m->len;
-		skb->truesize += m->truesize;
-		total += m->len;
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		p = kmap_local_page(page);
+		for (j = 0; j < len; j++)
+			p[j + 100] = toy_gso_test_byte(total + j);
+		kunmap_local(p);
+		skb_fill_page_desc(skb, i, page, 100, len);
+		skb->len += len;
+		skb->data_len += len;
+		skb->truesize += PAGE_SIZE;
+		total += len;
 	}
 	th->source = htons(40000);
 	th->dest = htons(7000);
@@ -105,7 +87,7 @@ static struct sk_buff *toy_gso_test_build(struct kunit *test)
 	skb->csum_offset = offsetof(struct toyhdr, check);
 	skb_shinfo(skb)->gso_size = TOY_GSO_TEST_MSS;
 	skb_shinfo(skb)->gso_type = SKB_GSO_SCTP;
-	skb_shinfo(skb)->gso_segs = TOY_GSO_TEST_MEMBERS;
+	skb_shinfo(skb)->gso_segs = TOY_GSO_TEST_SEGS;
 	return skb;
 }
 
@@ -142,7 +124,7 @@ static void toy_gso_cut(struct kunit *test)
 		__wsum sum;
 		u8 b;
 
-		KUNIT_ASSERT_LT(test, i, TOY_GSO_TEST_MEMBERS);
+		KUNIT_ASSERT_LT(test, i, TOY_GSO_TEST_SEGS);
 		len = toy_gso_test_len[i];
 		KUNIT_ASSERT_EQ(test, seg->len, hoff + TOY_HLEN + len);
 		KUNIT_ASSERT_EQ(test, skb_copy_bits(seg, hoff, &th, TOY_HLEN), 0);
@@ -179,7 +161,7 @@ static void toy_gso_cut(struct kunit *test)
 		seq += len;
 		off += len;
 	}
-	KUNIT_EXPECT_EQ(test, i, TOY_GSO_TEST_MEMBERS);
+	KUNIT_EXPECT_EQ(test, i, TOY_GSO_TEST_SEGS);
 	kfree_skb_list(segs);
 	kfree_skb(skb);
 }
@@ -189,22 +171,16 @@ static void toy_gso_break_size(struct sk_buff *skb)
 	skb_shinfo(skb)->gso_size = GSO_BY_FRAGS;
 }
 
-/* The cuts would fall inside the first member. */
-static void toy_gso_break_cut(struct sk_buff *skb)
+/* More segments than a super-segment holds. */
+static void toy_gso_break_many(struct sk_buff *skb)
 {
-	skb_shinfo(skb)->gso_size = TOY_GSO_TEST_MSS - 100;
+	skb_shinfo(skb)->gso_size = 30;
 }
 
-/* A short member in the middle: the next cut would fall inside. */
-static void toy_gso_break_short(struct sk_buff *skb)
+/* One segment's worth is no super-segment. */
+static void toy_gso_break_one(struct sk_buff *skb)
 {
-	struct sk_buff *m = skb_shinfo(skb)->frag_list;
-	struct toyhdr *th = (struct toyhdr *)skb->data;
-
-	skb_trim(m, TOY_GSO_TEST_MSS - 1);
-	skb->len--;
-	skb->data_len--;
-	th->len = htons(ntohs(th->len) - 1);
+	skb_shinfo(skb)->gso_size = skb->len;
 }
 
 static void toy_gso_break_no_size(struct sk_buff *skb)
@@ -250,26 +226,39 @@ static void toy_gso_break_doff_long(struct sk_buff *skb)
 	((struct toyhdr *)skb->data)->doff = TOYHDR_DOFF + 2;
 }
 
-static void toy_gso_break_empty_member(struct sk_buff *skb)
+/* A frag_list member: output.c puts the payload in fragments only. */
+static void toy_gso_break_frag_list(struct sk_buff *skb)
 {
-	struct sk_buff *m = skb_shinfo(skb)->frag_list;
+	struct sk_buff *m = alloc_skb(TOY_GSO_TEST_MSS, GFP_KERNEL);
+	struct toyhdr *th = (struct toyhdr *)skb->data;
 
-	skb->len -= m->len;
-	skb->data_len -= m->len;
-	((struct toyhdr *)skb->data)->len =
-		htons(ntohs(((struct toyhdr *)skb->data)->len) - m->len);
-	skb_trim(m, 0);
+	if (!m)
+		return;
+	skb_put_zero(m, TOY_GSO_TEST_MSS);
+	skb_shinfo(skb)->frag_list = m;
+	skb->len += m->len;
+	skb->data_len += m->len;
+	skb->truesize += m->truesize;
+	th->len = htons(ntohs(th->len) + m->len);
 }
 
-static void toy_gso_break_no_list(struct sk_buff *skb)
+/* Payload in the linear part, after the header: pulled into it. */
+static void toy_gso_break_linear(struct sk_buff *skb)
 {
-	struct sk_buff *list = skb_shinfo(skb)->frag_list;
+	pskb_may_pull(skb, skb_headlen(skb) + 8);
+}
 
-	skb_shinfo(skb)->frag_list = NULL;
+/* No payload at all. */
+static void toy_gso_break_no_payload(struct sk_buff *skb)
+{
+	int i;
+
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++)
+		put_page(skb_frag_page(&skb_shinfo(skb)->frags[i]));
+	skb_shinfo(skb)->nr_frags = 0;
 	skb->len -= skb->data_len;
 	skb->data_len = 0;
 	((struct toyhdr *)skb->data)->len = 0;
-	kfree_skb_list(list);
 }
 
 struct toy_gso_bad_case {
@@ -280,8 +269,8 @@ struct toy_gso_bad_case {
 static const struct toy_gso_bad_case toy_gso_bad_cases[] = {
 	{ "gso_size GSO_BY_FRAGS", toy_gso_break_size },
 	{ "gso_size 0", toy_gso_break_no_size },
-	{ "cuts inside a member", toy_gso_break_cut },
-	{ "a short member before the last", toy_gso_break_short },
+	{ "more segments than a super-segment holds", toy_gso_break_many },
+	{ "one segment's worth", toy_gso_break_one },
 	{ "a TCP super-segment", toy_gso_break_type },
 	{ "from an untrusted source", toy_gso_break_dodgy },
 	{ "length field off by one", toy_gso_break_len },
@@ -289,8 +278,9 @@ static const struct toy_gso_bad_case toy_gso_bad_cases[] = {
 	{ "FIN", toy_gso_break_fin },
 	{ "header shorter than ours", toy_gso_break_doff },
 	{ "header longer than the linear part", toy_gso_break_doff_long },
-	{ "an empty member", toy_gso_break_empty_member },
-	{ "no members", toy_gso_break_no_list },
+	{ "a frag_list", toy_gso_break_frag_list },
+	{ "payload in the linear part", toy_gso_break_linear },
+	{ "no payload", toy_gso_break_no_payload },
 };
 
 KUNIT_ARRAY_PARAM_DESC(toy_gso_bad, toy_gso_bad_cases, desc);

@@ -55,6 +55,7 @@ static struct sk_buff *toy_test_seg(struct kunit *test, u32 seq, u32 end)
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	TOY_SKB_CB(skb)->seq = seq;
 	TOY_SKB_CB(skb)->end_seq = end;
+	TOY_SKB_CB(skb)->pcount = DIV_ROUND_UP(end - seq, TOY_TEST_MSS);
 	return skb;
 }
 
