@@ -702,10 +702,14 @@ void toy_push(struct sock *sk)
 						toy_in_flight(ts)));
 		if (!limit)
 			break;
-		/* A transmission waits while enough of ours is below (tsq.c). */
-		if (toy_tsq_throttled(sk, skb))
-			break;
 		if (limit < skb->len && split_skb(sk, skb, limit))
+			break;
+		/*
+		 * It waits while enough of ours is below (tsq.c), judged by
+		 * the size of what would leave: after the cut, as
+		 * tcp_write_xmit() checks after tso_fragment().
+		 */
+		if (toy_tsq_throttled(sk, skb))
 			break;
 		if (send_new(sk, skb))
 			break;

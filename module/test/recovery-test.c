@@ -462,6 +462,266 @@ static void toy_sack_random_model(struct kunit *test)
 	}
 }
 
+/* ---- skbs of several segments (TSO-style, output.c) ---------------- */
+
+static struct proto toy_test_noacct;	/* no memory accounting */
+
+static u8 toy_test_byte(u32 seq)
+{
+	return seq * 13 + 7;
+}
+
+/*
+ * A sent skb of rtx_queue, [@seq, @seq + @len), its payload in page
+ * fragments as sendmsg() leaves it, each byte toy_test_byte() of its
+ * sequence number.
+ */
+static struct sk_buff *toy_test_data(struct kunit *test, struct toy_sock *ts,
+				     u32 seq, u32 len)
+{
+	struct sk_buff *skb = alloc_skb_fclone(TOY_MAX_HEADER, GFP_KERNEL);
+	u32 off = 0, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, TOY_MAX_HEADER);
+	while (off < len) {
+		struct page *page = alloc_page(GFP_KERNEL);
+		u32 n = min_t(u32, len - off, PAGE_SIZE);
+		u8 *p;
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		p = kmap_local_page(page);
+		for (i = 0; i < n; i++)
+			p[i] = toy_test_byte(seq + off + i);
+		kunmap_local(p);
+		skb_fill_page_desc(skb, skb_shinfo(skb)->nr_frags, page, 0, n);
+		skb->len += n;
+		skb->data_len += n;
+		skb->truesize += PAGE_SIZE;
+		off += n;
+	}
+	toy_wmem_charge(&ts->sk, skb, true);
+	TOY_SKB_CB(skb)->seq = seq;
+	TOY_SKB_CB(skb)->end_seq = seq + len;
+	TOY_SKB_CB(skb)->pcount = DIV_ROUND_UP(len, TOY_TEST_MSS);
+	__skb_header_release(skb);
+	return skb;
+}
+
+/* Does @skb hold the bytes of [@seq, @seq + skb->len)? */
+static bool toy_test_bytes_ok(const struct sk_buff *skb, u32 seq)
+{
+	u32 i;
+	u8 b;
+
+	for (i = 0; i < skb->len; i++)
+		if (skb_copy_bits(skb, i, &b, 1) || b != toy_test_byte(seq + i))
+			return false;
+	return true;
+}
+
+/* The first and last bytes of @skb: those of [@seq, @seq + skb->len)? */
+static bool toy_test_ends_ok(const struct sk_buff *skb, u32 seq)
+{
+	u8 b0, b1;
+
+	return skb->len && !skb_copy_bits(skb, 0, &b0, 1) &&
+	       !skb_copy_bits(skb, skb->len - 1, &b1, 1) &&
+	       b0 == toy_test_byte(seq) &&
+	       b1 == toy_test_byte(seq + skb->len - 1);
+}
+
+/*
+ * rtx_queue is whole: each skb where the last ended, its bytes its own,
+ * and the counts what its skbs' segments add up to.
+ */
+static void toy_test_counts(struct kunit *test, struct toy_sock *ts)
+{
+	u32 packets = 0, sacked = 0, lost = 0, seq = ts->snd_una;
+	struct sk_buff *skb;
+
+	skb_rbtree_walk(skb, &ts->rtx_queue) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		KUNIT_EXPECT_EQ(test, cb->seq, seq);
+		KUNIT_EXPECT_EQ(test, cb->end_seq - cb->seq, skb->len);
+		KUNIT_EXPECT_EQ(test, (u32)cb->pcount,
+				DIV_ROUND_UP(skb->len, TOY_TEST_MSS));
+		KUNIT_EXPECT_TRUE(test, toy_test_ends_ok(skb, cb->seq));
+		packets += cb->pcount;
+		sacked += cb->sacked ? cb->pcount : 0;
+		lost += cb->lost ? cb->pcount : 0;
+		seq = cb->end_seq;
+	}
+	KUNIT_EXPECT_EQ(test, seq, ts->snd_nxt);
+	KUNIT_EXPECT_EQ(test, ts->packets_out, packets);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, sacked);
+	KUNIT_EXPECT_EQ(test, ts->lost_out, lost);
+}
+
+static struct toy_sock *toy_test_tso_sender(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_sack_sock(test);
+
+	ts->sk.sk_prot = &toy_test_noacct;
+	toy_recovery_reset(&ts->sk);
+	return ts;
+}
+
+static void toy_test_tso_queue(struct toy_sock *ts, struct sk_buff *skb)
+{
+	toy_rtx_insert(ts, skb);
+	ts->packets_out += TOY_SKB_CB(skb)->pcount;
+	ts->snd_nxt = TOY_SKB_CB(skb)->end_seq;
+}
+
+/*
+ * One skb of eight segments, its transmission still alive (a clone): a
+ * block that covers it in part cuts it, between whole segments only; a
+ * partial ACK cuts and frees what it covers; a retransmission of one
+ * segment cuts that off. The transmission keeps its bytes throughout.
+ */
+static void toy_sack_cuts_super_segments(struct kunit *test)
+{
+	static const u32 b[][2] = { { 2500, 5500 } };
+	struct toy_sock *ts = toy_test_tso_sender(test);
+	struct sk_buff *skb = toy_test_data(test, ts, 0, 8 * TOY_TEST_MSS);
+	struct sk_buff *clone = skb_clone(skb, GFP_KERNEL), *head;
+	bool sampled;
+
+	KUNIT_ASSERT_NOT_NULL(test, clone);
+	toy_test_tso_queue(ts, skb);
+
+	toy_test_sack_ack(ts, b, 1);
+	/* [0, 3000) [3000, 5000) SACKed [5000, 8000) */
+	KUNIT_EXPECT_EQ(test, toy_test_sacked(ts), 0x2U);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 2U);
+	KUNIT_EXPECT_EQ(test, ts->high_sacked, 5000U);
+	toy_test_counts(test, ts);
+
+	/* Half a segment acknowledged: [0, 1500) goes, 2 segments' worth. */
+	KUNIT_EXPECT_EQ(test, clean_acked(&ts->sk, 1500, 5000, &sampled), 2U);
+	ts->snd_una = 1500;
+	head = toy_rtx_head(ts);
+	KUNIT_EXPECT_EQ(test, TOY_SKB_CB(head)->seq, 1500U);
+	KUNIT_EXPECT_EQ(test, ts->packets_out, 7U);
+	toy_test_counts(test, ts);
+
+	/* The head lost, one segment of it resent: the rest stays lost. */
+	mark_lost(ts, TOY_SKB_CB(head));
+	KUNIT_EXPECT_EQ(test, ts->lost_out, 2U);
+	KUNIT_EXPECT_EQ(test, rtx_trim(&ts->sk, head, 1), 0);
+	KUNIT_EXPECT_EQ(test, TOY_SKB_CB(head)->end_seq, 2500U);
+	KUNIT_EXPECT_EQ(test, ts->lost_out, 2U);
+	toy_test_counts(test, ts);
+
+	KUNIT_EXPECT_EQ(test, clone->len, 8U * TOY_TEST_MSS);
+	KUNIT_EXPECT_TRUE(test, toy_test_bytes_ok(clone, 0));
+	kfree_skb(clone);
+}
+
+/*
+ * A peer's blocks cut the queue no finer than it was sent, whatever
+ * bytes they name: one segment inside a block of less than a segment is
+ * not marked, and the skbs never outnumber the segments.
+ */
+static void toy_sack_cuts_no_finer_than_segments(struct kunit *test)
+{
+	static const u32 b[][2] = { { 2001, 2999 }, { 4100, 4200 },
+				    { 6999, 7001 } };
+	struct toy_sock *ts = toy_test_tso_sender(test);
+	struct sk_buff *skb;
+	int n = 0;
+
+	toy_test_tso_queue(ts, toy_test_data(test, ts, 0, 8 * TOY_TEST_MSS));
+	toy_test_sack_ack(ts, b, ARRAY_SIZE(b));
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 0U);
+	skb_rbtree_walk(skb, &ts->rtx_queue) {
+		KUNIT_EXPECT_EQ(test, TOY_SKB_CB(skb)->seq % TOY_TEST_MSS, 0U);
+		n++;
+	}
+	KUNIT_EXPECT_LE(test, n, 8);
+	toy_test_counts(test, ts);
+}
+
+/*
+ * toy_sack_random_model's blocks and model, over skbs of 1 to 8
+ * segments, some with a transmission alive, and cumulative ACKs that
+ * move between whole segments: every segment of an skb is marked as the
+ * model says, the counts add up and no byte moves. Seed printed.
+ */
+static void toy_sack_super_random_model(struct kunit *test)
+{
+	const int segs = 48, span = segs * TOY_TEST_MSS;
+	struct toy_sock *ts = toy_test_tso_sender(test);
+	struct sk_buff *clones[48] = {}, *skb;
+	u32 seed = get_random_u32(), b[TOYHDR_SACK_MAX][2];
+	int ack, i, j, n, nclones = 0;
+	struct rnd_state rnd;
+	bool model[48] = {};
+	bool sampled;
+	u32 una;
+
+	kunit_info(test, "seed %u\n", seed);
+	prandom_seed_state(&rnd, seed);
+	for (i = 0; i < segs; i += n) {
+		n = min(segs - i, 1 + (int)(prandom_u32_state(&rnd) % 8));
+		skb = toy_test_data(test, ts, i * TOY_TEST_MSS,
+				    n * TOY_TEST_MSS);
+		if (prandom_u32_state(&rnd) % 2) {
+			clones[nclones] = skb_clone(skb, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, clones[nclones]);
+			nclones++;
+		}
+		toy_test_tso_queue(ts, skb);
+	}
+	for (ack = 0; ack < 400 && ts->snd_una != ts->snd_nxt; ack++) {
+		una = ts->snd_una;
+		if (prandom_u32_state(&rnd) % 16 == 0) {
+			una += TOY_TEST_MSS *
+			       (1 + prandom_u32_state(&rnd) % 4);
+			una = min_t(u32, una, span);
+			clean_acked(&ts->sk, una, sack_fack(ts), &sampled);
+			ts->snd_una = una;
+			toy_test_counts(test, ts);
+			continue;
+		}
+		n = 1 + prandom_u32_state(&rnd) % TOYHDR_SACK_MAX;
+		for (i = 0; i < n; i++) {
+			b[i][0] = una + prandom_u32_state(&rnd) % (span - una);
+			b[i][1] = b[i][0] + 1 +
+				  prandom_u32_state(&rnd) % (span - b[i][0]);
+		}
+		toy_test_sack_ack(ts, (const u32 (*)[2])b, n);
+		for (i = 0; i < n; i++) {
+			/* A first block inside the second is a D-SACK one. */
+			if (!i && n > 1 && b[0][0] >= b[1][0] && b[0][1] <= b[1][1])
+				continue;
+			for (j = 0; j < segs; j++)
+				if (b[i][0] <= j * TOY_TEST_MSS &&
+				    b[i][1] >= (j + 1) * TOY_TEST_MSS)
+					model[j] = true;
+		}
+		skb_rbtree_walk(skb, &ts->rtx_queue) {
+			const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+			for (j = cb->seq / TOY_TEST_MSS;
+			     j < cb->end_seq / TOY_TEST_MSS; j++)
+				KUNIT_ASSERT_EQ_MSG(test, cb->sacked, model[j],
+						    "ack %d segment %d", ack, j);
+		}
+		toy_test_counts(test, ts);
+	}
+	skb_rbtree_walk(skb, &ts->rtx_queue)
+		KUNIT_EXPECT_TRUE(test, toy_test_bytes_ok(skb,
+				  TOY_SKB_CB(skb)->seq));
+	for (i = 0; i < nclones; i++) {
+		KUNIT_EXPECT_TRUE(test, toy_test_bytes_ok(clones[i],
+				  TOY_SKB_CB(clones[i])->seq));
+		kfree_skb(clones[i]);
+	}
+}
+
 static struct kunit_case toy_sack_test_cases[] = {
 	KUNIT_CASE(toy_sack_build_empty),
 	KUNIT_CASE(toy_sack_build_merges_and_orders),
@@ -480,6 +740,9 @@ static struct kunit_case toy_sack_test_cases[] = {
 	KUNIT_CASE(toy_sack_unlink_hints),
 	KUNIT_CASE(toy_sack_block_grows),
 	KUNIT_CASE(toy_sack_random_model),
+	KUNIT_CASE(toy_sack_cuts_super_segments),
+	KUNIT_CASE(toy_sack_cuts_no_finer_than_segments),
+	KUNIT_CASE(toy_sack_super_random_model),
 	{}
 };
 
