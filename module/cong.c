@@ -324,31 +324,36 @@ void toy_cong_state(struct sock *sk, u8 state)
 }
 
 /**
- * toy_cong_retransmitted - a segment was retransmitted
+ * toy_cong_retransmitted - segments were retransmitted
  * @sk: the sender, locked
+ * @segs: how many, in one transmission
  */
-void toy_cong_retransmitted(struct sock *sk)
+void toy_cong_retransmitted(struct sock *sk, u32 segs)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
 	if (ts->undo_retrans >= 0)
-		ts->undo_retrans++;
+		ts->undo_retrans += segs;
 }
 
 /**
  * toy_cong_dsack - a D-SACK: a retransmission arrived as a duplicate
  * @sk: the sender, locked
+ * @segs: the segments its block covers (tcp_dsack_seen()'s dup_segs)
  *
  * Once every retransmission of the episode was a duplicate, the episode
  * was needless: the window and threshold it cut are restored. The repair
  * itself goes on: what is marked lost is resent, as the window allows.
  */
-void toy_cong_dsack(struct sock *sk)
+void toy_cong_dsack(struct sock *sk, u32 segs)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
 	sock_owned_by_me(sk);
-	if (ts->undo_retrans <= 0 || --ts->undo_retrans)
+	if (ts->undo_retrans <= 0)
+		return;
+	ts->undo_retrans -= min_t(u32, segs, ts->undo_retrans);
+	if (ts->undo_retrans)
 		return;
 	ts->undo_retrans = -1;
 	ts->snd_cwnd = max(ts->snd_cwnd, ts->prior_cwnd);

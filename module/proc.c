@@ -59,6 +59,7 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_OUTSUPERSEGS]		= "OutSuperSegs",
 	[TOY_MIB_INSUPERSEGS]		= "InSuperSegs",
 	[TOY_MIB_TSQTHROTTLED]		= "TSQThrottled",
+	[TOY_MIB_WQUEUETOOBIG]		= "WQueueTooBig",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)

@@ -114,14 +114,15 @@ void toy_rto_backoff(struct toy_sock *ts)
 
 /* ---- retransmission ------------------------------------------------- */
 
-static void count_retransmit(struct sock *sk, u32 seq)
+/* @segs segments from @seq left again, in one transmission. */
+static void count_retransmit(struct sock *sk, u32 seq, u32 segs)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
-	ts->total_retrans++;
-	toy_cong_retransmitted(sk);
+	ts->total_retrans += segs;
+	toy_cong_retransmitted(sk, segs);
 	trace_toy_retransmit(sk, seq, ts->retransmits, ts->rto);
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+	TOY_ADD_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS, segs);
 }
 
 /* @cb is taken as lost: it leaves the pipe until it is resent. */
@@ -176,8 +177,24 @@ static void recount(struct toy_sock *ts, struct sk_buff *skb)
 static int rtx_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *nskb = toy_fragment(sk, skb, len);
+	struct sk_buff *nskb;
+	u32 limit;
 
+	/*
+	 * Each cut costs an skb head, charged whatever the buffer: none
+	 * once the queue holds twice the send buffer and two full skbs,
+	 * but at either end of the queue, which recovery must always be
+	 * able to cut (the bound tcp_fragment() puts on a peer's SACK
+	 * blocks, CVE-2019-11478).
+	 */
+	limit = READ_ONCE(sk->sk_sndbuf) + 2 * SKB_TRUESIZE(TOY_GSO_MAX_BYTES);
+	if (unlikely((READ_ONCE(sk->sk_wmem_queued) >> 1) > limit &&
+		     skb != toy_rtx_head(ts) &&
+		     skb != skb_rb_last(&ts->rtx_queue))) {
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_WQUEUETOOBIG);
+		return -ENOMEM;
+	}
+	nskb = toy_fragment(sk, skb, len);
 	if (!nskb)
 		return -ENOMEM;
 	TOY_SKB_CB(nskb)->pcount = 0;	/* in no count yet */
@@ -252,7 +269,7 @@ static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		cb->rtx_out = true;
 		ts->retrans_out += cb->pcount;
 	}
-	count_retransmit(sk, cb->seq);
+	count_retransmit(sk, cb->seq, cb->pcount);
 	return 0;
 }
 
@@ -273,8 +290,9 @@ static void retransmit_head(struct sock *sk)
 	default:
 		skb = toy_rtx_head(ts);
 		if (skb) {
-			/* Its first segment, if it holds more (no memory: all) */
-			rtx_trim(sk, skb, 1);
+			/* Its first segment, if it holds more; no memory: later */
+			if (rtx_trim(sk, skb, 1))
+				return;
 			mark_lost(ts, TOY_SKB_CB(skb));
 			retransmit_skb(sk, skb);
 			return;
@@ -284,7 +302,7 @@ static void retransmit_head(struct sock *sk)
 			return;
 		toy_send_fin(sk);
 	}
-	count_retransmit(sk, ts->snd_una);
+	count_retransmit(sk, ts->snd_una, 1);
 }
 
 /* ---- the SACK scoreboard -------------------------------------------- */
@@ -465,7 +483,10 @@ static u64 sack_update(struct sock *sk, const struct toyhdr *th, u32 prior_fack)
 		      !toy_after(end, ntohl(b[1].end))))) {
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_DSACKRECV);
 			sack_reorder_seen(ts, end, prior_fack);
-			toy_cong_dsack(sk);
+			/* A retransmission arrives whole, or cut (offload.c) */
+			toy_cong_dsack(sk, min_t(u32, DIV_ROUND_UP(end - start,
+								   ts->mss),
+						 TOY_GSO_MAX_SEGS));
 			continue;
 		}
 
@@ -553,8 +574,8 @@ static void sack_retransmit(struct sock *sk)
 	if (sack_head_rtx_lost(sk)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKLOSTRETRANS);
 		skb = toy_rtx_head(ts);
-		rtx_trim(sk, skb, 1);
-		retransmit_skb(sk, skb);
+		if (!rtx_trim(sk, skb, 1))
+			retransmit_skb(sk, skb);
 	}
 
 	skb = ts->rtx_hint ?: toy_rtx_head(ts);
@@ -570,9 +591,9 @@ static void sack_retransmit(struct sock *sk)
 				if (!toy_cong_can_send(sk))
 					break;
 				/* As many of its segments as the window has room for */
-				rtx_trim(sk, skb,
-					 ts->snd_cwnd - toy_in_flight(ts));
-				if (retransmit_skb(sk, skb))
+				if (rtx_trim(sk, skb,
+					     ts->snd_cwnd - toy_in_flight(ts)) ||
+				    retransmit_skb(sk, skb))
 					break;	/* no memory: the RTO retries */
 				TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKRETRANS);
 			}
@@ -603,9 +624,10 @@ static void sack_recover(struct sock *sk)
 		retransmit_head(sk);	/* only our FIN is out */
 	} else if (!TOY_SKB_CB(skb)->sacked &&
 		   !sack_resent(ts, TOY_SKB_CB(skb))) {
-		rtx_trim(sk, skb, 1);
-		mark_lost(ts, TOY_SKB_CB(skb));
-		retransmit_skb(sk, skb);
+		if (!rtx_trim(sk, skb, 1)) {
+			mark_lost(ts, TOY_SKB_CB(skb));
+			retransmit_skb(sk, skb);
+		}
 	}
 	sack_retransmit(sk);
 }
@@ -712,16 +734,17 @@ static void rtt_sample(struct sock *sk, u64 sent_us)
  * the whole recovery (RTOs included) as RTT (FLAG_RETRANS_DATA_ACKED).
  * An skb acknowledged in part is cut, and its acknowledged part freed
  * (tcp_trim_head()); without memory it stays whole until the rest is.
- * Return: the segments freed; *@sampled, whether the RTT was sampled.
+ * Return: the segments that left packets_out; *@sampled, whether the RTT
+ * was sampled.
  */
 static u32 clean_acked(struct sock *sk, u32 ack, u32 prior_fack,
 		       bool *sampled)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	u32 prior_packets = ts->packets_out;
 	bool retrans_acked = false;
 	u64 sample_when = 0;
 	struct sk_buff *skb;
-	u32 acked = 0;
 
 	while ((skb = toy_rtx_head(ts))) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
@@ -734,14 +757,20 @@ static u32 clean_acked(struct sock *sk, u32 ack, u32 prior_fack,
 		sample_when = cb->when;
 		if (ts->sack_ok && !cb->sacked)
 			sack_acked(ts, cb, prior_fack);
-		acked += cb->pcount;
 		sack_unlink(sk, skb);
 		toy_wmem_free(sk, skb);
 	}
 	*sampled = sample_when && !retrans_acked;
 	if (*sampled)
 		rtt_sample(sk, sample_when);
-	return acked;
+	/*
+	 * What left the pipe: a cut part counts as many segments as it
+	 * took from what remains, no more (tcp_tso_acked()), so that ACKs
+	 * of a byte at a time do not grow the window a segment at a time
+	 * (ACK division).
+	 */
+	return prior_packets > ts->packets_out ?
+	       prior_packets - ts->packets_out : 0;
 }
 
 /*

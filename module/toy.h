@@ -158,6 +158,7 @@ enum toy_mib_field {
 	TOY_MIB_OUTSUPERSEGS,
 	TOY_MIB_INSUPERSEGS,
 	TOY_MIB_TSQTHROTTLED,
+	TOY_MIB_WQUEUETOOBIG,
 	__TOY_MIB_MAX
 };
 
@@ -943,8 +944,8 @@ void toy_cong_ack(struct sock *sk, u32 acked);
 void toy_cong_state(struct sock *sk, u8 state);
 void toy_cong_restart(struct sock *sk);
 void toy_cong_rtt(struct sock *sk, u32 rtt_us);
-void toy_cong_retransmitted(struct sock *sk);
-void toy_cong_dsack(struct sock *sk);
+void toy_cong_retransmitted(struct sock *sk, u32 segs);
+void toy_cong_dsack(struct sock *sk, u32 segs);
 bool toy_cong_can_send(struct sock *sk);
 
 /* options.c: the header options, one table (calls only leaves) */

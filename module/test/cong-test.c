@@ -171,35 +171,63 @@ static void toy_cong_dsack_undoes_a_needless_cut(struct kunit *test)
 {
 	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
 
-	toy_cong_dsack(&ts->sk);
+	toy_cong_dsack(&ts->sk, 1);
 	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 10U);
 
 	ts->snd_cwnd = 40;
 	ts->snd_ssthresh = 30;
 	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
-	toy_cong_retransmitted(&ts->sk);
-	toy_cong_retransmitted(&ts->sk);
+	toy_cong_retransmitted(&ts->sk, 1);
+	toy_cong_retransmitted(&ts->sk, 1);
 	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 20U);
-	toy_cong_dsack(&ts->sk);
+	toy_cong_dsack(&ts->sk, 1);
 	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 20U);
 	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 20U);
-	toy_cong_dsack(&ts->sk);
+	toy_cong_dsack(&ts->sk, 1);
 	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 40U);
 	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 30U);
 	/* once only */
 	ts->snd_cwnd = 25;
-	toy_cong_dsack(&ts->sk);
+	toy_cong_dsack(&ts->sk, 1);
 	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 25U);
 
 	/* an RTO in the episode keeps it one episode */
 	toy_cong_state(&ts->sk, TOY_CA_OPEN);
 	ts->snd_cwnd = 40;
 	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
-	toy_cong_retransmitted(&ts->sk);
+	toy_cong_retransmitted(&ts->sk, 1);
 	toy_cong_state(&ts->sk, TOY_CA_LOSS);
-	toy_cong_retransmitted(&ts->sk);
-	toy_cong_dsack(&ts->sk);
-	toy_cong_dsack(&ts->sk);
+	toy_cong_retransmitted(&ts->sk, 1);
+	toy_cong_dsack(&ts->sk, 1);
+	toy_cong_dsack(&ts->sk, 1);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 40U);
+}
+
+/*
+ * Retransmissions and D-SACKs count segments: a super-segment of four
+ * resent, of which a D-SACK reports three, is no needless episode; the
+ * fourth's D-SACK makes it one.
+ */
+static void toy_cong_dsack_counts_segments(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	ts->snd_cwnd = 40;
+	ts->snd_ssthresh = 30;
+	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
+	toy_cong_retransmitted(&ts->sk, 4);
+	toy_cong_dsack(&ts->sk, 3);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 20U);
+	toy_cong_dsack(&ts->sk, 1);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 40U);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 30U);
+
+	/* more than was resent is as much as was resent */
+	toy_cong_state(&ts->sk, TOY_CA_OPEN);
+	ts->snd_cwnd = 40;
+	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
+	toy_cong_retransmitted(&ts->sk, 2);
+	toy_cong_dsack(&ts->sk, 5);
 	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 40U);
 }
 
@@ -263,6 +291,7 @@ static struct kunit_case toy_cong_test_cases[] = {
 	KUNIT_CASE(toy_cong_recovery_halves_and_holds),
 	KUNIT_CASE(toy_cong_rto_restarts_slow_start),
 	KUNIT_CASE(toy_cong_dsack_undoes_a_needless_cut),
+	KUNIT_CASE(toy_cong_dsack_counts_segments),
 	KUNIT_CASE(toy_cong_restart_after_idle),
 	KUNIT_CASE(toy_cong_chosen_by_name),
 	KUNIT_CASE(toy_cong_algos_complete),

@@ -599,8 +599,11 @@ static void toy_sack_cuts_super_segments(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ts->high_sacked, 5000U);
 	toy_test_counts(test, ts);
 
-	/* Half a segment acknowledged: [0, 1500) goes, 2 segments' worth. */
-	KUNIT_EXPECT_EQ(test, clean_acked(&ts->sk, 1500, 5000, &sampled), 2U);
+	/*
+	 * Half a segment acknowledged: [0, 1500) goes, and what remains is
+	 * 7 segments: one left the pipe, not the 2 the cut part stands for.
+	 */
+	KUNIT_EXPECT_EQ(test, clean_acked(&ts->sk, 1500, 5000, &sampled), 1U);
 	ts->snd_una = 1500;
 	head = toy_rtx_head(ts);
 	KUNIT_EXPECT_EQ(test, TOY_SKB_CB(head)->seq, 1500U);
@@ -641,6 +644,56 @@ static void toy_sack_cuts_no_finer_than_segments(struct kunit *test)
 		n++;
 	}
 	KUNIT_EXPECT_LE(test, n, 8);
+	toy_test_counts(test, ts);
+}
+
+/*
+ * A queue already far over its send buffer is cut no more, but at its
+ * ends (WQueueTooBig): the middle skb stays whole and unmarked, the head
+ * is still cut for a block.
+ */
+static void toy_sack_wqueue_too_big(struct kunit *test)
+{
+	static const u32 mid[][2] = { { 10000, 12000 } };
+	static const u32 head[][2] = { { 0, 3000 } };
+	struct toy_sock *ts = toy_test_tso_sender(test);
+	struct toy_net *tn = toy_pernet(&init_net);
+	u64 before = toy_stat_read(tn, TOY_MIB_WQUEUETOOBIG);
+	int i;
+
+	for (i = 0; i < 3; i++)
+		toy_test_tso_queue(ts, toy_test_data(test, ts, i * 8000, 8000));
+	ts->sk.sk_sndbuf = SOCK_MIN_SNDBUF;
+	ts->sk.sk_wmem_queued = 2 * (SOCK_MIN_SNDBUF +
+				     2 * SKB_TRUESIZE(TOY_GSO_MAX_BYTES)) + 2;
+	toy_test_sack_ack(ts, mid, 1);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 0U);
+	KUNIT_EXPECT_EQ(test, toy_stat_read(tn, TOY_MIB_WQUEUETOOBIG) - before,
+			1ULL);
+	toy_test_sack_ack(ts, head, 1);
+	KUNIT_EXPECT_EQ(test, ts->sacked_out, 3U);
+	ts->sk.sk_wmem_queued = 0;
+	toy_test_counts(test, ts);
+}
+
+/*
+ * ACK division: a receiver that acknowledges a byte at a time takes no
+ * segment out of the pipe until a whole one is acknowledged, and the
+ * window grows by what left it, not by the ACKs.
+ */
+static void toy_sack_ack_division(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_tso_sender(test);
+	u32 ack, acked = 0;
+	bool sampled;
+
+	toy_test_tso_queue(ts, toy_test_data(test, ts, 0, 8 * TOY_TEST_MSS));
+	for (ack = 1; ack <= 2 * TOY_TEST_MSS; ack++) {
+		acked += clean_acked(&ts->sk, ack, ack - 1, &sampled);
+		ts->snd_una = ack;
+	}
+	KUNIT_EXPECT_EQ(test, acked, 2U);
+	KUNIT_EXPECT_EQ(test, ts->packets_out, 6U);
 	toy_test_counts(test, ts);
 }
 
@@ -712,12 +765,16 @@ static void toy_sack_super_random_model(struct kunit *test)
 		}
 		toy_test_counts(test, ts);
 	}
-	skb_rbtree_walk(skb, &ts->rtx_queue)
-		KUNIT_EXPECT_TRUE(test, toy_test_bytes_ok(skb,
-				  TOY_SKB_CB(skb)->seq));
+	skb_rbtree_walk(skb, &ts->rtx_queue) {
+		bool ok = toy_test_bytes_ok(skb, TOY_SKB_CB(skb)->seq);
+
+		KUNIT_EXPECT_TRUE(test, ok);
+	}
 	for (i = 0; i < nclones; i++) {
-		KUNIT_EXPECT_TRUE(test, toy_test_bytes_ok(clones[i],
-				  TOY_SKB_CB(clones[i])->seq));
+		bool ok = toy_test_bytes_ok(clones[i],
+					    TOY_SKB_CB(clones[i])->seq);
+
+		KUNIT_EXPECT_TRUE(test, ok);
 		kfree_skb(clones[i]);
 	}
 }
@@ -742,6 +799,8 @@ static struct kunit_case toy_sack_test_cases[] = {
 	KUNIT_CASE(toy_sack_random_model),
 	KUNIT_CASE(toy_sack_cuts_super_segments),
 	KUNIT_CASE(toy_sack_cuts_no_finer_than_segments),
+	KUNIT_CASE(toy_sack_ack_division),
+	KUNIT_CASE(toy_sack_wqueue_too_big),
 	KUNIT_CASE(toy_sack_super_random_model),
 	{}
 };
