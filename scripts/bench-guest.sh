@@ -128,6 +128,9 @@ idle() {
 	json=$("$PERF" --idle "$IDLE" $flag -J) || fail "idle $proto"
 	v=$(echo "$json" | sed -n 's/.*"slab_bytes_per_socket": \(-*[0-9]*\).*/\1/p')
 	echo "lo idle $proto $v 0" >>"$OUT"
+	# where the bytes went, per slab cache (a comment in the results)
+	echo "# idle $proto slab caches, bytes per socket: $(echo "$json" |
+		sed -n 's/.*"caches": {\([^}]*\)}.*/\1/p' | tr -d '"')"
 }
 
 setup_veth

@@ -89,6 +89,15 @@ if [ -n "$v" ]; then
 else
 	not_ok "toy idle: $out $(cat "$TMP.err")"
 fi
+# Where it went: the protocol's own cache (one object per socket) is
+# among the caches that grew. SLUB counts a CPU's current slab as in use
+# whole, so over 200 sockets the figure is coarse: present, not exact.
+v=$(echo "$out" | sed -n 's/.*"caches": {[^}]*"TOY": \([0-9][0-9]*\).*/\1/p')
+if [ -n "$v" ] && [ "$v" -ge 256 ]; then
+	ok "toy idle: $v bytes of the TOY cache per socket"
+else
+	not_ok "toy idle: the TOY cache is not among the caches that grew: $out"
+fi
 for f in connects_per_s rr_per_s; do
 	v=$(field "$out" "$f")
 	if positive "$v"; then

@@ -24,8 +24,12 @@
  *
  * --idle N: kernel memory per idle established socket. N connections over
  * loopback, both ends in this process (no server threads, whose stacks
- * would count too); the growth of /proc/meminfo's Slab, per socket, and
- * how fast they were made (connect and accept, one at a time). With
+ * would count too); the growth of /proc/meminfo's Slab, per socket,
+ * counted from a Slab at rest (the sockets of a run before may still be
+ * leaving), with the caches it went to when /proc/slabinfo can be read
+ * (root), and how fast they were made (connect and accept, one at a
+ * time). They end with an RST (SO_LINGER 0), so that none lingers in
+ * TIME_WAIT into the next run's count. With
  * --rr, then -t seconds of 1-byte request/reply over one more connection
  * beside them, in this one thread: compared with a run of few idle
  * connections, what finding one among many costs each segment. The
@@ -771,6 +775,120 @@ static long long slab_bytes(void)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
+#define PERF_SETTLE_STEP_MS	200
+#define PERF_SETTLE_READS	5		/* a second of quiet */
+#define PERF_SETTLE_SPAN	(64 * 1024)	/* bytes */
+#define PERF_SETTLE_DEADLINE	60		/* s */
+
+/*
+ * Slab once it has stopped moving: PERF_SETTLE_READS readings in a row
+ * within PERF_SETTLE_SPAN bytes. A run's sockets are not freed when
+ * close() returns (FIN, TIME_WAIT, RCU): the sockets of a run just before
+ * would otherwise leave during this one's count and pass for this
+ * protocol's savings. *@settled says whether it came to rest before the
+ * deadline.
+ */
+static long long slab_settled(bool *settled)
+{
+	long long lo = slab_bytes(), hi = lo, v;
+	double end = now_s() + PERF_SETTLE_DEADLINE;
+	int quiet = 1;
+
+	*settled = false;
+	while (lo >= 0 && now_s() < end) {
+		if (quiet >= PERF_SETTLE_READS) {
+			*settled = true;
+			break;
+		}
+		usleep(PERF_SETTLE_STEP_MS * 1000);
+		v = slab_bytes();
+		if (v < lo)
+			lo = v;
+		if (v > hi)
+			hi = v;
+		quiet++;
+		if (hi - lo > PERF_SETTLE_SPAN) {
+			lo = hi = v;
+			quiet = 1;
+		}
+	}
+	return slab_bytes();
+}
+
+#define PERF_MAX_CACHES	1024
+#define PERF_SHOW_CACHES	8
+
+/* One line of /proc/slabinfo: the bytes of its objects in use. */
+struct slab_cache {
+	char name[64];
+	long long bytes;
+};
+
+struct slab_snap {
+	struct slab_cache c[PERF_MAX_CACHES];
+	int n;
+};
+
+/* /proc/slabinfo (root only): false if it cannot be read. */
+static bool slab_snap(struct slab_snap *s)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	long long active, total, size;
+	char line[512];
+
+	s->n = 0;
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f) && s->n < PERF_MAX_CACHES) {
+		struct slab_cache *c = &s->c[s->n];
+
+		if (line[0] == '#' ||
+		    sscanf(line, "%63s %lld %lld %lld", c->name, &active,
+			   &total, &size) != 4)
+			continue;
+		c->bytes = active * size;
+		s->n++;
+	}
+	fclose(f);
+	return s->n > 0;
+}
+
+static int cache_cmp(const void *a, const void *b)
+{
+	const struct slab_cache *x = a, *y = b;
+
+	return (y->bytes > x->bytes) - (y->bytes < x->bytes);
+}
+
+/*
+ * Where the bytes went: the caches that grew from @before to @after,
+ * largest first, into @d (room for after->n) as bytes per socket (of
+ * @socks); how many of them to show.
+ */
+static int slab_diff(const struct slab_snap *before,
+		     const struct slab_snap *after, int socks,
+		     struct slab_cache *d)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < after->n; i++) {
+		long long b = 0;
+
+		for (j = 0; j < before->n; j++)
+			if (!strcmp(before->c[j].name, after->c[i].name)) {
+				b = before->c[j].bytes;
+				break;
+			}
+		if ((after->c[i].bytes - b) / socks < 8)
+			continue;
+		d[n] = after->c[i];
+		d[n].bytes = (after->c[i].bytes - b) / socks;
+		n++;
+	}
+	qsort(d, n, sizeof(*d), cache_cmp);
+	return n < PERF_SHOW_CACHES ? n : PERF_SHOW_CACHES;
+}
+
 /*
  * The address of the @i-th idle connection's server: 127.0.0.1, then .2,
  * ... every PERF_IDLE_PER_ADDR connections. One destination has only as
@@ -824,6 +942,18 @@ static double idle_rr(int lfd, uint16_t port, int secs)
 	return n / (now_s() - t0);
 }
 
+/* Close without TIME_WAIT or FIN exchanges: an RST, as SO_LINGER 0 does. */
+static void close_abort(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+static struct slab_snap snap_before, snap_after;
+static struct slab_cache caches[PERF_MAX_CACHES];
+
 static int run_idle(int n)
 {
 	struct sockaddr_storage ss;
@@ -831,7 +961,8 @@ static int run_idle(int n)
 	long long before, after;
 	struct rlimit rl = { 2 * n + 64, 2 * n + 64 };
 	double t0, rate, rr = 0;
-	int lfd, i, *fds;
+	int lfd, i, *fds, ncache = 0;
+	bool settled, have_caches;
 	uint16_t port;
 
 	if (setrlimit(RLIMIT_NOFILE, &rl))
@@ -851,7 +982,8 @@ static int run_idle(int n)
 		die(1, "listener: %s", strerror(errno));
 	port = ntohs(o.tcp ? ((struct sockaddr_in *)&ss)->sin_port :
 		     ((struct sockaddr_toy *)&ss)->stoy_port);
-	before = slab_bytes();
+	before = slab_settled(&settled);
+	have_caches = slab_snap(&snap_before);
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
 		sl = idle_addr(i, port, &ss);
@@ -867,23 +999,37 @@ static int run_idle(int n)
 	after = slab_bytes();
 	if (before < 0 || after < 0)
 		die(1, "/proc/meminfo has no Slab line");
+	if (have_caches && slab_snap(&snap_after))
+		ncache = slab_diff(&snap_before, &snap_after, 2 * n, caches);
 	if (o.mode == MODE_RR)
 		rr = idle_rr(lfd, port, o.secs);
-	if (o.json)
+	if (o.json) {
 		printf("{\"proto\": \"%s\", \"mode\": \"idle\", \"sockets\": %d, "
-		       "\"slab_bytes_per_socket\": %lld, "
-		       "\"connects_per_s\": %.0f, \"rr_per_s\": %.0f}\n",
+		       "\"slab_bytes_per_socket\": %lld, \"slab_settled\": %s, "
+		       "\"connects_per_s\": %.0f, \"rr_per_s\": %.0f, "
+		       "\"caches\": {",
 		       o.tcp ? "tcp" : "toy", 2 * n,
-		       (after - before) / (2 * n), rate, rr);
-	else
-		printf("%s: %d idle established sockets: %lld bytes of slab each, %.0f connections/s%s",
+		       (after - before) / (2 * n), settled ? "true" : "false",
+		       rate, rr);
+		for (i = 0; i < ncache; i++)
+			printf("%s\"%s\": %lld", i ? ", " : "", caches[i].name,
+			       caches[i].bytes);
+		printf("}}\n");
+	} else {
+		printf("%s: %d idle established sockets: %lld bytes of slab each%s, %.0f connections/s",
 		       o.tcp ? "TCP" : "AF_TOY", 2 * n,
-		       (after - before) / (2 * n), rate,
-		       o.mode == MODE_RR ? "" : "\n");
-	if (!o.json && o.mode == MODE_RR)
-		printf(", %.0f RR transactions/s beside them\n", rr);
+		       (after - before) / (2 * n),
+		       settled ? "" : " (slab was still moving before)", rate);
+		if (o.mode == MODE_RR)
+			printf(", %.0f RR transactions/s beside them", rr);
+		printf("\n");
+		for (i = 0; i < ncache; i++)
+			printf("%s%s %lld%s", i ? ", " : "  of which (bytes per socket): ",
+			       caches[i].name, caches[i].bytes,
+			       i == ncache - 1 ? "\n" : "");
+	}
 	for (i = 0; i < 2 * n; i++)
-		close(fds[i]);
+		close_abort(fds[i]);
 	close(lfd);
 	free(fds);
 	return 0;
