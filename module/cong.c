@@ -9,6 +9,8 @@
  *
  * - slow start: from TOY_INIT_CWND segments (RFC 6928), one more per
  *   segment acknowledged, doubling every round trip, up to snd_ssthresh;
+ *   the first one, which has no snd_ssthresh to stop it, ends when the
+ *   RTT rises (HyStart++, below) rather than when the queue overflows;
  * - congestion avoidance: above it, the algorithm's own rule: Reno adds
  *   one segment per round trip, CUBIC (cubic.c) follows a cubic curve
  *   of the time since the last loss;
@@ -136,6 +138,101 @@ static void sndbuf_expand(struct sock *sk)
 		WRITE_ONCE(sk->sk_sndbuf, want);
 }
 
+/* ---- HyStart++ (RFC 9406) ------------------------------------------ */
+
+/*
+ * The first slow start has no threshold: it doubles the window each round
+ * trip until the bottleneck's queue overflows, and then loses up to half
+ * a window at once, often the retransmissions too, as they meet the same
+ * full queue (and, when two flows start together, each the other's).
+ * HyStart++ watches the smallest RTT of each round trip instead: once
+ * it rises by an eighth (4 to 16 ms), the queue is growing, and slow start
+ * goes on at a quarter of its pace (conservative slow start, CSS) for
+ * five rounds, then hands over to congestion avoidance. If the RTT falls
+ * back below where it rose to, the rise was noise: slow start again.
+ * Linux's CUBIC has HyStart (tcp_cubic.c) for the same reason; this is
+ * the RFC's version, for either algorithm, without pacing (L unbounded).
+ */
+#define HS_MIN_RTT_THRESH	4000	/* usecs */
+#define HS_MAX_RTT_THRESH	16000
+#define HS_MIN_RTT_DIVISOR	8
+#define HS_N_RTT_SAMPLE		8
+#define HS_CSS_GROWTH_DIVISOR	4
+#define HS_CSS_ROUNDS		5
+
+static void hystart_init(struct toy_sock *ts)
+{
+	struct toy_hystart *hs = &ts->hs;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->mode = READ_ONCE(toy_hystart) ? TOY_HS_SS : TOY_HS_OFF;
+	hs->end_seq = ts->snd_nxt;
+	hs->last_min = U32_MAX;
+	hs->cur_min = U32_MAX;
+	hs->css_base = U32_MAX;
+}
+
+/* A round trip begins: the peer acknowledged all that was sent before. */
+static void hystart_round(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct toy_hystart *hs = &ts->hs;
+
+	hs->last_min = hs->cur_min;
+	hs->cur_min = U32_MAX;
+	hs->samples = 0;
+	hs->end_seq = ts->snd_nxt;
+	if (hs->mode == TOY_HS_CSS && ++hs->css_rounds >= HS_CSS_ROUNDS) {
+		/* Enough: congestion avoidance from the window reached. */
+		hs->mode = TOY_HS_OFF;
+		ts->snd_ssthresh = ts->snd_cwnd;
+		trace_cwnd(sk);
+	}
+}
+
+/* An RTT sample during the first slow start. */
+static void hystart_sample(struct sock *sk, u32 rtt_us)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct toy_hystart *hs = &ts->hs;
+	u32 thresh;
+
+	if (hs->mode == TOY_HS_OFF)
+		return;
+	/* A loss, an undo or an idle restart set a threshold: not first. */
+	if (ts->snd_ssthresh != TOY_INFINITE_SSTHRESH) {
+		hs->mode = TOY_HS_OFF;
+		return;
+	}
+	if (!toy_before(ts->snd_una, hs->end_seq))
+		hystart_round(sk);
+	if (hs->mode == TOY_HS_OFF)
+		return;
+	hs->cur_min = min(hs->cur_min, rtt_us);
+	if (hs->samples < U16_MAX)
+		hs->samples++;
+	if (hs->samples < HS_N_RTT_SAMPLE || hs->last_min == U32_MAX)
+		return;
+	if (hs->mode == TOY_HS_SS) {
+		thresh = clamp_t(u32, hs->last_min / HS_MIN_RTT_DIVISOR,
+				 HS_MIN_RTT_THRESH, HS_MAX_RTT_THRESH);
+		if (hs->cur_min < hs->last_min + thresh)
+			return;
+		hs->mode = TOY_HS_CSS;
+		hs->css_base = hs->cur_min;
+		hs->css_rounds = 0;
+		hs->css_acked = 0;
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_HYSTARTDELAYDETECT);
+		TOY_ADD_STATS(sock_net(sk), TOY_MIB_HYSTARTDELAYCWND,
+			      ts->snd_cwnd);
+		trace_cwnd(sk);
+	} else if (hs->cur_min < hs->css_base) {
+		hs->mode = TOY_HS_SS;
+		hs->css_base = U32_MAX;
+		trace_cwnd(sk);
+	}
+}
+
 /**
  * toy_cong_init - the congestion state of a connection about to open
  * @sk: the socket, locked; its algorithm is chosen, its MSS known
@@ -153,6 +250,7 @@ void toy_cong_init(struct sock *sk)
 	ts->lsndtime = jiffies;
 	ts->undo_retrans = -1;
 	memset(ts->ca_priv, 0, sizeof(ts->ca_priv));
+	hystart_init(ts);
 	if (ts->ca_ops->init)
 		ts->ca_ops->init(ts);
 	sndbuf_expand(sk);
@@ -191,13 +289,23 @@ int toy_cong_set(struct sock *sk, const char *name)
  * @ts: the sender
  * @acked: segments newly acknowledged
  *
- * Not beyond snd_ssthresh (RFC 5681 3.1, as tcp_slow_start()).
+ * Not beyond snd_ssthresh (RFC 5681 3.1, as tcp_slow_start()). In
+ * HyStart++'s conservative slow start, one segment per four.
  *
  * Return: the acknowledged segments left over for congestion avoidance.
  */
 u32 toy_cong_slow_start(struct toy_sock *ts, u32 acked)
 {
-	u32 cwnd = min(ts->snd_cwnd + acked, ts->snd_ssthresh);
+	u32 cwnd;
+
+	if (ts->hs.mode == TOY_HS_CSS) {
+		ts->hs.css_acked += acked;
+		acked = ts->hs.css_acked / HS_CSS_GROWTH_DIVISOR;
+		ts->hs.css_acked %= HS_CSS_GROWTH_DIVISOR;
+		if (!acked)
+			return 0;
+	}
+	cwnd = min(ts->snd_cwnd + acked, ts->snd_ssthresh);
 
 	acked -= cwnd - ts->snd_cwnd;
 	ts->snd_cwnd = min_t(u32, cwnd, TOY_CWND_MAX);
@@ -294,6 +402,9 @@ void toy_cong_state(struct sock *sk, u8 state)
 	u8 prior = ts->ca_state;
 
 	sock_owned_by_me(sk);
+	/* A loss ends slow start by itself (RFC 9406 4.2). */
+	if (state != TOY_CA_OPEN)
+		ts->hs.mode = TOY_HS_OFF;
 	if (prior == TOY_CA_OPEN && state != TOY_CA_OPEN) {
 		/* A new episode: what to return to if it was needless. */
 		ts->prior_cwnd = ts->snd_cwnd;
@@ -371,6 +482,8 @@ void toy_cong_rtt(struct sock *sk, u32 rtt_us)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
+	sock_owned_by_me(sk);
+	hystart_sample(sk, rtt_us);
 	if (ts->ca_ops->rtt_sample)
 		ts->ca_ops->rtt_sample(ts, rtt_us);
 }

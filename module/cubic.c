@@ -22,9 +22,9 @@
  * Fast convergence (4.7): a loss below the last W_max means a new flow
  * took a share; remember a lower W_max and make room for it.
  *
- * Slow start is Reno's (no HyStart: on the short paths of a VM it makes
- * little difference, and it is the part of Linux's tcp_cubic.c furthest
- * from the RFC's text). Everything is integer arithmetic: time in ms,
+ * Slow start is Reno's; where Linux's tcp_cubic.c has HyStart, the end of
+ * the first slow start is cong.c's HyStart++ (RFC 9406), for either
+ * algorithm. Everything is integer arithmetic: time in ms,
  * windows in segments.
  *
  * Functions local to this file carry no toy_ prefix.

@@ -35,6 +35,10 @@ bool toy_gso = true;
 module_param_named(gso, toy_gso, bool, 0644);
 MODULE_PARM_DESC(gso, "send runs of segments as one super-segment (GSO) (default Y)");
 
+bool toy_hystart = true;
+module_param_named(hystart, toy_hystart, bool, 0644);
+MODULE_PARM_DESC(hystart, "end the first slow start when the round-trip time rises (HyStart++, RFC 9406), in new connections (default Y)");
+
 unsigned int toy_max_orphans = 4096;
 module_param_named(max_orphans, toy_max_orphans, uint, 0644);
 MODULE_PARM_DESC(max_orphans, "orphans (closed, still finishing) kept before new ones are reset (default 4096)");

@@ -60,6 +60,8 @@ const char * const toy_mib_names[__TOY_MIB_MAX] = {
 	[TOY_MIB_INSUPERSEGS]		= "InSuperSegs",
 	[TOY_MIB_TSQTHROTTLED]		= "TSQThrottled",
 	[TOY_MIB_WQUEUETOOBIG]		= "WQueueTooBig",
+	[TOY_MIB_HYSTARTDELAYDETECT]	= "HystartDelayDetect",
+	[TOY_MIB_HYSTARTDELAYCWND]	= "HystartDelayCwnd",
 };
 
 u64 toy_stat_read(struct toy_net *tn, int field)

@@ -53,6 +53,7 @@ extern unsigned int toy_timewait_ms;
 extern unsigned int toy_fixed_isn;
 extern bool toy_sack;
 extern bool toy_gso;
+extern bool toy_hystart;
 extern unsigned int toy_max_orphans;
 extern unsigned int toy_limit_output_bytes;
 extern atomic_t toy_orphans;
@@ -159,6 +160,8 @@ enum toy_mib_field {
 	TOY_MIB_INSUPERSEGS,
 	TOY_MIB_TSQTHROTTLED,
 	TOY_MIB_WQUEUETOOBIG,
+	TOY_MIB_HYSTARTDELAYDETECT,
+	TOY_MIB_HYSTARTDELAYCWND,
 	__TOY_MIB_MAX
 };
 
@@ -232,6 +235,38 @@ enum toy_timer_kind {
 };
 
 struct toy_sock;
+
+/* Where HyStart++ (cong.c) is in the first slow start. */
+enum {
+	TOY_HS_OFF,		/* done, or not used */
+	TOY_HS_SS,		/* slow start, watching the RTT */
+	TOY_HS_CSS,		/* conservative slow start: the RTT rose */
+};
+
+/**
+ * struct toy_hystart - HyStart++ (RFC 9406): the end of the first slow
+ *	start, found when the queue it builds raises the RTT, before it
+ *	overflows; in toy_sock, under the socket lock
+ * @end_seq: the round ends when the peer acknowledges this (SND.NXT when
+ *	it began)
+ * @last_min: the smallest RTT of the round before, usecs (U32_MAX: none)
+ * @cur_min: the smallest of this round so far (U32_MAX: none)
+ * @css_base: @cur_min when conservative slow start began
+ * @samples: RTT samples taken in this round
+ * @css_rounds: rounds begun in conservative slow start
+ * @mode: TOY_HS_*
+ * @css_acked: segments acknowledged towards the next conservative increase
+ */
+struct toy_hystart {
+	u32 end_seq;
+	u32 last_min;
+	u32 cur_min;
+	u32 css_base;
+	u16 samples;
+	u8 css_rounds;
+	u8 mode;
+	u32 css_acked;
+};
 
 /**
  * struct toy_cong_ops - a congestion control algorithm, as
@@ -379,6 +414,7 @@ struct toy_cong_ops {
  *	needless by a D-SACK; -1 when there is nothing to undo
  * @ca_ops: the congestion control algorithm, one of cong.c's table
  * @ca_priv: its private state, zeroed when it starts
+ * @hs: HyStart++ in the first slow start, whatever the algorithm
  * @total_retrans: segments retransmitted over the connection's life
  * @mss: payload bytes per segment, from the route's MTU; lowered, never
  *	raised, by a Packet Too Big (toy_mtu_reduced())
@@ -519,6 +555,7 @@ struct toy_sock {
 	int undo_retrans;
 	const struct toy_cong_ops *ca_ops;
 	u64 ca_priv[8];
+	struct toy_hystart hs;
 };
 
 /* Bits of toy_sock.deferred: which timer fired while a process owned it. */

@@ -65,7 +65,7 @@ main() {
 	# detector sees it: this kernel has no soft-lockup detector) panics
 	# the guest, so a deadlock fails the run in ~25 s instead of holding
 	# it for TOY_VM_TIMEOUT.
-	TOY_VM_APPEND="TOY_TEST_TIMEOUT=${TOY_TEST_TIMEOUT:-1800} TOY_NETEM_BYTES=${TOY_DEBUG_NETEM_BYTES:-1048576} TOY_NETEM_PROFILES=${TOY_DEBUG_NETEM_PROFILES:-clean,nogso,loss,all,mtu1280,v6loss,v6pmtu} TOY_STRESS_SCALE=${TOY_DEBUG_STRESS_SCALE:-0.25} TOY_TSQ_MBIT=2 TOY_DIFF_VARIANTS=toy,toy6${TOY_SKIP_TESTS:+ TOY_SKIP_TESTS=$TOY_SKIP_TESTS} sysctl.kernel.panic_on_rcu_stall=1${TOY_VM_APPEND:+ $TOY_VM_APPEND}"
+	TOY_VM_APPEND="TOY_TEST_TIMEOUT=${TOY_TEST_TIMEOUT:-1800} TOY_NETEM_BYTES=${TOY_DEBUG_NETEM_BYTES:-1048576} TOY_NETEM_PROFILES=${TOY_DEBUG_NETEM_PROFILES:-clean,nogso,loss,all,mtu1280,v6loss,v6pmtu} TOY_STRESS_SCALE=${TOY_DEBUG_STRESS_SCALE:-0.25} TOY_TSQ_MBIT=2 TOY_HYSTART_MBIT=2 TOY_DIFF_VARIANTS=toy,toy6${TOY_SKIP_TESTS:+ TOY_SKIP_TESTS=$TOY_SKIP_TESTS} sysctl.kernel.panic_on_rcu_stall=1${TOY_VM_APPEND:+ $TOY_VM_APPEND}"
 	echo "=== $ver: $(basename "$script")"
 	TOY_VM_DIR='' TOY_VM_SECONDS='?'
 	toy_vm_run "$ver" "$script" "$@" || ok=0

@@ -9,6 +9,7 @@
 #   tap_end                the plan line; fails if any test did
 #   loaded                 toy.ko is loaded
 #   param NAME             a parameter's value; param_is NAME VALUE
+#   ns_counter NS NAME     a counter of /proc/net/toy_stat in namespace NS
 #   load [PARAM=VALUE...]  insmod $TOY_KO
 #   unload [TENTHS]        rmmod, retried for TENTHS tenths of a second
 #                          (default 30): TIME-WAIT sockets hold the module
@@ -38,6 +39,12 @@ tap_end() {
 loaded() { [ -d /sys/module/toy ]; }
 param() { cat "$TOY_PARAMS/$1" 2>/dev/null; }
 param_is() { [ "$(param "$1")" = "$2" ]; }
+
+ns_counter() {
+	ip netns exec "$1" cat /proc/net/toy_stat |
+		awk -v n="$2" 'NR == 1 { for (i = 2; i <= NF; i++) c[i] = $i }
+			       NR == 2 { for (i = 2; i <= NF; i++) if (c[i] == n) print $i }'
+}
 
 load() {
 	insmod "${TOY_KO:-/toy/toy.ko}" "$@" ||

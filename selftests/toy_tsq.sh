@@ -83,11 +83,7 @@ dropped() {
 }
 
 # counter NAME: a counter of /proc/net/toy_stat in the sender's namespace
-counter() {
-	ip netns exec "$NA" cat /proc/net/toy_stat |
-		awk -v n="$1" 'NR == 1 { for (i = 2; i <= NF; i++) c[i] = $i }
-			       NR == 2 { for (i = 2; i <= NF; i++) if (c[i] == n) print $i }'
-}
+counter() { ns_counter "$NA" "$1"; }
 
 # run LIMIT: one 3 s transfer with limit_output_bytes=LIMIT; sets MAXQ
 # (the largest backlog seen), RATE (Mbit/s), THROTTLED, RETRANS, RTOS

@@ -3,7 +3,7 @@
  * KUnit tests for congestion control (cong.c), #included at its end when
  * CONFIG_TOY_KUNIT_TEST is set: slow start, Reno's additive increase, what
  * a fast recovery, an RTO and idleness do to the window, the undoing of a
- * needless cut, when an ACK may
+ * needless cut, HyStart++'s end of the first slow start, when an ACK may
  * grow it, and the choice of algorithm by name. The socket is a zeroed
  * struct toy_sock; nothing is sent. CUBIC's curve is cubic-test.c's.
  */
@@ -282,6 +282,143 @@ static void toy_cong_algos_complete(struct kunit *test)
 	}
 }
 
+/*
+ * One round trip of HyStart++: the peer acknowledges all that was sent
+ * (the round before ends), more is sent, and @n ACKs each bring an RTT
+ * sample of @rtt_us.
+ */
+static void toy_test_hs_round(struct toy_sock *ts, u32 rtt_us, int n)
+{
+	ts->snd_una = ts->snd_nxt;
+	ts->snd_nxt += 100000;
+	while (n--)
+		toy_cong_rtt(&ts->sk, rtt_us);
+}
+
+/*
+ * The first slow start watches each round's smallest RTT; a rise of an
+ * eighth (here 5 ms over 40) once eight samples are in turns it
+ * conservative: a segment per four acknowledged, for five rounds, then
+ * congestion avoidance from the window reached.
+ */
+static void toy_hystart_finds_the_rise(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+	int i;
+
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_SS);
+	toy_test_hs_round(ts, 40000, 20);
+	/* seven samples of a round are not enough to judge it */
+	toy_test_hs_round(ts, 46000, 7);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_SS);
+	toy_cong_rtt(&ts->sk, 45000);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_CSS);
+	KUNIT_EXPECT_EQ(test, ts->hs.css_base, 45000U);
+
+	ts->snd_cwnd = 100;
+	KUNIT_EXPECT_EQ(test, toy_cong_slow_start(ts, 3), 0U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 100U);
+	KUNIT_EXPECT_EQ(test, toy_cong_slow_start(ts, 1), 0U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 101U);
+	KUNIT_EXPECT_EQ(test, toy_cong_slow_start(ts, 40), 0U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 111U);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, TOY_INFINITE_SSTHRESH);
+
+	for (i = 0; i < 4; i++)
+		toy_test_hs_round(ts, 60000, 10);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_CSS);
+	toy_test_hs_round(ts, 60000, 1);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 111U);
+
+	/* from here on, congestion avoidance: one segment per window */
+	ts->cwnd_limited = true;
+	toy_cong_ack(&ts->sk, 110);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 111U);
+	toy_cong_ack(&ts->sk, 1);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 112U);
+}
+
+/* The rise it waits for is an eighth of the RTT, within 4 and 16 ms. */
+static void toy_hystart_threshold_clamped(struct kunit *test)
+{
+	static const struct {
+		u32 base, below, at;
+	} c[] = {
+		{ 200000, 215999, 216000 },	/* 25 ms: 16 */
+		{ 10000, 13999, 14000 },	/* 1.25 ms: 4 */
+		{ 80000, 89999, 90000 },	/* 10 ms */
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		struct toy_sock *ts = toy_test_cong_sock(test, &toy_cubic);
+
+		toy_test_hs_round(ts, c[i].base, 8);
+		toy_test_hs_round(ts, c[i].below, 8);
+		KUNIT_EXPECT_EQ_MSG(test, ts->hs.mode, TOY_HS_SS, "base %u",
+				    c[i].base);
+		ts = toy_test_cong_sock(test, &toy_cubic);
+		toy_test_hs_round(ts, c[i].base, 8);
+		toy_test_hs_round(ts, c[i].at, 8);
+		KUNIT_EXPECT_EQ_MSG(test, ts->hs.mode, TOY_HS_CSS, "base %u",
+				    c[i].base);
+	}
+}
+
+/*
+ * A round whose RTT falls below where the rise was seen says the rise
+ * was noise: slow start again, at full pace.
+ */
+static void toy_hystart_noise_resumes_slow_start(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	toy_test_hs_round(ts, 40000, 8);
+	toy_test_hs_round(ts, 46000, 8);
+	KUNIT_ASSERT_EQ(test, ts->hs.mode, TOY_HS_CSS);
+	toy_test_hs_round(ts, 46000, 8);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_CSS);
+	toy_test_hs_round(ts, 45999, 8);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_SS);
+	KUNIT_EXPECT_EQ(test, toy_cong_slow_start(ts, 3), 0U);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 13U);
+}
+
+/*
+ * A loss ends it, whatever the RTT does next; so does a threshold set by
+ * other means (an undo, an idle restart); hystart=0 never starts it.
+ */
+static void toy_hystart_only_the_first_slow_start(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_cubic);
+	bool saved = toy_hystart;
+
+	toy_test_hs_round(ts, 40000, 8);
+	toy_cong_state(&ts->sk, TOY_CA_RECOVERY);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
+	toy_cong_state(&ts->sk, TOY_CA_OPEN);
+	ts->snd_ssthresh = TOY_INFINITE_SSTHRESH;
+	toy_test_hs_round(ts, 90000, 8);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
+
+	ts = toy_test_cong_sock(test, &toy_cubic);
+	toy_test_hs_round(ts, 40000, 8);
+	ts->snd_ssthresh = 30;
+	toy_test_hs_round(ts, 90000, 8);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 30U);
+
+	toy_hystart = false;
+	ts = toy_test_cong_sock(test, &toy_cubic);
+	toy_hystart = saved;
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
+	toy_test_hs_round(ts, 40000, 8);
+	toy_test_hs_round(ts, 90000, 8);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, TOY_INFINITE_SSTHRESH);
+}
+
 static struct kunit_case toy_cong_test_cases[] = {
 	KUNIT_CASE(toy_cong_starts_at_the_initial_window),
 	KUNIT_CASE(toy_cong_slow_start_stops_at_ssthresh),
@@ -295,6 +432,10 @@ static struct kunit_case toy_cong_test_cases[] = {
 	KUNIT_CASE(toy_cong_restart_after_idle),
 	KUNIT_CASE(toy_cong_chosen_by_name),
 	KUNIT_CASE(toy_cong_algos_complete),
+	KUNIT_CASE(toy_hystart_finds_the_rise),
+	KUNIT_CASE(toy_hystart_threshold_clamped),
+	KUNIT_CASE(toy_hystart_noise_resumes_slow_start),
+	KUNIT_CASE(toy_hystart_only_the_first_slow_start),
 	{}
 };
 
