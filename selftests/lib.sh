@@ -10,6 +10,8 @@
 #   loaded                 toy.ko is loaded
 #   param NAME             a parameter's value; param_is NAME VALUE
 #   ns_counter NS NAME     a counter of /proc/net/toy_stat in namespace NS
+#   veth_pair NA NB NET    namespaces NA and NB joined by a veth, a0 in NA
+#                          (NET.1/24) and b0 in NB (NET.2/24), all up
 #   load [PARAM=VALUE...]  insmod $TOY_KO
 #   unload [TENTHS]        rmmod, retried for TENTHS tenths of a second
 #                          (default 30): TIME-WAIT sockets hold the module
@@ -39,6 +41,16 @@ tap_end() {
 loaded() { [ -d /sys/module/toy ]; }
 param() { cat "$TOY_PARAMS/$1" 2>/dev/null; }
 param_is() { [ "$(param "$1")" = "$2" ]; }
+
+veth_pair() {
+	modprobe veth 2>/dev/null
+	ip netns add "$1" && ip netns add "$2" &&
+		ip link add a0 netns "$1" type veth peer name b0 netns "$2" &&
+		ip -n "$1" addr add "$3.1/24" dev a0 &&
+		ip -n "$2" addr add "$3.2/24" dev b0 &&
+		ip -n "$1" link set a0 up && ip -n "$2" link set b0 up &&
+		ip -n "$1" link set lo up && ip -n "$2" link set lo up
+}
 
 ns_counter() {
 	ip netns exec "$1" cat /proc/net/toy_stat |

@@ -47,15 +47,9 @@ if ! loaded || [ ! -w "$TOY_PARAMS/hystart" ]; then
 fi
 HS0=$(param hystart)
 
-modprobe veth 2>/dev/null
 modprobe sch_netem 2>/dev/null
 modprobe sch_tbf 2>/dev/null
-ip netns add "$NA" && ip netns add "$NB" &&
-	ip link add a0 netns "$NA" type veth peer name b0 netns "$NB" &&
-	ip -n "$NA" addr add 10.9.1.1/24 dev a0 &&
-	ip -n "$NB" addr add 10.9.1.2/24 dev b0 &&
-	ip -n "$NA" link set a0 up && ip -n "$NB" link set b0 up &&
-	ip -n "$NA" link set lo up && ip -n "$NB" link set lo up &&
+veth_pair "$NA" "$NB" 10.9.1 &&
 	ip netns exec "$NA" tc qdisc add dev a0 root handle 1: netem \
 		delay 40ms limit 100000 &&
 	ip netns exec "$NA" tc qdisc add dev a0 parent 1: handle 2: tbf \

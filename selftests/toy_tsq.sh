@@ -53,14 +53,8 @@ if ! loaded || [ ! -w "$TOY_PARAMS/limit_output_bytes" ]; then
 fi
 LIMIT0=$(param limit_output_bytes)
 
-modprobe veth 2>/dev/null
 modprobe sch_tbf 2>/dev/null
-ip netns add "$NA" && ip netns add "$NB" &&
-	ip link add a0 netns "$NA" type veth peer name b0 netns "$NB" &&
-	ip -n "$NA" addr add 10.9.0.1/24 dev a0 &&
-	ip -n "$NB" addr add 10.9.0.2/24 dev b0 &&
-	ip -n "$NA" link set a0 up && ip -n "$NB" link set b0 up &&
-	ip -n "$NA" link set lo up && ip -n "$NB" link set lo up &&
+veth_pair "$NA" "$NB" 10.9.0 &&
 	ip netns exec "$NA" tc qdisc add dev a0 root tbf rate "${MBIT}mbit" \
 		burst 16kb limit 8mb
 check "namespaces, veth and a $MBIT Mbit/s tbf" [ $? -eq 0 ]
