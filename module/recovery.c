@@ -27,10 +27,11 @@
  * segment never resent turns up that far below the highest SACKed one:
  * the path reorders, and holes that short were not losses.
  * sack_retransmit() resends each lost segment once. A retransmission can
- * be lost too: once a segment sent well after it arrives, the head is
- * resent again (RACK's time rule, checked on the head only, which is what
- * holds the window back); anything else waits for the RTO, after which
- * every lost segment may be resent once more.
+ * be lost too: once a segment sent well after it arrives, it is resent
+ * again (RACK's time rule, sack_resend_lost_rtx()), the head even with
+ * the window full, since it is what holds the window back; anything else
+ * waits for the RTO, after which every lost segment may be resent once
+ * more.
  *
  * The scoreboard also counts what is in flight (toy_in_flight(), RFC
  * 6675's pipe): segments sent, less those SACKed or taken as lost, plus
@@ -539,22 +540,55 @@ static bool sack_head_lost(const struct sock *sk)
 }
 
 /*
- * Was the head's retransmission lost? It was if something sent a quarter
- * of an RTT after it has arrived (the time rule of RACK, RFC 8985): when
- * the window is full, no new data can follow it and show the loss by
- * sequence, and the connection would wait for the RTO.
+ * Was the retransmission of @cb lost? It was if something sent a quarter
+ * of an RTT after it has arrived (the time rule of RACK, RFC 8985 6.2):
+ * when the window is full, no new data can follow it and show the loss
+ * by sequence, and the connection would wait for the RTO.
  */
-static bool sack_head_rtx_lost(const struct sock *sk)
+static bool sack_rtx_lost(const struct toy_sock *ts,
+			  const struct toy_skb_cb *cb)
 {
-	const struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb = toy_rtx_head(ts);
-	const struct toy_skb_cb *cb;
-
-	if (!skb)
-		return false;
-	cb = TOY_SKB_CB(skb);
 	return !cb->sacked && sack_resent(ts, cb) &&
 	       ts->rack_when > cb->when + ts->srtt / 4;
+}
+
+/*
+ * Resend the retransmissions found lost, wherever they are before the
+ * first hole not yet resent (tcp_rack_detect_loss() marks them all):
+ * retransmissions lost together, at a full queue, are repaired together,
+ * not one per round trip as each comes to the head. The head goes even
+ * with the window full: it is what holds everything behind it. A walk
+ * that found all it could is not made again until something newer
+ * arrives (@rack_walked), so a run of ACKs that deliver nothing new costs
+ * none; one that stopped for want of room or memory is.
+ */
+static void sack_resend_lost_rtx(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb = toy_rtx_head(ts);
+
+	if (ts->rack_when == ts->rack_walked)
+		return;
+	ts->rack_walked = ts->rack_when;
+	for (; skb; skb = skb_rb_next(skb)) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+		bool head = skb == toy_rtx_head(ts);
+
+		if (cb->sacked)
+			continue;
+		if (!sack_resent(ts, cb))
+			break;	/* sack_retransmit()'s walk goes on from here */
+		if (!sack_rtx_lost(ts, cb))
+			continue;
+		if ((!head && !toy_cong_can_send(sk)) ||
+		    rtx_trim(sk, skb, head ? 1 : ts->snd_cwnd -
+						 toy_in_flight(ts)) ||
+		    retransmit_skb(sk, skb)) {
+			ts->rack_walked = 0;	/* again at the next ACK */
+			break;
+		}
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKLOSTRETRANS);
+	}
 }
 
 /**
@@ -571,12 +605,7 @@ static void sack_retransmit(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb, *next;
 
-	if (sack_head_rtx_lost(sk)) {
-		TOY_INC_STATS(sock_net(sk), TOY_MIB_SACKLOSTRETRANS);
-		skb = toy_rtx_head(ts);
-		if (!rtx_trim(sk, skb, 1))
-			retransmit_skb(sk, skb);
-	}
+	sack_resend_lost_rtx(sk);
 
 	skb = ts->rtx_hint ?: toy_rtx_head(ts);
 
@@ -960,6 +989,7 @@ void toy_recovery_init(struct sock *sk)
 	sock_owned_by_me(sk);
 	ts->reordering = TOY_DUPTHRESH;
 	ts->rack_when = 0;
+	ts->rack_walked = 0;
 	ts->dsack = false;
 	toy_recovery_reset(sk);
 	toy_cong_init(sk);

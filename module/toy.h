@@ -365,6 +365,8 @@ struct toy_cong_ops {
  *	skb of @rtx_queue, cleared before that skb is freed
  * @rack_when: the latest @when of a segment acknowledged or SACKed: what
  *	was sent before it and is still missing was likely lost (RACK)
+ * @rack_walked: @rack_when when the retransmissions were last searched
+ *	for lost ones, and all found were sent again; 0: search again
  * @reordering: segments SACKed beyond a hole before it counts as lost;
  *	TOY_DUPTHRESH, raised when the path is seen to reorder more
  * @fin_seq: sequence number of our FIN, valid when @fin_queued
@@ -489,6 +491,7 @@ struct toy_sock {
 	struct sk_buff *rtx_hint;
 	u32 reordering;
 	u64 rack_when;
+	u64 rack_walked;
 	u32 fin_seq;
 
 	u32 irs;

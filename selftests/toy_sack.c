@@ -8,8 +8,9 @@
  * module parameter sack=0 stops the offer. Receiver: the blocks of an ACK
  * describe the out-of-order queue exactly, the latest arrival's block
  * first, and vanish when the hole is filled. Sender: a hole the blocks
- * show is resent at once (no RTO: it is 3 s here), once, and blocks that
- * make no sense are ignored and counted (SackDiscard).
+ * show is resent at once (no RTO: it is 3 s here), once, retransmissions
+ * found lost are resent together, and blocks that make no sense are
+ * ignored and counted (SackDiscard).
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -25,6 +26,7 @@
 #define QUIET_MS	300
 #define SACK_PARAM	"/sys/module/toy/parameters/sack"
 #define NSEG		5
+#define NRTX		10		/* the initial window */
 
 FIXTURE(sack) {
 	struct toy_peer p;
@@ -315,9 +317,12 @@ TEST_F(sack, no_blocks_without_agreement)
 	expect_ack(_metadata, self, self->p_nxt, 0, NULL);
 }
 
-/* The module sends NSEG full segments; returns their sequence numbers. */
-static void send_segments(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(sack) *self, uint32_t *seq)
+/*
+ * The module sends @n more full segments, @from on; their sequence
+ * numbers go to @seq[@from..].
+ */
+static void send_n(struct __test_metadata *_metadata,
+		   FIXTURE_DATA(sack) *self, uint32_t *seq, int from, int n)
 {
 	struct toy_info ti;
 	struct toy_seg s;
@@ -327,16 +332,23 @@ static void send_segments(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, toy_get_info(self->fd, &ti));
 	self->mss = ti.mss;
 	ASSERT_GE(PEER_MAXDATA, self->mss);
-	buf = calloc(NSEG, self->mss);
+	buf = calloc(n, self->mss);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(NSEG * self->mss, toy_send_all(self->fd, buf, NSEG * self->mss));
+	ASSERT_EQ(n * self->mss, toy_send_all(self->fd, buf, n * self->mss));
 	free(buf);
-	for (i = 0; i < NSEG; i++) {
+	for (i = from; i < from + n; i++) {
 		next_seg(_metadata, self, &s);
 		ASSERT_EQ(self->mss, s.len);
 		ASSERT_EQ(self->m_nxt + i * self->mss, s.seq);
 		seq[i] = s.seq;
 	}
+}
+
+/* The module sends NSEG full segments; returns their sequence numbers. */
+static void send_segments(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(sack) *self, uint32_t *seq)
+{
+	send_n(_metadata, self, seq, 0, NSEG);
 }
 
 /*
@@ -371,6 +383,48 @@ TEST_F(sack, sender_resends_the_hole_once)
 	EXPECT_EQ(1, toy_stats_delta(&s0, &s1, "SackRecovery"));
 	EXPECT_EQ(0, toy_stats_delta(&s0, &s1, "RtoExpires"));
 	EXPECT_EQ(0, toy_stats_delta(&s0, &s1, "SackDiscard"));
+}
+
+/*
+ * Segments 0 and 1 of 10 are lost, and so are both their
+ * retransmissions. Segment 10, sent well over a quarter RTT after them,
+ * is SACKed: both retransmissions were lost (RACK's time rule), and both
+ * go again at once, not the head alone and the other a round trip
+ * later, when it has come to the head.
+ */
+TEST_F(sack, lost_retransmissions_resent_together)
+{
+	uint32_t seq[NRTX + 1], blk[1][2];
+	struct toy_stats s0, s1;
+	struct toy_seg s;
+
+	passive(_metadata, self, 1);
+	ASSERT_EQ(0, toy_stats_read(&s0));
+	send_n(_metadata, self, seq, 0, NRTX);
+	blk[0][0] = seq[2];
+	blk[0][1] = seq[NRTX - 1] + self->mss;
+	ASSERT_EQ(0, peer_send_sack(&self->p, self->p_nxt, seq[0], TOYHDR_ACK,
+				    blk, 1, NULL, 0));
+	next_seg(_metadata, self, &s);
+	EXPECT_EQ(seq[0], s.seq);
+	next_seg(_metadata, self, &s);
+	EXPECT_EQ(seq[1], s.seq);
+	/* both lost; the RTT is a few ms, the quiet time 300 */
+	quiet(_metadata, self);
+	send_n(_metadata, self, seq, NRTX, 1);
+	blk[0][1] = seq[NRTX] + self->mss;
+	ASSERT_EQ(0, peer_send_sack(&self->p, self->p_nxt, seq[0], TOYHDR_ACK,
+				    blk, 1, NULL, 0));
+	next_seg(_metadata, self, &s);
+	EXPECT_EQ(seq[0], s.seq);
+	next_seg(_metadata, self, &s);
+	EXPECT_EQ(seq[1], s.seq);
+	EXPECT_EQ(self->mss, s.len);
+	quiet(_metadata, self);
+	ASSERT_EQ(0, toy_stats_read(&s1));
+	EXPECT_EQ(2, toy_stats_delta(&s0, &s1, "SackLostRetrans"));
+	EXPECT_EQ(4, toy_stats_delta(&s0, &s1, "RetransSegs"));
+	EXPECT_EQ(0, toy_stats_delta(&s0, &s1, "RtoExpires"));
 }
 
 /*
