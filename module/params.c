@@ -39,6 +39,25 @@ bool toy_hystart = true;
 module_param_named(hystart, toy_hystart, bool, 0644);
 MODULE_PARM_DESC(hystart, "end the first slow start when the round-trip time rises (HyStart++, RFC 9406), in new connections (default Y)");
 
+/*
+ * Round trips of conservative slow start once the RTT rose, 0 to
+ * TOY_HS_CSS_ROUNDS_MAX; refused beyond, not clamped.
+ */
+unsigned int toy_hystart_css_rounds;
+
+static int css_rounds_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, TOY_HS_CSS_ROUNDS_MAX);
+}
+
+static const struct kernel_param_ops param_ops_css_rounds = {
+	.set	= css_rounds_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(hystart_css_rounds, &param_ops_css_rounds, &toy_hystart_css_rounds, 0644);
+MODULE_PARM_DESC(hystart_css_rounds, "round trips of conservative slow start after HyStart++ saw the RTT rise, in new connections, 0 to 100: 5 is RFC 9406's; 0 (default) ends slow start there, as Linux's CUBIC does");
+
 unsigned int toy_max_orphans = 4096;
 module_param_named(max_orphans, toy_max_orphans, uint, 0644);
 MODULE_PARM_DESC(max_orphans, "orphans (closed, still finishing) kept before new ones are reset (default 4096)");

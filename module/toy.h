@@ -54,6 +54,7 @@ extern unsigned int toy_fixed_isn;
 extern bool toy_sack;
 extern bool toy_gso;
 extern bool toy_hystart;
+extern unsigned int toy_hystart_css_rounds;
 extern unsigned int toy_max_orphans;
 extern unsigned int toy_limit_output_bytes;
 extern atomic_t toy_orphans;
@@ -243,6 +244,9 @@ enum {
 	TOY_HS_CSS,		/* conservative slow start: the RTT rose */
 };
 
+/* The most rounds of conservative slow start the parameter may ask for. */
+#define TOY_HS_CSS_ROUNDS_MAX	100
+
 /**
  * struct toy_hystart - HyStart++ (RFC 9406): the end of the first slow
  *	start, found when the queue it builds raises the RTT, before it
@@ -254,6 +258,8 @@ enum {
  * @css_base: @cur_min when conservative slow start began
  * @samples: RTT samples taken in this round
  * @css_rounds: rounds begun in conservative slow start
+ * @css_max: the rounds it lasts (the hystart_css_rounds parameter when
+ *	the connection began); 0: none, slow start ends where the RTT rose
  * @mode: TOY_HS_*
  * @css_acked: segments acknowledged towards the next conservative increase
  */
@@ -264,6 +270,7 @@ struct toy_hystart {
 	u32 css_base;
 	u16 samples;
 	u8 css_rounds;
+	u8 css_max;
 	u8 mode;
 	u32 css_acked;
 };

@@ -9,9 +9,11 @@
 # room for 8 MB, so that the queue grows and nothing is dropped. One 3 s
 # transfer with hystart=Y: HystartDelayDetect counts in the sender's
 # namespace, and HystartDelayCwnd says the window then was at least the
-# initial one (10 segments) and not past what the queue could hold. One
-# with hystart=N: neither counts, which shows that it was HyStart++ and
-# not the path. Prints TAP.
+# initial one (10 segments) and not past what the queue could hold; the
+# same with hystart_css_rounds=5 (RFC 9406's conservative slow start
+# after the rise; the default, 0, ends slow start there), which takes 0
+# to 100 and refuses 101. One with hystart=N: neither counts, which shows
+# that it was HyStart++ and not the path. Prints TAP.
 #
 # Environment: toyperf on PATH or in TOY_BIN_DIR; toy.ko loaded; tc,
 # veth, sch_netem and sch_tbf.
@@ -36,6 +38,7 @@ cleanup() {
 	ip netns del "$NA" 2>/dev/null
 	ip netns del "$NB" 2>/dev/null
 	[ -n "${HS0:-}" ] && echo "$HS0" >"$TOY_PARAMS/hystart"
+	[ -n "${CSS0:-}" ] && echo "$CSS0" >"$TOY_PARAMS/hystart_css_rounds"
 	rm -f "$TMP".*
 }
 trap cleanup EXIT
@@ -46,6 +49,15 @@ if ! loaded || [ ! -w "$TOY_PARAMS/hystart" ]; then
 	exit 1
 fi
 HS0=$(param hystart)
+CSS0=$(param hystart_css_rounds)
+check "hystart_css_rounds is 0 by default ($CSS0)" [ "$CSS0" = 0 ]
+# the shell's own redirection error, not the write's, if run as a non-root
+if (echo 101 >"$TOY_PARAMS/hystart_css_rounds") 2>/dev/null; then
+	not_ok "hystart_css_rounds=101 refused"
+else
+	check "hystart_css_rounds=101 refused, 0 kept" \
+		[ "$(param hystart_css_rounds)" = 0 ]
+fi
 
 modprobe sch_netem 2>/dev/null
 modprobe sch_tbf 2>/dev/null
@@ -82,15 +94,25 @@ run() {
 		"RetransSegs +$RETRANS $(cat "$TMP.err")"
 }
 
+# detected CASE: the checks of a transfer in which HyStart++ was on
+detected() {
+	if [ "$DETECT" -ge 1 ]; then
+		ok "$1: the RTT's rise ended slow start ($DETECT times)"
+		per=$((CWND / DETECT))
+		check "$1: the window then, $per segments, is within 10..$MAXCWND" \
+			test "$per" -ge 10 -a "$per" -le "$MAXCWND"
+	else
+		not_ok "$1: HystartDelayDetect did not count"
+	fi
+}
+
 run Y
-if [ "$DETECT" -ge 1 ]; then
-	ok "hystart=Y: the RTT's rise ended slow start ($DETECT times)"
-	per=$((CWND / DETECT))
-	check "hystart=Y: the window then, $per segments, is within 10..$MAXCWND" \
-		test "$per" -ge 10 -a "$per" -le "$MAXCWND"
-else
-	not_ok "hystart=Y: HystartDelayDetect did not count"
-fi
+detected "hystart=Y"
+echo 5 >"$TOY_PARAMS/hystart_css_rounds"
+check "hystart_css_rounds=5 taken" [ "$(param hystart_css_rounds)" = 5 ]
+run Y
+detected "hystart=Y hystart_css_rounds=5"
+echo "$CSS0" >"$TOY_PARAMS/hystart_css_rounds"
 
 run N
 check "hystart=N: HystartDelayDetect stays (+$DETECT)" [ "$DETECT" -eq 0 ]

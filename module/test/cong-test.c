@@ -282,6 +282,21 @@ static void toy_cong_algos_complete(struct kunit *test)
 	}
 }
 
+/* A socket whose HyStart++ has @rounds of conservative slow start. */
+static struct toy_sock *toy_test_hs_sock(struct kunit *test,
+					 const struct toy_cong_ops *ops,
+					 unsigned int rounds)
+{
+	unsigned int saved = toy_hystart_css_rounds;
+	struct toy_sock *ts;
+
+	toy_hystart_css_rounds = rounds;
+	ts = toy_test_cong_sock(test, ops);
+	toy_hystart_css_rounds = saved;
+	KUNIT_EXPECT_EQ(test, ts->hs.css_max, rounds);
+	return ts;
+}
+
 /*
  * One round trip of HyStart++: the peer acknowledges all that was sent
  * (the round before ends), more is sent, and @n ACKs each bring an RTT
@@ -297,13 +312,44 @@ static void toy_test_hs_round(struct toy_sock *ts, u32 rtt_us, int n)
 
 /*
  * The first slow start watches each round's smallest RTT; a rise of an
- * eighth (here 5 ms over 40) once eight samples are in turns it
- * conservative: a segment per four acknowledged, for five rounds, then
- * congestion avoidance from the window reached.
+ * eighth (here 5 ms over 40) once eight samples are in ends it, by
+ * default at once, as Linux's HyStart: congestion avoidance from the
+ * window reached.
+ */
+static void toy_hystart_ends_slow_start_at_the_rise(struct kunit *test)
+{
+	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+
+	KUNIT_EXPECT_EQ(test, ts->hs.css_max, 0U);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_SS);
+	toy_test_hs_round(ts, 40000, 20);
+	ts->snd_cwnd = 70;
+	toy_test_hs_round(ts, 46000, 7);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_SS);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, TOY_INFINITE_SSTHRESH);
+	toy_cong_rtt(&ts->sk, 45000);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 70U);
+
+	/* one segment per window; a lower RTT later changes nothing */
+	ts->cwnd_limited = true;
+	toy_cong_ack(&ts->sk, 69);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 70U);
+	toy_cong_ack(&ts->sk, 1);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 71U);
+	toy_test_hs_round(ts, 30000, 8);
+	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
+	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 70U);
+}
+
+/*
+ * With hystart_css_rounds=5 (RFC 9406's), the rise turns slow start
+ * conservative instead: a segment per four acknowledged, for five rounds,
+ * then congestion avoidance from the window reached.
  */
 static void toy_hystart_finds_the_rise(struct kunit *test)
 {
-	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+	struct toy_sock *ts = toy_test_hs_sock(test, &toy_reno, 5);
 	int i;
 
 	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_SS);
@@ -352,13 +398,13 @@ static void toy_hystart_threshold_clamped(struct kunit *test)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(c); i++) {
-		struct toy_sock *ts = toy_test_cong_sock(test, &toy_cubic);
+		struct toy_sock *ts = toy_test_hs_sock(test, &toy_cubic, 5);
 
 		toy_test_hs_round(ts, c[i].base, 8);
 		toy_test_hs_round(ts, c[i].below, 8);
 		KUNIT_EXPECT_EQ_MSG(test, ts->hs.mode, TOY_HS_SS, "base %u",
 				    c[i].base);
-		ts = toy_test_cong_sock(test, &toy_cubic);
+		ts = toy_test_hs_sock(test, &toy_cubic, 5);
 		toy_test_hs_round(ts, c[i].base, 8);
 		toy_test_hs_round(ts, c[i].at, 8);
 		KUNIT_EXPECT_EQ_MSG(test, ts->hs.mode, TOY_HS_CSS, "base %u",
@@ -372,7 +418,7 @@ static void toy_hystart_threshold_clamped(struct kunit *test)
  */
 static void toy_hystart_noise_resumes_slow_start(struct kunit *test)
 {
-	struct toy_sock *ts = toy_test_cong_sock(test, &toy_reno);
+	struct toy_sock *ts = toy_test_hs_sock(test, &toy_reno, 5);
 
 	toy_test_hs_round(ts, 40000, 8);
 	toy_test_hs_round(ts, 46000, 8);
@@ -432,6 +478,7 @@ static struct kunit_case toy_cong_test_cases[] = {
 	KUNIT_CASE(toy_cong_restart_after_idle),
 	KUNIT_CASE(toy_cong_chosen_by_name),
 	KUNIT_CASE(toy_cong_algos_complete),
+	KUNIT_CASE(toy_hystart_ends_slow_start_at_the_rise),
 	KUNIT_CASE(toy_hystart_finds_the_rise),
 	KUNIT_CASE(toy_hystart_threshold_clamped),
 	KUNIT_CASE(toy_hystart_noise_resumes_slow_start),
