@@ -173,8 +173,8 @@ static void hystart_init(struct toy_sock *ts)
 
 	memset(hs, 0, sizeof(*hs));
 	hs->mode = READ_ONCE(toy_hystart) ? TOY_HS_SS : TOY_HS_OFF;
-	hs->css_max = min_t(u32, READ_ONCE(toy_hystart_css_rounds),
-			    TOY_HS_CSS_ROUNDS_MAX);
+	/* at most TOY_HS_CSS_ROUNDS_MAX: the parameter refuses more */
+	hs->css_max = READ_ONCE(toy_hystart_css_rounds);
 	hs->end_seq = ts->snd_nxt;
 	hs->last_min = U32_MAX;
 	hs->cur_min = U32_MAX;

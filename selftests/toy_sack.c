@@ -386,6 +386,22 @@ TEST_F(sack, sender_resends_the_hole_once)
 }
 
 /*
+ * The peer acknowledges @seq[0] and SACKs @blk: the module resends
+ * @seq[0] and then @seq[1], which is left in @s.
+ */
+static void sack_resends_first_two(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(sack) *self, uint32_t *seq,
+				   uint32_t (*blk)[2], struct toy_seg *s)
+{
+	ASSERT_EQ(0, peer_send_sack(&self->p, self->p_nxt, seq[0], TOYHDR_ACK,
+				    blk, 1, NULL, 0));
+	next_seg(_metadata, self, s);
+	EXPECT_EQ(seq[0], s->seq);
+	next_seg(_metadata, self, s);
+	EXPECT_EQ(seq[1], s->seq);
+}
+
+/*
  * Segments 0 and 1 of 10 are lost, and so are both their
  * retransmissions. Segment 10, sent well over a quarter RTT after them,
  * is SACKed: both retransmissions were lost (RACK's time rule), and both
@@ -403,22 +419,12 @@ TEST_F(sack, lost_retransmissions_resent_together)
 	send_n(_metadata, self, seq, 0, NRTX);
 	blk[0][0] = seq[2];
 	blk[0][1] = seq[NRTX - 1] + self->mss;
-	ASSERT_EQ(0, peer_send_sack(&self->p, self->p_nxt, seq[0], TOYHDR_ACK,
-				    blk, 1, NULL, 0));
-	next_seg(_metadata, self, &s);
-	EXPECT_EQ(seq[0], s.seq);
-	next_seg(_metadata, self, &s);
-	EXPECT_EQ(seq[1], s.seq);
+	sack_resends_first_two(_metadata, self, seq, blk, &s);
 	/* both lost; the RTT is a few ms, the quiet time 300 */
 	quiet(_metadata, self);
 	send_n(_metadata, self, seq, NRTX, 1);
 	blk[0][1] = seq[NRTX] + self->mss;
-	ASSERT_EQ(0, peer_send_sack(&self->p, self->p_nxt, seq[0], TOYHDR_ACK,
-				    blk, 1, NULL, 0));
-	next_seg(_metadata, self, &s);
-	EXPECT_EQ(seq[0], s.seq);
-	next_seg(_metadata, self, &s);
-	EXPECT_EQ(seq[1], s.seq);
+	sack_resends_first_two(_metadata, self, seq, blk, &s);
 	EXPECT_EQ(self->mss, s.len);
 	quiet(_metadata, self);
 	ASSERT_EQ(0, toy_stats_read(&s1));

@@ -298,6 +298,20 @@ static struct toy_sock *toy_test_hs_sock(struct kunit *test,
 }
 
 /*
+ * After slow start ended at @cwnd: congestion avoidance, Reno's one
+ * segment per window acknowledged.
+ */
+static void toy_test_hs_then_one_per_window(struct kunit *test,
+					    struct toy_sock *ts, u32 cwnd)
+{
+	ts->cwnd_limited = true;
+	toy_cong_ack(&ts->sk, cwnd - 1);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, cwnd);
+	toy_cong_ack(&ts->sk, 1);
+	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, cwnd + 1);
+}
+
+/*
  * One round trip of HyStart++: the peer acknowledges all that was sent
  * (the round before ends), more is sent, and @n ACKs each bring an RTT
  * sample of @rtt_us.
@@ -332,11 +346,7 @@ static void toy_hystart_ends_slow_start_at_the_rise(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 70U);
 
 	/* one segment per window; a lower RTT later changes nothing */
-	ts->cwnd_limited = true;
-	toy_cong_ack(&ts->sk, 69);
-	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 70U);
-	toy_cong_ack(&ts->sk, 1);
-	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 71U);
+	toy_test_hs_then_one_per_window(test, ts, 70);
 	toy_test_hs_round(ts, 30000, 8);
 	KUNIT_EXPECT_EQ(test, ts->hs.mode, TOY_HS_OFF);
 	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 70U);
@@ -378,11 +388,7 @@ static void toy_hystart_finds_the_rise(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ts->snd_ssthresh, 111U);
 
 	/* from here on, congestion avoidance: one segment per window */
-	ts->cwnd_limited = true;
-	toy_cong_ack(&ts->sk, 110);
-	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 111U);
-	toy_cong_ack(&ts->sk, 1);
-	KUNIT_EXPECT_EQ(test, ts->snd_cwnd, 112U);
+	toy_test_hs_then_one_per_window(test, ts, 111);
 }
 
 /* The rise it waits for is an eighth of the RTT, within 4 and 16 ms. */
